@@ -1,0 +1,106 @@
+"""Command line: ``python -m pipeline build | summary | check | metrics | import | places``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from importlib import import_module
+
+from .errors import BundleError, InputError
+
+
+def _print_json(obj: object) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    ctx = build(raw_dir=args.raw, out_dir=args.out)
+    for key, value in ctx.report.items():
+        print(f"{key}: {json.dumps(value, ensure_ascii=False, default=str)}", file=sys.stderr)
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from .bundle import summary
+
+    _print_json(summary(args.bundle))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Rebuild into a temporary folder and compare layer hashes with the committed bundle."""
+    import tempfile
+
+    from .build import build
+    from .bundle import load_manifest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        build(out_dir=f"{tmp}/bundle")
+        new = load_manifest(f"{tmp}/bundle")["layers"]
+    old = load_manifest(args.bundle)["layers"]
+    diff = {n: "changed" for n in old if n in new and old[n]["sha256"] != new[n]["sha256"]}
+    diff.update({n: "missing from rebuild" for n in old if n not in new})
+    diff.update({n: "new in rebuild" for n in new if n not in old})
+    _print_json({"identical": not diff, "differences": diff})
+    return 0 if not diff else 1
+
+
+def _delegate(module: str) -> object:
+    def run(args: argparse.Namespace) -> int:
+        return int(import_module(module).cli(args) or 0)
+
+    return run
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build geodata/bundle from geodata/raw")
+    b.add_argument("--raw", default=None, help="raw folder (default: geodata/raw)")
+    b.add_argument("--out", default=None, help="bundle folder (default: geodata/bundle)")
+    b.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("summary", help="print the bundle's layers and sources as JSON")
+    s.add_argument("--bundle", default=None)
+    s.set_defaults(func=cmd_summary)
+
+    c = sub.add_parser("check", help="rebuild in a temporary folder and compare layer hashes")
+    c.add_argument("--bundle", default=None)
+    c.set_defaults(func=cmd_check)
+
+    m = sub.add_parser("metrics", help="print the dashboard's figures for a date as JSON")
+    m.add_argument("--on", required=True, help="date, YYYY-MM-DD")
+    m.add_argument("--since", default=None, help="start of the cumulative window (default: 2023-12-01)")
+    m.add_argument("--window", type=int, default=7, help="days for 'recent' orders and strikes (default 7)")
+    m.set_defaults(func=_delegate("pipeline.metrics"))
+
+    i = sub.add_parser("import", help="import a file into the workspace (prints a JSON report)")
+    i.add_argument("path")
+    i.add_argument("--as", dest="kind", choices=["acled", "hxl", "csv", "zones"], default=None)
+    i.add_argument("--dry-run", action="store_true")
+    i.add_argument("--accept-partial", action="store_true",
+                   help="keep the accepted rows when some are rejected")
+    i.set_defaults(func=_delegate("pipeline.imports"))
+
+    pl = sub.add_parser("places", help="find the places and figures a text names (JSON)")
+    pl.add_argument("file")
+    pl.add_argument("--date", default=None, help="the report's date, YYYY-MM-DD, to resolve 'on Friday'")
+    pl.set_defaults(func=_delegate("pipeline.gazetteer"))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (InputError, BundleError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

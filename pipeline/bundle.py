@@ -1,0 +1,154 @@
+"""Read and write ``geodata/bundle``: one (Geo)Parquet file per layer plus ``manifest.json``.
+
+Writes are atomic: the new bundle is written to a temporary folder beside the
+target, then swapped in by rename, so a failed build leaves the last good
+bundle untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from . import settings
+from .errors import BundleError
+
+MANIFEST = "manifest.json"
+
+
+def bundle_dir(path: str | Path | None = None) -> Path:
+    return Path(path) if path is not None else Path(settings.get("bundle_dir"))  # type: ignore[arg-type]
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _bbox(frame: pd.DataFrame) -> list[float] | None:
+    if isinstance(frame, gpd.GeoDataFrame) and len(frame):
+        return [round(float(v), 6) for v in frame.total_bounds]
+    return None
+
+
+def write_layer(frame: pd.DataFrame, path: Path) -> None:
+    """Write one layer deterministically (same input -> same bytes)."""
+    frame = frame.reset_index(drop=True)
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame.to_parquet(path, index=False, compression="zstd", write_covering_bbox=False)
+    else:
+        frame.to_parquet(path, index=False, compression="zstd")
+
+
+def write_bundle(
+    layers: dict[str, pd.DataFrame],
+    *,
+    out_dir: str | Path | None = None,
+    layer_meta: dict[str, dict[str, Any]] | None = None,
+    sources: list[dict[str, Any]] | None = None,
+    report: dict[str, Any] | None = None,
+) -> Path:
+    """Write all layers and the manifest to ``out_dir`` atomically; return the folder."""
+    target = bundle_dir(out_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".bundle-tmp-", dir=target.parent))
+    try:
+        manifest_layers: dict[str, Any] = {}
+        for name in sorted(layers):
+            frame = layers[name]
+            fname = f"{name}.parquet"
+            write_layer(frame, tmp / fname)
+            meta = dict((layer_meta or {}).get(name, {}))
+            manifest_layers[name] = {
+                "file": fname,
+                "rows": int(len(frame)),
+                "crs": frame.crs.to_string() if isinstance(frame, gpd.GeoDataFrame) and frame.crs else None,
+                "bbox": _bbox(frame),
+                "columns": [c for c in frame.columns if c != "geometry"],
+                "sha256": sha256_file(tmp / fname),
+                **meta,
+            }
+        manifest = {
+            "built_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            "layers": manifest_layers,
+            "sources": sources or [],
+            "report": report or {},
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n",
+                                    encoding="utf-8")
+        old = None
+        if target.exists():
+            old = target.with_name(f".bundle-old-{os.getpid()}")
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    load_manifest.cache_clear()
+    _read_layer.cache_clear()
+    return target
+
+
+@lru_cache(maxsize=8)
+def _load_manifest(path: str) -> dict[str, Any]:
+    p = Path(path) / MANIFEST
+    if not p.exists():
+        raise BundleError(f"no bundle at {p.parent}: run `python -m pipeline build`")
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def load_manifest(path: str | Path | None = None) -> dict[str, Any]:
+    """The bundle's manifest (cached; copy before changing it)."""
+    return _load_manifest(str(bundle_dir(path)))
+
+
+load_manifest.cache_clear = _load_manifest.cache_clear  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=64)
+def _read_layer(path: str, name: str) -> pd.DataFrame:
+    manifest = _load_manifest(path)
+    if name not in manifest["layers"]:
+        raise BundleError(f"the bundle has no layer '{name}' (layers: {sorted(manifest['layers'])})")
+    f = Path(path) / manifest["layers"][name]["file"]
+    if manifest["layers"][name].get("crs"):
+        return gpd.read_parquet(f)
+    return pd.read_parquet(f)
+
+
+def load_layer(name: str, path: str | Path | None = None) -> pd.DataFrame:
+    """Return a copy of layer ``name`` from the bundle (GeoDataFrame for spatial layers)."""
+    return _read_layer(str(bundle_dir(path)), name).copy()
+
+
+def layer_names(path: str | Path | None = None) -> list[str]:
+    return sorted(load_manifest(path)["layers"])
+
+
+def summary(path: str | Path | None = None) -> dict[str, Any]:
+    """The stable JSON shape printed by ``python -m pipeline summary``.
+
+    ``{"layers": {name: {"rows", "crs", "bbox", ...}}, "sources": [...]}``
+    """
+    manifest = load_manifest(path)
+    layers = {
+        name: {"rows": meta["rows"], "crs": meta["crs"], "bbox": meta["bbox"],
+               **{k: meta[k] for k in ("description", "origin") if k in meta}}
+        for name, meta in manifest["layers"].items()
+    }
+    return {"built_at": manifest.get("built_at"), "layers": layers, "sources": manifest["sources"]}

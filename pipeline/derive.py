@@ -1,0 +1,223 @@
+"""Derived layers: the evacuation blocks with their dasymetric pre-war population.
+
+Method (stored with every block as ``pop_method``):
+
+1. Each governorate's pre-war population (see ``sources.population``).
+2. The PCBS 2017 locality points (43) are matched to the municipal polygons
+   (TentNetFA municipal boundaries, cut along governorate lines) that contain
+   them; each polygon takes the sum of its points' 2017 populations, scaled so
+   every governorate sums to its pre-war total.
+3. Land of a governorate in no locality polygon takes that governorate's
+   remainder (points matched to no polygon), spread by area.
+4. Each polygon's population is spread to the blocks that overlap it by
+   overlapping area (areal interpolation, ``tobler.area_weighted.area_interpolate``,
+   the whole polygon total allocated to the part the grid covers).
+5. Blocks are grouped by governorate (largest overlap) and scaled so each
+   governorate's blocks sum to its total (blocks straddling a boundary move
+   population across it; the build reports the size of that correction).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import InputError
+from .layers import AREA_CRS, area_km2
+from .sources.population import LOCALITIES_FILE, localities_from_pcbs_points
+
+if TYPE_CHECKING:
+    from .build import BuildContext
+
+BLOCKS_FILE = "blocks/evacuation-blocks.geojson"
+MUNICIPAL_FILE = "boundaries/municipalities-tentnetfa/"
+MUNICIPAL_SHP = "boundaries/municipalities-tentnetfa/GazaStrip_MunicipalBoundaries.shp"
+
+POP_METHOD = (
+    "Dasymetric estimate: PCBS mid-2023 Strip estimate apportioned to governorates by 2017 census shares; "
+    "within each governorate, PCBS 2017 locality populations placed in the municipal polygons containing them "
+    "(land in no polygon takes the remainder by area), spread to blocks by overlapping area "
+    "(areal interpolation), then scaled so each governorate's blocks sum to its total. An estimate, not a count."
+)
+
+
+def blocks_from_grid(path: object, *, label: str = BLOCKS_FILE) -> gpd.GeoDataFrame:
+    """The block grid: ``block_id`` (int, the grid's number), ``neighbourhood`` (Hebrew label as published)."""
+    raw = gpd.read_file(path)
+    if raw.crs is None:
+        raise InputError("has no CRS", file=label)
+    if "Name" not in raw.columns:
+        raise InputError("has no 'Name' column (the block number)", file=label)
+    ids = pd.to_numeric(raw["Name"], errors="coerce")
+    bad = ids.isna() | (ids != ids.round())
+    if bad.any():
+        idx = raw.index[bad.to_numpy()][0]
+        raise InputError(f"block number {raw.loc[idx, 'Name']!r} is not a whole number", file=label,
+                         row=idx, field="Name")
+    label_col = raw["description"] if "description" in raw.columns else pd.Series(None, index=raw.index)
+    neighbourhood = label_col.where(~label_col.isin(["<Null>", ""]), None)
+    out = gpd.GeoDataFrame({"block_id": ids.astype(int).to_numpy(), "neighbourhood": neighbourhood.to_numpy()},
+                           geometry=raw.geometry.to_numpy(), crs=raw.crs).to_crs(4326)
+    invalid = ~out.is_valid
+    if invalid.any():
+        idx = out.index[invalid.to_numpy()][0]
+        raise InputError(f"invalid geometry ({shapely.is_valid_reason(out.geometry.loc[idx])})", file=label,
+                         row=f"{idx} (block {out.loc[idx, 'block_id']})", fix="repair with make_valid")
+    return out
+
+
+def assign_largest_overlap(target: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, column: str) -> pd.Series:
+    """For each target row, the ``column`` value of the zone it overlaps most (by area)."""
+    t = target[["geometry"]].to_crs(AREA_CRS).reset_index(names="_t")
+    z = zones[[column, "geometry"]].to_crs(AREA_CRS)
+    pieces = gpd.overlay(t, z, how="intersection", keep_geom_type=True)
+    pieces["_a"] = pieces.area
+    best = pieces.sort_values("_a", ascending=False).drop_duplicates("_t").set_index("_t")[column]
+    return best.reindex(range(len(target))).set_axis(target.index)
+
+
+def locality_sources(
+    polygons: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    governorates: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
+    """Source zones for the spread: locality polygons cut by governorate, plus each governorate's remainder.
+
+    ``points`` carry ``pcode`` and ``pop_prewar_est`` (already scaled);
+    returns zones with ``pcode``, ``pop`` (sum of the points inside; the
+    remainder zone takes the points inside no polygon), ``name_en`` and
+    ``pop2017``.
+    """
+    gov = governorates[["pcode", "geometry"]].to_crs(AREA_CRS)
+    polys = polygons.to_crs(AREA_CRS)[["poly_name", "geometry"]].copy()
+    polys["geometry"] = shapely.make_valid(polys.geometry.values)
+    pieces = gpd.overlay(polys, gov, how="intersection", keep_geom_type=True)
+    pieces = pieces[pieces.area > 1.0].reset_index(drop=True)
+    pts = points.to_crs(AREA_CRS)
+    hit = gpd.sjoin(pts, pieces[["geometry"]], how="left", predicate="within")
+    hit = hit[~hit.index.duplicated(keep="first")]
+    pieces["pop"] = hit.groupby("index_right")["pop_prewar_est"].sum().reindex(pieces.index).fillna(0.0)
+    pieces["pop2017"] = hit.groupby("index_right")["pop2017"].sum().reindex(pieces.index).fillna(0.0)
+    names = hit.dropna(subset=["index_right"]).groupby("index_right")["name_en"].agg(lambda s: "; ".join(s))
+    pieces["name_en"] = names.reindex(pieces.index)
+    pieces["name_en"] = pieces["name_en"].fillna(pieces["poly_name"]).fillna("(no PCBS locality)")
+    rows = []
+    covered = pieces.union_all()
+    unmatched = hit[hit["index_right"].isna()]
+    for g in gov.itertuples():
+        rest = shapely.make_valid(g.geometry.difference(covered))
+        pop = float(unmatched.loc[unmatched["pcode"] == g.pcode, "pop_prewar_est"].sum())
+        p17 = float(unmatched.loc[unmatched["pcode"] == g.pcode, "pop2017"].sum())
+        if not rest.is_empty and rest.area > 1.0:
+            rows.append({"poly_name": None, "pcode": g.pcode, "pop": pop, "pop2017": p17,
+                         "name_en": f"(land in no locality polygon, {g.pcode})", "geometry": rest})
+        elif pop > 0:
+            raise InputError(f"{pop:.0f} people of {g.pcode} fall in no locality polygon and the governorate "
+                             "has no uncovered land to hold them", file=MUNICIPAL_FILE)
+    if rows:
+        pieces = pd.concat([pieces, gpd.GeoDataFrame(rows, crs=AREA_CRS)], ignore_index=True)
+    return gpd.GeoDataFrame(pieces, geometry="geometry", crs=AREA_CRS)
+
+
+def spread_to_blocks(sources: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> np.ndarray:
+    """Areal interpolation of ``sources.pop`` onto ``blocks`` (extensive; full totals allocated)."""
+    from tobler.area_weighted import area_interpolate
+
+    est = area_interpolate(
+        source_df=sources[["pop", "geometry"]].to_crs(AREA_CRS),
+        target_df=blocks[["geometry"]].to_crs(AREA_CRS),
+        extensive_variables=["pop"],
+        allocate_total=True,
+    )
+    return est["pop"].to_numpy(dtype=float)
+
+
+def rake_to_totals(values: np.ndarray, groups: pd.Series, totals: pd.Series) -> np.ndarray:
+    """Scale ``values`` within each group so they sum to ``totals[group]``; groups with zero sum spread evenly."""
+    out = values.astype(float).copy()
+    g = groups.to_numpy()
+    for key, total in totals.items():
+        m = g == key
+        s = out[m].sum()
+        if not m.any():
+            continue
+        out[m] = out[m] * (total / s) if s > 0 else total / m.sum()
+    return out
+
+
+def round_preserving_total(values: np.ndarray, groups: pd.Series) -> np.ndarray:
+    """Round to whole people, keeping each group's total (largest-remainder rounding)."""
+    out = np.floor(values).astype(np.int64)
+    g = groups.to_numpy()
+    for key in pd.unique(g):
+        m = np.flatnonzero(g == key)
+        short = int(round(values[m].sum())) - int(out[m].sum())
+        if short > 0:
+            order = m[np.argsort(-(values[m] - np.floor(values[m])), kind="stable")]
+            out[order[:short]] += 1
+    return out
+
+
+def build_blocks(ctx: BuildContext) -> None:
+    """Build step: ``localities`` and ``blocks`` (with ``pop_prewar_est``)."""
+    from .build import to_storage
+
+    gov = ctx.layer("governorates")
+    blocks = blocks_from_grid(ctx.path(BLOCKS_FILE))
+    blocks["pcode"] = assign_largest_overlap(blocks, gov, "pcode")
+    if blocks["pcode"].isna().any():
+        raise InputError("a block overlaps no governorate", file=BLOCKS_FILE,
+                         row=int(blocks.index[blocks["pcode"].isna()][0]))
+
+    points, fixes = localities_from_pcbs_points(ctx.path(LOCALITIES_FILE), gov)
+    totals = gov.set_index("pcode")["pop_prewar"]
+    p17 = points["pop2017"].fillna(0)
+    factor = (totals / p17.groupby(points["pcode"]).sum()).rename("factor")
+    points["pop2017"] = p17
+    points["pop_prewar_est"] = p17 * points["pcode"].map(factor)
+
+    ctx.path(MUNICIPAL_FILE)
+    polys = gpd.read_file(ctx.raw_dir / MUNICIPAL_SHP).rename(columns={"NAME": "poly_name"})
+    if polys.crs is None:
+        raise InputError("shapefile has no .prj (CRS unknown)", file=MUNICIPAL_SHP)
+    sources = locality_sources(polys, points, gov)
+
+    spread = spread_to_blocks(sources, blocks)
+    pre_rake = pd.Series(spread).groupby(blocks["pcode"].to_numpy()).sum()
+    raked = rake_to_totals(spread, blocks["pcode"], totals)
+    blocks["pop_prewar_est"] = round_preserving_total(raked, blocks["pcode"])
+    blocks["pop_method"] = POP_METHOD
+    blocks["area_km2"] = area_km2(blocks).round(4)
+    blocks["locality"] = assign_largest_overlap(blocks, sources.to_crs(4326), "name_en")
+    blocks = blocks.sort_values("block_id").reset_index(drop=True)
+    blocks = to_storage(blocks[["block_id", "neighbourhood", "locality", "pcode", "area_km2",
+                                "pop_prewar_est", "pop_method", "geometry"]])
+    ctx.add("blocks", blocks, inputs=[BLOCKS_FILE, MUNICIPAL_FILE, LOCALITIES_FILE],
+            description="The IDF evacuation-block grid of 1 Dec 2023 with a dasymetric pre-war population estimate.",
+            pop_method=POP_METHOD)
+
+    loc = sources.to_crs(4326).reset_index(drop=True)
+    loc = gpd.GeoDataFrame({
+        "locality_id": np.arange(1, len(loc) + 1),
+        "name_en": loc["name_en"].to_numpy(),
+        "name_ar": None,
+        "pcode": loc["pcode"].to_numpy(),
+        "pop2017": loc["pop2017"].round().astype(int).to_numpy(),
+        "pop_prewar_est": loc["pop"].round().astype(int).to_numpy(),
+        "polygon_source": np.where(loc["poly_name"].isna() & loc["name_en"].str.startswith("(land"),
+                                   "governorate remainder", "TentNetFA municipal boundaries"),
+    }, geometry=loc.geometry.to_numpy(), crs=4326)
+    loc = to_storage(loc)
+    ctx.add("localities", loc, inputs=[MUNICIPAL_FILE, LOCALITIES_FILE],
+            description="Locality polygons (cut by governorate) carrying scaled PCBS 2017 populations.")
+
+    ctx.note("locality_fixes", fixes)
+    ctx.note("blocks_population_before_scaling_vs_total", {
+        k: round(float(pre_rake.get(k, 0.0) / totals[k]), 4) for k in totals.index})
+    ctx.note("blocks", {"count": int(len(blocks)), "area_km2": round(float(blocks["area_km2"].sum()), 2),
+                        "pop_prewar_est": int(blocks["pop_prewar_est"].sum()),
+                        "zero_population_blocks": int((blocks["pop_prewar_est"] == 0).sum())})
