@@ -30,6 +30,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sources_table(args: argparse.Namespace) -> int:
+    from .provenance import sources_table
+
+    print(sources_table())
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Rebuild into a temporary folder and compare layer hashes with the committed bundle."""
     import tempfile
@@ -71,6 +78,9 @@ def make_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="rebuild in a temporary folder and compare layer hashes")
     c.add_argument("--bundle", default=None)
     c.set_defaults(func=cmd_check)
+
+    t = sub.add_parser("sources-table", help="print the sources table kept in geodata/SOURCES.md")
+    t.set_defaults(func=cmd_sources_table)
 
     m = sub.add_parser("metrics", help="print the dashboard's figures for a date as JSON")
     m.add_argument("--on", required=True, help="date, YYYY-MM-DD")

@@ -114,7 +114,7 @@ def validate_layer(
         dup = frame[schema.key].duplicated(keep=False)
         if dup.any():
             idx = frame.index[dup.to_numpy()][0]
-            fail(f"duplicate key {frame.loc[idx, schema.key]!r}", row=_label(frame, schema, idx),
+            fail(f"duplicate key {_plain(frame.loc[idx, schema.key])!r}", row=_label(frame, schema, idx),
                  fieldname=schema.key)
     if not schema.geometry:
         return
@@ -151,5 +151,10 @@ def validate_layer(
 
 def _label(frame: pd.DataFrame, schema: LayerSchema, idx: object) -> str:
     if schema.key and schema.key in frame.columns:
-        return f"{idx} ({schema.key}={frame.loc[idx, schema.key]})"
+        return f"{idx} ({schema.key}={_plain(frame.loc[idx, schema.key])})"
     return str(idx)
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as its Python value, for readable messages."""
+    return value.item() if hasattr(value, "item") else value

@@ -126,3 +126,13 @@ def provenance_for(relpath: str) -> Provenance | None:
             if best is None or len(p.prefix) > len(best.prefix):
                 best = p
     return best
+
+
+def sources_table() -> str:
+    """The Markdown table of raw sources kept in geodata/SOURCES.md (generated, so it cannot drift)."""
+    lines = ["| file under geodata/raw | what it holds | origin (repository @ commit, path) | licence | caveat |",
+             "|---|---|---|---|---|"]
+    for p in sorted(PROVENANCE, key=lambda p: p.prefix):
+        cells = [f"`{p.prefix}`", p.title, p.origin + (f" ({p.url})" if p.url else ""), p.licence, p.caveat or ""]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines)

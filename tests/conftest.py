@@ -1,0 +1,25 @@
+"""Shared fixtures: the committed bundle, and small inline geometries in EPSG:32636."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLE = ROOT / "geodata" / "bundle"
+RAW = ROOT / "geodata" / "raw"
+
+
+@pytest.fixture(scope="session")
+def bundle_dir() -> Path:
+    return BUNDLE
+
+
+def squares(cells: list[tuple[float, float, float, float]], **columns: list) -> gpd.GeoDataFrame:
+    """Boxes given in metres in EPSG:32636 near Gaza, returned in EPSG:4326."""
+    x0, y0 = 600_000.0, 3_470_000.0
+    geoms = [box(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d in cells]
+    return gpd.GeoDataFrame(columns, geometry=geoms, crs=32636).to_crs(4326)
