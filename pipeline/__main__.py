@@ -37,6 +37,13 @@ def cmd_sources_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_settings_table(args: argparse.Namespace) -> int:
+    from .settings import settings_table
+
+    print(settings_table())
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Rebuild into a temporary folder and compare layer hashes with the committed bundle."""
     import tempfile
@@ -81,6 +88,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("sources-table", help="print the sources table kept in geodata/SOURCES.md")
     t.set_defaults(func=cmd_sources_table)
+
+    st_ = sub.add_parser("settings-table", help="print the settings table kept in the README")
+    st_.set_defaults(func=cmd_settings_table)
 
     m = sub.add_parser("metrics", help="print the dashboard's figures for a date as JSON")
     m.add_argument("--on", required=True, help="date, YYYY-MM-DD")

@@ -113,6 +113,12 @@ PROVENANCE: list[Provenance] = [
                "UNOSAT damage density 11 Oct 2025", "Attribution: UNOSAT."),
     Provenance("hxl/", "HDX / OCHA-DAP/hdx-python-scraper test fixtures", "MIT / CC BY (HDX)",
                "HXL-tagged example sheets (import tests)"),
+    # places (gazetteer) reference list, written for this project (issue 2/6):
+    Provenance("reference/gazetteer-places.csv", "this project (places list, English/Arabic names, aliases; "
+               "crossing and outside-Gaza coordinates from the Wikipedia articles cited per row)", "CC BY 4.0",
+               "Gazetteer reference list: names, aliases, kinds, cited coordinates, region rules",
+               "Coordinates of crossings from Wikipedia (CC BY-SA text; coordinates are facts); places outside "
+               "Gaza are rounded to 0.01 degree and only listed, never drawn."),
     Provenance("reference/", "this project", "CC BY 4.0",
                "Reference points and claims compiled by this project from cited public sources"),
 ]

@@ -63,3 +63,14 @@ SETTINGS: dict[str, Setting] = {
 def get(name: str) -> object:
     """Return the current value of setting ``name``."""
     return SETTINGS[name].value
+
+
+def settings_table() -> str:
+    """Markdown table of every setting (kept in the README; a test checks it is current)."""
+    rows = ["| setting | environment variable | default | what it does |", "|---|---|---|---|"]
+    for s in SETTINGS.values():
+        default = s.default
+        if isinstance(default, Path):
+            default = default.relative_to(PROJECT_ROOT).as_posix() if default.is_relative_to(PROJECT_ROOT) else default
+        rows.append(f"| `{s.name}` | `GDM_{s.name.upper()}` | `{default}` | {s.help} |")
+    return "\n".join(rows)

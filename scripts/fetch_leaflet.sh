@@ -5,8 +5,9 @@
 #
 #   bash scripts/fetch_leaflet.sh          # idempotent: exits at once when everything is present
 #
-# The map uses only Leaflet itself (GeoJson layers, canvas circle markers, layer control, scale
-# bar and the legend are Leaflet core or plain HTML): no plugin is loaded. To add one, add a line
+# The map uses Leaflet itself (GeoJson layers, canvas circle markers, layer control, scale bar;
+# the legend is plain HTML) and jQuery (folium's Popup template calls $(...)); no Leaflet plugin
+# is loaded, and folium's Bootstrap/Font Awesome links are dropped when serving locally. To add one, add a line
 # "<package> <version> <sha256 of the npm tarball>" to PACKAGES and map its CDN URL in
 # dashboard/maps.py (VENDOR_MAP).
 # Without these files (a host whose set-up runs only pip, e.g. Streamlit Community Cloud), the
@@ -17,6 +18,7 @@ cd "$(dirname "$0")/.."
 VENDOR=static/vendor
 PACKAGES=(
   "leaflet 1.9.4 84c65a256e50657896f54c33bd857b6849ebe94c817803be818bf32a3dde0b77"
+  "jquery 3.7.1 68a9f787516da47c680e09c187bcbac4536b6f85d90eb882844e12919e583f53"
 )
 
 all_present=1

@@ -199,6 +199,11 @@ def test_every_setting_is_documented():
         assert len(s.help) > 20, s.name
 
 
+def test_readme_documents_every_setting():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert project_settings.settings_table() in readme, "paste `python -m pipeline settings-table` into README"
+
+
 def test_setting_overridden_by_environment(monkeypatch):
     monkeypatch.setenv("GDM_MAX_UPLOAD_MB", "7")
     assert project_settings.get("max_upload_mb") == 7

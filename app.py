@@ -1,0 +1,33 @@
+"""Gaza displacement map: the Streamlit entry point (router only).
+
+    streamlit run app.py
+
+Sets up the page, draws the shared sidebar filters (kept in the URL) and runs the selected page.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import state
+
+ROOT = Path(__file__).resolve().parent
+PAGES = ROOT / "dashboard" / "pages"
+
+st.set_page_config(page_title="Gaza displacement map", page_icon="🗺️", layout="wide",
+                   initial_sidebar_state="expanded")
+
+pages = [
+    st.Page(PAGES / "map.py", title="Map", icon=":material/map:", default=True, url_path="map"),
+    st.Page(PAGES / "timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"),
+]
+if (PAGES / "places.py").exists():  # written by the places worker
+    pages.append(st.Page(PAGES / "places.py", title="Places", icon=":material/place:", url_path="places"))
+pages += [
+    st.Page(PAGES / "data.py", title="Data", icon=":material/database:", url_path="data"),
+    st.Page(PAGES / "method.py", title="Method", icon=":material/menu_book:", url_path="method"),
+]
+
+page = st.navigation(pages)
+state.sidebar()
+page.run()

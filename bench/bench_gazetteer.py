@@ -1,0 +1,41 @@
+"""Time pipeline.gazetteer.find_mentions on a 5,000-word text (prints the figures; target < 1 s)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline import gazetteer  # noqa: E402
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    idx = gazetteer.get_index()
+    t_index = time.perf_counter() - t0
+    ev = json.loads((ROOT / "tests" / "data" / "eval" / "places_eval.json").read_text(encoding="utf-8"))
+    base = "\n\n".join(t["text"] for t in ev["texts"])
+    words = base.split()
+    text = " ".join(words * (5000 // len(words) + 1))
+    text = " ".join(text.split()[:5000])
+    gazetteer.find_mentions(text[:2000], "2023-12-02", index=idx)  # warm-up
+    runs = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        res = gazetteer.find_mentions(text, "2023-12-02", index=idx)
+        runs.append(time.perf_counter() - t0)
+    print(f"index build (once per process): {t_index:.2f} s")
+    print(f"find_mentions on {len(text.split()):,} words: best {min(runs):.3f} s, median {sorted(runs)[2]:.3f} s "
+          f"({len(res['mentions'])} mentions, {len(res['outside'])} outside, {len(res['figures'])} figures)")
+    t0 = time.perf_counter()
+    for q in ["Khan Yunis", "خان يونس", "Shujaiyya", "Khan Younnis", "al mawasi", "Nusairat"] * 10:
+        gazetteer.search(q, index=idx)
+    print(f"search: {(time.perf_counter() - t0) / 60 * 1000:.1f} ms per query")
+
+
+if __name__ == "__main__":
+    main()

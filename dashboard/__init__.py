@@ -1,0 +1,1 @@
+"""The Streamlit front end of the Gaza displacement map (reads only the bundle and ``pipeline``)."""

@@ -1,0 +1,101 @@
+"""altair chart builders for the Timeline page (no streamlit import).
+
+Every chart's tooltip shows the value, its date and its source; the selected date is a rule.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+
+from .maps import STATUS_COLOURS
+
+# Okabe-Ito (colour-blind safe) for the five governorates, north to south.
+GOV_ORDER = ["PS0255", "PS0260", "PS0265", "PS0270", "PS0275"]
+GOV_COLOURS = ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#D55E00"]
+
+
+def _rule(on: date) -> alt.Chart:
+    return alt.Chart(pd.DataFrame({"date": [pd.Timestamp(on)], "label": ["selected date"]})).mark_rule(
+        color="#444", strokeDash=[4, 3]).encode(x="date:T", tooltip=[alt.Tooltip("date:T", title="Selected date")])
+
+
+def share_chart(share: pd.DataFrame, orders: pd.DataFrame | None, *, on: date, source: str) -> alt.LayerChart:
+    """Share of the Strip under orders over time (cumulative since the chosen start), order dates marked."""
+    d = share.copy()
+    d["date"] = pd.to_datetime(d["date"])
+    d["share_pct"] = d["share_of_strip"] * 100
+    d["source"] = source
+    line = alt.Chart(d).mark_area(line={"color": STATUS_COLOURS["recent"]}, color=STATUS_COLOURS["earlier"],
+                                  opacity=0.5, interpolate="step-after").encode(
+        x=alt.X("date:T", title=None),
+        y=alt.Y("share_pct:Q", title="% of the Strip under orders", scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("share_pct:Q", title="% of Strip", format=".1f"),
+                 alt.Tooltip("area_km2:Q", title="km²", format=",.1f"), alt.Tooltip("blocks:Q", title="Blocks"),
+                 alt.Tooltip("source:N", title="Source")])
+    layers = [line]
+    if orders is not None and len(orders):
+        o = orders.copy()
+        o["issued_on"] = pd.to_datetime(o["issued_on"])
+        lo, hi = d["date"].min(), d["date"].max()
+        o = o[(o["issued_on"] >= lo) & (o["issued_on"] <= hi)]
+        if len(o):
+            cols = [c for c in ("order_id", "issued_on", "source_name", "block_count", "area_km2") if c in o]
+            ticks = alt.Chart(o[cols]).mark_tick(color="#1a1a1a", thickness=1.5, size=14).encode(
+                x="issued_on:T", y=alt.value(8),
+                tooltip=[alt.Tooltip("issued_on:T", title="Order issued"), alt.Tooltip("order_id:N", title="Order")]
+                + ([alt.Tooltip("block_count:Q", title="Blocks named")] if "block_count" in cols else [])
+                + [alt.Tooltip("source_name:N", title="Source")])
+            layers.append(ticks)
+    layers.append(_rule(on))
+    return alt.layer(*layers).properties(height=260)
+
+
+def population_chart(pop: pd.DataFrame, names: dict[str, str], *, on: date) -> alt.LayerChart:
+    """Population by governorate over time, stacked (series ``population_adults_est``)."""
+    d = pop.copy()
+    d["date"] = pd.to_datetime(d["date"])
+    d["governorate"] = d["pcode"].map(names).fillna(d["pcode"])
+    d["order"] = d["pcode"].map({p: i for i, p in enumerate(GOV_ORDER)})
+    d["flag"] = d.get("flag", pd.Series(index=d.index, dtype=object)).fillna("")
+    dom = [names.get(p, p) for p in GOV_ORDER]
+    area = alt.Chart(d).mark_area(opacity=0.85).encode(
+        x=alt.X("date:T", title=None),
+        y=alt.Y("value:Q", stack="zero", title="Adults (18+), estimate"),
+        color=alt.Color("governorate:N", scale=alt.Scale(domain=dom, range=GOV_COLOURS),
+                        sort=dom, legend=alt.Legend(title="Governorate (north to south)", orient="bottom")),
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("governorate:N", title="Governorate"),
+                 alt.Tooltip("value:Q", title="Adults (est.)", format=","), alt.Tooltip("flag:N", title="Note"),
+                 alt.Tooltip("source:N", title="Source")])
+    return alt.layer(area, _rule(on)).properties(height=280)
+
+
+def casualties_charts(daily: pd.DataFrame, cumulative: pd.DataFrame, *, on: date
+                      ) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """Daily killed (bars) and cumulative killed (line), drawn one above the other."""
+    a = daily.copy()
+    a["date"] = pd.to_datetime(a["date"])
+    b = cumulative.copy()
+    b["date"] = pd.to_datetime(b["date"])
+    bars = alt.Chart(a).mark_bar(color="#525252", width=1.5).encode(
+        x=alt.X("date:T", title=None), y=alt.Y("value:Q", title="Killed per day (reported)"),
+        tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("value:Q", title="Killed that day", format=","),
+                 alt.Tooltip("source:N", title="Source")])
+    line = alt.Chart(b).mark_line(color="#000000").encode(
+        x=alt.X("date:T", title=None), y=alt.Y("value:Q", title="Killed, cumulative (reported)"),
+        tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("value:Q", title="Cumulative", format=","),
+                 alt.Tooltip("source:N", title="Source")])
+    return alt.layer(bars, _rule(on)).properties(height=170), alt.layer(line, _rule(on)).properties(height=170)
+
+
+def trucks_chart(trucks: pd.DataFrame, *, on: date, title: str = "Aid trucks per day") -> alt.LayerChart:
+    d = trucks.copy()
+    d["date"] = pd.to_datetime(d["date"])
+    bars = alt.Chart(d).mark_bar(color="#2166ac").encode(
+        x=alt.X("date:T", title=None), y=alt.Y("value:Q", title=title),
+        tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("value:Q", title=title, format=","),
+                 alt.Tooltip("unit:N", title="Unit"), alt.Tooltip("source:N", title="Source")])
+    return alt.layer(bars, _rule(on)).properties(height=200)

@@ -1,0 +1,376 @@
+"""Cached access to the bundle and to ``pipeline.metrics`` for the pages.
+
+Shared read-only layers are held once per server (``st.cache_resource``: never mutate them);
+figures and per-view frames are ``st.cache_data`` (each caller gets a copy).  Everything here
+asks ``pipeline``; nothing parses raw formats.  Layers or modules another part of the project
+has not built yet come back as ``None`` so the pages can say so instead of failing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import logging
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+import streamlit as st
+
+from pipeline import bundle, settings
+from pipeline.errors import BundleError
+
+from . import maps
+
+log = logging.getLogger(__name__)
+
+ISO = "%Y-%m-%d"
+
+
+def _iso(d: date | str) -> str:
+    return d if isinstance(d, str) else d.strftime(ISO)
+
+
+def _date(d: date | str) -> date:
+    return d if isinstance(d, date) else date.fromisoformat(str(d)[:10])
+
+
+def bundle_key() -> str:
+    """Identifies the bundle on disk (folder + build time), so caches follow a rebuild."""
+    try:
+        return f"{settings.get('bundle_dir')}@{bundle.load_manifest().get('built_at')}"
+    except BundleError:
+        return str(settings.get("bundle_dir"))
+
+
+@st.cache_resource(show_spinner=False)
+def _layer(name: str, key: str) -> pd.DataFrame | None:
+    try:
+        if name not in bundle.layer_names():
+            return None
+        return bundle.load_layer(name)
+    except BundleError:
+        return None
+
+
+def layer(name: str) -> pd.DataFrame | None:
+    """Layer ``name`` from the bundle, shared read-only (copy before changing), or None if absent."""
+    return _layer(name, bundle_key())
+
+
+def has(name: str) -> bool:
+    return layer(name) is not None
+
+
+@st.cache_data(show_spinner=False)
+def manifest(key: str | None = None) -> dict[str, Any]:
+    return json.loads(json.dumps(bundle.load_manifest(), default=str))
+
+
+def module(name: str) -> Any | None:
+    """Import ``name`` if it exists yet (other parts of the project land at different times)."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            return None
+        raise
+
+
+def metrics_available() -> bool:
+    m = module("pipeline.metrics")
+    return m is not None and all(hasattr(m, f) for f in ("compute", "block_status"))
+
+
+# ---------------------------------------------------------------- dates
+
+def default_date() -> date:
+    return _date(str(settings.get("default_date")))
+
+
+def default_since() -> date:
+    return _date(str(settings.get("grid_published_on")))
+
+
+@st.cache_data(show_spinner=False)
+def _span(key: str) -> tuple[date, date]:
+    lo, hi = [], []
+    # Orders and series (Oct 2023 onwards); events reach back to 2017 and would stretch the control.
+    for name, col in (("orders", "issued_on"), ("series", "date")):
+        frame = layer(name)
+        if frame is not None and col in frame and len(frame):
+            d = pd.to_datetime(frame[col], errors="coerce").dropna()
+            if len(d):
+                lo.append(d.min().date())
+                hi.append(d.max().date())
+    if not lo:
+        return date(2023, 10, 7), date(2025, 12, 31)
+    return min(lo), max(hi)
+
+
+def span() -> tuple[date, date]:
+    """First and last date of the time layers (the date control's range)."""
+    lo, hi = _span(bundle_key())
+    return min(lo, default_since(), default_date()), max(hi, default_date())
+
+
+def window_dates(on: date | str, window: int) -> tuple[date, date]:
+    """The incident window: the ``window`` days ending on ``on`` (both included)."""
+    d = _date(on)
+    return d - timedelta(days=max(int(window), 1) - 1), d
+
+
+# ---------------------------------------------------------------- metrics
+
+@st.cache_data(show_spinner=False)
+def _metrics(on: str, since: str, window: int, key: str) -> dict[str, Any] | None:
+    m = module("pipeline.metrics")
+    if m is None or not hasattr(m, "compute"):
+        return None
+    return json.loads(json.dumps(m.compute(on, since=since, window=window), default=str))
+
+
+def metrics(on: date | str, since: date | str, window: int) -> dict[str, Any] | None:
+    """``pipeline.metrics.compute`` (JSON shape of the contract), or None before it exists."""
+    return _metrics(_iso(on), _iso(since), int(window), bundle_key())
+
+
+@st.cache_data(show_spinner=False)
+def _block_status(on: str, since: str, window: int, key: str) -> pd.DataFrame:
+    m = module("pipeline.metrics")
+    blocks = layer("blocks")
+    if m is not None and hasattr(m, "block_status"):
+        return m.block_status(on, since=since, window=window)[["block_id", "status"]]
+    ids = blocks["block_id"] if blocks is not None else []
+    return pd.DataFrame({"block_id": ids, "status": "none"})
+
+
+def block_status(on: date | str, since: date | str, window: int) -> pd.DataFrame:
+    return _block_status(_iso(on), _iso(since), int(window), bundle_key())
+
+
+@st.cache_data(show_spinner=False)
+def _order_history(key: str) -> pd.DataFrame | None:
+    ob, orders = layer("order_blocks"), layer("orders")
+    if ob is None or orders is None:
+        return None
+    cols = [c for c in ("order_id", "issued_on", "source_name", "source_url", "sources", "destination",
+                        "stated_area_km2") if c in orders.columns]
+    o = pd.DataFrame(orders[cols])
+    h = pd.DataFrame(ob[[c for c in ("order_id", "block_id", "matched_as") if c in ob.columns]])
+    h = h[h["block_id"].notna()].merge(o, on="order_id", how="left")
+    h["block_id"] = h["block_id"].astype(int)
+    return h.sort_values(["issued_on", "order_id"]).reset_index(drop=True)
+
+
+def order_history() -> pd.DataFrame | None:
+    """order_blocks joined to orders: one row per (order, block) with the order's date and source."""
+    return _order_history(bundle_key())
+
+
+def block_history(block_id: int) -> pd.DataFrame:
+    """Every order that named the block (``pipeline.metrics.block_history`` when it exists)."""
+    m = module("pipeline.metrics")
+    if m is not None and hasattr(m, "block_history"):
+        return _block_history(int(block_id), bundle_key())
+    h = order_history()
+    if h is None:
+        return pd.DataFrame(columns=["order_id", "issued_on", "source_name", "source_url", "matched_as"])
+    return h[h["block_id"] == int(block_id)].drop(columns=["block_id"]).reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False)
+def _block_history(block_id: int, key: str) -> pd.DataFrame:
+    return importlib.import_module("pipeline.metrics").block_history(block_id)
+
+
+@st.cache_data(show_spinner=False)
+def _share_series(start: str, end: str, since: str, key: str) -> pd.DataFrame | None:
+    m = module("pipeline.metrics")
+    if m is None or not hasattr(m, "share_series"):
+        return None
+    return pd.DataFrame(m.share_series(start, end, since=since))
+
+
+def share_series(start: date | str, end: date | str, since: date | str) -> pd.DataFrame | None:
+    """Daily area and share of the Strip under orders issued in [since, day] (``pipeline.metrics``)."""
+    return _share_series(_iso(start), _iso(end), _iso(since), bundle_key())
+
+
+# ---------------------------------------------------------------- filtered layers (map and downloads)
+
+def _between(frame: pd.DataFrame, col: str, lo: date, hi: date) -> pd.Series:
+    d = pd.to_datetime(frame[col], errors="coerce")
+    return (d >= pd.Timestamp(lo)) & (d <= pd.Timestamp(hi))
+
+
+def is_acled(frame: pd.DataFrame) -> pd.Series:
+    """Rows that come from ACLED (never shown row by row nor offered for download)."""
+    out = pd.Series(False, index=frame.index)
+    for col in ("dataset", "source"):
+        if col in frame:
+            out |= frame[col].astype(str).str.contains("acled", case=False, na=False)
+    if "acled" in frame:
+        out |= frame["acled"].fillna(False).astype(bool)
+    return out
+
+
+def incidents(on: date | str, window: int) -> gpd.GeoDataFrame | None:
+    ev = layer("events")
+    if ev is None:
+        return None
+    lo, hi = window_dates(on, window)
+    sel = ev[_between(ev, "date", lo, hi)]
+    return sel[~is_acled(sel)].copy()
+
+
+def zone_on(on: date | str) -> gpd.GeoDataFrame | None:
+    """The humanitarian zone declared on the date: the one ``pipeline.metrics`` picks (same as the KPI)."""
+    z = layer("zones")
+    if z is None or z.empty:
+        return None
+    m = metrics(on, default_since(), 7)
+    if m is not None:
+        zid = (m.get("zone") or {}).get("zone_id")
+        return z[z["zone_id"] == zid].copy()
+    d = pd.Timestamp(_date(on))
+    vf = pd.to_datetime(z["valid_from"], errors="coerce")
+    vt = pd.to_datetime(z["valid_to"], errors="coerce")
+    return z[(vf <= d) & (vt.isna() | (vt > d))].copy()
+
+
+def claims_in(on: date | str, window: int) -> pd.DataFrame | None:
+    c = layer("claims")
+    if c is None:
+        return None
+    lo, hi = window_dates(on, window)
+    return c[_between(c, "date", lo, hi)].copy()
+
+
+def blocks_with_status(on: date | str, since: date | str, window: int) -> gpd.GeoDataFrame | None:
+    b = layer("blocks")
+    if b is None:
+        return None
+    out = b.merge(block_status(on, since, window), on="block_id", how="left")
+    out["status"] = out["status"].fillna("none")
+    return out
+
+
+# ---------------------------------------------------------------- the map's prepared input
+
+@st.cache_resource(show_spinner=False)
+def _display_base(key: str) -> dict[str, Any]:
+    strip, gov, places = layer("strip"), layer("governorates"), layer("places")
+    return {
+        "strip": maps.simplify_for_display(strip, 15.0) if strip is not None else None,
+        "governorates": maps.simplify_for_display(gov, 15.0) if gov is not None else None,
+        "places": maps.prepare_places(places) if places is not None else None,
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _map_frames(on: str, since: str, window: int, key: str) -> dict[str, Any]:
+    blocks = layer("blocks")
+    frames: dict[str, Any] = {}
+    if blocks is not None:
+        frames["blocks"] = maps.prepare_blocks(blocks, block_status(on, since, window), order_history(),
+                                               layer("governorates"), on=_date(on), since=_date(since),
+                                               window=window)
+    z = zone_on(on)
+    frames["zone"] = maps.prepare_zone(z) if z is not None and len(z) else None
+    ev = incidents(on, window)
+    frames["incidents"] = maps.prepare_events(ev) if ev is not None and len(ev) else None
+    cl = claims_in(on, window)
+    frames["claims"] = maps.prepare_claims(cl, layer("places")) if cl is not None and len(cl) else None
+    return frames
+
+
+def map_input(on: date | str, since: date | str, window: int, layers: list[str], basemap: str) -> maps.MapInput:
+    key = bundle_key()
+    base = _display_base(key)
+    frames = _map_frames(_iso(on), _iso(since), int(window), key)
+    return maps.MapInput(on=_date(on), since=_date(since), window=int(window), layers=list(layers),
+                         basemap=basemap, strip=base["strip"], governorates=base["governorates"],
+                         places=base["places"], **frames)
+
+
+def block_at(lat: float, lon: float) -> int | None:
+    """The block under a clicked point (the nearest within 100 m when the click fell in a gap)."""
+    b = layer("blocks")
+    if b is None or lat is None or lon is None:
+        return None
+    pt = shapely.Point(float(lon), float(lat))
+    idx = b.sindex.query(pt, predicate="intersects")
+    if len(idx):
+        return int(b.iloc[int(idx[0])]["block_id"])
+    near = b.sindex.nearest(pt, return_all=False, max_distance=0.001)
+    if near.size:
+        return int(b.iloc[int(near[1][0])]["block_id"])
+    return None
+
+
+# ---------------------------------------------------------------- downloads
+
+def filtered_layers(on: date | str, since: date | str, window: int, layers: list[str]
+                    ) -> dict[str, gpd.GeoDataFrame]:
+    """The layers as filtered on the map (never ACLED rows)."""
+    out: dict[str, gpd.GeoDataFrame] = {}
+    if "blocks" in layers:
+        b = blocks_with_status(on, since, window)
+        if b is not None:
+            out["blocks"] = b
+    if "zone" in layers:
+        z = zone_on(on)
+        if z is not None:
+            out["zones"] = z
+    if "incidents" in layers:
+        ev = incidents(on, window)
+        if ev is not None:
+            out["events"] = ev.drop(columns=[c for c in ("acled",) if c in ev.columns])
+    if "places" in layers and layer("places") is not None:
+        out["places"] = layer("places").copy()
+    if "boundaries" in layers:
+        for name in ("strip", "governorates"):
+            if layer(name) is not None:
+                out[name] = layer(name).copy()
+    return out
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    f = frame.copy()
+    for c in f.columns:
+        if c == "geometry":
+            continue
+        if pd.api.types.is_datetime64_any_dtype(f[c]):
+            f[c] = f[c].dt.strftime(ISO)
+        elif f[c].dtype == object:
+            f[c] = f[c].map(lambda v: v if v is None or isinstance(v, (str, int, float, bool)) else str(v))
+    return f
+
+
+def to_bytes(frame: pd.DataFrame, name: str, fmt: str) -> bytes:
+    """A layer as GeoJSON, CSV (geometry as WKT) or GeoPackage bytes."""
+    f = _plain(frame)
+    if fmt == "csv":
+        if isinstance(f, gpd.GeoDataFrame):
+            f = pd.DataFrame(f.drop(columns="geometry").assign(wkt=f.geometry.to_wkt()))
+        return f.to_csv(index=False).encode("utf-8")
+    if fmt == "geojson":
+        return f.to_json(drop_id=True, na="null").encode("utf-8")
+    if fmt == "gpkg":
+        with tempfile.TemporaryDirectory() as tmp:
+            p = Path(tmp) / f"{name}.gpkg"
+            f.to_file(p, driver="GPKG", layer=name)
+            return p.read_bytes()
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    _plain(frame).to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8")

@@ -1,0 +1,118 @@
+"""Map page: KPIs for the date, the map (blocks by status, zone, incidents, places, claims), block history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import data, maps, state
+from dashboard.html import esc, fmt_int, is_missing, link, rtl
+from dashboard.kpis import claims_list, kpis, population_comparison
+
+view = state.view()
+
+st.title("Evacuation orders, zones and strikes")
+st.caption(view.describe())
+
+if not data.has("blocks"):
+    st.error("The bundle has no blocks layer: run `python -m pipeline build`.")
+    st.stop()
+
+with st.spinner("Computing the figures for this date…"):
+    m = data.metrics(view.on, view.since, view.window)
+
+if m is None:
+    st.info("The metrics module (pipeline.metrics) is not available yet: the map shows the base layers only.")
+else:
+    cards = kpis(m)
+    for row in (cards[:4], cards[4:]):
+        cols = st.columns(len(row))
+        for col, card in zip(cols, row):
+            col.metric(card["label"], card["value"], help=card["help"], border=True)
+    recent = (m.get("orders") or {}).get("recent") or {}
+    if recent:
+        st.caption(
+            f"Under orders = named by an order issued {view.since:%-d %b %Y} – {view.on:%-d %b %Y}. "
+            f"Of which ordered in the last {view.window} days: {recent.get('area_km2') or 0:,.1f} km² in "
+            f"{fmt_int(recent.get('blocks'), '0')} blocks, ~{fmt_int(recent.get('population_prewar_est'), '0')} "
+            "people (pre-war estimate). Hover ⓘ on a figure for its definition and source.")
+    comparison = population_comparison(m)
+    if comparison:
+        with st.container(border=True):
+            st.markdown("**Where are people now? Sources disagree; each figure is shown with its source.**")
+            st.html(comparison)
+
+claims_html = claims_list(data.claims_in(view.on, view.window))
+if claims_html:
+    with st.expander(f"Reported events in the {view.window} days to the date (attributed claims, "
+                     "drawn on their areas, not counted with incidents)"):
+        st.html(claims_html)
+
+def _panel(block_id: int | None) -> None:
+    st.subheader("Block history")
+    if block_id is None:
+        st.caption("Click a block on the map to see every order that named it.")
+        return
+    blocks = data.layer("blocks")
+    row = blocks[blocks["block_id"] == block_id]
+    if row.empty:
+        st.caption("No block here.")
+        return
+    r = row.iloc[0]
+    gov = data.layer("governorates")
+    g = gov[gov["pcode"] == r.get("pcode")] if gov is not None else pd.DataFrame()
+    g_en = g.iloc[0]["name_en"] if len(g) else r.get("pcode")
+    g_ar = g.iloc[0]["name_ar"] if len(g) and "name_ar" in g else ""
+    status = data.block_status(view.on, view.since, view.window)
+    s = status.loc[status["block_id"] == block_id, "status"]
+    s_label = maps.status_labels(view.on, view.since, view.window).get(s.iloc[0] if len(s) else "none", "")
+    st.html(
+        f'<div class="gdm-block-panel" data-block="{esc(block_id)}">'
+        f"<h4 style='margin:0'>Block {esc(block_id)} {rtl(r.get('neighbourhood'), 'he')}</h4>"
+        f"<div>{esc(r.get('locality'))}</div><div>{esc(g_en)} {rtl(g_ar)}</div>"
+        f"<div>~{fmt_int(r.get('pop_prewar_est'))} people before the war (estimate)</div>"
+        f"<div><i>{esc(s_label)}</i></div></div>")
+    hist = data.block_history(block_id)
+    if hist is None or hist.empty:
+        st.caption("No order named this block.")
+        return
+    hist = hist.copy()
+    hist["issued_on"] = pd.to_datetime(hist["issued_on"]).dt.date
+    items = []
+    for h in hist.itertuples():
+        future = h.issued_on > view.on
+        style = ' style="color:#777"' if future else ""
+        matched = getattr(h, "matched_as", None)
+        note = f" (matched as {esc(matched)})" if not is_missing(matched) and matched != "exact" else ""
+        src = link(getattr(h, "source_url", None), getattr(h, "source_name", None) or "source")
+        items.append(f"<li{style}>{esc(h.issued_on)}: order {esc(h.order_id)}, {src}{note}"
+                     f"{' (after the date)' if future else ''}</li>")
+    st.html(f'<div class="gdm-history"><b>{len(hist)} order(s) named this block</b>'
+            f"<ul style='padding-left:18px'>{''.join(items)}</ul></div>")
+
+
+@st.fragment
+def map_and_panel() -> None:
+    col_map, col_panel = st.columns([3, 1], gap="small")
+    with col_map:
+        with st.spinner("Drawing the map…"):
+            inp = data.map_input(view.on, view.since, view.window, list(view.layers), view.basemap)
+            fmap = maps.build_map(inp)
+        out: dict[str, Any] = st_folium(fmap, key=state.MAP_KEY, height=660, use_container_width=True,
+                                        returned_objects=["last_object_clicked"])
+    clicked = (out or {}).get("last_object_clicked")
+    if clicked and clicked.get("lat") is not None:
+        bid = data.block_at(clicked["lat"], clicked["lng"])
+        if bid is not None:
+            state.select_block(bid)
+    with col_panel:
+        _panel(state.selected_block())
+
+
+map_and_panel()
+st.caption("Blocks: the IDF evacuation-block grid of 1 Dec 2023. Polygons are simplified for display only; "
+           "every figure is computed on the full geometry. Definitions and caveats: Method page; "
+           "sources and downloads: Data page.")

@@ -1,0 +1,135 @@
+"""Upload section of the Data page: bring your own ACLED export, HXL sheet, CSV points or zones.
+
+The Data page calls :func:`render_upload_section`. Parsing and validation live in
+``pipeline.imports`` (this module never reads a file format itself); every text
+that comes from a file is shown escaped (tables render cells as text; messages
+are markdown-escaped, so a value cannot become a link, markup or formatting).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pandas as pd
+import streamlit as st
+
+from pipeline import imports, settings, workspace
+from pipeline.sources.acled import acled_attribution
+
+FORMATS = {"auto": "detect from content", "acled": "ACLED export (CSV/XLSX)", "hxl": "HXL-tagged CSV/XLSX",
+           "csv": "CSV with latitude/longitude", "zones": "zones: GeoJSON, GeoPackage, zipped Shapefile"}
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "gpkg", "zip"]
+CLOUD_NOTICE = ("On Streamlit Community Cloud the disk is not permanent: imported layers are lost when the app "
+                "restarts or goes to sleep. Download the workspace as a GeoPackage below and import it again later.")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_escape(value: object) -> str:
+    """Text from a file, safe inside Streamlit markdown (no links, markup or formatting)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(value))
+
+
+def _report_table(rep: dict) -> pd.DataFrame:
+    rows = rep.get("rejections") or []
+    cols = ["row", "field", "reason", "fix"] + (["layer"] if any("layer" in r for r in rows) else [])
+    return pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols).astype("string")
+
+
+def show_report(rep: dict, *, heading: str) -> None:
+    """The report of a dry run or an import: counts, error, rejected rows, repairs, warnings."""
+    st.markdown(f"**{heading}**")
+    if rep.get("status") == "error":
+        st.error(md_escape(rep.get("message") or "the file cannot be imported"))
+        return
+    c1, c2, c3 = st.columns(3)
+    c1.metric("rows read", f"{rep['rows_read']:,}")
+    c2.metric("accepted", f"{rep['accepted']:,}")
+    c3.metric("rejected", f"{rep['rejected']:,}")
+    st.caption(md_escape(f"read as {rep.get('format')} ({rep.get('container')}): {rep.get('detected_as')}"))
+    if rep["rejected"]:
+        st.warning(md_escape(rep["message"]))
+        listed = rep.get("rejections_listed", 0)
+        more = f" (first {listed} of {rep.get('problems', listed)} problems)" if rep.get("problems", 0) > listed else ""
+        st.markdown(f"Rejected rows{more}:")
+        st.dataframe(_report_table(rep), hide_index=True, width="stretch")
+    if rep.get("repaired"):
+        st.markdown("Repaired geometries:")
+        st.dataframe(pd.DataFrame(rep["repaired"]).astype("string"), hide_index=True, width="stretch")
+    for w in rep.get("warnings") or []:
+        st.caption(md_escape(w))
+    if rep.get("acled"):
+        st.caption(md_escape(acled_attribution) + " ACLED rows are shown aggregated by block or governorate and "
+                   "are never offered for download.")
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _workspace_gpkg(state: str) -> bytes | None:
+    try:
+        return workspace.export_geopackage()
+    except ValueError:
+        return None
+
+
+def _render_layers() -> None:
+    layers = workspace.list_layers()
+    st.markdown("**Workspace layers**")
+    if not layers:
+        st.caption("No imported layers yet.")
+        return
+    table = pd.DataFrame([{"layer": e["name"], "kind": e.get("kind"), "rows": e["rows"], "from file": e["origin"],
+                           "imported at": e["imported_at"], "ACLED": bool(e.get("acled"))} for e in layers])
+    st.dataframe(table, hide_index=True, width="stretch")
+    for e in layers:
+        if st.button(f"Delete {e['name']}", key=f"gdm_delete_{e['name']}"):
+            workspace.delete(e["name"])
+            st.session_state.pop("gdm_last_import", None)
+            st.rerun()
+    state = hashlib.sha256("".join(e["sha256"] for e in layers).encode()).hexdigest()
+    data = _workspace_gpkg(state)
+    if data is not None:
+        st.download_button("Download the workspace (GeoPackage)", data=data, file_name="workspace.gpkg",
+                           mime="application/geopackage+sqlite3", key="gdm_download_workspace")
+    if any(e.get("acled") for e in layers):
+        st.caption("ACLED layers are left out of the download (ACLED's terms forbid passing its rows on): "
+                   "import your ACLED export again after a restart.")
+
+
+def render_upload_section() -> None:
+    """File uploader, format choice, dry-run report, accept-partial, import with progress, workspace list."""
+    st.subheader("Add your own data")
+    max_mb = int(settings.get("max_upload_mb"))  # type: ignore[arg-type]
+    st.caption(f"ACLED exports, HXL-tagged sheets, CSV points (latitude/longitude) or zones (GeoJSON, GeoPackage, "
+               f"zipped Shapefile). Up to {max_mb} MB and {int(settings.get('max_features')):,} rows. "  # type: ignore[arg-type]
+               "Each file is checked first; nothing is saved until you press Import.")
+    st.info(CLOUD_NOTICE)
+    up = st.file_uploader("File to import", type=UPLOAD_TYPES, max_upload_size=max_mb, key="gdm_upload")
+    fmt = st.selectbox("Format", list(FORMATS), format_func=lambda k: f"{k}: {FORMATS[k]}", key="gdm_upload_format")
+    accept = st.checkbox("Accept a partial import (leave the rejected rows out)", key="gdm_upload_partial")
+    as_ = None if fmt == "auto" else fmt
+    if up is not None:
+        data = up.getvalue()
+        key = (up.name, hashlib.sha256(data).hexdigest(), fmt)
+        cache = st.session_state.get("gdm_preview")
+        if not cache or cache[0] != key:
+            with st.spinner("Checking the file ..."):
+                rep = imports.import_bytes(data, up.name, as_=as_, dry_run=True)
+            st.session_state["gdm_preview"] = (key, rep)
+        preview = st.session_state["gdm_preview"][1]
+        show_report(preview, heading=f"Check of {md_escape(up.name)} (nothing saved yet)")
+        can = preview.get("status") != "error" and preview.get("accepted", 0) > 0 and \
+            (preview.get("rejected", 0) == 0 or accept)
+        if st.button("Import", key="gdm_import", type="primary", disabled=not can):
+            with st.status("Importing ...", expanded=True) as status:
+                rep = imports.import_bytes(data, up.name, as_=as_, accept_partial=accept,
+                                           progress=lambda m: status.write(md_escape(m)))
+                ok = bool(rep.get("written"))
+                status.update(label=md_escape(rep.get("message") or ""), state="complete" if ok else "error")
+            st.session_state["gdm_last_import"] = rep
+    last = st.session_state.get("gdm_last_import")
+    if last:
+        if last.get("written"):
+            st.success(md_escape(last["message"]))
+        else:
+            st.error(md_escape(last.get("message") or "nothing imported"))
+    _render_layers()

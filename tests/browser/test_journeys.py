@@ -1,0 +1,120 @@
+"""User journeys in headless Chromium against a real `streamlit run` server (see conftest.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import IDLE, MAP_FRAME, shot
+
+pytestmark = pytest.mark.browser
+
+
+def metric(page, label: str):
+    return page.locator("[data-testid='stMetric']").filter(
+        has=page.locator("[data-testid='stMetricLabel']", has_text=label)).locator("[data-testid='stMetricValue']")
+
+
+def open_map(page, url: str):
+    page.goto(url)
+    frame = page.frame_locator(MAP_FRAME)
+    expect(frame.locator(".leaflet-container")).to_be_visible()
+    expect(frame.locator("path.gdm-block")).to_have_count(620)
+    return frame
+
+
+def map_frame(page):
+    return page.locator(MAP_FRAME).element_handle().content_frame()
+
+
+def test_map_loads_offline_and_date_change_updates_kpis_and_map(server, page):
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    frame = open_map(page, server.url)
+    expect(frame.locator(".gdm-legend")).to_contain_text("2 Dec 2023")
+    expect(frame.locator("path.gdm-recent").first).to_be_attached()
+    expect(frame.locator("path.gdm-zone")).to_have_count(1)
+    expect(frame.locator(".leaflet-control-scale")).to_be_visible()
+    assert any(u.endswith("/app/static/vendor/leaflet/dist/leaflet.js") for u in requests)
+    assert not [u for u in requests if "cdn.jsdelivr" in u or "cdnjs" in u or "code.jquery" in u]
+    # incidents are drawn on one canvas (not a DOM marker each)
+    assert frame.locator(".leaflet-marker-icon").count() == 0
+    expect(frame.locator("canvas.leaflet-zoom-animated").first).to_be_attached()
+    killed, area = metric(page, "Killed since 7 Oct"), metric(page, "Area under orders")
+    killed_before, area_before = killed.inner_text(), area.inner_text()
+    shot(page, "map-2023-12-02")
+
+    # type a new date into the date control
+    day = page.get_by_role("spinbutton", name="day, Date", exact=True)
+    day.click()
+    day.type("05")
+    page.keyboard.press("Enter")
+    expect(killed).not_to_have_text(killed_before)
+    expect(area).not_to_have_text(area_before)
+    expect(frame.locator(".gdm-legend")).to_contain_text("5 Dec 2023")
+    expect(page).to_have_url(re.compile(r"date=2023-12-05"))
+    page.wait_for_selector(IDLE)
+    shot(page, "map-2023-12-05")
+
+    # the next-day button moves the date by one
+    page.get_by_role("button", name="day ▶").click()
+    expect(frame.locator(".gdm-legend")).to_contain_text("6 Dec 2023")
+    expect(page).to_have_url(re.compile(r"date=2023-12-06"))
+
+
+def test_click_a_block_shows_its_history_without_reloading_the_map(server, page):
+    frame = open_map(page, server.url)
+    page.wait_for_selector(IDLE)
+    inner = map_frame(page)
+    inner.evaluate("window.__notReloaded = true")
+    # record every script run of the app from now on: panning/zooming must not rerun it
+    page.evaluate("""() => {
+        window.__states = [];
+        const app = document.querySelector("[data-testid='stApp']");
+        new MutationObserver(() => window.__states.push(app.getAttribute('data-test-script-state')))
+            .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    }""")
+    inner.evaluate("""() => new Promise(done => { map_div.once('zoomend', () => done()); map_div.zoomIn(); })""")
+    inner.evaluate("""() => new Promise(done => { map_div.once('moveend', () => done()); map_div.panBy([60, 40]); })""")
+    assert page.evaluate("window.__states") == []
+
+    frame.locator("path.gdm-recent").nth(3).click()
+    popup = frame.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Block")
+    block = re.search(r"Block (\d+)", popup.inner_text()).group(1)
+    expect(popup).to_contain_text("Orders that named it")
+    panel = page.locator(".gdm-block-panel")
+    expect(panel).to_have_attribute("data-block", block)
+    history = page.locator(".gdm-history")
+    expect(history).to_contain_text("order(s) named this block")
+    expect(history.locator("a").first).to_have_attribute("href", re.compile(r"^https?://"))
+    assert inner.evaluate("window.__notReloaded") is True  # the map was not reloaded
+    expect(popup).to_be_visible()  # and its popup is still open
+    shot(page, f"map-block-{block}-history")
+
+
+def test_shared_link_opens_the_same_view(server, page):
+    page.goto(f"{server.url}/?date=2023-12-05&window=3&layers=blocks&layers=zone")
+    frame = page.frame_locator(MAP_FRAME)
+    expect(frame.locator(".gdm-legend")).to_contain_text("5 Dec 2023")
+    expect(frame.locator(".gdm-legend")).to_contain_text("last 3 days")
+    expect(frame.locator(".gdm-legend")).not_to_contain_text("Strikes")
+    expect(frame.locator("path.gdm-block")).to_have_count(620)
+    expect(frame.locator("path.gdm-governorate")).to_have_count(0)
+    expect(page.get_by_role("spinbutton", name="day, Date", exact=True)).to_have_attribute("aria-valuenow", "5")
+    shot(page, "map-shared-link")
+
+
+@pytest.mark.parametrize("path,text", [("timeline", "Share of the Strip under evacuation orders"),
+                                       ("data", "Download the layers as filtered on the map"),
+                                       ("method", "Pre-war population of blocks")])
+def test_other_pages(server, page, path, text):
+    page.goto(f"{server.url}/{path}")
+    expect(page.get_by_text(text).first).to_be_visible()
+    page.wait_for_selector(IDLE)
+    if path == "timeline":
+        expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible()
+    assert page.locator("[data-testid='stException']").count() == 0
+    shot(page, f"page-{path}")

@@ -1,0 +1,131 @@
+"""Regenerate the small synthetic import fixtures in this folder: ``python3 tests/data/imports/make_fixtures.py``.
+
+Every value is invented for tests. The ACLED-format files use ACLED's column
+names only; no row comes from ACLED. Coordinates are points inside blocks of
+the shipped block grid (so the joins have a known answer).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[2]))
+
+from pipeline.bundle import load_layer  # noqa: E402
+
+ACLED_HEADER = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
+                "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+                "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
+                "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
+                "fatalities", "tags", "timestamp"]
+# (ACLED admin2 spelling, pcode); each row is placed in the lowest-numbered block of that governorate
+# whose inner point lies 300 m or more inside the governorate
+PLACES = [("Khan Yunis", "PS0270"), ("Deir El Balah", "PS0265"), ("Gaza City", "PS0260"),
+          ("North Gaza", "PS0255"), ("Rafah", "PS0275")]
+
+
+def block_points() -> list[tuple[int, float, float]]:
+    """(block_id, lat, lon) for each of PLACES."""
+    blocks = load_layer("blocks").sort_values("block_id")
+    govs = load_layer("governorates").set_index("pcode")
+    out = []
+    for _, pcode in PLACES:
+        inner = govs.to_crs(32636).geometry.loc[pcode].buffer(-300)
+        for bid, geom in zip(blocks.block_id, blocks.geometry):
+            p = geom.representative_point()
+            import geopandas as gpd
+
+            if gpd.GeoSeries([p], crs=4326).to_crs(32636).iloc[0].within(inner):
+                out.append((int(bid), round(p.y, 6), round(p.x, 6)))
+                break
+    return out
+
+
+def acled_row(i: int, date: str, sub: str, admin2: str, lat: float, lon: float, fat: int, note: str) -> list:
+    etype = "Explosions/Remote violence" if sub in ("Air/drone strike", "Shelling/artillery/missile attack") \
+        else "Battles"
+    return [f"SYN{i:04d}", date, date[:4], "1", "Political violence", etype, sub, "Synthetic actor A", "", "8",
+            "Synthetic actor B", "", "7", "78", "", "275", "Middle East", "Palestine", "Gaza Strip", admin2,
+            "", f"Synthetic place {i}", f"{lat}", f"{lon}", "1", "Synthetic source", "Other",
+            note, str(fat), "", "1700000000"]
+
+
+def main() -> None:
+    pts = block_points()
+    subs = ["Air/drone strike", "Shelling/artillery/missile attack", "Armed clash", "Attack", "Air/drone strike"]
+    clean = []
+    for i, ((admin2, _), (bid, lat, lon), sub) in enumerate(zip(PLACES, pts, subs), 1):
+        clean.append(acled_row(i, f"2023-12-0{i}", sub, admin2, lat, lon, i - 1, f"Synthetic note {i}."))
+    with open(HERE / "acled-clean.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(ACLED_HEADER)
+        w.writerows(clean)
+    # faulty: the clean rows plus one fault each (row numbers in the README)
+    _, lat, lon = pts[0]
+    faulty = list(clean) + [
+        acled_row(6, "2023-12-06", "Air/drone strike", "Khan Yunis", lon, lat, 1, "Swapped coordinates."),
+        acled_row(7, "2023-12-07", "Air/drone strike", "Khan Yunis", 31.90, 35.20, 0, "A point in the West Bank."),
+        acled_row(3, "2023-12-08", "Armed clash", "Gaza City", lat, lon, 0, "Repeats the id of row 4."),
+        acled_row(9, "2099-01-01", "Attack", "Rafah", lat, lon, 0, "A date in the future."),
+        acled_row(10, "2022-05-01", "Attack", "Rafah", lat, lon, 0, "Before the war, in a file about it."),
+        acled_row(11, "31 Febuary 2023", "Attack", "Rafah", lat, lon, 0, "Not a date."),
+        acled_row(12, "2023-12-09", "Attack", "Rafah", "north", lon, 0, "Latitude is text."),
+    ]
+    with open(HERE / "acled-faulty.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(ACLED_HEADER)
+        w.writerows(faulty)
+    import pandas as pd
+
+    pd.DataFrame(clean, columns=ACLED_HEADER).to_excel(HERE / "acled-clean.xlsx", index=False)
+
+    # HXL governorate-level figures, tags written with spaces, Arabic names tagged +i_ar
+    with open(HERE / "hxl-governorates.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Date", "Governorate", "Governorate (Arabic)", "P-code", "IDPs (invented)", "Sites"])
+        w.writerow(["#date", "#adm1 +name", "#adm1 +name +i_ar", "#adm1 +code", "#affected +idps", "#capacity +sites"])
+        w.writerow(["20231202", "North Gaza", "شمال غزة", "PS0255", "1000", "3"])
+        w.writerow(["20231202", "Deir El Balah", "دير البلح", "", "2000", "4"])
+        w.writerow(["20231202", "", "خان يونس", "", "3000", "5"])
+        w.writerow(["20231202", "Rafah", "رفح", "PS0275", "4000", "6"])
+        w.writerow(["20231202", "Tulkarm", "طولكرم", "PS0115", "50", "1"])
+    # HXL points
+    with open(HERE / "hxl-points.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["when", "lat", "lon", "place", "place ar", "killed", "displaced", "type"])
+        w.writerow(["#date+occurred", "#geo+lat", "#geo+lon", "#loc+name", "#loc+name+i_ar", "#affected+killed",
+                    "#affected+displaced", "#event+type"])
+        for i, (bid, a, b) in enumerate(pts, 1):
+            w.writerow([f"2023-12-1{i}", a, b, f"Invented site {i}", f"موقع {i}", i, i * 100, "shelling"])
+    # plain CSV: dates as found in the wild, common column names
+    with open(HERE / "points-wild-dates.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Date", "Latitude", "Lng", "Type", "Place", "Notes"])
+        dates = ["07 October 2023", "6-Jun-25", "20231202", "2023-12-03", "13/12/2023"]
+        for d, (bid, a, b) in zip(dates, pts):
+            w.writerow([d, a, b, "observation", f"Invented place {bid}", "invented for tests"])
+    # a zone (GeoJSON, EPSG:4326): one valid polygon and one self-intersecting bow-tie
+    cx, cy = pts[0][2], pts[0][1]
+    d = 0.004
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Invented zone A", "kind": "test zone",
+                                           "valid_from": "2023-12-06", "valid_to": "2024-05-06"},
+         "geometry": {"type": "Polygon", "coordinates": [[[cx - d, cy - d], [cx + d, cy - d], [cx + d, cy + d],
+                                                          [cx - d, cy + d], [cx - d, cy - d]]]}},
+        {"type": "Feature", "properties": {"name": "Bow-tie (self-intersecting)", "kind": "test zone",
+                                           "valid_from": "2023-12-06"},
+         "geometry": {"type": "Polygon", "coordinates": [[[cx - d, cy - d], [cx + d, cy + d], [cx + d, cy - d],
+                                                          [cx - d, cy + d], [cx - d, cy - d]]]}},
+    ]}
+    (HERE / "zones-invalid.geojson").write_text(json.dumps(fc, indent=1) + "\n", encoding="utf-8")
+    (HERE / "expected-blocks.json").write_text(json.dumps(
+        [{"block_id": b, "pcode": pc, "admin2": a2} for (b, _, _), (a2, pc) in zip(pts, PLACES)], indent=1) + "\n")
+    print("fixtures written to", HERE)
+
+
+if __name__ == "__main__":
+    main()

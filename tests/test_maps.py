@@ -1,0 +1,165 @@
+"""Map builders rendered as HTML, without a browser: layers, colours, legend entries, escaping, offline assets."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from dashboard import maps
+from pipeline.bundle import load_layer
+
+ON, SINCE = date(2023, 12, 2), date(2023, 12, 1)
+HOSTILE = "<img src=x onerror=alert(1)> \"dq\" 'sq' `bt` ${x}"
+
+
+def flat(m) -> str:
+    return "".join(maps.render_html(m).split())
+
+
+@pytest.fixture(scope="module")
+def base():
+    return {name: load_layer(name) for name in ("strip", "governorates", "blocks")}
+
+
+@pytest.fixture(scope="module")
+def status(base):
+    ids = base["blocks"]["block_id"].tolist()
+    s = ["recent" if i % 3 == 0 else "earlier" if i % 3 == 1 else "none" for i in range(len(ids))]
+    return pd.DataFrame({"block_id": ids, "status": s})
+
+
+def small_events() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({
+        "event_id": ["e1", "e2", "e3"], "date": pd.to_datetime(["2023-12-01", "2023-12-02", "2023-12-02"]),
+        "kind": ["airstrike", "shelling", HOSTILE], "fatalities": [0, 25, None], "location": ["Rafah", HOSTILE, "x"],
+        "dataset": ["test"] * 3, "source": ["test source"] * 3, "notes": [None, HOSTILE, None],
+    }, geometry=[Point(34.25, 31.29), Point(34.30, 31.34), Point(34.45, 31.50)], crs="EPSG:4326")
+
+
+def small_places() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({
+        "place_id": ["khan-younis", "rafah", "al-mawasi", "hostile"],
+        "name_en": ["Khan Younis", "Rafah", "Al-Mawasi", HOSTILE],
+        "name_ar": ["خان يونس", "رفح", "المواصي", HOSTILE],
+        "aliases": ["Khan Yunis", "", "Mawasi", ""], "kind": ["city", "city", "area", "landmark"],
+        "inside_gaza": [True, True, True, True],
+        "label_lon": [34.306, 34.246, 34.22, 34.4], "label_lat": [31.346, 31.287, 31.33, 31.45],
+    }, geometry=[Point(34.306, 31.346), Point(34.246, 31.287), box(34.20, 31.30, 34.24, 31.36),
+                 Point(34.4, 31.45)], crs="EPSG:4326")
+
+
+def full_input(base, status, **kw) -> maps.MapInput:
+    blocks = maps.prepare_blocks(base["blocks"], status, None, base["governorates"], on=ON, since=SINCE, window=7)
+    zone = gpd.GeoDataFrame({"zone_id": ["z1"], "kind": ["humanitarian zone"], "name": ["Test zone"],
+                             "valid_from": ["2023-12-01"], "valid_to": [None], "area_km2": [6.7],
+                             "source": ["test"]}, geometry=[box(34.21, 31.30, 34.25, 31.36)], crs="EPSG:4326")
+    claims = pd.DataFrame({"date": ["2023-12-02"], "claim": ["Strikes around the city"], "figure": [50.0],
+                           "attributed_to": ["IDF"], "place_id": ["khan-younis"], "source": ["report"]})
+    places = small_places()
+    return maps.MapInput(
+        on=ON, since=SINCE, window=7, strip=maps.simplify_for_display(base["strip"]),
+        governorates=maps.simplify_for_display(base["governorates"]), blocks=blocks,
+        zone=maps.prepare_zone(zone), incidents=maps.prepare_events(small_events()),
+        places=maps.prepare_places(places), claims=maps.prepare_claims(claims, places), **kw)
+
+
+def test_all_layers_legend_and_palette(base, status):
+    m = maps.build_map(full_input(base, status))
+    html = flat(m)
+    for colour in maps.STATUS_COLOURS.values():  # each status colour is used for fills
+        assert f'"fillColor":"{colour}"' in html
+    for cls in ("gdm-block", "gdm-recent", "gdm-earlier", "gdm-none", "gdm-zone", "gdm-claim", "gdm-strip",
+                "gdm-governorate"):
+        assert cls in html
+    for entry in ("Orderedinthelast7days", "Orderedearlier,since1Dec2023", "Notorderedinthisperiod",
+                  "Humanitarianzonedeclaredonthedate", "Strikesandincidents", "Reportedevents(attributedclaims)",
+                  "Places", "Governorateboundary"):
+        assert entry in html, entry
+    assert "L.circleMarker" in html or "L.CircleMarker" in html
+    assert '"preferCanvas":true' in html
+    assert "L.marker(" not in html  # no DOM marker per event
+
+
+def test_incident_radius_grows_with_fatalities():
+    ev = maps.prepare_events(small_events())
+    r = dict(zip(ev["event_id"], ev["radius"]))
+    assert r["e2"] > r["e1"] >= 4 and r["e3"] == 4  # unknown fatalities: the smallest size
+
+
+def test_legend_follows_layers(base, status):
+    html = flat(maps.build_map(full_input(base, status, layers=["blocks"])))
+    assert "Orderedinthelast7days" in html
+    assert "Humanitarianzonedeclared" not in html and "gdm-zone" not in html
+    assert "Reportedevents(attributed" not in html
+
+
+def test_places_bilingual_rtl_labels(base, status):
+    html = maps.render_html(maps.build_map(full_input(base, status)))
+    data = json.loads(json.dumps(html))  # the label HTML is JSON-escaped inside the script
+    assert "Khan Younis" in data and "Al-Mawasi" in data and "Rafah" in data
+    # Arabic names in an RTL element (JSON escapes non-ASCII: compare the escaped form)
+    ar = json.dumps('<bdi dir="rtl" lang="ar">خان يونس</bdi>')[1:-1].replace("<", "\\u003c").replace(">", "\\u003e")
+    assert ar in html
+    assert "permanent" in html
+
+
+def test_every_text_is_escaped(base, status):
+    blocks = base["blocks"].copy()
+    blocks["neighbourhood"] = HOSTILE
+    blocks["locality"] = HOSTILE
+    gov = base["governorates"].copy()
+    gov["name_en"] = HOSTILE
+    gov["name_ar"] = HOSTILE
+    hist = pd.DataFrame({"block_id": [int(blocks["block_id"].iloc[0])], "order_id": [HOSTILE],
+                         "issued_on": ["2023-12-01"], "source_name": [HOSTILE],
+                         "source_url": ["javascript:alert(1)"]})
+    inp = full_input({**base, "blocks": blocks, "governorates": gov}, status)
+    inp.blocks = maps.prepare_blocks(blocks, status, hist, gov, on=ON, since=SINCE, window=7)
+    html = maps.render_html(maps.build_map(inp))
+    assert "<img src=x" not in html
+    assert "\\u003cimg src=x" not in html  # not even inside the embedded JSON
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html.replace("\\u0026", "&")
+    assert "javascript:alert" not in html  # non-http links are dropped, their text kept
+    assert "`bt`" not in html and "${x}" not in html
+
+
+def test_offline_assets_rewritten(base, status, tmp_path, caplog):
+    # with local copies: every Leaflet/jQuery link points at /app/static/vendor, no CDN left
+    (tmp_path / "leaflet" / "dist").mkdir(parents=True)
+    (tmp_path / "jquery" / "dist").mkdir(parents=True)
+    for rel in ("leaflet/dist/leaflet.js", "leaflet/dist/leaflet.css", "jquery/dist/jquery.min.js"):
+        (tmp_path / rel).write_text("//")
+    m = maps.build_map(full_input(base, status), localize=False)
+    assert maps.localize_assets(m, vendor_dir=tmp_path) is True
+    html = maps.render_html(m)
+    links = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
+    assert "/app/static/vendor/leaflet/dist/leaflet.js" in links
+    assert "/app/static/vendor/leaflet/dist/leaflet.css" in links
+    assert not [u for u in links if u.startswith("http")], links
+    # without them: the CDN stays and the log says so
+    m2 = maps.build_map(full_input(base, status), localize=False)
+    with caplog.at_level("WARNING"):
+        assert maps.localize_assets(m2, vendor_dir=tmp_path / "missing") is False
+    assert "CDN" in caplog.text
+    assert "cdn.jsdelivr.net/npm/leaflet" in maps.render_html(m2)
+
+
+def test_display_geometry_simplified_and_rounded(base):
+    raw = base["blocks"]
+    disp = maps.simplify_for_display(raw, 15.0)
+    assert len(disp) == len(raw)
+    assert disp.geometry.count_coordinates().sum() < raw.geometry.count_coordinates().sum()
+    coords = json.dumps(maps.to_geojson(disp.head(20), ["block_id"]))
+    assert not re.search(r"\d+\.\d{6,}", coords)  # at most 5 decimals
+    assert disp.geometry.is_valid.all()
+
+
+def test_default_view_html_size(base, status):
+    html = maps.render_html(maps.build_map(full_input(base, status)))
+    assert len(html.encode()) < 2_000_000

@@ -1,0 +1,117 @@
+"""The workspace: atomic saves, a locked manifest under concurrent imports, GeoPackage round trip, aggregates."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from pipeline import imports, workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data" / "imports"
+
+
+@pytest.fixture()
+def ws(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "workspace"
+    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(root))
+    return root
+
+
+def _events(n: int = 3) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"event_id": [f"e{i}" for i in range(n)], "date": pd.to_datetime(["2023-12-01"] * n),
+         "kind": ["airstrike"] * n, "fatalities": pd.array([1] * n, dtype="Int64"), "block_id": pd.array([33] * n, dtype="Int64"),
+         "pcode": ["PS0270"] * n},
+        geometry=[Point(34.3, 31.3)] * n, crs=4326)
+
+
+def test_save_list_load_delete(ws):
+    e = workspace.save_layer("My Layer!", _events(), origin="mine.csv", meta={"acled": True, "kind": "events"})
+    assert e["name"] == "my-layer" and e["rows"] == 3 and e["acled"] is True and e["origin"] == "mine.csv"
+    assert (ws / e["file"]).exists() and e["bbox"] == [34.3, 31.3, 34.3, 31.3]
+    e2 = workspace.save_layer("My Layer!", _events(1), origin="again.csv")
+    assert e2["name"] == "my-layer-2"  # a taken name is never overwritten
+    assert [x["name"] for x in workspace.list_layers()] == ["my-layer", "my-layer-2"]
+    assert len(workspace.load("my-layer")) == 3
+    assert workspace.delete("my-layer") and not (ws / e["file"]).exists()
+    assert not workspace.delete("my-layer")
+    assert [x["name"] for x in workspace.list_layers()] == ["my-layer-2"]
+    assert [p.name for p in ws.rglob("*.tmp")] == []  # no temporary file left behind
+
+
+def test_summary_shape(ws):
+    workspace.save_layer("a", _events(), origin="a.csv", meta={"acled": True, "kind": "events"})
+    s = workspace.summary()
+    assert set(s["layers"]["a"]) >= {"rows", "crs", "bbox", "origin", "imported_at", "acled"}
+    assert s["layers"]["a"]["rows"] == 3 and s["layers"]["a"]["acled"] is True and s["layers"]["a"]["workspace"]
+
+
+def _import_many(root: str, n: int, q) -> None:
+    import os
+
+    os.environ["GDM_WORKSPACE_DIR"] = root
+    from pipeline import imports as imp
+
+    names = [imp.import_file(DATA / "points-wild-dates.csv")["layer"] for _ in range(n)]
+    q.put(names)
+
+
+def test_two_people_importing_at_once_do_not_overwrite_each_other(ws):
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_import_many, args=(str(ws), 4, q)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    names = q.get(timeout=300) + q.get(timeout=300)
+    for p in procs:
+        p.join(timeout=60)
+    assert len(set(names)) == 8
+    layers = workspace.list_layers()
+    assert sorted(e["name"] for e in layers) == sorted(names)
+    for e in layers:
+        assert len(workspace.load(e["name"])) == 5
+
+
+def test_geopackage_export_imports_again_and_leaves_acled_out(ws, tmp_path, monkeypatch):
+    for f in ("points-wild-dates.csv", "zones-invalid.geojson", "acled-clean.csv", "hxl-governorates.csv"):
+        rep = imports.import_file(DATA / f, accept_partial=True)
+        assert rep["status"] == "written", rep
+    data = workspace.export_geopackage()
+    assert data[:16] == b"SQLite format 3\x00"
+    gpkg = tmp_path / "workspace.gpkg"
+    gpkg.write_bytes(data)
+    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(tmp_path / "fresh"))
+    rep = imports.import_file(gpkg)
+    assert rep["status"] == "written" and rep["rejected"] == 0, rep
+    kinds = {x["name"]: x["kind"] for x in rep["layers"]}
+    assert kinds == {"points-wild-dates": "events", "zones-invalid": "zones", "hxl-governorates": "figures"}
+    again = workspace.load("points-wild-dates").sort_values("source_row")
+    assert again["block_id"].tolist() == [33, 125, 321, 568, 2]
+    assert again["date"].dt.strftime("%Y-%m-%d").tolist()[0] == "2023-10-07"
+    assert len(workspace.load("zones-invalid")) == 2
+    figures = workspace.load("hxl-governorates")
+    assert figures[figures["metric"] == "#affected+idps"].set_index("pcode")["value"].to_dict() == {
+        "PS0255": 1000, "PS0265": 2000, "PS0270": 3000, "PS0275": 4000}
+    assert not any(e["acled"] for e in workspace.list_layers())
+
+
+def test_aggregate_events_by_block_and_governorate(ws):
+    rep = imports.import_file(DATA / "acled-clean.csv")
+    g = workspace.load(rep["layer"])
+    by_pcode = workspace.aggregate_events(g, by="pcode", period=None)
+    assert by_pcode.set_index("pcode")["events"].to_dict() == {"PS0255": 1, "PS0260": 1, "PS0265": 1, "PS0270": 1,
+                                                               "PS0275": 1}
+    weekly = workspace.aggregate_events(g, by="pcode", period="W")
+    # 1-3 Dec 2023 fall in the week from Mon 27 Nov, 4-5 Dec in the week from Mon 4 Dec
+    totals = weekly.groupby("period_start")[["events", "fatalities"]].sum()
+    assert totals.loc[pd.Timestamp("2023-11-27")].tolist() == [3, 0 + 1 + 2]
+    assert totals.loc[pd.Timestamp("2023-12-04")].tolist() == [2, 3 + 4]
+    monthly = workspace.aggregate_events(g, by="block", period="M", geometry=True)
+    assert isinstance(monthly, gpd.GeoDataFrame) and monthly.geometry.notna().all()
+    assert monthly["events"].sum() == 5 and set(monthly["period_start"]) == {pd.Timestamp("2023-12-01")}
