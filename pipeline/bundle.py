@@ -143,7 +143,7 @@ def layer_names(path: str | Path | None = None) -> list[str]:
 def summary(path: str | Path | None = None) -> dict[str, Any]:
     """The stable JSON shape printed by ``python -m pipeline summary``.
 
-    ``{"layers": {name: {"rows", "crs", "bbox", ...}}, "sources": [...]}``
+    ``{"layers": {name: {"rows", "crs", "bbox", ...}}, "sources": [...], "workspace": {name: {..., "workspace": true}}}``
     """
     manifest = load_manifest(path)
     layers = {
@@ -151,4 +151,7 @@ def summary(path: str | Path | None = None) -> dict[str, Any]:
                **{k: meta[k] for k in ("description", "origin") if k in meta}}
         for name, meta in manifest["layers"].items()
     }
-    return {"built_at": manifest.get("built_at"), "layers": layers, "sources": manifest["sources"]}
+    from . import workspace
+
+    return {"built_at": manifest.get("built_at"), "layers": layers, "sources": manifest["sources"],
+            "workspace": workspace.summary()["layers"]}

@@ -381,7 +381,36 @@ def compute(on: date | str, *, since: date | str | None = None, window: int = 7,
     })
     return {"on": d_on.isoformat(), "since": d_since.isoformat(), "window": int(window), "orders": orders,
             "zone": _zone(ix, d_on), "strikes": _strikes(ix, d_on, window),
-            "population_shares": _shares(ix, d_on), "series": _series(ix, d_on)}
+            "population_shares": _shares(ix, d_on), "series": _series(ix, d_on),
+            "workspace": workspace_strikes(d_on, window)}
+
+
+def workspace_strikes(on: date, window: int, root: str | None = None) -> dict[str, Any]:
+    """Imported (workspace) event layers in the window, per layer, marked as workspace data.
+
+    Kept apart from the shipped incidents: the two are never merged into one count.
+    """
+    from . import workspace
+
+    start = on - timedelta(days=window - 1)
+    out: dict[str, Any] = {}
+    for entry in workspace.list_layers(root):
+        if entry.get("kind") != "events":
+            continue
+        gdf = workspace.load(entry["name"], root)
+        dates = pd.to_datetime(gdf["date"]).dt.date
+        e = gdf[(dates >= start) & (dates <= on)]
+        fat = pd.to_numeric(e["fatalities"], errors="coerce")
+        out[entry["name"]] = {
+            "workspace": True, "acled": bool(entry.get("acled", False)), "origin": entry.get("origin"),
+            "count": int(len(e)), "fatalities": int(fat.sum()),
+            "by_governorate": {str(k): int(v) for k, v in e["pcode"].value_counts().sort_index().items()},
+            "from": start.isoformat(), "to": on.isoformat(),
+            "definition": (f"Events of the imported layer '{entry['name']}' dated {start.isoformat()} to "
+                           f"{on.isoformat()}; reported fatalities summed where given. Imported by a user, "
+                           "not part of the shipped data."),
+        }
+    return out
 
 
 def block_status(on: date | str, since: date | str | None = None, window: int = 7,
