@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .errors import InputError

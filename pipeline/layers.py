@@ -38,6 +38,7 @@ class LayerSchema:
     inside_strip: bool = True
     description: str = ""
     nullable: tuple[str, ...] = field(default_factory=tuple)
+    geometry_nullable: bool = False  # rows may lack a geometry (e.g. orders no map places); the rest are checked
 
 
 SCHEMAS: dict[str, LayerSchema] = {
@@ -124,6 +125,8 @@ def validate_layer(
         fail("has no CRS", fix="declare the CRS of the source (EPSG:4326 expected)")
     if frame.crs.to_epsg() != 4326:
         fail(f"CRS is {frame.crs.to_string()}, expected {STORAGE_CRS}", fix="reproject with to_crs(4326)")
+    if schema.geometry_nullable:
+        frame = frame[frame.geometry.notna().to_numpy()]
     geoms = frame.geometry
     empty = geoms.isna() | geoms.is_empty
     if empty.any():

@@ -17,7 +17,7 @@ import pandas as pd
 from . import settings
 from .dates import parse_date_column
 from .errors import InputError
-from .layers import AREA_CRS, LayerSchema, register, validate_layer
+from .layers import AREA_CRS, LayerSchema, register
 from .sources import events as ev
 from .sources import orders as od
 from .sources import series as se
@@ -59,16 +59,6 @@ def read_claims(path: object, *, label: str = CLAIMS_FILE) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _validate_then_add(ctx: BuildContext, name: str, frame: gpd.GeoDataFrame, placed: pd.Series,
-                       **kw: object) -> None:
-    """Validate the rows that have a geometry; keep all rows (``orders`` has unplaced orders without one)."""
-    validate_layer(name, frame[placed.to_numpy()], source=", ".join(kw["inputs"]),  # type: ignore[arg-type]
-                   strip=ctx.layers.get("strip"), tolerance_m=float(settings.get("strip_tolerance_m")))  # type: ignore[arg-type]
-    if frame["order_id"].duplicated().any():
-        raise InputError("duplicate order_id", file="orders")
-    ctx.add(name, frame, validate=False, **kw)  # type: ignore[arg-type]
-
-
 def build_orders(ctx: BuildContext) -> None:
     from .build import to_storage
 
@@ -107,7 +97,7 @@ def build_orders(ctx: BuildContext) -> None:
     orders = orders[["order_id", "issued_on", "source_name", "source_url", "link", "stated_area_km2", "destination",
                      "sources", "source_urls", "merged_from", "kind", "area_km2", "block_count", "geometry"]]
     inputs = [od.GAZAMAPS_FILE, od.OCHA_FILE, od.DEC2_FILE, od.DEC4_FILE, od.NORTH_AREA_FILE, od.WADI_FILE]
-    _validate_then_add(ctx, "orders", orders, placed, inputs=inputs,
+    ctx.add("orders", orders, inputs=inputs,  # unplaced orders keep an empty geometry (schema allows it)
                        description="Evacuation orders (GazaMaps, OCHA 2025 list by date, bothness 2/4 Dec 2023), "
                                    "duplicates across sources merged; geometry = union of named blocks/area.",
                        dedupe_rule=od.__doc__.split("* **Duplicates across sources**")[1].strip())

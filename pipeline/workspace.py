@@ -21,7 +21,6 @@ import json
 import os
 import re
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone

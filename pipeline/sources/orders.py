@@ -72,6 +72,7 @@ register(LayerSchema(
     ("order_id", "issued_on", "source_name", "source_url", "stated_area_km2", "destination", "sources", "kind",
      "area_km2", "block_count"),
     key="order_id", geom_types=("Polygon", "MultiPolygon"), nullable=("source_url", "stated_area_km2", "destination"),
+    geometry_nullable=True,
     description="Evacuation orders: date, source(s), stated area, geometry = union of the blocks/area it names "
                 "(no geometry for kind 'unplaced').",
 ))
