@@ -116,6 +116,7 @@ class GazetteerIndex:
     keys: list[str] = field(default_factory=list)
     key_place: list[str] = field(default_factory=list)
     key_label: list[str] = field(default_factory=list)
+    search_cache: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def load_places(bundle: str | Path | None = None) -> gpd.GeoDataFrame:
@@ -202,7 +203,11 @@ def search(query: str, limit: int = 10, *, index: GazetteerIndex | None = None) 
     q = normalize(query)
     if not q:
         return []
-    q_variants = {q, q.replace(" ", ""), _no_arabic_article(q)}
+    cached = idx.search_cache.get((q, limit))
+    if cached is not None:
+        return [dict(r) for r in cached]
+    q_variants = tuple({q, q.replace(" ", ""), _no_arabic_article(q)})
+    spaced = tuple(f" {v}" for v in q_variants)
     best: dict[str, tuple[float, str]] = {}
 
     def offer(pid: str, score: float, label: str) -> None:
@@ -212,9 +217,9 @@ def search(query: str, limit: int = 10, *, index: GazetteerIndex | None = None) 
     for i, key in enumerate(idx.keys):
         if key in q_variants:
             offer(idx.key_place[i], 100.0, idx.key_label[i])
-        elif len(q) >= 2 and any(key.startswith(v) for v in q_variants):
+        elif len(q) >= 2 and key.startswith(q_variants):
             offer(idx.key_place[i], 99.0 - min(9.0, (len(key) - len(q)) / 2), idx.key_label[i])
-        elif len(q) >= 4 and any(f" {v}" in f" {key}" for v in q_variants):
+        elif len(q) >= 4 and any(s in f" {key}" for s in spaced):
             offer(idx.key_place[i], 88.0, idx.key_label[i])
     if len(q) >= 3:
         for v in q_variants:
@@ -234,6 +239,7 @@ def search(query: str, limit: int = 10, *, index: GazetteerIndex | None = None) 
         out.append({"place_id": pid, "name_en": p["name_en"], "name_ar": p["name_ar"], "kind": p["kind"],
                     "score": round(score, 1), "lon": p["lon"], "lat": p["lat"], "inside_gaza": p["inside_gaza"],
                     "pcode": p["pcode"], "matched": label})
+    idx.search_cache[(q, limit)] = [dict(r) for r in out]
     return out
 
 
