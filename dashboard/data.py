@@ -9,7 +9,6 @@ has not built yet come back as ``None`` so the pages can say so instead of faili
 from __future__ import annotations
 
 import importlib
-import io
 import json
 import logging
 import tempfile
@@ -317,9 +316,9 @@ def block_at(lat: float, lon: float) -> int | None:
 # ---------------------------------------------------------------- downloads
 
 def filtered_layers(on: date | str, since: date | str, window: int, layers: list[str]
-                    ) -> dict[str, gpd.GeoDataFrame]:
-    """The layers as filtered on the map (never ACLED rows)."""
-    out: dict[str, gpd.GeoDataFrame] = {}
+                    ) -> dict[str, pd.DataFrame]:
+    """The layers as filtered on the map (never ACLED rows); claims are a table (CSV only)."""
+    out: dict[str, pd.DataFrame] = {}
     if "blocks" in layers:
         b = blocks_with_status(on, since, window)
         if b is not None:
@@ -334,6 +333,10 @@ def filtered_layers(on: date | str, since: date | str, window: int, layers: list
             out["events"] = ev.drop(columns=[c for c in ("acled",) if c in ev.columns])
     if "places" in layers and layer("places") is not None:
         out["places"] = layer("places").copy()
+    if "claims" in layers:
+        c = claims_in(on, window)
+        if c is not None:
+            out["claims"] = c
     if "boundaries" in layers:
         for name in ("strip", "governorates"):
             if layer(name) is not None:
@@ -368,9 +371,3 @@ def to_bytes(frame: pd.DataFrame, name: str, fmt: str) -> bytes:
             f.to_file(p, driver="GPKG", layer=name)
             return p.read_bytes()
     raise ValueError(f"unknown format {fmt!r}")
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    buf = io.StringIO()
-    _plain(frame).to_csv(buf, index=False)
-    return buf.getvalue().encode("utf-8")

@@ -69,6 +69,19 @@ def bidi(text: Any) -> str:
     return f'<bdi dir="auto">{t}</bdi>' if t else ""
 
 
+_MD = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~<>$:="})
+
+
+def md(value: Any) -> str:
+    """Escape text from data for Streamlit markdown (captions, help tooltips): shown as typed, no markup.
+
+    Backslash-escapes CommonMark punctuation plus ``$`` (LaTeX) and ``:`` (Streamlit's :icon: and :color[]).
+    """
+    if is_missing(value):
+        return ""
+    return str(value).translate(_MD)
+
+
 def fmt_int(value: Any, default: str = "n/a") -> str:
     if is_missing(value):
         return default

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from .html import esc, fmt_int, is_missing
+from .html import esc, fmt_int, is_missing, md
 
 
 def sources_text(value: Any) -> str:
@@ -36,10 +36,11 @@ def share_percent(orders: dict[str, Any]) -> float | None:
 
 
 def _help(definition: Any, source: Any, extra: str = "") -> str:
+    """Markdown for st.metric's help: the definition and the source, escaped (they come from data)."""
     text = str(definition or "").strip()
     if extra:
         text = f"{text} {extra}".strip()
-    return f"{text}\n\nSource: {sources_text(source)}"
+    return f"{md(text)}\n\nSource: {md(sources_text(source))}"
 
 
 def _date(v: Any) -> str:
@@ -121,7 +122,9 @@ def population_comparison(m: dict[str, Any] | None) -> str:
             items.append(f'<li class="gdm-claim"><b>about {fig}</b> in the south, '
                          f"<i>according to {esc(c.get('attributed_to'))}</i> ({esc(c.get('source'))}, "
                          f"{esc(_date(c.get('date')))})</li>")
-    return ('<ul class="gdm-claims" style="margin:0;padding-left:18px">' + "".join(items) + "</ul>") if items else ""
+    if not items:
+        return ""
+    return '<ul class="gdm-claims" style="margin:0;padding-left:18px">' + "".join(items) + "</ul>"
 
 
 def share_pct(v: Any) -> float:

@@ -5,7 +5,9 @@ The page prepares frames (``prepare_*``), then ``build_map`` draws them:
 - one ``folium.GeoJson`` layer per theme; polygons simplified for display only (metres, shared
   edges kept by ``shapely.coverage_simplify``) and coordinates rounded to 5 decimals;
 - incidents as one GeoJson layer of ``CircleMarker``s on a ``prefer_canvas`` map (never one
-  ``Marker`` per event); polygons use an SVG renderer so each block is a DOM path with a class;
+  ``Marker`` per event); every vector layer shares that one canvas, so hit-testing follows the
+  drawing order (a canvas above an SVG layer would swallow the clicks meant for the blocks);
+- reported-event (claim) areas are outlines only, so they never catch clicks meant for blocks;
 - every text from data escaped (``dashboard.html``) before it reaches a tooltip, popup or legend;
 - Leaflet served by the app (``/app/static/vendor``) when ``scripts/fetch_leaflet.sh`` has run,
   else folium's CDN links with a warning in the log (``localize_assets``).
@@ -200,7 +202,6 @@ def prepare_blocks(blocks: gpd.GeoDataFrame, status: pd.DataFrame, history: pd.D
     gov = {}
     if governorates is not None and len(governorates):
         gov = {r.pcode: (r.name_en, r.name_ar) for r in governorates.itertuples()}
-    labels = status_labels(on, since, window)
     orders_by_block: dict[int, list[str]] = {}
     if history is not None and len(history):
         h = history.copy()
@@ -263,7 +264,9 @@ def _km2(v: Any) -> str:
     return "n/a" if is_missing(v) else f"{float(v):,.1f} km²"
 
 
-PROMINENT_KINDS = {"city", "area", "region"}
+# Labelled permanently (the main towns and the places the scenario names); every other place on hover.
+MAJOR_PLACES = {"gaza-city", "jabalia", "beit-lahia", "beit-hanoun", "nuseirat", "deir-al-balah", "khan-younis",
+                "rafah", "al-mawasi", "khuzaa"}
 
 
 def prepare_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -273,6 +276,8 @@ def prepare_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     gdf = places.copy()
     if "inside_gaza" in gdf.columns:
         gdf = gdf[gdf["inside_gaza"].fillna(True).astype(bool)]
+    if "kind" in gdf.columns:  # regions (governorates, "northern Gaza" ...) are areas, not dots
+        gdf = gdf[gdf["kind"] != "region"]
     if {"label_lon", "label_lat"} <= set(gdf.columns):
         pts = gpd.points_from_xy(gdf["label_lon"], gdf["label_lat"], crs=STORAGE_CRS)
         fallback = gdf.geometry.representative_point()
@@ -287,7 +292,7 @@ def prepare_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                   + (f"<br>also: {esc(str(r.aliases).replace('|', ', '))}"
                      if not is_missing(getattr(r, 'aliases', None)) and str(r.aliases) else "")
                   for r in gdf.itertuples()]
-    gdf["prominent"] = gdf.get("kind", pd.Series("", index=gdf.index)).isin(PROMINENT_KINDS)
+    gdf["prominent"] = gdf["place_id"].isin(MAJOR_PLACES) if "place_id" in gdf else False
     return gdf
 
 
@@ -356,21 +361,21 @@ class Attribution(MacroElement):
 CSS = f"""<style>
 .leaflet-container {{ background: {BACKGROUND}; font-family: system-ui, -apple-system, "Segoe UI", Roboto,
   "Noto Sans", "Noto Sans Arabic", "Noto Sans Hebrew", Arial, sans-serif; }}
-.gdm-legend {{ background: rgba(255,255,255,.94); padding: 6px 9px; border-radius: 4px; font-size: 12px;
-  line-height: 18px; color: #1a1a1a; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 260px; }}
+.gdm-legend {{ background: rgba(255,255,255,.92); padding: 5px 8px; border-radius: 4px; font-size: 11px;
+  line-height: 16px; color: #1a1a1a; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 260px; }}
 .gdm-legend .sw {{ display:inline-block; width:16px; height:12px; margin-right:6px; vertical-align:-2px;
   border:1px solid #555; }}
 .gdm-legend .dot {{ display:inline-block; border-radius:50%; background:{INCIDENT_COLOUR}; border:1px solid #fff;
   vertical-align:middle; margin-right:6px; }}
 .gdm-legend b {{ font-weight: 600; }}
-.gdm-place-label {{ background: rgba(255,255,255,.85); border: none; box-shadow: none; padding: 0 3px;
-  font-size: 12px; font-weight: 600; color: #111; }}
-.gdm-place-label table, .gdm-place-label td, .gdm-place-label th {{ padding: 0; margin: 0; }}
+.gdm-place-label {{ background: rgba(255,255,255,.8); border: none; box-shadow: none; padding: 0 3px;
+  font-size: 11px; font-weight: 600; color: #111; }}
+.gdm-place-label:before {{ display: none; }}
 </style>"""
 
 
-def legend_html(enabled: set[str], *, on: date, since: date, window: int, counts: dict[str, int] | None = None,
-                zone_name: str | None = None) -> str:
+def legend_html(enabled: set[str], *, on: date, since: date, window: int, counts: dict[str, int] | None = None
+                ) -> str:
     labels = status_labels(on, since, window)
     counts = counts or {}
     rows = [f"<b>{esc(_d(on))}</b>"]
@@ -381,13 +386,13 @@ def legend_html(enabled: set[str], *, on: date, since: date, window: int, counts
                         + (f" ({n})" if n is not None else ""))
     if "zone" in enabled:
         rows.append(f'<span class="sw" style="background:{ZONE_COLOUR}33;border:2px dashed {ZONE_COLOUR}"></span>'
-                    f'Humanitarian zone declared on the date{": " + esc(zone_name) if zone_name else ""}')
+                    "Humanitarian zone declared on the date")
     if "incidents" in enabled:
         rows.append(f'<span class="dot" style="width:8px;height:8px"></span>'
                     f'<span class="dot" style="width:14px;height:14px"></span>'
-                    f"Strikes and incidents, last {window} days (size: reported fatalities)")
+                    f"Strikes/incidents, last {window} days (size: deaths)")
     if "claims" in enabled:
-        rows.append(f'<span class="sw" style="background:{CLAIM_COLOUR}22;border:2px dotted {CLAIM_COLOUR}"></span>'
+        rows.append(f'<span class="sw" style="background:none;border:2px dotted {CLAIM_COLOUR}"></span>'
                     "Reported events (attributed claims)")
     if "places" in enabled:
         rows.append(f'<span class="dot" style="width:8px;height:8px;background:{PLACE_COLOUR}"></span>Places')
@@ -397,7 +402,12 @@ def legend_html(enabled: set[str], *, on: date, since: date, window: int, counts
     return "<br>".join(rows)
 
 
-SVG = JsCode("L.svg({padding: 0.5})")
+# One permanent label per place (a tooltip bound to the whole layer would show only one); the label
+# HTML was escaped in prepare_places.
+PLACE_LABEL = JsCode("""function (feature, layer) {
+    layer.bindTooltip(feature.properties.label, {permanent: true, direction: "right", offset: [5, 0],
+                                                className: "gdm-place-label"});
+}""")
 
 
 @dataclass
@@ -439,16 +449,6 @@ def build_map(inp: MapInput, *, localize: bool = True, height: int | None = None
                          attr='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
                               "contributors").add_to(m)
 
-    if "boundaries" in enabled and inp.governorates is not None and not inp.governorates.empty:
-        g = inp.governorates.copy()
-        g["tip"] = [f"<b>{esc(r.name_en)}</b> {rtl(getattr(r, 'name_ar', ''))}<br>"
-                    f"{fmt_int(getattr(r, 'pop_prewar', None))} people before the war (PCBS-based estimate)"
-                    for r in g.itertuples()]
-        folium.GeoJson(to_geojson(g, ["pcode", "tip"]), name="Governorates",
-                       style_function=lambda f: {"color": GOV_COLOUR, "weight": 1.6, "fill": False,
-                                                 "className": "gdm-governorate"},
-                       tooltip=None, renderer=SVG, interactive=False).add_to(m)
-
     if "blocks" in enabled and inp.blocks is not None and not inp.blocks.empty:
         colours = STATUS_COLOURS
 
@@ -462,30 +462,36 @@ def build_map(inp: MapInput, *, localize: bool = True, height: int | None = None
             style_function=style,
             highlight_function=lambda f: {"weight": 2.2, "color": "#000000"},
             tooltip=_tooltip(), popup=folium.GeoJsonPopup(fields=["tip", "orders"], labels=False, max_width=340),
-            renderer=SVG,
         ).add_to(m)
+
+    if "boundaries" in enabled and inp.governorates is not None and not inp.governorates.empty:
+        g = inp.governorates.copy()
+        g["tip"] = [f"<b>{esc(r.name_en)}</b> {rtl(getattr(r, 'name_ar', ''))}<br>"
+                    f"{fmt_int(getattr(r, 'pop_prewar', None))} people before the war (PCBS-based estimate)"
+                    for r in g.itertuples()]
+        folium.GeoJson(to_geojson(g, ["pcode", "tip"]), name="Governorates",
+                       style_function=lambda f: {"color": GOV_COLOUR, "weight": 1.6, "fill": False,
+                                                 "className": "gdm-governorate"},
+                       tooltip=None, interactive=False).add_to(m)
 
     if "boundaries" in enabled and inp.strip is not None and not inp.strip.empty:
         folium.GeoJson(to_geojson(inp.strip, ["name"]), name="Gaza Strip",
                        style_function=lambda f: {"color": STRIP_COLOUR, "weight": 2, "fill": False,
                                                  "className": "gdm-strip"},
-                       renderer=SVG, interactive=False).add_to(m)
+                       interactive=False).add_to(m)
 
-    zone_name = None
     if "zone" in enabled and inp.zone is not None and not inp.zone.empty:
-        zone_name = ", ".join(str(n) for n in inp.zone.get("name", pd.Series(dtype=str)).dropna().unique()[:2])
         folium.GeoJson(to_geojson(inp.zone, ["zone_id", "tip"]), name="Humanitarian zone",
                        style_function=lambda f: {"color": ZONE_COLOUR, "weight": 2.5, "dashArray": "6 4",
                                                  "fillColor": ZONE_COLOUR, "fillOpacity": 0.2,
                                                  "className": "gdm-zone"},
-                       tooltip=_tooltip(), renderer=SVG).add_to(m)
+                       tooltip=_tooltip()).add_to(m)
 
     if "claims" in enabled and inp.claims is not None and not inp.claims.empty:
         folium.GeoJson(to_geojson(inp.claims, ["tip"]), name="Reported events (attributed)",
-                       style_function=lambda f: {"color": CLAIM_COLOUR, "weight": 2, "dashArray": "2 5",
-                                                 "fillColor": CLAIM_COLOUR, "fillOpacity": 0.08,
-                                                 "className": "gdm-claim"},
-                       tooltip=_tooltip(), renderer=SVG).add_to(m)
+                       style_function=lambda f: {"color": CLAIM_COLOUR, "weight": 2.5, "dashArray": "2 5",
+                                                 "fill": False, "className": "gdm-claim"},
+                       tooltip=_tooltip()).add_to(m)
 
     if "incidents" in enabled and inp.incidents is not None and not inp.incidents.empty:
         folium.GeoJson(
@@ -507,21 +513,14 @@ def build_map(inp: MapInput, *, localize: bool = True, height: int | None = None
         if not prominent.empty:
             dot2 = folium.CircleMarker(radius=4, color="#ffffff", weight=1, fill=True, fill_color=PLACE_COLOUR,
                                        fill_opacity=1)
-            folium.GeoJson(to_geojson(prominent, ["place_id", "label"]), marker=dot2,
-                           tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, permanent=True,
-                                                         direction="right", sticky=False, offset=(6, 0),
-                                                         class_name="gdm-place-label",
-                                                         style="font-size:12px;font-weight:600;"
-                                                               "background:rgba(255,255,255,.85);"
-                                                               "border:none;box-shadow:none;padding:0 3px")
-                           ).add_to(fg)
+            folium.GeoJson(to_geojson(prominent, ["place_id", "label", "tip"]), marker=dot2, tooltip=None,
+                           on_each_feature=PLACE_LABEL).add_to(fg)
         fg.add_to(m)
 
     counts = None
     if inp.blocks is not None and not inp.blocks.empty:
         counts = inp.blocks["status"].value_counts().to_dict()
-    Legend(legend_html(enabled, on=inp.on, since=inp.since, window=inp.window, counts=counts,
-                       zone_name=zone_name)).add_to(m)
+    Legend(legend_html(enabled, on=inp.on, since=inp.since, window=inp.window, counts=counts)).add_to(m)
     Attribution("Blocks: IDF grid via GazaNowPop (GPL-3.0); other layers: see the Data page").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     if bounds:

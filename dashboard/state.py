@@ -1,7 +1,7 @@
 """The view's state: one place for widget keys, defaults, and the URL (query parameters).
 
 The shared sidebar widgets are bound to the URL (``bind="query-params"``, Streamlit >= 1.52), so
-``?date=2023-12-05&since=2023-12-01&window=7&layers=blocks&layers=zone`` opens the same view; a
+``?date=2023-12-05&since=2023-12-01&window=7&layers=Blocks&layers=Zone`` opens the same view; a
 value equal to its default is left out of the URL.  Pages read the view through ``view()``.
 """
 
@@ -19,7 +19,10 @@ DATE, SINCE, WINDOW, LAYERS, BASEMAP = "date", "since", "window", "layers", "bas
 BLOCK = "block"  # the clicked block (session only)
 MAP_KEY = "gdm_map"  # st_folium's fixed key
 DEFAULT_WINDOW = 7
-BASEMAPS = {"none": "None (plain background)", "osm": "OpenStreetMap"}
+# The URL carries the option labels (bound widgets write what they show), so they are short words.
+LAYER_OPTIONS = {"Boundaries": "boundaries", "Blocks": "blocks", "Zone": "zone", "Incidents": "incidents",
+                 "Places": "places", "Claims": "claims"}
+BASEMAPS = {"None": "none", "OpenStreetMap": "osm"}
 
 
 @dataclass(frozen=True)
@@ -59,12 +62,13 @@ def sidebar() -> View:
     sb.number_input("Window (days)", min_value=1, max_value=60, value=DEFAULT_WINDOW, step=1, key=WINDOW,
                     bind="query-params",
                     help="'Ordered in the last N days' and strikes/incidents: the N days ending on the date.")
-    sb.multiselect("Layers", options=list(maps.LAYERS), default=maps.DEFAULT_LAYERS, key=LAYERS,
-                   format_func=lambda k: maps.LAYERS.get(k, k), bind="query-params",
-                   help="Each layer has a legend entry on the map.")
-    sb.radio("Basemap", options=list(BASEMAPS), format_func=BASEMAPS.get, key=BASEMAP, index=0,
-             bind="query-params", horizontal=True,
-             help="Tiles are optional decoration (they need internet); the layers read on a plain background.")
+    sb.multiselect("Layers", options=list(LAYER_OPTIONS), default=list(LAYER_OPTIONS), key=LAYERS,
+                   bind="query-params",
+                   help="Each layer has a legend entry on the map. "
+                        + "; ".join(f"{k}: {maps.LAYERS[v]}" for k, v in LAYER_OPTIONS.items()) + ".")
+    sb.radio("Basemap", options=list(BASEMAPS), key=BASEMAP, index=0, bind="query-params", horizontal=True,
+             help="Tiles are optional decoration (OpenStreetMap needs internet); the layers read on a plain "
+                  "background without them.")
     return view()
 
 
@@ -73,9 +77,11 @@ def view() -> View:
     on = ss.get(DATE) or data.default_date()
     since = ss.get(SINCE) or data.default_since()
     window = int(ss.get(WINDOW) or DEFAULT_WINDOW)
-    layers = ss.get(LAYERS)
-    layers = tuple(maps.DEFAULT_LAYERS if layers is None else layers)
-    return View(on=on, since=since, window=window, layers=layers, basemap=ss.get(BASEMAP) or "none")
+    chosen = ss.get(LAYERS)
+    layers = tuple(maps.DEFAULT_LAYERS) if chosen is None else tuple(LAYER_OPTIONS[c] for c in chosen
+                                                                       if c in LAYER_OPTIONS)
+    return View(on=on, since=since, window=window, layers=layers,
+                basemap=BASEMAPS.get(ss.get(BASEMAP) or "None", "none"))
 
 
 def selected_block() -> int | None:

@@ -82,12 +82,17 @@ def test_next_day_button_and_window_and_since():
 
 def test_layer_widget_keeps_the_view():
     at = run_app()
-    at.multiselect(key=state.LAYERS).set_value(["blocks", "zone"]).run()
+    at.multiselect(key=state.LAYERS).set_value(["Blocks", "Zone"]).run()
     assert not at.exception
-    assert at.multiselect(key=state.LAYERS).value == ["blocks", "zone"]
-    at.radio(key=state.BASEMAP).set_value("osm").run()
+    assert at.multiselect(key=state.LAYERS).value == ["Blocks", "Zone"]
+    at.radio(key=state.BASEMAP).set_value("OpenStreetMap").run()
     assert not at.exception
-    assert at.radio(key=state.BASEMAP).value == "osm"
+    assert at.radio(key=state.BASEMAP).value == "OpenStreetMap"
+    # the Data page offers exactly the layers switched on
+    at.switch_page("dashboard/pages/data.py")
+    at.run()
+    offered = " ".join(m.value for m in at.markdown)
+    assert "**blocks**" in offered and "**zones**" in offered and "**events**" not in offered
 
 
 def test_url_opens_the_same_view():

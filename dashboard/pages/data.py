@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
@@ -68,10 +69,14 @@ stamp = f"{view.on:%Y%m%d}"
 for name, frame in layers.items():
     c0, c1, c2, c3 = st.columns([2, 1, 1, 1])
     c0.markdown(f"**{esc(name)}** · {len(frame):,} rows")
-    for col, fmt, mime, ext in ((c1, "geojson", "application/geo+json", "geojson"), (c2, "csv", "text/csv", "csv"),
-                                (c3, "gpkg", "application/geopackage+sqlite3", "gpkg")):
+    formats = [(c1, "geojson", "application/geo+json", "GeoJSON"), (c2, "csv", "text/csv", "CSV"),
+               (c3, "gpkg", "application/geopackage+sqlite3", "GeoPackage")]
+    if not isinstance(frame, gpd.GeoDataFrame):  # a table (claims): CSV only
+        formats = [formats[1]]
+    for col, fmt, mime, label in formats:
+        ext = fmt
         col.download_button(
-            ext.upper() if ext != "gpkg" else "GeoPackage",
+            label,
             data=lambda fr=frame, n=name, f=fmt: data.to_bytes(fr, n, f),  # built on click only
             file_name=f"gaza-{name}-{stamp}.{ext}", mime=mime, key=f"dl_{name}_{fmt}", on_click="ignore")
 

@@ -38,12 +38,12 @@ else:
             f"Under orders = named by an order issued {view.since:%-d %b %Y} – {view.on:%-d %b %Y}. "
             f"Of which ordered in the last {view.window} days: {recent.get('area_km2') or 0:,.1f} km² in "
             f"{fmt_int(recent.get('blocks'), '0')} blocks, ~{fmt_int(recent.get('population_prewar_est'), '0')} "
-            "people (pre-war estimate). Hover ⓘ on a figure for its definition and source.")
+            "people (pre-war estimate). Hover the (?) by a figure for its definition and source.")
     comparison = population_comparison(m)
     if comparison:
-        with st.container(border=True):
-            st.markdown("**Where are people now? Sources disagree; each figure is shown with its source.**")
-            st.html(comparison)
+        st.html('<div style="font-size:0.9rem;border-left:4px solid #6a51a3;padding:2px 0 2px 10px">'
+                "<b>Where are people now?</b> Sources disagree; each figure is shown with its source."
+                f"{comparison}</div>")
 
 claims_html = claims_list(data.claims_in(view.on, view.window))
 if claims_html:
@@ -81,17 +81,20 @@ def _panel(block_id: int | None) -> None:
         return
     hist = hist.copy()
     hist["issued_on"] = pd.to_datetime(hist["issued_on"]).dt.date
-    items = []
+    before, later = [], []
     for h in hist.itertuples():
-        future = h.issued_on > view.on
-        style = ' style="color:#777"' if future else ""
         matched = getattr(h, "matched_as", None)
         note = f" (matched as {esc(matched)})" if not is_missing(matched) and matched != "exact" else ""
         src = link(getattr(h, "source_url", None), getattr(h, "source_name", None) or "source")
-        items.append(f"<li{style}>{esc(h.issued_on)}: order {esc(h.order_id)}, {src}{note}"
-                     f"{' (after the date)' if future else ''}</li>")
-    st.html(f'<div class="gdm-history"><b>{len(hist)} order(s) named this block</b>'
-            f"<ul style='padding-left:18px'>{''.join(items)}</ul></div>")
+        item = f"<li>{esc(f'{h.issued_on:%-d %b %Y}')}: order {esc(h.order_id)}, {src}{note}</li>"
+        (later if h.issued_on > view.on else before).append(item)
+    html = (f'<div class="gdm-history"><b>{len(hist)} order(s) named this block</b>'
+            f"<div>On or before {esc(f'{view.on:%-d %b %Y}')}: {len(before)}</div>"
+            f"<ul style='padding-left:18px;margin:2px 0'>{''.join(before)}</ul>")
+    if later:
+        html += (f"<details><summary>Later: {len(later)}</summary>"
+                 f"<ul style='padding-left:18px;color:#555'>{''.join(later)}</ul></details>")
+    st.html(html + "</div>")
 
 
 @st.fragment

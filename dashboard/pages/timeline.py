@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, state
+from dashboard.html import md
 from dashboard.kpis import claims_list, sources_text
 
 view = state.view()
@@ -48,7 +49,7 @@ else:
     st.caption("**Caveat**: an advertising-audience estimate of adults (18+), not a census; where the audience "
                "is the platform's floor the figure is an upper bound ('at most'). It disagrees with other "
                "sources (e.g. the reported 'about 80% in the south'); see the Map page and the Method page. "
-               + (f"Method: {method}" if method else ""))
+               + (f"Method: {md(method)}" if method else ""))
 
 st.subheader("Casualties (reported)")
 daily, cum = metric_rows("killed"), metric_rows("killed_cum")
@@ -57,7 +58,7 @@ if daily.empty or cum.empty:
 else:
     for chart in charts.casualties_charts(daily, cum, on=view.on):
         st.altair_chart(chart, width="stretch")
-    st.caption(f"Source: {sources_text(sorted(cum['source'].dropna().unique()))}. Figures as reported; "
+    st.caption(f"Source: {md(sources_text(sorted(cum['source'].dropna().unique())))}. Figures as reported; "
                "contested and revised over time.")
 
 st.subheader("Aid trucks")
@@ -69,11 +70,11 @@ with c1:
         st.info("No daily aid-truck series.")
     else:
         st.altair_chart(charts.trucks_chart(trucks, on=view.on), width="stretch")
-        st.caption(f"Source: {sources_text(sorted(trucks['source'].dropna().unique()))}")
+        st.caption(f"Source: {md(sources_text(sorted(trucks['source'].dropna().unique())))}")
 with c2:
     if not monthly.empty:
         st.altair_chart(charts.trucks_chart(monthly, on=view.on, title="Aid trucks per month"), width="stretch")
-        st.caption(f"Source: {sources_text(sorted(monthly['source'].dropna().unique()))}")
+        st.caption(f"Source: {md(sources_text(sorted(monthly['source'].dropna().unique())))}")
 
 claims = data.layer("claims")
 if claims is not None and len(claims):
