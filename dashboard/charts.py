@@ -16,6 +16,9 @@ from .maps import STATUS_COLOURS
 GOV_ORDER = ["PS0255", "PS0260", "PS0265", "PS0270", "PS0275"]
 GOV_COLOURS = ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#D55E00"]
 
+# Month and year on every date axis: the series span 2023-2026, so "December" alone is ambiguous.
+DATE_AXIS = alt.Axis(format="%b %Y", labelOverlap=True)
+
 
 def _rule(on: date) -> alt.Chart:
     return alt.Chart(pd.DataFrame({"date": [pd.Timestamp(on)], "label": ["selected date"]})).mark_rule(
@@ -30,7 +33,7 @@ def share_chart(share: pd.DataFrame, orders: pd.DataFrame | None, *, on: date, s
     d["source"] = source
     line = alt.Chart(d).mark_area(line={"color": STATUS_COLOURS["recent"]}, color=STATUS_COLOURS["earlier"],
                                   opacity=0.5, interpolate="step-after").encode(
-        x=alt.X("date:T", title=None),
+        x=alt.X("date:T", title=None, axis=DATE_AXIS),
         y=alt.Y("share_pct:Q", title="% of the Strip under orders", scale=alt.Scale(domain=[0, 100])),
         tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("share_pct:Q", title="% of Strip", format=".1f"),
                  alt.Tooltip("area_km2:Q", title="km²", format=",.1f"), alt.Tooltip("blocks:Q", title="Blocks"),
@@ -62,7 +65,7 @@ def population_chart(pop: pd.DataFrame, names: dict[str, str], *, on: date) -> a
     d["flag"] = d.get("flag", pd.Series(index=d.index, dtype=object)).fillna("")
     dom = [names.get(p, p) for p in GOV_ORDER]
     area = alt.Chart(d).mark_area(opacity=0.85).encode(
-        x=alt.X("date:T", title=None),
+        x=alt.X("date:T", title=None, axis=DATE_AXIS),
         y=alt.Y("value:Q", stack="zero", title="Adults (18+), estimate"),
         color=alt.Color("governorate:N", scale=alt.Scale(domain=dom, range=GOV_COLOURS),
                         sort=dom, legend=alt.Legend(title="Governorate (north to south)", orient="bottom")),
@@ -81,11 +84,11 @@ def casualties_charts(daily: pd.DataFrame, cumulative: pd.DataFrame, *, on: date
     b = cumulative.copy()
     b["date"] = pd.to_datetime(b["date"])
     bars = alt.Chart(a).mark_bar(color="#525252", width=1.5).encode(
-        x=alt.X("date:T", title=None), y=alt.Y("value:Q", title="Killed per day (reported)"),
+        x=alt.X("date:T", title=None, axis=DATE_AXIS), y=alt.Y("value:Q", title="Killed per day (reported)"),
         tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("value:Q", title="Killed that day", format=","),
                  alt.Tooltip("source:N", title="Source")])
     line = alt.Chart(b).mark_line(color="#000000").encode(
-        x=alt.X("date:T", title=None), y=alt.Y("value:Q", title="Killed, cumulative (reported)"),
+        x=alt.X("date:T", title=None, axis=DATE_AXIS), y=alt.Y("value:Q", title="Killed, cumulative (reported)"),
         tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("value:Q", title="Cumulative", format=","),
                  alt.Tooltip("source:N", title="Source")])
     return alt.layer(bars, _rule(on)).properties(height=170), alt.layer(line, _rule(on)).properties(height=170)
@@ -95,7 +98,7 @@ def trucks_chart(trucks: pd.DataFrame, *, on: date, title: str = "Aid trucks per
     d = trucks.copy()
     d["date"] = pd.to_datetime(d["date"])
     bars = alt.Chart(d).mark_bar(color="#2166ac").encode(
-        x=alt.X("date:T", title=None), y=alt.Y("value:Q", title=title),
+        x=alt.X("date:T", title=None, axis=DATE_AXIS), y=alt.Y("value:Q", title=title),
         tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("value:Q", title=title, format=","),
                  alt.Tooltip("unit:N", title="Unit"), alt.Tooltip("source:N", title="Source")])
     return alt.layer(bars, _rule(on)).properties(height=200)

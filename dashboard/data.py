@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from pipeline import bundle, settings
+from pipeline import bundle, settings, workspace
 from pipeline.errors import BundleError
 
 from . import maps
@@ -289,13 +289,78 @@ def _map_frames(on: str, since: str, window: int, key: str) -> dict[str, Any]:
     return frames
 
 
-def map_input(on: date | str, since: date | str, window: int, layers: list[str], basemap: str) -> maps.MapInput:
+def map_input(on: date | str, since: date | str, window: int, layers: list[str], basemap: str, *,
+              imported: list[str] | tuple[str, ...] | None = None, acled_detail: bool = False) -> maps.MapInput:
+    """The prepared map input; ``imported``: the workspace layers to draw (None: all of them)."""
     key = bundle_key()
     base = _display_base(key)
     frames = _map_frames(_iso(on), _iso(since), int(window), key)
+    ws = workspace_layers(on, window, imported, acled_detail=acled_detail)
     return maps.MapInput(on=_date(on), since=_date(since), window=int(window), layers=list(layers),
                          basemap=basemap, strip=base["strip"], governorates=base["governorates"],
-                         places=base["places"], **frames)
+                         places=base["places"], workspace=ws, **frames)
+
+
+# ---------------------------------------------------------------- imported (workspace) layers
+
+def workspace_key() -> str:
+    """Identifies the workspace on disk (folder + manifest mtime/size): a new import or a delete shows at once."""
+    path = Path(settings.get("workspace_dir")) / workspace.MANIFEST  # type: ignore[arg-type]
+    try:
+        stat = path.stat()
+    except OSError:
+        return f"{path}@none"
+    return f"{path}@{stat.st_mtime_ns}:{stat.st_size}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _workspace(key: str) -> list[tuple[dict[str, Any], pd.DataFrame]]:
+    out = []
+    for entry in workspace.list_layers():
+        try:
+            out.append((entry, workspace.load(entry["name"])))
+        except (OSError, ValueError, KeyError) as exc:  # a layer file gone or unreadable: skip it, say so
+            log.warning("workspace layer %s not loaded: %s", entry.get("name"), exc)
+    return out
+
+
+def workspace_entries() -> list[dict[str, Any]]:
+    """Manifest entries of the imported layers that loaded (oldest first)."""
+    return [dict(e) for e, _ in _workspace(workspace_key())]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _workspace_layers(on: str, window: int, names: tuple[str, ...] | None, detail: bool, key: str,
+                      bkey: str) -> list[maps.WorkspaceLayer]:
+    out = []
+    for i, (entry, frame) in enumerate(_workspace(key)):
+        if names is not None and entry["name"] not in names:
+            continue
+        colour = maps.WORKSPACE_COLOURS[i % len(maps.WORKSPACE_COLOURS)]
+        out.append(maps.prepare_workspace_layer(entry, frame, on=_date(on), window=window, colour=colour,
+                                                acled_detail=detail))
+    return out
+
+
+def workspace_layers(on: date | str, window: int, names: list[str] | tuple[str, ...] | None = None, *,
+                     acled_detail: bool = False) -> list[maps.WorkspaceLayer]:
+    """Imported layers prepared for the map (ACLED aggregated unless ``acled_detail``)."""
+    chosen = None if names is None else tuple(sorted(names))
+    return _workspace_layers(_iso(on), int(window), chosen, bool(acled_detail), workspace_key(), bundle_key())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _workspace_counts(on: str, window: int, key: str) -> dict[str, Any]:
+    m = module("pipeline.metrics")
+    if m is not None and hasattr(m, "workspace_strikes"):
+        return json.loads(json.dumps(m.workspace_strikes(_date(on), int(window)), default=str))
+    return {}
+
+
+def workspace_counts(on: date | str, window: int) -> dict[str, Any]:
+    """``pipeline.metrics.workspace_strikes``: per imported event layer, events in the window (never merged
+    with the shipped incidents)."""
+    return _workspace_counts(_iso(on), int(window), workspace_key())
 
 
 def block_at(lat: float, lon: float) -> int | None:

@@ -9,6 +9,8 @@ The page prepares frames (``prepare_*``), then ``build_map`` draws them:
   drawing order (a canvas above an SVG layer would swallow the clicks meant for the blocks);
 - reported-event (claim) areas are outlines only, so they never catch clicks meant for blocks;
 - every text from data escaped (``dashboard.html``) before it reaches a tooltip, popup or legend;
+- imported (workspace) layers drawn apart by ``add_workspace_layers`` (own colours, legend entries and
+  toggles; ACLED aggregated by block unless a person asks for detail, with ACLED's attribution);
 - Leaflet served by the app (``/app/static/vendor``) when ``scripts/fetch_leaflet.sh`` has run,
   else folium's CDN links with a warning in the log (``localize_assets``).
 """
@@ -32,7 +34,7 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
 
-from pipeline.layers import AREA_CRS, STORAGE_CRS
+from pipeline.layers import AREA_CRS, PCODES, STORAGE_CRS
 
 from .html import esc, fmt_int, is_missing, link, rtl
 
@@ -371,6 +373,8 @@ CSS = f"""<style>
 .gdm-place-label {{ background: rgba(255,255,255,.8); border: none; box-shadow: none; padding: 0 3px;
   font-size: 11px; font-weight: 600; color: #111; }}
 .gdm-place-label:before {{ display: none; }}
+.gdm-ws-label {{ background: rgba(255,255,255,.9); border: 1px solid #888; padding: 0 3px; font-size: 11px; }}
+.gdm-ws-attribution {{ display: block; font-size: 10px; color: #444; margin-top: 2px; }}
 </style>"""
 
 
@@ -426,6 +430,7 @@ class MapInput:
     claims: gpd.GeoDataFrame | None = None
     layers: list[str] = field(default_factory=lambda: list(DEFAULT_LAYERS))
     basemap: str = "none"
+    workspace: list[WorkspaceLayer] = field(default_factory=list)  # imported layers (prepare_workspace_layer)
 
 
 def _tooltip(field_: str = "tip", **kw: Any) -> folium.GeoJsonTooltip:
@@ -517,10 +522,13 @@ def build_map(inp: MapInput, *, localize: bool = True, height: int | None = None
                            on_each_feature=PLACE_LABEL).add_to(fg)
         fg.add_to(m)
 
+    ws_rows = add_workspace_layers(m, inp.workspace) if inp.workspace else []
+
     counts = None
     if inp.blocks is not None and not inp.blocks.empty:
         counts = inp.blocks["status"].value_counts().to_dict()
-    Legend(legend_html(enabled, on=inp.on, since=inp.since, window=inp.window, counts=counts)).add_to(m)
+    Legend("<br>".join([legend_html(enabled, on=inp.on, since=inp.since, window=inp.window, counts=counts)]
+                       + ws_rows)).add_to(m)
     Attribution("Blocks: IDF grid via GazaNowPop (GPL-3.0); other layers: see the Data page").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     if bounds:
@@ -528,6 +536,252 @@ def build_map(inp: MapInput, *, localize: bool = True, height: int | None = None
     if localize:
         localize_assets(m)
     return m
+
+
+# ---------------------------------------------------------------- imported (workspace) layers
+
+# Apart from the OrRd blocks, the blue incidents, the green zone and the purple claims; imported points
+# get a black rim (shipped incidents have a white one).
+WORKSPACE_COLOURS = ["#c51b7d", "#e6ab02", "#01665e", "#8c510a", "#4d4d4d"]
+WORKSPACE_RIM = "#000000"
+MAX_WORKSPACE_POINTS = 5000  # more events than this in the window: drawn aggregated by block, like ACLED
+_KIND_ORDER = {"zones": 0, "figures": 1, "events": 2}
+
+
+@dataclass
+class WorkspaceLayer:
+    """One imported layer prepared for the map: display features (escaped ``tip``) and its legend facts."""
+
+    name: str
+    kind: str  # "events" | "zones" | "figures"
+    frame: gpd.GeoDataFrame | None
+    colour: str = WORKSPACE_COLOURS[0]
+    acled: bool = False
+    aggregated: bool = False
+    count: int = 0  # events in the window (events) or features drawn (zones, figures)
+    total: int = 0  # rows of the stored layer
+    unplaced: int = 0  # aggregated events with neither a block nor a governorate
+    detail: str = ""  # plain text for the legend (escaped when drawn)
+    attribution: str | None = None
+
+
+def _window(on: date, window: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    hi = pd.Timestamp(on).normalize()
+    return hi - pd.Timedelta(days=max(int(window), 1) - 1), hi
+
+
+def _dates(frame: pd.DataFrame, col: str) -> pd.Series:
+    """Dates as day-precision timestamps: imported layers store datetime64, the bundle python dates."""
+    if col not in frame:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    return pd.to_datetime(frame[col], errors="coerce").dt.normalize()
+
+
+def aggregate_points(events: gpd.GeoDataFrame, *, label: str, acled: bool = False) -> tuple[gpd.GeoDataFrame, int]:
+    """Events counted per block (else per governorate), one point per area sized by count; (frame, unplaced).
+
+    Uses ``pipeline.workspace.aggregate_events``; the tip shows counts and dates only, never a row's text.
+    """
+    from pipeline.workspace import aggregate_events
+
+    ev = events.copy()
+    for col in ("block_id", "pcode"):
+        if col not in ev:
+            ev[col] = pd.NA
+    if "fatalities" not in ev:
+        ev["fatalities"] = pd.NA
+    in_block = ev["block_id"].notna()
+    in_gov = ~in_block & ev["pcode"].notna()
+    parts = []
+    if in_block.any():
+        a = aggregate_events(ev[in_block], by="block", period=None, geometry=True)
+        a["where"] = [f"Block {int(b)}" for b in a["block_id"]]
+        parts.append(a)
+    if in_gov.any():
+        a = aggregate_events(ev[in_gov], by="pcode", period=None, geometry=True)
+        a["where"] = [f"{PCODES.get(str(p), str(p))} (no block)" for p in a["pcode"]]
+        parts.append(a)
+    unplaced = int((~in_block & ~in_gov).sum())
+    if not parts:
+        return gpd.GeoDataFrame({"tip": [], "radius": []}, geometry=[], crs=STORAGE_CRS), unplaced
+    agg = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
+    agg = agg[agg.geometry.notna() & ~agg.geometry.is_empty].copy()
+    agg["geometry"] = round_coords(agg.geometry.representative_point().values)
+    agg["radius"] = (5 + 3 * np.sqrt(agg["events"].astype(float))).clip(upper=24).round(1)
+    src = "ACLED, shown aggregated" if acled else "imported, shown aggregated"
+    agg["tip"] = [
+        f"<b>{esc(r.where)}</b>: {fmt_int(r.events)} event(s)<br>"
+        f"Reported fatalities: {fmt_int(r.fatalities, '0')} (in {fmt_int(r.fatalities_reported, '0')} event(s) "
+        f"with a figure)<br>{esc(_d(r.first_date))} – {esc(_d(r.last_date))}<br>"
+        f"Imported: {esc(label)} ({esc(src)})"
+        for r in agg.itertuples()]
+    return agg, unplaced
+
+
+def _none_for_na(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Nullable (string/Int64) columns as plain objects with None for missing (shown as blank, not "<NA>")."""
+    out = frame.copy()
+    for c in out.columns:
+        if c != out.geometry.name and isinstance(out[c].dtype, pd.api.extensions.ExtensionDtype) \
+                and not isinstance(out[c].dtype, gpd.array.GeometryDtype):
+            out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out
+
+
+def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame, *, on: date, window: int,
+                            colour: str = WORKSPACE_COLOURS[0], acled_detail: bool = False,
+                            max_points: int = MAX_WORKSPACE_POINTS) -> WorkspaceLayer:
+    """An imported layer (workspace manifest ``entry`` + stored ``frame``) filtered to the view and prepared.
+
+    events: the ``window`` days to ``on``; ACLED layers (``entry["acled"]``) aggregated by block unless
+    ``acled_detail`` (a person's own choice), any layer with more than ``max_points`` events aggregated.
+    zones: the ones valid on ``on`` (no dates: always). figures: the latest value per governorate and metric
+    on or before ``on``, as a labelled point.
+    """
+    name = str(entry.get("name", "imported"))
+    kind = str(entry.get("kind") or "events")
+    acled = bool(entry.get("acled", False))
+    out = WorkspaceLayer(name=name, kind=kind, frame=None, colour=colour, acled=acled, total=int(len(frame)))
+    if acled:
+        from pipeline.sources.acled import acled_attribution
+
+        out.attribution = str(entry.get("attribution") or acled_attribution)
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.empty:
+        out.detail = "nothing to draw"
+        return out
+    frame = _none_for_na(frame[frame.geometry.notna() & ~frame.geometry.is_empty])
+    on_ts = pd.Timestamp(on).normalize()
+
+    if kind == "events":
+        lo, hi = _window(on, window)
+        d = _dates(frame, "date")
+        sel = frame[(d >= lo) & (d <= hi)]
+        out.count = int(len(sel))
+        if sel.empty:
+            out.detail = f"no event in the {window} days to the date"
+            return out
+        if (acled and not acled_detail) or len(sel) > max_points:
+            out.frame, out.unplaced = aggregate_points(sel, label=name, acled=acled)
+            out.aggregated = True
+            why = "ACLED, aggregated by block" if acled else "aggregated by block (many events)"
+            out.detail = f"{why}: {out.count:,} events, last {window} days (size: count)"
+        else:
+            pts = sel.copy()
+            if "kind" not in pts:
+                pts["kind"] = "event"
+            prepared = prepare_events(pts)
+            prepared["tip"] = prepared["tip"] + f"<br>Imported: {esc(name)}" + (" (ACLED, your own view)" if acled else "")
+            out.frame = prepared
+            out.detail = (f"{'ACLED event detail (your own view)' if acled else 'points'}: "
+                          f"{out.count:,} in the last {window} days")
+    elif kind == "zones":
+        vf, vt = _dates(frame, "valid_from"), _dates(frame, "valid_to")
+        sel = frame[(vf.isna() | (vf <= on_ts)) & (vt.isna() | (vt >= on_ts))]
+        out.count = int(len(sel))
+        if sel.empty:
+            out.detail = f"outline: none of {len(frame):,} zone(s) valid on the date"
+            return out
+        gdf = simplify_for_display(gpd.GeoDataFrame(sel, geometry=sel.geometry.name, crs=frame.crs or STORAGE_CRS),
+                                   10.0, coverage=False)
+        gdf["tip"] = [
+            f"<b>{esc(getattr(r, 'name', None) or getattr(r, 'zone_id', ''))}</b><br>{esc(getattr(r, 'kind', ''))}<br>"
+            f"Valid {esc(_d(getattr(r, 'valid_from', None)) or 'from ?')}"
+            f"{' to ' + esc(_d(r.valid_to)) if not is_missing(getattr(r, 'valid_to', None)) else ''}"
+            f"<br>Area {esc(_km2(getattr(r, 'area_km2', None)))}<br>Source: {esc(getattr(r, 'source', ''))}"
+            f"<br>Imported: {esc(name)}"
+            for r in gdf.itertuples()]
+        out.frame = gdf
+        out.detail = f"outline: {out.count:,} of {len(frame):,} zone(s) valid on the date"
+    elif kind == "figures":
+        d = _dates(frame, "date")
+        sel = frame[d.isna() | (d <= on_ts)].assign(day=d).sort_values("day", na_position="first")
+        if sel.empty:
+            out.detail = "no figure on or before the date"
+            return out
+        latest = sel.groupby(["pcode", "metric"], dropna=False, sort=True).tail(1)
+        rows = []
+        for pcode, grp in latest.groupby("pcode", dropna=False, sort=True):
+            first = grp.iloc[0]
+            place = first.get("name") if not is_missing(first.get("name")) else first.get("name_ar")
+            place = place if not is_missing(place) else PCODES.get(str(pcode), pcode)
+            lines = [f"{fmt_int(g.value)} {esc(g.metric)}" for g in grp.itertuples()]
+            dates = [esc(_d(g.day)) or "undated" for g in grp.itertuples()]
+            rows.append({"label": f"{esc(place)}: " + "; ".join(lines),
+                         "tip": f"<b>{esc(place)}</b> {rtl(first.get('name_ar'))}<br>"
+                                + "<br>".join(f"{ln} ({dt})" for ln, dt in zip(lines, dates))
+                                + f"<br>Source: {esc(first.get('dataset') if is_missing(first.get('source')) else first.get('source'))}"
+                                + f"<br>Imported: {esc(name)}",
+                         "geometry": grp.geometry.iloc[0]})
+        gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=frame.crs or STORAGE_CRS)
+        gdf["geometry"] = round_coords(gdf.geometry.representative_point().values)
+        out.frame, out.count = gdf, len(gdf)
+        out.detail = f"governorate figures on or before the date ({out.count} place(s))"
+    else:
+        out.detail = f"layer kind {kind!r} is not drawn"
+    return out
+
+
+WS_LABEL = JsCode("""function (feature, layer) {
+    layer.bindTooltip(feature.properties.label, {permanent: true, direction: "top", offset: [0, -6],
+                                                className: "gdm-ws-label"});
+}""")
+
+
+def _ws_swatch(layer: WorkspaceLayer) -> str:
+    c = layer.colour
+    if layer.kind == "zones":
+        return f'<span class="sw" style="background:none;border:2px dashed {c}"></span>'
+    if layer.aggregated:
+        return (f'<span class="dot" style="width:8px;height:8px;background:{c}88;border:1.5px solid {c}"></span>'
+                f'<span class="dot" style="width:15px;height:15px;background:{c}88;border:1.5px solid {c}"></span>')
+    return f'<span class="dot" style="width:10px;height:10px;background:{c};border:1.5px solid {WORKSPACE_RIM}"></span>'
+
+
+def add_workspace_layers(m: folium.Map, layers: list[WorkspaceLayer]) -> list[str]:
+    """Draw imported layers on ``m`` (one toggleable ``FeatureGroup`` each); return their legend rows (HTML).
+
+    Never merged with the shipped layers: each has its own "Imported: <name>" legend entry, and every
+    feature carries ``ws`` (the layer name, escaped) so a test can ask Leaflet for it. ACLED layers add ACLED's
+    attribution to the map.
+    """
+    rows: list[str] = []
+    attributions: list[str] = []
+    for layer in sorted(layers, key=lambda x: _KIND_ORDER.get(x.kind, 9)):
+        label = f"Imported: {layer.name}"
+        rows.append(f'{_ws_swatch(layer)}<span class="gdm-ws-entry">{esc(label)}</span>'
+                    + (f" <i>({esc(layer.detail)})</i>" if layer.detail else ""))
+        if layer.attribution and layer.count:
+            attributions.append(layer.attribution)
+        if layer.frame is None or layer.frame.empty:
+            continue
+        gdf = layer.frame.assign(ws=esc(layer.name))  # the layer's name (escaped), for tests asking Leaflet
+        fg = folium.FeatureGroup(name=esc(label))
+        c = layer.colour
+        if layer.kind == "zones":
+            folium.GeoJson(to_geojson(gdf, ["ws", "tip"]),
+                           style_function=lambda f, c=c: {"color": c, "weight": 2.5, "dashArray": "8 4",
+                                                          "fill": False, "className": "gdm-ws-zone"},
+                           tooltip=_tooltip()).add_to(fg)
+        elif layer.kind == "figures":
+            folium.GeoJson(to_geojson(gdf, ["ws", "label", "tip"]),
+                           marker=folium.CircleMarker(radius=5, color=WORKSPACE_RIM, weight=1.5, fill=True,
+                                                      fill_color=c, fill_opacity=1),
+                           tooltip=None, on_each_feature=WS_LABEL).add_to(fg)
+        else:
+            folium.GeoJson(
+                to_geojson(gdf, ["ws", "tip", "radius"]),
+                marker=folium.CircleMarker(radius=5, color=c if layer.aggregated else WORKSPACE_RIM,
+                                           weight=2 if layer.aggregated else 1.5, fill=True, fill_color=c,
+                                           fill_opacity=0.45 if layer.aggregated else 0.9),
+                style_function=lambda f: {"radius": f["properties"].get("radius", 5)},
+                tooltip=_tooltip(),
+            ).add_to(fg)
+        fg.add_to(m)
+    for text in dict.fromkeys(attributions):
+        Attribution(esc(text)).add_to(m)
+    if attributions:
+        rows.append(f'<span class="gdm-ws-attribution">{esc(" ".join(dict.fromkeys(attributions)))}</span>')
+    return rows
 
 
 def render_html(m: folium.Map) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -32,7 +33,7 @@ from .bundle import bundle_dir, load_layer, load_manifest
 from .dates import DateParseError, parse_date
 from .errors import InputError
 from .layers import AREA_CRS, PCODES
-from .sources.zones import zone_on
+from .sources.zones import _as_date, zone_on
 
 SOUTH = ("PS0265", "PS0270", "PS0275")  # south of Wadi Gaza: Deir al-Balah, Khan Younis, Rafah
 SERIES_MAX_GAP_DAYS = 7
@@ -112,6 +113,13 @@ class Index:
     governorates: pd.DataFrame
     claims: pd.DataFrame
     _area_cache: dict[frozenset, tuple[float, np.ndarray]] = field(default_factory=dict)
+    _metric_cache: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def metric_rows(self, metric: str) -> pd.DataFrame:
+        """The rows of ``series`` for ``metric`` (original order and index; cached, read-only)."""
+        if metric not in self._metric_cache:
+            self._metric_cache[metric] = self.series[(self.series["metric"] == metric).to_numpy()]
+        return self._metric_cache[metric]
 
     def area_terms(self, active: frozenset) -> tuple[float, np.ndarray]:
         """(km² of the union of the active area orders, per-block km² outside that union)."""
@@ -139,6 +147,50 @@ class Index:
         return a_area + float(outside[gmask].sum()), mask
 
 
+def _disjoint_pieces(bg: np.ndarray) -> np.ndarray:
+    """Each geometry minus the union of the earlier ones that overlap it (one bulk STRtree query)."""
+    pieces = bg.copy()
+    if len(bg) < 2:
+        return pieces
+    left, right = shapely.STRtree(bg).query(bg, predicate="intersects")
+    keep = right < left                      # order within each input is the tree's, as a single query gives
+    left, right = left[keep], right[keep]
+    if not len(left):
+        return pieces
+    idx, starts = np.unique(left, return_index=True)
+    unions = np.empty(len(idx), dtype=object)
+    unions[:] = [shapely.union_all(bg[g]) for g in np.split(right, starts[1:])]
+    changed = shapely.area(shapely.intersection(bg[idx], unions)) > 0
+    if changed.any():
+        i = idx[changed]
+        pieces[i] = shapely.make_valid(shapely.difference(bg[i], unions[changed]))
+    return pieces
+
+
+def _zone_per_event(zones: pd.DataFrame, zone_geom: dict[str, shapely.Geometry], ev_dates: pd.Series,
+                    points: np.ndarray) -> tuple[list[str | None], np.ndarray]:
+    """(zone_id declared on each event's date or None, event point covered by that zone).
+
+    The declared zone only changes on a ``valid_from``/``valid_to`` day, so :func:`zone_on` is asked once per
+    run of event dates between two such days; the point-in-zone test runs once per zone on all its events.
+    """
+    bounds = sorted({b for col in ("valid_from", "valid_to") for b in map(_as_date, zones[col]) if b is not None})
+    seg: dict[int, str | None] = {}
+    zid: list[str | None] = []
+    for d in ev_dates:
+        k = bisect_right(bounds, d)
+        if k not in seg:
+            z = zone_on(zones, d)
+            seg[k] = None if z is None else z["zone_id"]
+        zid.append(seg[k])
+    zarr = np.array(zid, dtype=object)
+    inside = np.zeros(len(zid), dtype=bool)
+    for z in {z for z in zid if z is not None}:
+        m = zarr == z
+        inside[m] = shapely.covers(zone_geom[z], points[m])
+    return zid, inside
+
+
 def build_index(path: str | None = None) -> Index:
     """Prepare the bundle's layers for fast queries."""
     blocks = load_layer("blocks", path).sort_values("block_id").reset_index(drop=True)
@@ -146,15 +198,7 @@ def build_index(path: str | None = None) -> Index:
     outline = strip.to_crs(AREA_CRS).union_all()
     bg = np.asarray(blocks.to_crs(AREA_CRS).geometry.values)
     bg = shapely.make_valid(shapely.intersection(bg, outline))
-    # disjoint pieces: each block minus the blocks before it that overlap it
-    tree = shapely.STRtree(bg)
-    pieces = bg.copy()
-    for i, g in enumerate(bg):
-        prev = [j for j in tree.query(g, predicate="intersects") if j < i]
-        if prev:
-            over = shapely.intersection(g, shapely.union_all(bg[prev]))
-            if over.area > 0:
-                pieces[i] = shapely.make_valid(shapely.difference(g, shapely.union_all(bg[prev])))
+    pieces = _disjoint_pieces(bg)
     block_ids = blocks["block_id"].to_numpy(dtype=np.int64)
     pos = {int(b): i for i, b in enumerate(block_ids)}
 
@@ -169,25 +213,21 @@ def build_index(path: str | None = None) -> Index:
     member_geom = np.zeros_like(member)
     g = m[m["matched_as"] != "area-majority"]
     member_geom[g["order_id"].map(opos).to_numpy(), g["block_id"].astype(int).map(pos).to_numpy()] = True
+    area_rows = placed.index[(placed["kind"] == "area").to_numpy()]
     area_of = {}
-    for i, r in placed.iterrows():
-        if r["kind"] == "area":
-            g = gpd.GeoSeries([r.geometry], crs=orders.crs).to_crs(AREA_CRS).iloc[0]
-            area_of[int(i)] = shapely.make_valid(g.intersection(outline))
+    if len(area_rows):
+        ag = gpd.GeoSeries(placed.geometry.loc[area_rows].to_numpy(), crs=orders.crs).to_crs(AREA_CRS)
+        area_of = dict(zip((int(i) for i in area_rows),
+                           shapely.make_valid(shapely.intersection(np.asarray(ag.values), outline))))
 
     zones = load_layer("zones", path)
     zone_geom = dict(zip(zones["zone_id"], zones.to_crs(AREA_CRS).geometry))
+    zones = pd.DataFrame(zones.drop(columns="geometry"))
     events = load_layer("events", path)
     ev_dates = pd.to_datetime(events["date"]).dt.date
-    zone_by_date = {d: zone_on(zones, d) for d in sorted(set(ev_dates))}
-    ev_m = events.to_crs(AREA_CRS).geometry
-    zid, inside = [], []
-    for d, g in zip(ev_dates, ev_m):
-        z = zone_by_date[d]
-        zid.append(None if z is None else z["zone_id"])
-        inside.append(bool(z is not None and zone_geom[z["zone_id"]].covers(g)))
+    zid, inside = _zone_per_event(zones, zone_geom, ev_dates, np.asarray(events.to_crs(AREA_CRS).geometry.values))
     events = pd.DataFrame(events.drop(columns="geometry"))
-    events["date"] = pd.to_datetime(events["date"]).dt.date
+    events["date"] = ev_dates
     events["_zone"] = zid
     events["_inside"] = inside
     series = load_layer("series", path)
@@ -200,7 +240,7 @@ def build_index(path: str | None = None) -> Index:
         order_ids=placed["order_id"].to_numpy(),
         order_dates=pd.to_datetime(placed["issued_on"]).to_numpy().astype("datetime64[D]"),
         member=member, member_geom=member_geom, area_of=area_of, orders=pd.DataFrame(orders.drop(columns="geometry")), order_blocks=ob,
-        zones=pd.DataFrame(zones.drop(columns="geometry")), zone_geom=zone_geom, events=events, series=series,
+        zones=zones, zone_geom=zone_geom, events=events, series=series,
         governorates=pd.DataFrame(load_layer("governorates", path).drop(columns="geometry")), claims=claims,
     )
 
@@ -280,7 +320,8 @@ def _strikes(ix: Index, on: date, window: int) -> dict[str, Any]:
 
 
 def _latest(ix: Index, metric: str, on: date, *, exact: bool = False) -> pd.Series | None:
-    s = ix.series[(ix.series["metric"] == metric) & ix.series["pcode"].isna()]
+    s = ix.metric_rows(metric)
+    s = s[s["pcode"].isna()]
     s = s[s["date"] == on] if exact else s[s["date"] <= on]
     return None if s.empty else s.sort_values("date").iloc[-1]
 
@@ -302,7 +343,7 @@ def _series(ix: Index, on: date) -> dict[str, Any]:
     if month is not None and (month["date"].year, month["date"].month) != (on.year, on.month):
         month = None
     out["aid_trucks_month"] = _value(month, DEF_TRUCKS_MONTH, "trucks per month")
-    daily = ix.series[(ix.series["metric"] == "aid_trucks_daily")]
+    daily = ix.metric_rows("aid_trucks_daily")
     if not daily.empty and daily["date"].min() <= on <= daily["date"].max():
         part = daily[daily["date"] <= on]
         out["aid_trucks_cumulative"] = {"value": float(part["value"].sum()), "as_of": on.isoformat(),
@@ -314,7 +355,8 @@ def _series(ix: Index, on: date) -> dict[str, Any]:
 
 
 def _shares(ix: Index, on: date) -> dict[str, Any]:
-    pop = ix.series[(ix.series["metric"] == "population_adults_est") & (ix.series["date"] <= on)]
+    pop = ix.metric_rows("population_adults_est")
+    pop = pop[pop["date"] <= on]
     gov = ix.governorates.set_index("pcode")
     recent = pop[pop["date"] >= on - timedelta(days=SERIES_MAX_GAP_DAYS)]
     if not recent.empty:

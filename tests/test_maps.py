@@ -163,3 +163,95 @@ def test_display_geometry_simplified_and_rounded(base):
 def test_default_view_html_size(base, status):
     html = maps.render_html(maps.build_map(full_input(base, status)))
     assert len(html.encode()) < 2_000_000
+
+
+# ---------------------------------------------------------------- imported (workspace) layers
+
+def imported_events(blocks: gpd.GeoDataFrame, n: int = 4, *, dataset: str = "csv upload", text: str = "note"
+                    ) -> gpd.GeoDataFrame:
+    """Events as the workspace stores them (datetime64 dates, nullable string/Int64 columns), at block points."""
+    b = blocks.sort_values("block_id").iloc[[10, 10, 200, 400, 500][:n]]
+    dates = ["2023-12-01", "2023-12-02", "2023-11-20", "2023-12-02", "2023-12-02"][:n]  # the third: before
+    frame = pd.DataFrame({
+        "event_id": [f"ev{i}" for i in range(n)], "date": pd.to_datetime(dates), "kind": ["airstrike"] * n,
+        "fatalities": pd.array([3, None, 1, 0, 2][:n], dtype="Int64"), "location": [f"{text} place"] * n,
+        "pcode": b["pcode"].to_numpy(), "block_id": pd.array(b["block_id"].to_numpy(), dtype="Int64"),
+        "dataset": [dataset] * n, "source": ["my source"] * n, "source_url": [None] * n,
+        "geo_precision": ["1"] * n, "notes": [f"{text} notes"] * n})
+    for c in ("event_id", "kind", "location", "pcode", "dataset", "source", "source_url", "geo_precision", "notes"):
+        frame[c] = frame[c].astype("string")
+    return gpd.GeoDataFrame(frame, geometry=b.geometry.representative_point().to_numpy(), crs="EPSG:4326")
+
+
+def features_of(html: str, layer: str) -> int:
+    return len(re.findall(r'"ws":\s*"' + re.escape(layer) + '"', html))
+
+
+def test_imported_event_layer_is_drawn_apart_with_its_legend_entry(base, status):
+    frame = imported_events(base["blocks"])  # 4 events, the third dated before the 7-day window
+    layer = maps.prepare_workspace_layer({"name": "my-points", "kind": "events", "acled": False}, frame,
+                                         on=ON, window=7)
+    assert layer.count == 3 and not layer.aggregated
+    html = maps.render_html(maps.build_map(full_input(base, status, workspace=[layer])))
+    assert features_of(html, "my-points") == 3  # the window's events, one feature each
+    legend = "".join(html.split())
+    assert "Imported:my-points" in legend and "points:3inthelast7days" in legend
+    assert "Strikes/incidents,last7days" in legend  # the shipped incidents keep their own entry
+    assert maps.WORKSPACE_COLOURS[0] in html and maps.WORKSPACE_RIM in html
+    assert "L.marker(" not in html  # circle markers on the canvas, as the shipped incidents
+    assert "Imported: my-points" in html  # the layer control's toggle
+    # the shipped incidents layer is unchanged: its three small events are still three features
+    assert html.count('"radius":') >= 6
+
+
+def test_acled_layer_aggregated_by_default_with_attribution(base, status):
+    frame = imported_events(base["blocks"], 5, dataset="ACLED", text="ACLEDROWTEXT")
+    entry = {"name": "acled-export", "kind": "events", "acled": True}
+    layer = maps.prepare_workspace_layer(entry, frame, on=ON, window=7)
+    assert layer.aggregated and layer.count == 4
+    html = maps.render_html(maps.build_map(full_input(base, status, workspace=[layer]))).replace("\\u0026", "&")
+    # one feature per block (two of the window's events share a block), sized by count
+    assert features_of(html, "acled-export") == 3
+    assert "ACLEDROWTEXT" not in html  # no location or notes of any row
+    assert "2 event(s)" in html
+    assert "Armed Conflict Location &amp; Event Data (ACLED)" in html  # in the attribution and the legend
+    assert "attributionControl.addAttribution" in html
+    assert "ACLED, aggregated by block" in html
+    # a person's own switch to event detail shows the rows (still with the attribution)
+    detail = maps.prepare_workspace_layer(entry, frame, on=ON, window=7, acled_detail=True)
+    html2 = maps.render_html(maps.build_map(full_input(base, status, workspace=[detail]))).replace("\\u0026", "&")
+    assert features_of(html2, "acled-export") == 4 and "ACLEDROWTEXT notes" in html2
+    assert "Armed Conflict Location &amp; Event Data (ACLED)" in html2
+    # no attribution when no ACLED layer shows
+    plain = maps.render_html(maps.build_map(full_input(base, status)))
+    assert "Armed Conflict Location" not in plain
+
+
+def test_imported_zones_and_figures_and_every_text_escaped(base, status):
+    events = imported_events(base["blocks"], text=HOSTILE)
+    events["kind"] = pd.array([HOSTILE] * len(events), dtype="string")
+    zones = gpd.GeoDataFrame({"zone_id": ["z1", "z2"], "kind": [HOSTILE, "zone"], "name": [HOSTILE, "Later zone"],
+                              "valid_from": pd.to_datetime(["2023-11-30", "2023-12-10"]),
+                              "valid_to": pd.to_datetime([None, None]), "source": [HOSTILE, "x"],
+                              "area_km2": [1.0, 1.0]},
+                             geometry=[box(34.30, 31.40, 34.33, 31.43), box(34.40, 31.45, 34.42, 31.47)], crs=4326)
+    gov = base["governorates"].set_index("pcode")
+    figures = gpd.GeoDataFrame({"date": pd.to_datetime(["2023-11-30", "2023-12-02", "2023-12-20"]),
+                                "pcode": ["PS0270", "PS0270", "PS0270"], "metric": [HOSTILE, HOSTILE, HOSTILE],
+                                "value": [1234, 43210, 98765], "name": [HOSTILE] * 3, "name_ar": [HOSTILE] * 3,
+                                "source": [HOSTILE] * 3, "dataset": ["HXL"] * 3},
+                               geometry=[gov.loc["PS0270"].geometry.representative_point()] * 3, crs=4326)
+    layers = [
+        maps.prepare_workspace_layer({"name": HOSTILE, "kind": "events"}, events, on=ON, window=7),
+        maps.prepare_workspace_layer({"name": "zones-x", "kind": "zones"}, zones, on=ON, window=7),
+        maps.prepare_workspace_layer({"name": "figs", "kind": "figures"}, figures, on=ON, window=7),
+    ]
+    html = maps.render_html(maps.build_map(full_input(base, status, workspace=layers)))
+    assert features_of(html, "zones-x") == 1  # only the zone valid on the date, as an outline
+    assert "gdm-ws-zone" in html and '"fill":false' in "".join(html.split())
+    assert features_of(html, "figs") == 1  # one labelled point per governorate: the latest value by the date
+    assert "43,210" in html and "1,234" not in html and "98,765" not in html and "gdm-ws-label" in html
+    assert "<img src=x" not in html
+    assert "\\u003cimg src=x" not in html  # not even inside the embedded JSON
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html.replace("\\u0026", "&")
+    assert "`bt`" not in html and "${x}" not in html

@@ -194,3 +194,61 @@ def test_shipped_share_series_equals_fresh_unions_on_sample_days():
     for d in ("2023-10-13", "2023-12-02", "2024-05-11", "2025-05-26", "2025-06-13"):
         row = s[s["date"] == date.fromisoformat(d)].iloc[0]
         assert row["area_km2"] == pytest.approx(metrics.naive_area(d, "2023-10-07"), abs=0.01)
+
+
+# --------------------------------------------------------------------------- the fast index equals the plain loops
+
+
+def _pieces_by_loop(bg: np.ndarray) -> np.ndarray:
+    """Reference: each block minus the union of the earlier blocks it overlaps, one block at a time."""
+    import shapely
+
+    tree = shapely.STRtree(bg)
+    pieces = bg.copy()
+    for i, g in enumerate(bg):
+        prev = [j for j in tree.query(g, predicate="intersects") if j < i]
+        if prev and shapely.intersection(g, shapely.union_all(bg[prev])).area > 0:
+            pieces[i] = shapely.make_valid(shapely.difference(g, shapely.union_all(bg[prev])))
+    return pieces
+
+
+def test_disjoint_pieces_equal_the_block_by_block_loop():
+    import shapely
+
+    # overlapping squares, a touching pair (no area in common) and a square inside another
+    geoms = np.array(squares([(0, 0, 10, 10), (5, 0, 15, 10), (10, 0, 20, 10), (20, 0, 30, 10), (22, 2, 25, 5),
+                              (0, 0, 30, 3)]).to_crs(32636).geometry.values)
+    fast, slow = metrics._disjoint_pieces(geoms), _pieces_by_loop(geoms)
+    assert list(shapely.to_wkb(fast)) == list(shapely.to_wkb(slow))
+    assert shapely.area(shapely.union_all(fast)) == pytest.approx(shapely.area(fast).sum())  # pieces are disjoint
+
+
+def test_shipped_index_pieces_and_event_zones_equal_the_plain_loops():
+    import shapely
+
+    from pipeline.bundle import load_layer
+    from pipeline.layers import AREA_CRS
+    from pipeline.sources.zones import zone_on
+
+    ix = metrics.index()
+    blocks = load_layer("blocks").sort_values("block_id").reset_index(drop=True)
+    outline = load_layer("strip").to_crs(AREA_CRS).union_all()
+    bg = shapely.make_valid(shapely.intersection(np.asarray(blocks.to_crs(AREA_CRS).geometry.values), outline))
+    assert list(shapely.to_wkb(ix.block_geom)) == list(shapely.to_wkb(_pieces_by_loop(bg)))
+    # the zone of each event's date, and whether the zone covers the event, one event at a time
+    events = load_layer("events")
+    pts = events.to_crs(AREA_CRS).geometry
+    for d, g, zid, inside in zip(pd.to_datetime(events["date"]).dt.date, pts, ix.events["_zone"], ix.events["_inside"]):
+        z = zone_on(ix.zones, d)
+        assert (None if pd.isna(zid) else zid) == (None if z is None else z["zone_id"])
+        assert inside == bool(z is not None and ix.zone_geom[z["zone_id"]].covers(g))
+    assert ix.events["_zone"].notna().sum() > 500
+
+
+def test_event_zones_on_hand_over_days(tiny):
+    ix = metrics.index(tiny)
+    got = {e: (None if pd.isna(z) else z, bool(i))
+           for e, z, i in zip(ix.events["event_id"], ix.events["_zone"], ix.events["_inside"])}
+    # e1 (2 Dec, in z1's area, z1 declared 1-4 Dec); e2 (2 Dec, z2's area only); e3 (1 Dec, hand-over day of z1,
+    # outside it); e4 (1 Nov, before any zone)
+    assert got == {"e1": ("z1", True), "e2": ("z1", False), "e3": ("z1", False), "e4": (None, False)}

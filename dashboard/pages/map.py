@@ -9,8 +9,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data, maps, state
-from dashboard.html import esc, fmt_int, is_missing, link, rtl
+from dashboard.html import esc, fmt_int, is_missing, link, md, rtl
 from dashboard.kpis import claims_list, kpis, population_comparison
+from pipeline.sources.acled import acled_attribution
 
 view = state.view()
 
@@ -44,6 +45,30 @@ else:
         st.html('<div style="font-size:0.9rem;border-left:4px solid #6a51a3;padding:2px 0 2px 10px">'
                 "<b>Where are people now?</b> Sources disagree; each figure is shown with its source."
                 f"{comparison}</div>")
+
+# Imported (workspace) layers: their own toggles and count line, never merged into the figures above.
+imported = data.workspace_entries()
+shown_imported: list[str] = []
+acled_detail = False
+if imported:
+    cols = st.columns(min(len(imported), 4) + 1)
+    for i, e in enumerate(imported):
+        if cols[i % (len(cols) - 1)].toggle(f"Imported: {md(e['name'])}", value=True, key=f"gdm_ws_{e['name']}",
+                                            help=f"Your imported layer ({md(e.get('kind'))}, from {md(e.get('origin'))})."):
+            shown_imported.append(e["name"])
+    if any(e.get("acled") for e in imported):
+        acled_detail = cols[-1].toggle("show ACLED event detail (for my own use)", key="gdm_acled_detail",
+                                       help="ACLED layers are shown aggregated by block; this shows their events "
+                                            "to you only (nothing is shared or offered for download).")
+    counts = data.workspace_counts(view.on, view.window)
+    parts = [f"{md(n)}: {c['count']:,}" + (" (ACLED, aggregated on the map)" if c.get("acled") and not acled_detail
+                                            else "") for n, c in counts.items() if n in shown_imported]
+    total = sum(c["count"] for n, c in counts.items() if n in shown_imported)
+    st.caption(f"Imported layers: {total:,} events in window ({view.window} days to the date)"
+               + (f" · {'; '.join(parts)}" if parts else "")
+               + ". Your own data, not part of the figures above.")
+    if any(e.get("acled") and e["name"] in shown_imported for e in imported):
+        st.caption(md(acled_attribution))
 
 claims_html = claims_list(data.claims_in(view.on, view.window))
 if claims_html:
@@ -102,7 +127,8 @@ def map_and_panel() -> None:
     col_map, col_panel = st.columns([3, 1], gap="small")
     with col_map:
         with st.spinner("Drawing the map…"):
-            inp = data.map_input(view.on, view.since, view.window, list(view.layers), view.basemap)
+            inp = data.map_input(view.on, view.since, view.window, list(view.layers), view.basemap,
+                                 imported=shown_imported, acled_detail=acled_detail)
             fmap = maps.build_map(inp)
         out: dict[str, Any] = st_folium(fmap, key=state.MAP_KEY, height=660, use_container_width=True,
                                         returned_objects=["last_object_clicked"])
