@@ -374,7 +374,6 @@ CSS = f"""<style>
   font-size: 11px; font-weight: 600; color: #111; }}
 .gdm-place-label:before {{ display: none; }}
 .gdm-ws-label {{ background: rgba(255,255,255,.9); border: 1px solid #888; padding: 0 3px; font-size: 11px; }}
-.gdm-ws-attribution {{ display: block; font-size: 10px; color: #444; margin-top: 2px; }}
 </style>"""
 
 
@@ -777,10 +776,8 @@ def add_workspace_layers(m: folium.Map, layers: list[WorkspaceLayer]) -> list[st
                 tooltip=_tooltip(),
             ).add_to(fg)
         fg.add_to(m)
-    for text in dict.fromkeys(attributions):
+    for text in dict.fromkeys(attributions):  # ACLED's required attribution, in the map's attribution control
         Attribution(esc(text)).add_to(m)
-    if attributions:
-        rows.append(f'<span class="gdm-ws-attribution">{esc(" ".join(dict.fromkeys(attributions)))}</span>')
     return rows
 
 

@@ -152,7 +152,8 @@ def test_shipped_cli_prints_the_stable_shape():
     out = subprocess.run([sys.executable, "-m", "pipeline", "metrics", "--on", "2023-12-02", "--since", "2023-12-01"],
                          capture_output=True, text=True, cwd=ROOT, check=True).stdout
     m = json.loads(out)
-    assert set(m) == {"on", "since", "window", "orders", "zone", "strikes", "population_shares", "series"}
+    assert set(m) == {"on", "since", "window", "orders", "zone", "strikes", "population_shares", "series",
+                      "workspace"}  # imported layers, apart from the shipped data
     for k in ("area_km2", "share_of_strip", "blocks", "population_prewar_est", "definition", "sources", "recent",
               "block_ids", "recent_block_ids", "order_ids"):
         assert k in m["orders"]

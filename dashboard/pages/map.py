@@ -51,7 +51,7 @@ imported = data.workspace_entries()
 shown_imported: list[str] = []
 acled_detail = False
 if imported:
-    cols = st.columns(min(len(imported), 4) + 1)
+    cols = st.columns(min(len(imported), 3) + 1)
     for i, e in enumerate(imported):
         if cols[i % (len(cols) - 1)].toggle(f"Imported: {md(e['name'])}", value=True, key=f"gdm_ws_{e['name']}",
                                             help=f"Your imported layer ({md(e.get('kind'))}, from {md(e.get('origin'))})."):
