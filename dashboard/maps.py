@@ -374,6 +374,8 @@ CSS = f"""<style>
   font-size: 11px; font-weight: 600; color: #111; }}
 .gdm-place-label:before {{ display: none; }}
 .gdm-ws-label {{ background: rgba(255,255,255,.9); border: 1px solid #888; padding: 0 3px; font-size: 11px; }}
+.leaflet-tooltip:not(.gdm-place-label):not(.gdm-ws-label) {{ white-space: normal; width: max-content;
+  min-width: 160px; max-width: 300px; }}
 </style>"""
 
 
