@@ -49,6 +49,7 @@ def write_layer(frame: pd.DataFrame, path: Path) -> None:
     frame = frame.reset_index(drop=True)
     if isinstance(frame, gpd.GeoDataFrame):
         frame.to_parquet(path, index=False, compression="zstd", write_covering_bbox=False)
+        _canonical_crs_metadata(path)
     else:
         frame.to_parquet(path, index=False, compression="zstd")
 
@@ -102,6 +103,38 @@ def write_bundle(
     load_manifest.cache_clear()
     _read_layer.cache_clear()
     return target
+
+
+_CANONICAL_CRS = Path(__file__).with_name("epsg4326.projjson.json")
+
+
+def _canonical_crs_metadata(path: Path) -> None:
+    """Rewrite the GeoParquet CRS of EPSG:4326 layers as one fixed PROJJSON document.
+
+    PROJ can serialise the same EPSG:4326 in two ways (with a datum or a datum ensemble), depending
+    on state earlier in the process; a fixed document keeps the layer's bytes reproducible.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    meta = dict(table.schema.metadata or {})
+    geo = json.loads(meta[b"geo"])
+    canonical = json.loads(_CANONICAL_CRS.read_text(encoding="utf-8"))
+    for col in geo["columns"].values():
+        crs = col.get("crs")
+        if isinstance(crs, dict) and crs.get("id", {}).get("code") == 4326:
+            col["crs"] = canonical
+    meta[b"geo"] = json.dumps(geo).encode()
+    fields = []
+    for f in table.schema:
+        fmeta = dict(f.metadata or {})
+        if f.name in geo["columns"] and b"ARROW:extension:metadata" in fmeta and \
+                geo["columns"][f.name].get("crs") == canonical:
+            fmeta[b"ARROW:extension:metadata"] = json.dumps({"crs": canonical}).encode()
+        fields.append(f.with_metadata(fmeta) if fmeta else f)
+    table = table.cast(pa.schema(fields, metadata=meta))
+    pq.write_table(table, path, compression="zstd")
 
 
 @lru_cache(maxsize=8)

@@ -234,3 +234,20 @@ def test_every_bundle_input_has_a_provenance_record():
 
     for src in load_manifest()["sources"]:
         assert provenance_for(src["file"]) is not None, src["file"]
+
+
+def test_layer_bytes_do_not_depend_on_how_the_crs_was_spelt(tmp_path):
+    """EPSG:4326 read from WKT1 (a datum) and from the EPSG code (a datum ensemble) write the same bytes."""
+    from pyproj import CRS
+
+    from pipeline.bundle import write_layer
+
+    wkt1 = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
+            'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],'
+            'AUTHORITY["EPSG","4326"]]')
+    g = _strip()
+    a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    write_layer(g.set_crs(CRS.from_wkt(wkt1), allow_override=True), a)
+    write_layer(g.set_crs(4326, allow_override=True), b)
+    assert a.read_bytes() == b.read_bytes()
+    assert gpd.read_parquet(a).crs.to_epsg() == 4326
