@@ -9,7 +9,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import state
+from dashboard import prewarm
+
+prewarm.start()  # once per server process: read the bundle and build the metrics index in the background
+
+from dashboard import state  # noqa: E402  (imports geopandas and folium, while the warm-up reads the bundle)
 
 ROOT = Path(__file__).resolve().parent
 PAGES = ROOT / "dashboard" / "pages"
@@ -20,10 +24,7 @@ st.set_page_config(page_title="Gaza displacement map", page_icon="🗺️", layo
 pages = [
     st.Page(PAGES / "map.py", title="Map", icon=":material/map:", default=True, url_path="map"),
     st.Page(PAGES / "timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"),
-]
-if (PAGES / "places.py").exists():  # written by the places worker
-    pages.append(st.Page(PAGES / "places.py", title="Places", icon=":material/place:", url_path="places"))
-pages += [
+    st.Page(PAGES / "places.py", title="Places", icon=":material/place:", url_path="places"),
     st.Page(PAGES / "data.py", title="Data", icon=":material/database:", url_path="data"),
     st.Page(PAGES / "method.py", title="Method", icon=":material/menu_book:", url_path="method"),
 ]

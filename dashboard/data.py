@@ -2,8 +2,8 @@
 
 Shared read-only layers are held once per server (``st.cache_resource``: never mutate them);
 figures and per-view frames are ``st.cache_data`` (each caller gets a copy).  Everything here
-asks ``pipeline``; nothing parses raw formats.  Layers or modules another part of the project
-has not built yet come back as ``None`` so the pages can say so instead of failing.
+asks ``pipeline``; nothing parses raw formats.  Layers missing from the bundle (an older or
+partial build) come back as ``None`` so the pages can say so instead of failing.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -164,9 +165,20 @@ def _read_layer(path: str, name: str) -> pd.DataFrame:
     return pd.read_parquet(f)
 
 
+_READ_LOCKS: dict[str, threading.Lock] = {}
+_READ_LOCKS_GUARD = threading.Lock()
+
+
 def load_layer(name: str, path: str | Path | None = None) -> pd.DataFrame:
-    """Return a copy of layer ``name`` from the bundle (GeoDataFrame for spatial layers)."""
-    return _read_layer(str(bundle_dir(path)), name).copy()
+    """Return a copy of layer ``name`` from the bundle (GeoDataFrame for spatial layers).
+
+    Thread-safe: concurrent first reads of the same layer read the file once.
+    """
+    key = str(bundle_dir(path))
+    with _READ_LOCKS_GUARD:
+        lock = _READ_LOCKS.setdefault(f"{key}:{name}", threading.Lock())
+    with lock:
+        return _read_layer(key, name).copy()
 
 
 def layer_names(path: str | Path | None = None) -> list[str]:

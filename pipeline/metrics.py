@@ -20,6 +20,7 @@ import json
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -250,10 +251,18 @@ def _index(path: str, built_at: str) -> Index:
     return build_index(path)
 
 
+_INDEX_LOCK = threading.Lock()
+
+
 def index(path: str | None = None) -> Index:
-    """The prepared index for the bundle (cached; rebuilt when the bundle is rebuilt)."""
+    """The prepared index for the bundle (cached; rebuilt when the bundle is rebuilt).
+
+    Thread-safe: a caller arriving while another thread builds the index waits for it instead of
+    building it a second time (the dashboard warms it in the background).
+    """
     p = str(bundle_dir(path))
-    return _index(p, str(load_manifest(p).get("built_at")))
+    with _INDEX_LOCK:
+        return _index(p, str(load_manifest(p).get("built_at")))
 
 
 WAR_START = date(2023, 10, 7)
