@@ -251,3 +251,26 @@ def test_layer_bytes_do_not_depend_on_how_the_crs_was_spelt(tmp_path):
     write_layer(g.set_crs(4326, allow_override=True), b)
     assert a.read_bytes() == b.read_bytes()
     assert gpd.read_parquet(a).crs.to_epsg() == 4326
+
+
+def test_metrics_index_is_built_once_under_concurrent_first_use():
+    """The dashboard warms the index in a background thread while a page may ask for it too."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline import metrics
+
+    metrics._index.cache_clear()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: metrics.index(), range(3)))
+    assert results[0] is results[1] is results[2]
+    assert metrics._index.cache_info().misses == 1
+
+
+def test_prewarm_starts_once_per_process():
+    from dashboard import prewarm
+
+    prewarm.start()
+    prewarm.start()
+    import threading
+
+    assert sum(t.name == "gdm-prewarm" for t in threading.enumerate()) <= 1
