@@ -143,18 +143,13 @@ def build_events(ctx: BuildContext) -> None:
 
     parts, counts = [], {}
     ctx.path(ev.II_DIR)
-    for name, (ds, kind, killed, loc) in ev.II_JSON.items():
-        f = ev.II_DIR + name
-        d, c = ev.read_insecurity_insight_json(ctx.raw_dir / f, dataset=ds, kind=kind, killed=killed,
-                                               location_col=loc, label=f)
-        parts.append(d)
-        counts[name] = c
-    for name, (ds, kind, killed, loc) in ev.II_XLSX.items():
-        f = ev.II_DIR + name
-        d, c = ev.read_insecurity_insight_xlsx(ctx.raw_dir / f, dataset=ds, kind=kind, killed=killed,
-                                               location_col=loc, label=f)
-        parts.append(d)
-        counts[name] = c
+    readers = [(ev.II_JSON, ev.read_insecurity_insight_json), (ev.II_XLSX, ev.read_insecurity_insight_xlsx)]
+    for files, read in readers:
+        for name, (ds, kind, killed, loc) in files.items():
+            f = ev.II_DIR + name
+            d, c = read(ctx.raw_dir / f, dataset=ds, kind=kind, killed=killed, location_col=loc, label=f)
+            parts.append(d)
+            counts[name] = c
     d, c = ev.read_jabalia(ctx.path(ev.JABALIA_FILE))
     parts.append(d)
     counts["forensic-architecture-jabalia-oct2023.tsv"] = c

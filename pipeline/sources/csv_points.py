@@ -96,6 +96,15 @@ def find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
+def claim_column(columns: list[str], names: tuple[str, ...], used: set[str]) -> str | None:
+    """Like :func:`find_column`, but a column already mapped to another field is not taken twice."""
+    c = find_column(columns, names)
+    if c is None or c in used:
+        return None
+    used.add(c)
+    return c
+
+
 def parse_numbers(values: pd.Series, rows: pd.Series, field: str, *, required: bool,
                   integer: bool = False) -> tuple[pd.Series, list[Problem]]:
     """Numbers from strings; each unreadable (or, if required, empty) value becomes a Problem."""
@@ -186,24 +195,15 @@ def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | N
         warnings.append(f"column {date_c!r}: {w}")
     mapped = {lat_c, lon_c, date_c}
     for target, names in OTHER_NAMES.items():
-        c = find_column(cols, names)
-        if c in mapped:
-            c = None
-        if c is not None:
-            mapped.add(c)
-        if target == "fatalities":
+        c = claim_column(cols, names, mapped)
+        if target in ("fatalities", "block_id"):
             if c is None:
                 out[target] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
             else:
                 out[target], p = parse_numbers(frame[c], rows, c, required=False, integer=True)
                 problems += p
-        elif target == "block_id":
-            if c is None:
-                out[target] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-            else:
-                out[target], p = parse_numbers(frame[c], rows, c, required=False, integer=True)
-                problems += p
-                out.attrs["block_field"] = c
+                if target == "block_id":
+                    out.attrs["block_field"] = c
         elif target == "governorate":
             out["pcode_hint2"] = pcode_for_names(text_column(frame, c)) if c else pd.NA
         elif target == "pcode_hint":

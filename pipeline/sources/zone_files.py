@@ -19,7 +19,7 @@ import shapely
 
 from ..detect import Detected, Parsed, Problem, check_count, extract_zip
 from ..errors import InputError
-from .csv_points import DATE_NAMES, OTHER_NAMES, find_column, parse_dates, parse_numbers, pcode_for_names, text_column
+from .csv_points import DATE_NAMES, OTHER_NAMES, claim_column, find_column, parse_dates, parse_numbers, pcode_for_names, text_column
 
 ZONE_COLUMNS = ("zone_id", "kind", "name", "valid_from", "valid_to", "area_km2", "source")
 _ZONE_NAMES = {
@@ -139,11 +139,7 @@ def _read_layer(f: Path, layer: str, display: str, *, multi: bool) -> Parsed:
     out = gpd.GeoDataFrame({"_row": rows}, geometry=gdf.geometry.values, crs=4326, index=gdf.index)
     used: set[str] = set()
     for target, names in _ZONE_NAMES.items():
-        c = find_column(cols, names)
-        if c in used:
-            c = None
-        if c is not None:
-            used.add(c)
+        c = claim_column(cols, names, used)
         if target in ("valid_from", "valid_to"):
             if c is None:
                 out[target] = pd.Series(pd.NaT, index=gdf.index, dtype="datetime64[ns]")
