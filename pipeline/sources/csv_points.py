@@ -105,6 +105,34 @@ def claim_column(columns: list[str], names: tuple[str, ...], used: set[str]) -> 
     return c
 
 
+def map_event_fields(frame: pd.DataFrame, cols: list[str], rows: pd.Series, used: set[str]
+                     ) -> tuple[dict[str, pd.Series], list[Problem], str | None]:
+    """The optional event fields of ``OTHER_NAMES`` found in ``frame`` (columns in ``used`` are skipped).
+
+    Returns (fields, problems, the column read as block_id). Numbers are checked; a governorate name
+    fills the pcode hint where no pcode column gives one; missing fields come back empty.
+    """
+    fields: dict[str, pd.Series] = {}
+    problems: list[Problem] = []
+    block_field = None
+    for target, names in OTHER_NAMES.items():
+        c = claim_column(cols, names, used)
+        if target in ("fatalities", "block_id"):
+            if c is None:
+                fields[target] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+            else:
+                fields[target], p = parse_numbers(frame[c].astype("string"), rows, c, required=False, integer=True)
+                problems += p
+                if target == "block_id":
+                    block_field = c
+        elif target in ("pcode_hint", "governorate"):
+            hint = pcode_for_names(text_column(frame, c)) if c else pd.Series(pd.NA, index=frame.index, dtype="string")
+            fields["pcode_hint"] = fields["pcode_hint"].fillna(hint) if "pcode_hint" in fields else hint
+        else:
+            fields[target] = text_column(frame, c)
+    return fields, problems, block_field
+
+
 def parse_numbers(values: pd.Series, rows: pd.Series, field: str, *, required: bool,
                   integer: bool = False) -> tuple[pd.Series, list[Problem]]:
     """Numbers from strings; each unreadable (or, if required, empty) value becomes a Problem."""
@@ -194,23 +222,12 @@ def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | N
     if w:
         warnings.append(f"column {date_c!r}: {w}")
     mapped = {lat_c, lon_c, date_c}
-    for target, names in OTHER_NAMES.items():
-        c = claim_column(cols, names, mapped)
-        if target in ("fatalities", "block_id"):
-            if c is None:
-                out[target] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-            else:
-                out[target], p = parse_numbers(frame[c], rows, c, required=False, integer=True)
-                problems += p
-                if target == "block_id":
-                    out.attrs["block_field"] = c
-        elif target == "governorate":
-            out["pcode_hint2"] = pcode_for_names(text_column(frame, c)) if c else pd.NA
-        elif target == "pcode_hint":
-            out["pcode_hint"] = pcode_for_names(text_column(frame, c)) if c else pd.NA
-        else:
-            out[target] = text_column(frame, c)
-    out["pcode_hint"] = out["pcode_hint"].fillna(out.pop("pcode_hint2")) if "pcode_hint2" in out else out["pcode_hint"]
+    fields, p, block_field = map_event_fields(frame, cols, rows, mapped)
+    problems += p
+    for target, values in fields.items():
+        out[target] = values
+    if block_field:
+        out.attrs["block_field"] = block_field
     out["_rowhash"] = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     out["kind"] = out["kind"].fillna("point")
     out["dataset"] = dataset or "csv upload"

@@ -19,7 +19,7 @@ import shapely
 
 from ..detect import Detected, Parsed, Problem, check_count, extract_zip
 from ..errors import InputError
-from .csv_points import DATE_NAMES, OTHER_NAMES, claim_column, find_column, parse_dates, parse_numbers, pcode_for_names, text_column
+from .csv_points import DATE_NAMES, OTHER_NAMES, claim_column, find_column, map_event_fields, parse_dates, parse_numbers, pcode_for_names, text_column
 
 ZONE_COLUMNS = ("zone_id", "kind", "name", "valid_from", "valid_to", "area_km2", "source")
 _ZONE_NAMES = {
@@ -176,21 +176,12 @@ def _as_events(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], 
                          fix="add a 'date' attribute (YYYY-MM-DD)")
     out["date"], p, _ = parse_dates(gdf[date_c].astype("string"), rows, date_c)
     problems += [Problem(q.row, q.field, q.reason, q.fix, label) for q in p]
-    for target, names in OTHER_NAMES.items():
-        c = find_column(cols, names)
-        if target in ("fatalities", "block_id"):
-            if c is None:
-                out[target] = pd.Series(pd.NA, index=gdf.index, dtype="Int64")
-            else:
-                out[target], p = parse_numbers(gdf[c].astype("string"), rows, c, required=False, integer=True)
-                problems += p
-                if target == "block_id":
-                    out.attrs["block_field"] = c
-        elif target in ("pcode_hint", "governorate"):
-            hint = pcode_for_names(text_column(gdf, c)) if c else pd.Series(pd.NA, index=gdf.index, dtype="string")
-            out["pcode_hint"] = out["pcode_hint"].fillna(hint) if "pcode_hint" in out else hint
-        else:
-            out[target] = text_column(gdf, c)
+    fields, p, block_field = map_event_fields(gdf, cols, rows, {date_c})
+    problems += p
+    for target, values in fields.items():
+        out[target] = values
+    if block_field:
+        out.attrs["block_field"] = block_field
     out["kind"] = out["kind"].fillna("point")
     out["dataset"] = out["dataset"] if "dataset" in out else text_column(gdf, find_column(cols, ("dataset",)))
     out["dataset"] = out["dataset"].fillna(meta.get("dataset") or "geodata upload")
