@@ -27,6 +27,10 @@ LOCALITIES_FILE = "places/communities-pcbs2017.bothness.geojson"
 PREWAR_SOURCE = "PCBS mid-2023 estimate for the Gaza Strip (2,226,544), apportioned by PCBS 2017 census locality shares"
 PREWAR_YEAR = 2023
 
+# The locality file's District field -> OCHA pcode.
+DISTRICT_PCODES: dict[str, str] = {"North Gaza": "PS0255", "Gaza": "PS0260", "Deir Al Balah": "PS0265",
+                                   "Khan Yunis": "PS0270", "Rafah": "PS0275"}
+
 # Known faults of the locality file (see geodata/SOURCES.md), fixed by PCODE.
 LOCALITY_FIXES: dict[int, dict[str, Any]] = {
     # "Al Bayuk" carries the Arabic name of An Naser (النصر).
@@ -69,10 +73,8 @@ def localities_from_pcbs_points(path: object, governorates: gpd.GeoDataFrame, *,
     pts["pop2017"] = pd.to_numeric(pts["pop2017"].replace("", None), errors="coerce")
     joined = gpd.sjoin(pts.to_crs(4326), governorates[["pcode", "name_en", "geometry"]], how="left",
                        predicate="within")
-    district_to_pcode = {"North Gaza": "PS0255", "Gaza": "PS0260", "Deir Al Balah": "PS0265",
-                         "Khan Yunis": "PS0270", "Rafah": "PS0275"}
     for r in joined.itertuples():
-        tagged = district_to_pcode.get(r.District)
+        tagged = DISTRICT_PCODES.get(r.District)
         if pd.isna(r.pcode):
             raise InputError("locality point lies in no governorate", file=label, row=r.Index,
                              field="geometry")
@@ -96,9 +98,7 @@ def prewar_by_governorate(ctx: BuildContext) -> tuple[pd.DataFrame, dict[str, An
     total_2023, total_2017 = strip_total_mid2023(ctx.path(PCBS_STRIP_FILE))
     pts = gpd.read_file(ctx.path(LOCALITIES_FILE))
     pts["pop2017"] = pd.to_numeric(pts["pop2017"].replace("", None), errors="coerce").fillna(0)
-    district_to_pcode = {"North Gaza": "PS0255", "Gaza": "PS0260", "Deir Al Balah": "PS0265",
-                         "Khan Yunis": "PS0270", "Rafah": "PS0275"}
-    by_gov = pts.groupby(pts["District"].map(district_to_pcode))["pop2017"].sum()
+    by_gov = pts.groupby(pts["District"].map(DISTRICT_PCODES))["pop2017"].sum()
     shares = by_gov / by_gov.sum()
     raw = shares * total_2023
     rounded = raw.round().astype(int)
