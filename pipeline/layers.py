@@ -63,7 +63,8 @@ SCHEMAS: dict[str, LayerSchema] = {
                     nullable=("name_ar",),
                     description="Locality polygons carrying PCBS 2017 populations, scaled to the pre-war totals (input of the block estimate)."),
         LayerSchema("places",
-                    ("place_id", "name_en", "name_ar", "aliases", "kind", "pcode", "inside_gaza", "source"),
+                    ("place_id", "name_en", "name_ar", "aliases", "kind", "pcode", "inside_gaza", "source",
+                     "label_lon", "label_lat"),
                     key="place_id", inside_strip=False, nullable=("pcode", "name_ar"),
                     description="Gazetteer: named places in English and Arabic with aliases."),
     ]

@@ -39,7 +39,7 @@ import shapely.ops
 from shapely.geometry import LineString, Point
 
 from ..errors import InputError
-from ..layers import AREA_CRS, SCHEMAS, LayerSchema, register
+from ..layers import AREA_CRS
 
 if TYPE_CHECKING:
     from ..build import BuildContext
@@ -80,15 +80,6 @@ _TASHKEEL = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 def _strip_tashkeel(text: str) -> str:
     return _TASHKEEL.sub("", text).replace("\u200e", "").replace("\u200f", "").strip()
 
-
-register(LayerSchema(
-    "places",
-    ("place_id", "name_en", "name_ar", "aliases", "kind", "pcode", "inside_gaza", "source",
-     "label_lon", "label_lat"),
-    key="place_id", inside_strip=False, nullable=("pcode", "name_ar"),
-    description=SCHEMAS["places"].description if "places" in SCHEMAS else
-    "Gazetteer: named places in English and Arabic with aliases.",
-))
 
 
 def _read(path: Any, label: str) -> gpd.GeoDataFrame:
