@@ -39,8 +39,9 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _bbox(frame: pd.DataFrame) -> list[float] | None:
-    if isinstance(frame, gpd.GeoDataFrame) and len(frame):
+def bbox_of(frame: pd.DataFrame) -> list[float] | None:
+    """[minx, miny, maxx, maxy] rounded to 1e-6 degrees, or None for a table or a layer with no geometry."""
+    if isinstance(frame, gpd.GeoDataFrame) and len(frame) and not frame.geometry.is_empty.all():
         return [round(float(v), 6) for v in frame.total_bounds]
     return None
 
@@ -78,7 +79,7 @@ def write_bundle(
                 "file": fname,
                 "rows": int(len(frame)),
                 "crs": frame.crs.to_string() if isinstance(frame, gpd.GeoDataFrame) and frame.crs else None,
-                "bbox": _bbox(frame),
+                "bbox": bbox_of(frame),
                 "columns": [c for c in frame.columns if c != "geometry"],
                 "sha256": sha256_file(tmp / fname),
                 **meta,

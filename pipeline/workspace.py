@@ -31,7 +31,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import settings
-from .bundle import sha256_file
+from .bundle import bbox_of, sha256_file
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
@@ -85,12 +85,6 @@ def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
     _atomic_write_bytes(root / MANIFEST, text.encode("utf-8"))
 
 
-def _bbox(gdf: pd.DataFrame) -> list[float] | None:
-    if isinstance(gdf, gpd.GeoDataFrame) and len(gdf) and not gdf.geometry.is_empty.all():
-        return [round(float(v), 6) for v in gdf.total_bounds]
-    return None
-
-
 def save_layer(name: str, gdf: pd.DataFrame, *, origin: str, meta: dict[str, Any] | None = None,
                root: str | Path | None = None, overwrite: bool = False) -> dict[str, Any]:
     """Store one layer and its manifest entry atomically; return the entry.
@@ -129,7 +123,7 @@ def save_layer(name: str, gdf: pd.DataFrame, *, origin: str, meta: dict[str, Any
             "imported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
             "rows": int(len(frame)),
             "crs": frame.crs.to_string() if isinstance(frame, gpd.GeoDataFrame) and frame.crs else None,
-            "bbox": _bbox(frame),
+            "bbox": bbox_of(frame),
             "columns": [c for c in frame.columns if c != "geometry"],
             "sha256": sha256_file(target),
             "acled": bool(meta.pop("acled", False)),
