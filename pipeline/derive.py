@@ -145,7 +145,8 @@ def rake_to_totals(values: np.ndarray, groups: pd.Series, totals: pd.Series) -> 
         s = out[m].sum()
         if not m.any():
             continue
-        out[m] = out[m] * (total / s) if s > 0 else total / m.sum()
+        # shares first: total / s overflows when s is tiny (subnormal)
+        out[m] = out[m] / s * total if s > 0 else total / m.sum()
     return out
 
 
