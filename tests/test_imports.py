@@ -295,12 +295,8 @@ def test_cli_prints_a_json_report(tmp_path):
 def _apptest():
     from streamlit.testing.v1 import AppTest
 
-    data_page = ROOT / "dashboard" / "pages" / "data.py"
-    if (ROOT / "app.py").exists() and data_page.exists() and "render_upload_section" in data_page.read_text():
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-        at.switch_page("dashboard/pages/data.py")
-    else:
-        at = AppTest.from_file(str(ROOT / "tests" / "upload_app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("dashboard/pages/data.py")
     return at.run()
 
 
