@@ -157,7 +157,7 @@ def build_maps() -> dict[str, object]:
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     from dashboard import data, maps
-    from pipeline.bundle import load_layer
+    from pipeline.runtime.bundle import load_layer
 
     on, since = data.default_date(), data.default_since()
     t0 = time.perf_counter()

@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import gazetteer  # noqa: E402
+from pipeline.runtime import gazetteer
 
 
 def main() -> None:

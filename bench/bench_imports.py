@@ -25,7 +25,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.bundle import load_layer  # noqa: E402
+from pipeline.runtime.bundle import load_layer
 
 SUBS = np.array(["Air/drone strike", "Shelling/artillery/missile attack", "Armed clash", "Attack",
                  "Looting/property destruction"])
@@ -73,7 +73,7 @@ def generate(n: int, path: Path, seed: int = 7) -> None:
 
 def _child(path: str, ws: str, q) -> None:
     os.environ["GDM_WORKSPACE_DIR"] = ws
-    from pipeline.imports import import_file, reference
+    from pipeline.runtime.imports import import_file, reference
 
     reference()  # the bundle's blocks/governorates are loaded once per process (the dashboard keeps them)
     t0 = time.perf_counter()

@@ -15,9 +15,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 
-from pipeline import bundle, metrics  # noqa: E402
-from pipeline.bundle import load_layer  # noqa: E402
-from pipeline.layers import AREA_CRS  # noqa: E402
+from pipeline.runtime import bundle, metrics
+from pipeline.runtime.bundle import load_layer
+from pipeline.core.layers import AREA_CRS
 
 START, END = "2023-10-07", "2025-06-20"
 

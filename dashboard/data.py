@@ -2,17 +2,16 @@
 
 Shared read-only layers are held once per server (``st.cache_resource``: never mutate them);
 figures and per-view frames are ``st.cache_data`` (each caller gets a copy).  Everything here
-asks ``pipeline``; nothing parses raw formats.  Layers missing from the bundle (an older or
+asks ``pipeline.runtime``; nothing parses raw formats.  Layers missing from the bundle (an older or
 partial build) come back as ``None`` so the pages can say so instead of failing.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import tempfile
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,14 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from pipeline import bundle, settings, workspace
-from pipeline.errors import BundleError
-
-from . import maps
+from dashboard import maps
+from pipeline.core import settings
+from pipeline.core.dates import to_date, window_start
+from pipeline.core.errors import BundleError
+from pipeline.runtime import bundle, workspace
+from pipeline.runtime import metrics as pm
+from pipeline.runtime.metrics_index import Index
+from pipeline.runtime.metrics_index import index as metrics_index
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +39,15 @@ def _iso(d: date | str) -> str:
 
 
 def _date(d: date | str) -> date:
-    return d if isinstance(d, date) else date.fromisoformat(str(d)[:10])
+    return to_date(d)
 
 
 def bundle_key() -> str:
     """Identifies the bundle on disk (folder + build time), so caches follow a rebuild."""
     try:
-        return f"{settings.get('bundle_dir')}@{bundle.load_manifest().get('built_at')}"
+        return f"{settings.get(settings.BUNDLE_DIR)}@{bundle.load_manifest().get('built_at')}"
     except BundleError:
-        return str(settings.get("bundle_dir"))
+        return str(settings.get(settings.BUNDLE_DIR))
 
 
 @st.cache_resource(show_spinner=False)
@@ -71,29 +74,19 @@ def manifest(key: str | None = None) -> dict[str, Any]:
     return json.loads(json.dumps(bundle.load_manifest(), default=str))
 
 
-def module(name: str) -> Any | None:
-    """Import ``name`` if it exists yet (other parts of the project land at different times)."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and name.startswith(exc.name):
-            return None
-        raise
-
-
-def metrics_available() -> bool:
-    m = module("pipeline.metrics")
-    return m is not None and all(hasattr(m, f) for f in ("compute", "block_status"))
+def index() -> Index:
+    """The metrics index of the bundle, built once per process and shared by every session."""
+    return metrics_index()
 
 
 # ---------------------------------------------------------------- dates
 
 def default_date() -> date:
-    return _date(str(settings.get("default_date")))
+    return settings.get(settings.DEFAULT_DATE)
 
 
 def default_since() -> date:
-    return _date(str(settings.get("grid_published_on")))
+    return settings.get(settings.GRID_PUBLISHED_ON)
 
 
 @st.cache_data(show_spinner=False)
@@ -121,32 +114,24 @@ def span() -> tuple[date, date]:
 def window_dates(on: date | str, window: int) -> tuple[date, date]:
     """The incident window: the ``window`` days ending on ``on`` (both included)."""
     d = _date(on)
-    return d - timedelta(days=max(int(window), 1) - 1), d
+    return window_start(d, max(int(window), 1)), d
 
 
 # ---------------------------------------------------------------- metrics
 
 @st.cache_data(show_spinner=False)
-def _metrics(on: str, since: str, window: int, key: str) -> dict[str, Any] | None:
-    m = module("pipeline.metrics")
-    if m is None or not hasattr(m, "compute"):
-        return None
-    return json.loads(json.dumps(m.compute(on, since=since, window=window), default=str))
+def _metrics(on: str, since: str, window: int, key: str) -> dict[str, Any]:
+    return json.loads(json.dumps(pm.compute(index(), on, since=since, window=window), default=str))
 
 
-def metrics(on: date | str, since: date | str, window: int) -> dict[str, Any] | None:
-    """``pipeline.metrics.compute`` (JSON shape of the contract), or None before it exists."""
+def metrics(on: date | str, since: date | str, window: int) -> dict[str, Any]:
+    """``pipeline.runtime.metrics.compute`` (JSON shape of the contract) for the shipped bundle."""
     return _metrics(_iso(on), _iso(since), int(window), bundle_key())
 
 
 @st.cache_data(show_spinner=False)
 def _block_status(on: str, since: str, window: int, key: str) -> pd.DataFrame:
-    m = module("pipeline.metrics")
-    blocks = layer("blocks")
-    if m is not None and hasattr(m, "block_status"):
-        return m.block_status(on, since=since, window=window)[["block_id", "status"]]
-    ids = blocks["block_id"] if blocks is not None else []
-    return pd.DataFrame({"block_id": ids, "status": "none"})
+    return pm.block_status(index(), on, since=since, window=window)[["block_id", "status"]]
 
 
 def block_status(on: date | str, since: date | str, window: int) -> pd.DataFrame:
@@ -173,30 +158,21 @@ def order_history() -> pd.DataFrame | None:
 
 
 def block_history(block_id: int) -> pd.DataFrame:
-    """Every order that named the block (``pipeline.metrics.block_history`` when it exists)."""
-    m = module("pipeline.metrics")
-    if m is not None and hasattr(m, "block_history"):
-        return _block_history(int(block_id), bundle_key())
-    h = order_history()
-    if h is None:
-        return pd.DataFrame(columns=["order_id", "issued_on", "source_name", "source_url", "matched_as"])
-    return h[h["block_id"] == int(block_id)].drop(columns=["block_id"]).reset_index(drop=True)
+    """Every order that named the block (``pipeline.runtime.metrics.block_history``)."""
+    return _block_history(int(block_id), bundle_key())
 
 
 @st.cache_data(show_spinner=False)
 def _block_history(block_id: int, key: str) -> pd.DataFrame:
-    return importlib.import_module("pipeline.metrics").block_history(block_id)
+    return pm.block_history(index(), block_id)
 
 
 @st.cache_data(show_spinner=False)
-def _share_series(start: str, end: str, since: str, key: str) -> pd.DataFrame | None:
-    m = module("pipeline.metrics")
-    if m is None or not hasattr(m, "share_series"):
-        return None
-    return pd.DataFrame(m.share_series(start, end, since=since))
+def _share_series(start: str, end: str, since: str, key: str) -> pd.DataFrame:
+    return pd.DataFrame(pm.share_series(index(), start, end, since=since))
 
 
-def share_series(start: date | str, end: date | str, since: date | str) -> pd.DataFrame | None:
+def share_series(start: date | str, end: date | str, since: date | str) -> pd.DataFrame:
     """Daily area and share of the Strip under orders issued in [since, day] (``pipeline.metrics``)."""
     return _share_series(_iso(start), _iso(end), _iso(since), bundle_key())
 
@@ -233,14 +209,8 @@ def zone_on(on: date | str) -> gpd.GeoDataFrame | None:
     z = layer("zones")
     if z is None or z.empty:
         return None
-    m = metrics(on, default_since(), 7)
-    if m is not None:
-        zid = (m.get("zone") or {}).get("zone_id")
-        return z[z["zone_id"] == zid].copy()
-    d = pd.Timestamp(_date(on))
-    vf = pd.to_datetime(z["valid_from"], errors="coerce")
-    vt = pd.to_datetime(z["valid_to"], errors="coerce")
-    return z[(vf <= d) & (vt.isna() | (vt > d))].copy()
+    zid = (metrics(on, default_since(), 7).get("zone") or {}).get("zone_id")
+    return z[z["zone_id"] == zid].copy()
 
 
 def claims_in(on: date | str, window: int) -> pd.DataFrame | None:
@@ -305,7 +275,7 @@ def map_input(on: date | str, since: date | str, window: int, layers: list[str],
 
 def workspace_key() -> str:
     """Identifies the workspace on disk (folder + manifest mtime/size): a new import or a delete shows at once."""
-    path = Path(settings.get("workspace_dir")) / workspace.MANIFEST  # type: ignore[arg-type]
+    path = settings.get(settings.WORKSPACE_DIR) / workspace.MANIFEST
     try:
         stat = path.stat()
     except OSError:
@@ -338,6 +308,7 @@ def _workspace_layers(on: str, window: int, names: tuple[str, ...] | None, detai
             continue
         colour = maps.WORKSPACE_COLOURS[i % len(maps.WORKSPACE_COLOURS)]
         out.append(maps.prepare_workspace_layer(entry, frame, on=_date(on), window=window, colour=colour,
+                                                blocks=layer("blocks"), governorates=layer("governorates"),
                                                 acled_detail=detail))
     return out
 
@@ -351,10 +322,7 @@ def workspace_layers(on: date | str, window: int, names: list[str] | tuple[str, 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _workspace_counts(on: str, window: int, key: str) -> dict[str, Any]:
-    m = module("pipeline.metrics")
-    if m is not None and hasattr(m, "workspace_strikes"):
-        return json.loads(json.dumps(m.workspace_strikes(_date(on), int(window)), default=str))
-    return {}
+    return json.loads(json.dumps(pm.workspace_strikes(_workspace(key), _date(on), int(window)), default=str))
 
 
 def workspace_counts(on: date | str, window: int) -> dict[str, Any]:

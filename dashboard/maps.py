@@ -34,7 +34,9 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
 
-from pipeline.layers import AREA_CRS, PCODES, STORAGE_CRS
+from pipeline.core.layers import AREA_CRS, PCODES, STORAGE_CRS
+from pipeline.runtime.readers.acled import acled_attribution
+from pipeline.runtime.workspace import aggregate_events
 
 from .html import esc, fmt_int, is_missing, link, rtl
 
@@ -578,13 +580,12 @@ def _dates(frame: pd.DataFrame, col: str) -> pd.Series:
     return pd.to_datetime(frame[col], errors="coerce").dt.normalize()
 
 
-def aggregate_points(events: gpd.GeoDataFrame, *, label: str, acled: bool = False) -> tuple[gpd.GeoDataFrame, int]:
+def aggregate_points(events: gpd.GeoDataFrame, *, label: str, blocks: gpd.GeoDataFrame,
+                     governorates: gpd.GeoDataFrame, acled: bool = False) -> tuple[gpd.GeoDataFrame, int]:
     """Events counted per block (else per governorate), one point per area sized by count; (frame, unplaced).
 
-    Uses ``pipeline.workspace.aggregate_events``; the tip shows counts and dates only, never a row's text.
+    Uses ``pipeline.runtime.workspace.aggregate_events``; the tip shows counts and dates only, never a row's text.
     """
-    from pipeline.workspace import aggregate_events
-
     ev = events.copy()
     for col in ("block_id", "pcode"):
         if col not in ev:
@@ -595,11 +596,11 @@ def aggregate_points(events: gpd.GeoDataFrame, *, label: str, acled: bool = Fals
     in_gov = ~in_block & ev["pcode"].notna()
     parts = []
     if in_block.any():
-        a = aggregate_events(ev[in_block], by="block", period=None, geometry=True)
+        a = aggregate_events(ev[in_block], by="block", period=None, shapes=blocks)
         a["where"] = [f"Block {int(b)}" for b in a["block_id"]]
         parts.append(a)
     if in_gov.any():
-        a = aggregate_events(ev[in_gov], by="pcode", period=None, geometry=True)
+        a = aggregate_events(ev[in_gov], by="pcode", period=None, shapes=governorates)
         a["where"] = [f"{PCODES.get(str(p), str(p))} (no block)" for p in a["pcode"]]
         parts.append(a)
     unplaced = int((~in_block & ~in_gov).sum())
@@ -630,9 +631,12 @@ def _none_for_na(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame, *, on: date, window: int,
+                            blocks: gpd.GeoDataFrame, governorates: gpd.GeoDataFrame,
                             colour: str = WORKSPACE_COLOURS[0], acled_detail: bool = False,
                             max_points: int = MAX_WORKSPACE_POINTS) -> WorkspaceLayer:
     """An imported layer (workspace manifest ``entry`` + stored ``frame``) filtered to the view and prepared.
+
+    ``blocks`` and ``governorates`` (the bundle's layers) place aggregated events.
 
     events: the ``window`` days to ``on``; ACLED layers (``entry["acled"]``) aggregated by block unless
     ``acled_detail`` (a person's own choice), any layer with more than ``max_points`` events aggregated.
@@ -644,8 +648,6 @@ def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame, *, on: d
     acled = bool(entry.get("acled", False))
     out = WorkspaceLayer(name=name, kind=kind, frame=None, colour=colour, acled=acled, total=int(len(frame)))
     if acled:
-        from pipeline.sources.acled import acled_attribution
-
         out.attribution = str(entry.get("attribution") or acled_attribution)
     if not isinstance(frame, gpd.GeoDataFrame) or frame.empty:
         out.detail = "nothing to draw"
@@ -662,7 +664,8 @@ def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame, *, on: d
             out.detail = f"no event in the {window} days to the date"
             return out
         if (acled and not acled_detail) or len(sel) > max_points:
-            out.frame, out.unplaced = aggregate_points(sel, label=name, acled=acled)
+            out.frame, out.unplaced = aggregate_points(sel, label=name, blocks=blocks, governorates=governorates,
+                                                      acled=acled)
             out.aggregated = True
             why = "ACLED, aggregated by block" if acled else "aggregated by block (many events)"
             out.detail = f"{why}: {out.count:,} events, last {window} days (size: count)"

@@ -13,7 +13,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 
-from pipeline.layers import AREA_CRS
+from pipeline.core.layers import AREA_CRS
 
 from .html import esc, rtl
 from .maps import BACKGROUND, localize_assets

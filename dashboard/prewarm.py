@@ -1,8 +1,8 @@
 """Warm the process-wide caches (bundle layers, metrics index) in a background thread.
 
 The first visitor after the server starts would otherwise pay for reading every layer and building
-the metrics index one after the other, on top of importing geopandas and folium. Reading parquet and
-shapely operations release the GIL, so the warm-up overlaps with those imports and the sidebar.
+the metrics index one after the other, on top of importing folium. Reading parquet and shapely
+operations release the GIL, so the warm-up overlaps with that import and the sidebar.
 Started once per process; failures are logged and left to the page, which reports them.
 """
 
@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
+
+from pipeline.runtime import bundle
+from pipeline.runtime.metrics_index import index
 
 log = logging.getLogger(__name__)
 _started = threading.Event()
@@ -20,12 +23,10 @@ LAYERS = ("strip", "governorates", "blocks", "places", "orders", "order_blocks",
 
 def _warm() -> None:
     try:
-        from pipeline import bundle, metrics
-
         for name in LAYERS:
             if name in bundle.layer_names():
                 bundle.load_layer(name)
-        metrics.index()
+        index()
     except Exception:  # the page shows the real error when it asks for the same data
         log.exception("warming the bundle and metrics caches failed")
 

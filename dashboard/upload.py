@@ -14,8 +14,9 @@ import re
 import pandas as pd
 import streamlit as st
 
-from pipeline import imports, settings, workspace
-from pipeline.sources.acled import acled_attribution
+from pipeline.runtime import imports, workspace
+from pipeline.core import settings
+from pipeline.runtime.readers.acled import acled_attribution
 
 FORMATS = {"auto": "detect from content", "acled": "ACLED export (CSV/XLSX)", "hxl": "HXL-tagged CSV/XLSX",
            "csv": "CSV with latitude/longitude", "zones": "zones: GeoJSON, GeoPackage, zipped Shapefile"}
@@ -98,9 +99,9 @@ def _render_layers() -> None:
 def render_upload_section() -> None:
     """File uploader, format choice, dry-run report, accept-partial, import with progress, workspace list."""
     st.subheader("Add your own data")
-    max_mb = int(settings.get("max_upload_mb"))  # type: ignore[arg-type]
+    max_mb = settings.get(settings.MAX_UPLOAD_MB)
     st.caption(f"ACLED exports, HXL-tagged sheets, CSV points (latitude/longitude) or zones (GeoJSON, GeoPackage, "
-               f"zipped Shapefile). Up to {max_mb} MB and {int(settings.get('max_features')):,} rows. "  # type: ignore[arg-type]
+               f"zipped Shapefile). Up to {max_mb} MB and {settings.get(settings.MAX_FEATURES):,} rows. "  # type: ignore[arg-type]
                "Each file is checked first; nothing is saved until you press Import.")
     st.info(CLOUD_NOTICE)
     up = st.file_uploader("File to import", type=UPLOAD_TYPES, max_upload_size=max_mb, key="gdm_upload")

@@ -1,8 +1,7 @@
 """Geodata pipeline for the Gaza displacement map.
 
-Turns public source files (``geodata/raw``) into validated canonical layers
-(``geodata/bundle``) and computes the figures the dashboard shows.  This
-package never imports streamlit.
+Three layers whose imports run only downward: ``core`` (errors, settings, dates, schemas, names,
+storage, text) <- ``build`` (raw readers and build steps) and ``runtime`` (what the dashboard and CLI
+use while running). ``build`` and ``runtime`` never import each other; ``tests/test_architecture.py``
+holds the rule. This package never imports streamlit.
 """
-
-__all__ = ["settings"]

@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from importlib import import_module
+import tempfile
+from collections.abc import Callable
 
-from .errors import BundleError, InputError
+from pipeline.build.provenance import sources_table
+from pipeline.build.run import build
+from pipeline.core import settings
+from pipeline.core.errors import BundleError, InputError, SettingError
+from pipeline.runtime import gazetteer, imports, metrics
+from pipeline.runtime.bundle import load_manifest, summary
 
 
 def _print_json(obj: object) -> None:
@@ -15,8 +21,6 @@ def _print_json(obj: object) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build
-
     ctx = build(raw_dir=args.raw, out_dir=args.out)
     for key, value in ctx.report.items():
         print(f"{key}: {json.dumps(value, ensure_ascii=False, default=str)}", file=sys.stderr)
@@ -24,33 +28,22 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from .bundle import summary
-
     _print_json(summary(args.bundle))
     return 0
 
 
 def cmd_sources_table(args: argparse.Namespace) -> int:
-    from .provenance import sources_table
-
     print(sources_table())
     return 0
 
 
 def cmd_settings_table(args: argparse.Namespace) -> int:
-    from .settings import settings_table
-
-    print(settings_table())
+    print(settings.settings_table())
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Rebuild into a temporary folder and compare layer hashes with the committed bundle."""
-    import tempfile
-
-    from .build import build
-    from .bundle import load_manifest
-
     with tempfile.TemporaryDirectory() as tmp:
         build(out_dir=f"{tmp}/bundle")
         new = load_manifest(f"{tmp}/bundle")["layers"]
@@ -62,9 +55,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if not diff else 1
 
 
-def _delegate(module: str) -> object:
+def _delegate(cli: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        return int(import_module(module).cli(args) or 0)
+        return int(cli(args) or 0)
 
     return run
 
@@ -96,7 +89,7 @@ def make_parser() -> argparse.ArgumentParser:
     m.add_argument("--on", required=True, help="date, YYYY-MM-DD")
     m.add_argument("--since", default=None, help="start of the cumulative window (default: 2023-12-01)")
     m.add_argument("--window", type=int, default=7, help="days for 'recent' orders and strikes (default 7)")
-    m.set_defaults(func=_delegate("pipeline.metrics"))
+    m.set_defaults(func=_delegate(metrics.cli))
 
     i = sub.add_parser("import", help="import a file into the workspace (prints a JSON report)")
     i.add_argument("path")
@@ -104,20 +97,21 @@ def make_parser() -> argparse.ArgumentParser:
     i.add_argument("--dry-run", action="store_true")
     i.add_argument("--accept-partial", action="store_true",
                    help="keep the accepted rows when some are rejected")
-    i.set_defaults(func=_delegate("pipeline.imports"))
+    i.set_defaults(func=_delegate(imports.cli))
 
     pl = sub.add_parser("places", help="find the places and figures a text names (JSON)")
     pl.add_argument("file")
     pl.add_argument("--date", default=None, help="the report's date, YYYY-MM-DD, to resolve 'on Friday'")
-    pl.set_defaults(func=_delegate("pipeline.gazetteer"))
+    pl.set_defaults(func=_delegate(gazetteer.cli))
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
+        settings.check_all()
         return int(args.func(args))
-    except (InputError, BundleError) as exc:
+    except (InputError, BundleError, SettingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

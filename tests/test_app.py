@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import state
 from dashboard.kpis import kpis
-from pipeline import metrics
+from pipeline.runtime import metrics
+from pipeline.runtime.metrics_index import index
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -33,7 +34,7 @@ def shown_kpis(at: AppTest) -> dict[str, str]:
 
 
 def expected_kpis(on: str, since: str = "2023-12-01", window: int = 7) -> dict[str, str]:
-    return {c["label"]: c["value"] for c in kpis(metrics.compute(on, since=since, window=window))}
+    return {c["label"]: c["value"] for c in kpis(metrics.compute(index(), on, since=since, window=window))}
 
 
 def number(text: str) -> float:

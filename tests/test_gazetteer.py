@@ -1,4 +1,4 @@
-"""pipeline.gazetteer: search variants, text -> mentions and figures, the evaluation set, CLI, the Places page."""
+"""pipeline.runtime.gazetteer: search variants, text -> mentions and figures, the evaluation set, CLI, the Places page."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import gazetteer as g
+from pipeline.core.names import ARABIC_LETTER
+from pipeline.runtime import gazetteer as g
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "data" / "eval" / "places_eval.json"
@@ -54,7 +55,7 @@ def test_search_finds_each_spelling_first(idx, query, expected):
 
 def test_search_covers_at_least_30_spellings_over_15_places():
     assert len(SPELLINGS) >= 30 and len({p for _, p in SPELLINGS}) >= 15
-    assert sum(1 for q, _ in SPELLINGS if g._ARABIC.search(q)) >= 10
+    assert sum(1 for q, _ in SPELLINGS if ARABIC_LETTER.search(q)) >= 10
 
 
 def test_search_ranks_and_rejects(idx):
@@ -229,7 +230,7 @@ def test_cli_prints_mentions_and_figures(tmp_path):
 
 
 def test_save_annotations_writes_a_workspace_layer(tmp_path, idx):
-    from pipeline import workspace
+    from pipeline.runtime import workspace
 
     res = g.find_mentions("Families fled east of Khan Younis to Rafah.", index=idx)
     entry = g.save_annotations(res["mentions"], title="Flash update 1", date="2023-12-02",
@@ -288,7 +289,7 @@ def test_places_page_search_and_report(tmp_path, monkeypatch):
     at.button(key="places_save").click().run()
     assert not at.exception
     assert any("Saved workspace layer" in s.value for s in at.success)
-    from pipeline import workspace
+    from pipeline.runtime import workspace
 
     assert [e["kind"] for e in workspace.list_layers(tmp_path)] == ["annotations"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import imports, workspace
+from pipeline.runtime import imports, workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "imports"

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from shapely.geometry import Polygon
 
-from pipeline import imports, workspace
-from pipeline.bundle import load_layer
-from pipeline.sources.acled import acled_attribution
-from pipeline.sources.csv_points import pcode_for_names
-from pipeline.sources.hxl import Tag, find_tag_row, parse_tag
+from pipeline.runtime import imports, workspace
+from pipeline.runtime.bundle import load_layer
+from pipeline.runtime.readers.acled import acled_attribution
+from pipeline.runtime.readers.csv_points import pcode_for_names
+from pipeline.runtime.readers.hxl import find_tag_row, parse_tag, Tag
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "imports"

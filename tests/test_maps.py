@@ -12,7 +12,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from dashboard import maps
-from pipeline.bundle import load_layer
+from pipeline.runtime.bundle import load_layer
 
 ON, SINCE = date(2023, 12, 2), date(2023, 12, 1)
 HOSTILE = "<img src=x onerror=alert(1)> \"dq\" 'sq' `bt` ${x}"
@@ -190,7 +190,7 @@ def features_of(html: str, layer: str) -> int:
 def test_imported_event_layer_is_drawn_apart_with_its_legend_entry(base, status):
     frame = imported_events(base["blocks"])  # 4 events, the third dated before the 7-day window
     layer = maps.prepare_workspace_layer({"name": "my-points", "kind": "events", "acled": False}, frame,
-                                         on=ON, window=7)
+                                         on=ON, window=7, blocks=base["blocks"], governorates=base["governorates"])
     assert layer.count == 3 and not layer.aggregated
     html = maps.render_html(maps.build_map(full_input(base, status, workspace=[layer])))
     assert features_of(html, "my-points") == 3  # the window's events, one feature each
@@ -207,7 +207,7 @@ def test_imported_event_layer_is_drawn_apart_with_its_legend_entry(base, status)
 def test_acled_layer_aggregated_by_default_with_attribution(base, status):
     frame = imported_events(base["blocks"], 5, dataset="ACLED", text="ACLEDROWTEXT")
     entry = {"name": "acled-export", "kind": "events", "acled": True}
-    layer = maps.prepare_workspace_layer(entry, frame, on=ON, window=7)
+    layer = maps.prepare_workspace_layer(entry, frame, on=ON, window=7, blocks=base["blocks"], governorates=base["governorates"])
     assert layer.aggregated and layer.count == 4
     html = maps.render_html(maps.build_map(full_input(base, status, workspace=[layer]))).replace("\\u0026", "&")
     # one feature per block (two of the window's events share a block), sized by count
@@ -218,7 +218,7 @@ def test_acled_layer_aggregated_by_default_with_attribution(base, status):
     assert re.search(r"attributionControl\.addAttribution\(\s*\"Armed Conflict Location", html)
     assert "ACLED, aggregated by block" in html
     # a person's own switch to event detail shows the rows (still with the attribution)
-    detail = maps.prepare_workspace_layer(entry, frame, on=ON, window=7, acled_detail=True)
+    detail = maps.prepare_workspace_layer(entry, frame, on=ON, window=7, blocks=base["blocks"], governorates=base["governorates"], acled_detail=True)
     html2 = maps.render_html(maps.build_map(full_input(base, status, workspace=[detail]))).replace("\\u0026", "&")
     assert features_of(html2, "acled-export") == 4 and "ACLEDROWTEXT notes" in html2
     assert "Armed Conflict Location &amp; Event Data (ACLED)" in html2
@@ -242,9 +242,9 @@ def test_imported_zones_and_figures_and_every_text_escaped(base, status):
                                 "source": [HOSTILE] * 3, "dataset": ["HXL"] * 3},
                                geometry=[gov.loc["PS0270"].geometry.representative_point()] * 3, crs=4326)
     layers = [
-        maps.prepare_workspace_layer({"name": HOSTILE, "kind": "events"}, events, on=ON, window=7),
-        maps.prepare_workspace_layer({"name": "zones-x", "kind": "zones"}, zones, on=ON, window=7),
-        maps.prepare_workspace_layer({"name": "figs", "kind": "figures"}, figures, on=ON, window=7),
+        maps.prepare_workspace_layer({"name": HOSTILE, "kind": "events"}, events, on=ON, window=7, blocks=base["blocks"], governorates=base["governorates"]),
+        maps.prepare_workspace_layer({"name": "zones-x", "kind": "zones"}, zones, on=ON, window=7, blocks=base["blocks"], governorates=base["governorates"]),
+        maps.prepare_workspace_layer({"name": "figs", "kind": "figures"}, figures, on=ON, window=7, blocks=base["blocks"], governorates=base["governorates"]),
     ]
     html = maps.render_html(maps.build_map(full_input(base, status, workspace=layers)))
     assert features_of(html, "zones-x") == 1  # only the zone valid on the date, as an outline

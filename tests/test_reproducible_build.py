@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from pipeline.build import build
-from pipeline.bundle import load_manifest
+from pipeline.build.run import build
+from pipeline.runtime.bundle import load_manifest
 
 pytestmark = pytest.mark.slow
 

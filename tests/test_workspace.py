@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from pipeline import imports, workspace
+from pipeline.runtime import imports, workspace
+from pipeline.runtime.bundle import load_layer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "imports"
@@ -56,7 +57,7 @@ def _import_many(root: str, n: int, q) -> None:
     import os
 
     os.environ["GDM_WORKSPACE_DIR"] = root
-    from pipeline import imports as imp
+    from pipeline.runtime import imports as imp
 
     names = [imp.import_file(DATA / "points-wild-dates.csv")["layer"] for _ in range(n)]
     q.put(names)
@@ -112,6 +113,6 @@ def test_aggregate_events_by_block_and_governorate(ws):
     totals = weekly.groupby("period_start")[["events", "fatalities"]].sum()
     assert totals.loc[pd.Timestamp("2023-11-27")].tolist() == [3, 0 + 1 + 2]
     assert totals.loc[pd.Timestamp("2023-12-04")].tolist() == [2, 3 + 4]
-    monthly = workspace.aggregate_events(g, by="block", period="M", geometry=True)
+    monthly = workspace.aggregate_events(g, by="block", period="M", shapes=load_layer("blocks"))
     assert isinstance(monthly, gpd.GeoDataFrame) and monthly.geometry.notna().all()
     assert monthly["events"].sum() == 5 and set(monthly["period_start"]) == {pd.Timestamp("2023-12-01")}

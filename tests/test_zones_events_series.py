@@ -9,11 +9,13 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from pipeline.bundle import load_layer, load_manifest
-from pipeline.sources import events as ev
-from pipeline.sources import series as se
-from pipeline.sources import zones as zn
-from pipeline.time_layers import read_claims
+from pipeline.runtime.bundle import load_layer, load_manifest
+from pipeline.build.sources import events as ev
+from pipeline.build.sources import series as se
+from pipeline.build.sources import zones as zn
+from pipeline.core.layers import ZONE_KIND_PROPOSED
+from pipeline.runtime.zones import zone_on, zones_valid_on
+from pipeline.build.sources.claims import read_claims
 from tests.conftest import squares
 
 # --------------------------------------------------------------------------- zones
@@ -37,16 +39,16 @@ def test_error_versions_and_undated_features_are_excluded_and_said(tmp_path):
 
 def test_one_zone_per_date_with_handover_and_open_end(tmp_path):
     z, _ = zn.read_tentnetfa_zones(zone_file(tmp_path))
-    prop = z.iloc[[0]].assign(zone_id="prop", kind=zn.KIND_PROPOSED, valid_from=date(2024, 1, 5),
+    prop = z.iloc[[0]].assign(zone_id="prop", kind=ZONE_KIND_PROPOSED, valid_from=date(2024, 1, 5),
                               valid_to=date(2024, 1, 20))
     zones = zn.with_area(pd.concat([z, prop], ignore_index=True))
-    assert zn.zone_on(zones, "2023-12-31") is None
-    assert zn.zone_on(zones, "2024-01-09")["zone_id"] == "hz_001"   # declared beats the proposal
-    assert zn.zone_on(zones, "2024-01-10")["zone_id"] == "hz_002"   # hand-over day: the new version
-    assert zn.zone_on(zones, "2030-01-01")["zone_id"] == "hz_002"   # no end date = still declared
-    assert len(zn.zones_valid_on(zones, "2024-01-12")) == 2          # both valid, one answer
-    only_prop = zones[zones["kind"] == zn.KIND_PROPOSED]
-    assert zn.zone_on(only_prop, "2024-01-12")["zone_id"] == "prop"
+    assert zone_on(zones, "2023-12-31") is None
+    assert zone_on(zones, "2024-01-09")["zone_id"] == "hz_001"   # declared beats the proposal
+    assert zone_on(zones, "2024-01-10")["zone_id"] == "hz_002"   # hand-over day: the new version
+    assert zone_on(zones, "2030-01-01")["zone_id"] == "hz_002"   # no end date = still declared
+    assert len(zones_valid_on(zones, "2024-01-12")) == 2          # both valid, one answer
+    only_prop = zones[zones["kind"] == ZONE_KIND_PROPOSED]
+    assert zone_on(only_prop, "2024-01-12")["zone_id"] == "prop"
 
 
 def test_shipped_zones():
@@ -56,11 +58,11 @@ def test_shipped_zones():
     excluded = load_manifest()["report"]["zones"]["excluded"]
     assert {e["zone_id"] for e in excluded} == {"hz_0051", "hz_0061", None}
     for d in pd.date_range("2023-10-01", "2025-10-01", freq="D"):
-        assert len(zn.zones_valid_on(zones, d.date())) <= 2
-    assert zn.zone_on(zones, "2024-01-01")["zone_id"] == "hz_005"
-    assert zn.zone_on(zones, "2024-01-01")["area_km2"] == pytest.approx(17.7, abs=0.1)
-    assert zn.zone_on(zones, "2023-12-01")["zone_id"] == "hz_003"  # dated version beats the proposal
-    assert "mawasi-2023-12" in set(zn.zones_valid_on(zones, "2023-12-01")["zone_id"])
+        assert len(zones_valid_on(zones, d.date())) <= 2
+    assert zone_on(zones, "2024-01-01")["zone_id"] == "hz_005"
+    assert zone_on(zones, "2024-01-01")["area_km2"] == pytest.approx(17.7, abs=0.1)
+    assert zone_on(zones, "2023-12-01")["zone_id"] == "hz_003"  # dated version beats the proposal
+    assert "mawasi-2023-12" in set(zones_valid_on(zones, "2023-12-01")["zone_id"])
 
 
 # --------------------------------------------------------------------------- events

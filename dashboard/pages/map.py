@@ -11,7 +11,7 @@ from streamlit_folium import st_folium
 from dashboard import data, maps, state
 from dashboard.html import esc, fmt_int, is_missing, link, md, rtl
 from dashboard.kpis import claims_list, kpis, population_comparison
-from pipeline.sources.acled import acled_attribution
+from pipeline.runtime.readers.acled import acled_attribution
 
 view = state.view()
 

@@ -11,8 +11,8 @@ from streamlit_folium import st_folium
 
 from dashboard.html import esc, rtl
 from dashboard.places_map import build_places_map
-from pipeline import gazetteer
-from pipeline.errors import InputError
+from pipeline.runtime import gazetteer
+from pipeline.core.errors import InputError
 
 # Widget keys (tests find widgets by these).
 QUERY, PICK, TEXT, UPLOAD, REPORT_DATE = "places_query", "places_pick", "places_text", "places_upload", "places_date"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from pipeline.bundle import bundle_dir
+from pipeline.runtime.bundle import bundle_dir
 
 from .conftest import IDLE, MAP_FRAME, Server, shot
 from .test_journeys import block_point, click_block, map_frame, open_map

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from pipeline import workspace
+from pipeline.runtime import workspace
 
 from .conftest import IDLE, MAP_FRAME, Server, shot
 from .test_journeys import map_frame, open_map

@@ -1,0 +1,149 @@
+"""Dates as found in the wild, parsed explicitly or reported; never guessed silently.
+
+Accepted: ISO (``2023-12-02``, with or without a time), ``20220430``,
+``07 October 2023`` / ``7 Oct 2023``, ``6-Jun-25``, ``December 2, 2023``,
+and slash dates ``m/d/Y`` (spreadsheet exports) or ``d/m/Y``.  A slash date is
+ambiguous when both parts are 12 or less: :func:`parse_date_column` decides
+the order from the whole column (a value with a first part over 12 proves
+``d/m``) and reports the column as ambiguous when nothing proves the order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from pipeline.core.errors import InputError
+
+_MONTHS = {m.lower(): i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DMY_TEXT = re.compile(r"^(\d{1,2})[\s\-/.]+([A-Za-z]{3,9})\.?[\s\-/.,]+(\d{2,4})$")
+_MDY_TEXT = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_SLASH = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})(?:\s+[\d:]+(?:\s*[AP]M)?)?$", re.I)
+
+
+class DateParseError(ValueError):
+    """A value that is not a date this module can read without guessing."""
+
+
+@dataclass(frozen=True)
+class DateProblem:
+    row: int
+    value: str
+    reason: str
+
+
+def _year(y: str) -> int:
+    n = int(y)
+    if len(y) == 2:
+        return 2000 + n if n < 70 else 1900 + n
+    return n
+
+
+def _month(name: str) -> int:
+    key = name[:3].lower()
+    if key not in _MONTHS:
+        raise DateParseError(f"unknown month name {name!r}")
+    return _MONTHS[key]
+
+
+def parse_date(value: object, *, slash_order: str = "mdy") -> date:
+    """Parse one value; ``slash_order`` is ``"mdy"`` or ``"dmy"`` for slash dates.
+
+    Raises :class:`DateParseError` with the reason when the value is not a date.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, pd.Timestamp):
+        if pd.isna(value):
+            raise DateParseError("empty date")
+        return value.date()
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        raise DateParseError("empty date")
+    text = str(value).strip()
+    if not text:
+        raise DateParseError("empty date")
+    try:
+        if m := _ISO.match(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _COMPACT.match(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _DMY_TEXT.match(text):
+            return date(_year(m[3]), _month(m[2]), int(m[1]))
+        if m := _MDY_TEXT.match(text):
+            return date(int(m[3]), _month(m[1]), int(m[2]))
+        if m := _SLASH.match(text):
+            a, b, y = int(m[1]), int(m[2]), _year(m[3])
+            month, day = (a, b) if slash_order == "mdy" else (b, a)
+            return date(y, month, day)
+    except ValueError as exc:  # day or month out of range
+        raise DateParseError(f"not a calendar date: {text!r} ({exc})") from exc
+    raise DateParseError(f"unrecognised date format: {text!r}")
+
+
+def slash_order_of(values: pd.Series) -> tuple[str, bool]:
+    """(order, ambiguous) for a column's slash dates: ``dmy`` if any first part exceeds 12."""
+    first, second = [], []
+    for v in values.dropna().astype(str):
+        if m := _SLASH.match(v.strip()):
+            first.append(int(m[1]))
+            second.append(int(m[2]))
+    if not first:
+        return "mdy", False
+    if any(a > 12 for a in first):
+        return "dmy", False
+    if any(b > 12 for b in second):
+        return "mdy", False
+    return "mdy", True
+
+
+def parse_date_column(values: pd.Series) -> tuple[pd.Series, list[DateProblem], str | None]:
+    """Parse a column; returns (dates as datetime64 with NaT where unreadable, problems, warning).
+
+    ``warning`` is set when slash dates could be read either way (every part 12 or less).
+    """
+    order, ambiguous = slash_order_of(values)
+    out: list[object] = []
+    problems: list[DateProblem] = []
+    for i, v in enumerate(values.tolist()):
+        try:
+            out.append(pd.Timestamp(parse_date(v, slash_order=order)))
+        except DateParseError as exc:
+            out.append(pd.NaT)
+            problems.append(DateProblem(i, "" if v is None else str(v), str(exc)))
+    warning = None
+    if ambiguous:
+        warning = ("slash dates could be month/day or day/month (no part above 12); read as month/day/year "
+                   "(spreadsheet default): check a known date")
+    return pd.Series(pd.to_datetime(out), index=values.index), problems, warning
+
+
+def optional_date(value: object) -> date | None:
+    """A date, or None for an empty value (None, NaN, NaT, ""); anything else goes through :func:`parse_date`."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, (date, str)) and pd.isna(value):  # type: ignore[call-overload]
+        return None
+    return parse_date(value)
+
+
+def to_date(value: object, what: str = "date") -> date:
+    """A date given by a person (CLI option, URL, function argument); InputError that names ``what`` if not."""
+    try:
+        return parse_date(value)
+    except DateParseError as exc:
+        raise InputError(f"{what} {value!r} is not a date ({exc})", field=what,
+                         fix="write it as YYYY-MM-DD") from exc
+
+
+def window_start(on: date, days: int, since: date | None = None) -> date:
+    """First day of "the ``days`` days ending on ``on``" ([on - days + 1, on]), not before ``since``."""
+    start = on - timedelta(days=days - 1)
+    return start if since is None else max(since, start)

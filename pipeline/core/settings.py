@@ -1,0 +1,145 @@
+"""Project settings: each declared once, with its type and help text.
+
+Values can be overridden with environment variables named ``GDM_<NAME>``. ``get(SETTING)`` returns
+the setting's declared type; a malformed override raises :class:`SettingError`, whose message names
+the variable and what it accepts (the CLI prints it as one ``error:`` line, the dashboard as a
+message). ``tests/test_pipeline_units.py`` fails when a setting has no help text or the README's
+table is stale.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Generic, TypeVar, cast
+
+from pipeline.core.errors import SettingError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+T = TypeVar("T", int, float, str, Path, date)
+
+_ACCEPTS: dict[type, str] = {
+    int: "a whole number",
+    float: "a number",
+    str: "text",
+    Path: "a folder path",
+    date: "a date written YYYY-MM-DD",
+}
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """One setting: its name, default (whose type is the setting's type) and help text."""
+
+    name: str
+    default: T
+    help: str
+    minimum: float | None = None
+
+    @property
+    def env(self) -> str:
+        return f"GDM_{self.name.upper()}"
+
+    def parse(self, raw: str) -> T:
+        """The value of the text ``raw`` as this setting's type, or :class:`SettingError`."""
+        kind = type(self.default)
+        text = raw.strip()
+        value: object
+        try:
+            if kind is int:
+                value = int(text)
+            elif kind is float:
+                value = float(text)
+                if value != value or value in (float("inf"), float("-inf")):
+                    raise ValueError(text)
+            elif kind is date:
+                value = date.fromisoformat(text)
+            elif issubclass(kind, Path):
+                if not text:
+                    raise ValueError(text)
+                value = Path(text)
+            else:
+                value = raw
+        except ValueError:
+            raise SettingError(self._refusal(raw)) from None
+        if self.minimum is not None and isinstance(value, (int, float)) and value < self.minimum:
+            raise SettingError(self._refusal(raw, f"at least {self.minimum:g}"))
+        return cast(T, value)
+
+    def _refusal(self, raw: str, extra: str = "") -> str:
+        accepts = _ACCEPTS.get(type(self.default), "text")
+        if issubclass(type(self.default), Path):
+            accepts = _ACCEPTS[Path]
+        if extra:
+            accepts += f", {extra}"
+        return (f"{self.env}={raw!r} is not valid: setting '{self.name}' accepts {accepts} "
+                f"(default {display_default(self)}); fix or unset the variable")
+
+    @property
+    def value(self) -> T:
+        raw = os.environ.get(self.env)
+        return self.default if raw is None else self.parse(raw)
+
+
+def display_default(s: Setting[T]) -> str:
+    default = s.default
+    if isinstance(default, Path):
+        return default.relative_to(PROJECT_ROOT).as_posix() if default.is_relative_to(PROJECT_ROOT) else str(default)
+    return str(default)
+
+
+RAW_DIR: Setting[Path] = Setting(
+    "raw_dir", PROJECT_ROOT / "geodata" / "raw",
+    "Folder of source files as found (never edited); input of `python -m pipeline build`.")
+BUNDLE_DIR: Setting[Path] = Setting(
+    "bundle_dir", PROJECT_ROOT / "geodata" / "bundle",
+    "Folder of the built, committed layers (GeoParquet) and manifest.json that the dashboard reads.")
+WORKSPACE_DIR: Setting[Path] = Setting(
+    "workspace_dir", PROJECT_ROOT / "workspace",
+    "Folder where imported (user-supplied) layers are saved; git-ignored. Not permanent on Streamlit Community Cloud.")
+MAX_UPLOAD_MB: Setting[int] = Setting(
+    "max_upload_mb", 50,
+    "Largest file accepted by an import, in MiB (the dashboard's uploader uses the same limit).", minimum=1)
+MAX_FEATURES: Setting[int] = Setting(
+    "max_features", 1_000_000,
+    "Most rows or features one imported file may hold.", minimum=1)
+MAX_UNZIPPED_MB: Setting[int] = Setting(
+    "max_unzipped_mb", 200,
+    "Largest total uncompressed size of a zip archive accepted by an import, in MiB.", minimum=1)
+STRIP_TOLERANCE_M: Setting[float] = Setting(
+    "strip_tolerance_m", 500.0,
+    "How far (metres) outside the Strip outline a feature may lie and still count as inside "
+    "(digitising differences between sources).", minimum=0)
+GRID_PUBLISHED_ON: Setting[date] = Setting(
+    "grid_published_on", date(2023, 12, 1),
+    "Default start ('since') of the cumulative evacuation-order metrics: the day the block grid was published.")
+DEFAULT_DATE: Setting[date] = Setting(
+    "default_date", date(2023, 12, 2),
+    "Date the dashboard opens on: the shipped scenario (truce collapse, 2 December 2023).")
+
+SETTINGS: dict[str, Setting[int] | Setting[float] | Setting[str] | Setting[Path] | Setting[date]] = {
+    s.name: s for s in (RAW_DIR, BUNDLE_DIR, WORKSPACE_DIR, MAX_UPLOAD_MB, MAX_FEATURES, MAX_UNZIPPED_MB,
+                        STRIP_TOLERANCE_M, GRID_PUBLISHED_ON, DEFAULT_DATE)
+}
+
+
+def get(setting: Setting[T]) -> T:
+    """The current value of ``setting``, of its declared type (a malformed override raises SettingError)."""
+    return setting.value
+
+
+def check_all() -> None:
+    """Read every setting once, so a malformed override stops at start-up, not midway through a task."""
+    for s in SETTINGS.values():
+        _ = s.value
+
+
+def settings_table() -> str:
+    """Markdown table of every setting (kept in the README; a test checks it is current)."""
+    rows = ["| setting | environment variable | default | what it does |", "|---|---|---|---|"]
+    for s in SETTINGS.values():
+        rows.append(f"| `{s.name}` | `{s.env}` | `{display_default(s)}` | {s.help} |")
+    return "\n".join(rows)

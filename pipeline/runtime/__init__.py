@@ -1,0 +1,6 @@
+"""Runtime layer: what the dashboard and the CLI use while running.
+
+Bundle and workspace reading, metrics, zone queries, gazetteer search, report reading and imports
+(with the readers for uploaded files in ``readers/``). Imports core only, and reads what the build
+wrote, never its code.
+"""

@@ -1,0 +1,342 @@
+"""What an uploaded file is, decided from its content, and how to open it safely.
+
+Formats (``detect``): ``acled`` (ACLED's column set, CSV or XLSX), ``hxl`` (a
+hashtag row under the header, CSV or XLSX), ``csv`` (plain table with
+latitude/longitude columns) and ``zones`` (GeoJSON, GeoPackage, zipped
+Shapefile). The extension is only a tie-breaker: a ``.csv`` holding binary
+junk is refused, a GeoJSON called ``.txt`` is read as GeoJSON.
+
+Safety: the size limit is checked before anything is read; zip archives
+(including XLSX, which is a zip) are listed first and refused when a member
+has an absolute path, ``..`` in its path, is a symlink, or when the declared
+total uncompressed size is over ``max_unzipped_mb``; members are then
+streamed into a temporary folder with the same cap counted on the real bytes
+(a lying header cannot get past it). Nothing is read with pickle or eval.
+
+Also holds the small records the readers share (:class:`Problem`, :class:`Parsed`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import stat
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pandas as pd
+
+from pipeline.core import settings
+from pipeline.core.errors import InputError
+
+FORMATS = ("acled", "hxl", "csv", "zones")
+
+ACLED_REQUIRED = ("event_id_cnty", "event_date", "sub_event_type", "latitude", "longitude")
+
+_SQLITE = b"SQLite format 3\x00"
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+_BINARY_CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
+
+
+# ---------------------------------------------------------------- shared records
+
+
+@dataclass
+class Problem:
+    """One fault in one row or feature: why it is rejected (or, for ``repaired``, what was fixed)."""
+
+    row: int | None
+    field: str | None
+    reason: str
+    fix: str | None = None
+    layer: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        d = {"row": self.row, "field": self.field, "reason": self.reason}
+        if self.fix:
+            d["fix"] = self.fix
+        if self.layer:
+            d["layer"] = self.layer
+        return d
+
+
+@dataclass
+class Parsed:
+    """What a reader returns: canonical columns plus ``_row`` (row number as a spreadsheet shows it).
+
+    ``kind`` is ``events`` (points with the events schema), ``zones`` (polygons) or
+    ``figures`` (governorate-level values). Point readers leave ``lat``/``lon`` columns;
+    geometry readers return a GeoDataFrame. ``problems`` are row faults the reader found.
+    """
+
+    kind: str
+    frame: pd.DataFrame
+    fmt: str
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    repaired: list[Problem] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    name_hint: str = "layer"
+
+
+@dataclass(frozen=True)
+class Detected:
+    """``fmt`` is one of FORMATS; ``container`` is csv, xlsx, geojson, gpkg or zip."""
+
+    fmt: str
+    container: str
+    reason: str
+
+
+# ---------------------------------------------------------------- limits
+
+
+def max_bytes() -> int:
+    return settings.get(settings.MAX_UPLOAD_MB) * 1024 * 1024
+
+
+def max_unzipped_bytes() -> int:
+    return settings.get(settings.MAX_UNZIPPED_MB) * 1024 * 1024
+
+
+def max_features() -> int:
+    return settings.get(settings.MAX_FEATURES)
+
+
+def check_size(path: Path, display: str) -> int:
+    """Refuse empty files and files over ``max_upload_mb``; return the size in bytes."""
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError("the file is empty", file=display, fix="export the data again; the upload has 0 bytes")
+    if size > max_bytes():
+        raise InputError(f"the file is {size / 1048576:.1f} MiB, over the limit of {settings.get(settings.MAX_UPLOAD_MB)} MiB",
+                         file=display, fix="split the file, or raise max_upload_mb (GDM_MAX_UPLOAD_MB) if you run the app")
+    return size
+
+
+def check_count(n: int, display: str) -> None:
+    if n > max_features():
+        raise InputError(f"the file holds more than {max_features():,} rows or features",
+                         file=display, fix="split the file, or raise max_features (GDM_MAX_FEATURES)")
+
+
+# ---------------------------------------------------------------- zip safety
+
+
+def check_zip(path: Path, display: str) -> list[zipfile.ZipInfo]:
+    """List a zip's members; refuse traversal, absolute paths, symlinks and oversized totals."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"not a readable zip archive ({exc})", file=display) from exc
+    with zf:
+        infos = zf.infolist()
+    total = 0
+    for info in infos:
+        name = info.filename
+        p = PurePosixPath(name.replace("\\", "/"))
+        if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+            raise InputError(f"archive member {name!r} has an absolute path: refused", file=display,
+                             fix="zip the files with relative paths")
+        if ".." in p.parts:
+            raise InputError(f"archive member {name!r} points outside the archive ('..'): refused", file=display,
+                             fix="zip the files with plain relative paths")
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise InputError(f"archive member {name!r} is a symbolic link: refused", file=display,
+                             fix="zip the files themselves, not links to them")
+        total += info.file_size
+    if total > max_unzipped_bytes():
+        raise InputError(f"the archive would unpack to {total / 1048576:.0f} MiB, over the limit of "
+                         f"{settings.get(settings.MAX_UNZIPPED_MB)} MiB", file=display,
+                         fix="send a smaller archive, or raise max_unzipped_mb (GDM_MAX_UNZIPPED_MB)")
+    return infos
+
+
+def extract_zip(path: Path, dest: Path, display: str) -> list[Path]:
+    """Stream the (checked) members into ``dest``; the size cap counts the real bytes written."""
+    check_zip(path, display)
+    cap = max_unzipped_bytes()
+    out: list[Path] = []
+    dest = dest.resolve()
+    try:
+        _stream_members(path, dest, display, cap, out)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise InputError(f"the archive is damaged ({exc})", file=display, fix="create the zip again") from exc
+    return out
+
+
+def _stream_members(path: Path, dest: Path, display: str, cap: int, out: list[Path]) -> None:
+    written = 0
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            rel = PurePosixPath(info.filename.replace("\\", "/"))
+            target = (dest / Path(*rel.parts)).resolve()
+            if dest not in target.parents:  # belt and braces after check_zip
+                raise InputError(f"archive member {info.filename!r} escapes the temporary folder", file=display)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(target, "wb") as dst:
+                while chunk := src.read(1 << 20):
+                    written += len(chunk)
+                    if written > cap:
+                        raise InputError(f"the archive unpacks to more than {settings.get(settings.MAX_UNZIPPED_MB)} MiB "
+                                         "(its header under-states the size): refused", file=display,
+                                         fix="send a smaller archive")
+                    dst.write(chunk)
+            out.append(target)
+
+
+# ---------------------------------------------------------------- text
+
+
+def decode_text(data: bytes, display: str) -> str:
+    """Decode a text file; refuse binary content with a clear message."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    sample = data[:65536]
+    if b"\x00" in sample or sum(b in _BINARY_CONTROL for b in sample) > max(8, len(sample) // 100):
+        raise InputError("the file is binary, not text (CSV, HXL and GeoJSON are text)", file=display,
+                         fix="upload the CSV/GeoJSON itself; XLSX, GeoPackage and zip are recognised by content")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"the text is not UTF-8 ({exc.reason} at byte {exc.start})", file=display,
+                             fix="save the file as 'CSV UTF-8'") from exc
+
+
+def sniff_delimiter(text: str) -> str:
+    head = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def is_hashtag_row(values: list[Any]) -> bool:
+    """True when the row is an HXL tag row: every non-empty cell starts with '#', at least one."""
+    cells = [str(v).strip() for v in values if v is not None and not (isinstance(v, float) and pd.isna(v))]
+    cells = [c for c in cells if c and c.lower() != "nan"]
+    return bool(cells) and all(c.startswith("#") for c in cells)
+
+
+def _classify_table(columns: list[str], first_rows: list[list[Any]]) -> tuple[str, str]:
+    cols = {str(c).strip().lower() for c in columns}
+    if all(c in cols for c in ACLED_REQUIRED):
+        return "acled", "ACLED column set (event_id_cnty, event_date, sub_event_type, latitude, longitude)"
+    if is_hashtag_row(columns) or any(is_hashtag_row(r) for r in first_rows[:3]):
+        return "hxl", "an HXL hashtag row"
+    return "csv", "a plain table"
+
+
+def _sniff_json(data: bytes, display: str) -> None:
+    try:
+        obj = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InputError("the JSON is not UTF-8 text", file=display) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", file=display,
+                         fix="check the file is complete GeoJSON (a FeatureCollection)") from exc
+    kind = obj.get("type") if isinstance(obj, dict) else None
+    if kind not in ("FeatureCollection", "Feature", "Point", "MultiPoint", "LineString", "MultiLineString",
+                    "Polygon", "MultiPolygon", "GeometryCollection"):
+        raise InputError("JSON, but not GeoJSON (no 'type': 'FeatureCollection')", file=display,
+                         fix="export the layer as GeoJSON")
+
+
+def detect(path: Path, *, display: str | None = None, declared: str | None = None) -> Detected:
+    """Decide the format of ``path`` from its bytes; ``declared`` (``--as``) must agree with the content."""
+    display = display or path.name
+    check_size(path, display)
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if head.startswith(_SQLITE):
+        det = Detected("zones", "gpkg", "SQLite/GeoPackage header")
+    elif head.startswith(_ZIP):
+        infos = check_zip(path, display)
+        names = [i.filename.lower() for i in infos]
+        if "[content_types].xml" in names and any(n.startswith("xl/") for n in names):
+            det = _detect_xlsx(path, display)
+        elif any(n.endswith((".shp", ".geojson", ".json", ".gpkg")) for n in names):
+            det = Detected("zones", "zip", "zip archive holding a Shapefile/GeoJSON/GeoPackage")
+        else:
+            raise InputError("zip archive without a Shapefile (.shp), GeoJSON or GeoPackage inside", file=display,
+                             fix="zip the .shp with its .shx, .dbf and .prj")
+    else:
+        stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if stripped[:1] in (b"{", b"["):
+            with open(path, "rb") as fh:
+                _sniff_json(fh.read(), display)
+            det = Detected("zones", "geojson", "GeoJSON")
+        else:
+            text = decode_text(head, display)
+            lines = [ln for ln in text.splitlines() if ln.strip()]
+            if not lines:
+                raise InputError("the file holds only blank lines", file=display)
+            delim = sniff_delimiter(text)
+            rows = list(csv.reader(io.StringIO("\n".join(lines[:6])), delimiter=delim))
+            fmt, why = _classify_table(rows[0], rows[1:])
+            det = Detected(fmt, "csv", why)
+    if declared and declared != det.fmt:
+        ok = (declared in ("csv", "hxl") and det.container in ("csv", "xlsx")) or \
+             (declared == "acled" and det.container in ("csv", "xlsx"))
+        if not ok:
+            raise InputError(f"the file was declared as {declared!r} but its content is {det.reason} "
+                             f"({det.container})", file=display, fix="drop --as, or choose the matching format")
+        det = Detected(declared, det.container, f"declared {declared!r}; content {det.reason}")
+    return det
+
+
+def _detect_xlsx(path: Path, display: str) -> Detected:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise InputError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=display) from exc
+    try:
+        ws = wb.worksheets[0]
+        rows = [list(r) for r in ws.iter_rows(min_row=1, max_row=5, values_only=True)]
+    finally:
+        wb.close()
+    if not rows:
+        raise InputError("the workbook's first sheet is empty", file=display)
+    fmt, why = _classify_table([str(c) if c is not None else "" for c in rows[0]], rows[1:])
+    return Detected(fmt, "xlsx", why)
+
+
+# ---------------------------------------------------------------- table reading
+
+
+def read_table(path: Path, container: str, display: str, *, header_row: int = 0) -> pd.DataFrame:
+    """Read a CSV or the first XLSX sheet as strings (no type guessing); size-limited."""
+    limit = max_features()
+    if container == "xlsx":
+        check_zip(path, display)
+        try:
+            frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="openpyxl", nrows=limit + 2,
+                                  keep_default_na=False, na_values=[""])
+        except Exception as exc:
+            raise InputError(f"could not read the workbook ({type(exc).__name__}: {exc})", file=display) from exc
+    else:
+        raw = path.read_bytes()
+        text = decode_text(raw, display)
+        delim = sniff_delimiter(text)
+        try:
+            frame = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False, na_values=[""],
+                                nrows=limit + 2, skip_blank_lines=True, engine="c")
+        except pd.errors.EmptyDataError as exc:
+            raise InputError("the file has no header row", file=display) from exc
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise InputError(f"malformed CSV ({str(exc).strip()})", file=display,
+                             fix="check quoting and that every row has the header's number of fields") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame

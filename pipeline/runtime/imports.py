@@ -1,0 +1,489 @@
+"""Import a user's file into the workspace: detect, read, validate, report, save.
+
+``import_file(path)`` returns a JSON-ready report: rows read, accepted,
+rejected (each with row number, field and reason), repairs, warnings and the
+layer(s) written. An import is all-or-nothing per file: when any row is
+rejected nothing is written unless ``accept_partial`` is set. Row numbers are
+the row as a spreadsheet shows it (header = row 1; an HXL tag row = row 2), or
+the feature number (from 1) for geodata files.
+
+Checks on points (vectorised): unreadable or missing coordinates, latitude and
+longitude swapped (outside the Strip, inside once swapped), points outside the
+Strip (beyond ``strip_tolerance_m``), unknown block ids, duplicate events,
+dates in the future, and dates before 2023-10-07 when most of the file's dates
+are after it (the file is about this war). Points are joined to blocks and
+governorates with ``geopandas.sjoin``. Text is stored as given (data, never
+markup); the dashboard escapes it.
+
+CLI: ``python -m pipeline import PATH [--as acled|hxl|csv|zones] [--dry-run] [--accept-partial]``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from pipeline.core import settings
+from pipeline.runtime import workspace
+from pipeline.runtime.bundle import load_layer, load_manifest
+from pipeline.core.storage import sha256_file
+from pipeline.runtime.detect import detect, Detected, Parsed, Problem
+from pipeline.core.errors import InputError
+from pipeline.core.layers import AREA_CRS, area_km2
+from pipeline.runtime.readers.acled import acled_attribution, read_acled
+from pipeline.runtime.readers.csv_points import read_csv_points
+from pipeline.runtime.readers.hxl import read_hxl
+from pipeline.runtime.readers.zone_files import read_zone_files
+
+WAR_START = date(2023, 10, 7)
+MAX_LISTED = 1000  # rejections listed in a report (all are counted)
+EVENT_COLUMNS = ("event_id", "date", "kind", "fatalities", "location", "pcode", "block_id", "dataset",
+                 "source", "source_url", "geo_precision", "notes")
+EXTRA_EVENT_COLUMNS = ("figure", "figure_tag", "location_ar")
+_MARKUP = re.compile(r"<\s*[a-zA-Z!/]|javascript:", re.I)
+
+
+# ---------------------------------------------------------------- reference layers
+
+
+@lru_cache(maxsize=4)
+def _reference(tolerance_m: float, built_at: str) -> dict[str, Any]:
+    strip = load_layer("strip")
+    blocks = load_layer("blocks")[["block_id", "pcode", "geometry"]]
+    govs = load_layer("governorates")[["pcode", "geometry"]]
+    outline_utm = strip.to_crs(AREA_CRS).union_all()
+    zone_utm = outline_utm.buffer(tolerance_m)
+    zone = gpd.GeoSeries([zone_utm], crs=AREA_CRS).to_crs(4326).iloc[0]
+    shapely.prepare(zone)
+    return {"zone": zone, "outline_utm": outline_utm, "blocks": blocks, "govs": govs,
+            "block_ids": set(blocks["block_id"].astype(int).tolist()),
+            "to_utm": Transformer.from_crs(4326, AREA_CRS, always_xy=True)}
+
+
+def reference() -> dict[str, Any]:
+    """Strip (buffered by ``strip_tolerance_m``), blocks and governorates from the bundle (cached)."""
+    tol = settings.get(settings.STRIP_TOLERANCE_M)
+    return _reference(tol, str(load_manifest().get("built_at")))
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_any(path: Path, det: Detected, display: str, tmpdir: Path) -> list[Parsed]:
+    """Run the reader for the detected format; a file may hold several layers (GeoPackage)."""
+    if det.fmt == "acled":
+        return [read_acled(path, det, display)]
+    if det.fmt == "hxl":
+        return [read_hxl(path, det, display)]
+    if det.fmt == "csv":
+        return [read_csv_points(path, det, display)]
+    return read_zone_files(path, det, display, tmpdir)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _dates_check(dates: pd.Series, rows: pd.Series, field: str, claims_war: bool | None,
+                 layer: str | None) -> tuple[list[Problem], list[str]]:
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    today = pd.Timestamp(datetime.now(timezone.utc).date())
+    future = dates > today
+    problems += [Problem(int(r), field, f"date {d.date()} is in the future", fix="check the year", layer=layer)
+                 for r, d in zip(rows[future], dates[future])]
+    valid = dates.notna()
+    war = pd.Timestamp(WAR_START)
+    before = valid & (dates < war)
+    if claims_war is None and valid.any():
+        share = float((dates[valid] >= war).mean())
+        claims_war = share >= 0.5
+    if before.any():
+        if claims_war:
+            problems += [Problem(int(r), field, f"date {d.date()} is before 2023-10-07, but the file is about the war "
+                                 "that began then (most of its dates are later)", fix="check the year", layer=layer)
+                         for r, d in zip(rows[before], dates[before])]
+        else:
+            warnings.append(f"{int(before.sum())} row(s) dated before 2023-10-07 kept (the file covers earlier years)")
+    return problems, warnings
+
+
+def _points_check(f: pd.DataFrame, layer: str | None) -> tuple[np.ndarray, list[Problem]]:
+    """Classify coordinates; return (inside mask, problems) for swapped / outside / out-of-range points."""
+    ref = reference()
+    lat = pd.to_numeric(f["lat"], errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(f["lon"], errors="coerce").to_numpy(dtype=float)
+    rows = f["_row"].to_numpy()
+    lat_f = f.attrs.get("lat_field", "latitude")
+    lon_f = f.attrs.get("lon_field", "longitude")
+    have = np.isfinite(lat) & np.isfinite(lon)
+    out_of_range = have & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
+    ok = have & ~out_of_range
+    inside = np.zeros(len(f), dtype=bool)
+    inside[ok] = shapely.contains_xy(ref["zone"], lon[ok], lat[ok])
+    cand = ok & ~inside
+    swapped = np.zeros(len(f), dtype=bool)
+    swapped[cand] = shapely.contains_xy(ref["zone"], lat[cand], lon[cand])
+    outside = cand & ~swapped
+    problems: list[Problem] = []
+    for r, a, b in zip(rows[out_of_range], lat[out_of_range], lon[out_of_range]):
+        problems.append(Problem(int(r), f"{lat_f}/{lon_f}", f"({a:g}, {b:g}) is not latitude/longitude in degrees",
+                                fix="convert projected coordinates to EPSG:4326 degrees", layer=layer))
+    for r, a, b in zip(rows[swapped], lat[swapped], lon[swapped]):
+        problems.append(Problem(int(r), f"{lat_f}/{lon_f}",
+                                f"latitude and longitude look swapped: ({a:g}, {b:g}) lies outside the Gaza Strip, "
+                                "swapped it lies inside", fix="swap the two columns", layer=layer))
+    if outside.any():
+        x, y = ref["to_utm"].transform(lon[outside], lat[outside])
+        with np.errstate(invalid="ignore"):
+            dist = shapely.distance(ref["outline_utm"], shapely.points(x, y)) / 1000.0
+        for r, a, b, d in zip(rows[outside], lat[outside], lon[outside], dist):
+            problems.append(Problem(int(r), f"{lat_f}/{lon_f}",
+                                    f"({a:g}, {b:g}) lies outside the Gaza Strip "
+                                    + (f"({d:,.1f} km from its outline)" if np.isfinite(d) else "(far away)"),
+                                    fix="only points in the Gaza Strip can be imported", layer=layer))
+    return inside, problems
+
+
+def _markup_warning(frame: pd.DataFrame) -> list[str]:
+    n = 0
+    for c in frame.columns:
+        if c == "geometry" or not (frame[c].dtype == object or str(frame[c].dtype) == "string"):
+            continue
+        n += int(frame[c].astype("string").str.contains(_MARKUP, na=False).sum())
+    if n:
+        return [f"{n} text value(s) contain HTML-like markup: stored as plain text, shown escaped"]
+    return []
+
+
+def _rowhash(f: pd.DataFrame, cols: list[str]) -> pd.Series:
+    return pd.util.hash_pandas_object(f[cols].astype("string"), index=False)
+
+
+def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
+    """Validate and join point rows; return (all rows as points with pcode/block_id, problems, warnings)."""
+    f = p.frame.copy()
+    ref = reference()
+    problems = list(p.problems)
+    warnings = list(p.warnings)
+    rows = f["_row"]
+    # rows placed by block id only (no coordinates)
+    blocks = ref["blocks"]
+    if "block_id" in f and f["block_id"].notna().any():
+        bf = f.attrs.get("block_field", "block_id")
+        known = f["block_id"].isin(list(ref["block_ids"]))
+        unknown = f["block_id"].notna() & ~known.fillna(False).astype(bool)
+        problems += [Problem(int(r), bf, f"unknown block id {int(b)} (not in the 1 Dec 2023 block grid)",
+                             fix="check the block number", layer=layer)
+                     for r, b in zip(rows[unknown], f.loc[unknown, "block_id"])]
+        nocoord = f["lat"].isna() & f["lon"].isna() & known.fillna(False).astype(bool)
+        if nocoord.any():
+            centres = blocks.set_index("block_id").geometry.representative_point()
+            pts = centres.reindex(f.loc[nocoord, "block_id"].astype(int).to_numpy())
+            f.loc[nocoord, "lon"] = pts.x.to_numpy()
+            f.loc[nocoord, "lat"] = pts.y.to_numpy()
+            f.loc[nocoord, "geo_precision"] = "block"
+        none = f["lat"].isna() & f["lon"].isna() & f["block_id"].isna()
+        problems += [Problem(int(r), "latitude/longitude", "no coordinates and no block id", layer=layer)
+                     for r in rows[none]]
+    inside, p2 = _points_check(f, layer)
+    problems += p2
+    gdf = gpd.GeoDataFrame(f.drop(columns=["lat", "lon"]),
+                           geometry=gpd.points_from_xy(f["lon"].to_numpy(float), f["lat"].to_numpy(float)),
+                           crs=4326, index=f.index)
+    # spatial joins (vectorised): governorate and block of each point inside the Strip
+    pts = gdf.loc[inside, ["geometry"]]
+    if len(pts):
+        g = gpd.sjoin(pts, ref["govs"], how="left", predicate="intersects")
+        g = g[~g.index.duplicated(keep="first")]
+        b = gpd.sjoin(pts, blocks[["block_id", "geometry"]], how="left", predicate="intersects")
+        b = b[~b.index.duplicated(keep="first")]
+        spatial_pcode = g["pcode"].astype("string")
+        spatial_block = b["block_id"].astype("Int64")
+        miss = spatial_pcode.isna()
+        if miss.any():  # inside the tolerance band past the outline: nearest governorate
+            near = gpd.sjoin_nearest(pts.loc[miss].to_crs(AREA_CRS), ref["govs"].to_crs(AREA_CRS), how="left")
+            near = near[~near.index.duplicated(keep="first")]
+            spatial_pcode.loc[miss] = near["pcode"].astype("string")
+    else:
+        spatial_pcode = pd.Series(dtype="string")
+        spatial_block = pd.Series(dtype="Int64")
+    hint = f["pcode_hint"].astype("string") if "pcode_hint" in f else pd.Series(pd.NA, index=f.index, dtype="string")
+    pcode = spatial_pcode.reindex(f.index).astype("string").fillna(hint)
+    differs = hint.notna() & spatial_pcode.reindex(f.index).notna() & (hint != spatial_pcode.reindex(f.index))
+    if differs.any():
+        warnings.append(f"{int(differs.sum())} row(s) name a governorate other than the one their point lies in; "
+                        "the point's governorate is used")
+    gdf["pcode"] = pcode
+    claimed = gdf["block_id"].astype("Int64") if "block_id" in gdf else pd.Series(pd.NA, index=f.index, dtype="Int64")
+    sb = spatial_block.reindex(f.index).astype("Int64")
+    mism = claimed.notna() & sb.notna() & (claimed != sb)
+    if mism.any():
+        warnings.append(f"{int(mism.sum())} row(s) carry a block id other than the block their point lies in; "
+                        "the point's block is used")
+    gdf["block_id"] = sb.fillna(claimed.where(~mism))
+    n_noblock = int((inside & gdf["block_id"].isna().to_numpy()).sum())
+    if n_noblock:
+        warnings.append(f"{n_noblock} point(s) inside the Strip fall in no evacuation block (block_id left empty)")
+    # dates
+    date_field = p.meta.get("columns", {}).get("date") or "date"
+    p3, w3 = _dates_check(gdf["date"], rows, date_field, p.meta.get("claims_war"), layer)
+    problems += p3
+    warnings += w3
+    # duplicates
+    ids = gdf["event_id"].astype("string")
+    has_id = ids.notna() & (ids != "")
+    dup_id = has_id & ids.duplicated(keep="first")
+    if dup_id.any():
+        first_row = pd.Series(rows[has_id].to_numpy(), index=ids[has_id].to_numpy())
+        first_row = first_row[~first_row.index.duplicated(keep="first")]
+        problems += [Problem(int(r), "event_id", f"duplicate event: same id {i!r} as row {int(first_row[i])}",
+                             layer=layer) for r, i in zip(rows[dup_id], ids[dup_id])]
+    if (~has_id).any():
+        if "_rowhash" in f:  # the reader hashed the whole source row
+            content = f.loc[~has_id, "_rowhash"]
+        else:
+            key_cols = [c for c in ("date", "kind", "fatalities", "location", "notes", "source", "figure") if c in gdf]
+            both = pd.concat([gdf[key_cols], f[["lat", "lon"]]], axis=1).loc[~has_id]
+            content = _rowhash(both, key_cols + ["lat", "lon"])
+        dup_sub = content.duplicated(keep="first")
+        if dup_sub.any():
+            first = pd.Series(rows.loc[content.index].to_numpy(), index=content.to_numpy())
+            first = first[~first.index.duplicated(keep="first")]
+            pairs = [f"{int(r)}={int(first[h])}" for r, h in zip(rows.loc[dup_sub.index[dup_sub]], content[dup_sub])]
+            warnings.append(f"{len(pairs)} row(s) identical to an earlier row, kept (without an event id a repeat "
+                            f"cannot be told from two events at one place and day): row=earlier row "
+                            f"{', '.join(pairs[:20])}{' ...' if len(pairs) > 20 else ''}")
+    slug = workspace.slug(p.name_hint)
+    gdf["event_id"] = ids.where(has_id, pd.Series([f"{slug}-{r}" for r in rows], index=f.index, dtype="string"))
+    warnings += _markup_warning(gdf)
+    return gdf, problems, warnings
+
+
+def finish_figures(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
+    """Governorate-level figures: placed at the governorate's label point; dates checked."""
+    f = p.frame.copy()
+    problems, warnings = list(p.problems), list(p.warnings)
+    govs = reference()["govs"]
+    pts = govs.set_index("pcode").geometry.representative_point()
+    geom = pts.reindex(f["pcode"].fillna("").to_numpy())
+    gdf = gpd.GeoDataFrame(f, geometry=geom.to_numpy(), crs=4326, index=f.index)
+    p3, w3 = _dates_check(gdf["date"], f["_row"], "#date", p.meta.get("claims_war"), layer)
+    problems += p3
+    warnings += w3 + ["figures are placed at their governorate's label point (join on pcode for a choropleth)"]
+    warnings += _markup_warning(gdf)
+    return gdf, problems, warnings
+
+
+def finish_zones(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
+    """Zones: inside the Strip (or swapped), known block ids, valid_from <= valid_to, area."""
+    gdf = p.frame.copy()
+    problems, warnings = list(p.problems), list(p.warnings)
+    ref = reference()
+    rows = gdf["_row"]
+    geoms = np.asarray(gdf.geometry.values)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    hits = np.zeros(len(gdf), dtype=bool)
+    hits[present] = shapely.intersects(ref["zone"], geoms[present])
+    cand = present & ~hits
+    swapped = np.zeros(len(gdf), dtype=bool)
+    if cand.any():
+        flipped = shapely.transform(geoms[cand], lambda c: c[:, ::-1])
+        swapped[cand] = shapely.intersects(ref["zone"], flipped)
+    problems += [Problem(int(r), "geometry", "coordinates look swapped (latitude first): outside the Gaza Strip, "
+                         "inside once swapped", fix="export with longitude first (x, y)", layer=layer)
+                 for r in rows[swapped]]
+    problems += [Problem(int(r), "geometry", "lies outside the Gaza Strip", fix="check the CRS", layer=layer)
+                 for r in rows[cand & ~swapped]]
+    within = np.zeros(len(gdf), dtype=bool)
+    within[hits] = shapely.within(geoms[hits], ref["zone"])
+    if (hits & ~within).any():
+        warnings.append(f"{int((hits & ~within).sum())} zone(s) extend past the Strip's outline (kept as drawn)")
+    if "block_id" in gdf and gdf["block_id"].notna().any():
+        bad = gdf["block_id"].notna() & ~gdf["block_id"].isin(list(ref["block_ids"])).fillna(False).astype(bool)
+        bf = gdf.attrs.get("block_field", "block_id")
+        problems += [Problem(int(r), bf, f"unknown block id {int(b)} (not in the 1 Dec 2023 block grid)", layer=layer)
+                     for r, b in zip(rows[bad], gdf.loc[bad, "block_id"])]
+    order = gdf["valid_from"].notna() & gdf["valid_to"].notna() & (gdf["valid_to"] < gdf["valid_from"])
+    problems += [Problem(int(r), "valid_to", "ends before it starts (valid_to < valid_from)", layer=layer)
+                 for r in rows[order]]
+    for col in ("valid_from", "valid_to"):
+        fut = gdf[col] > pd.Timestamp(datetime.now(timezone.utc).date()) + pd.Timedelta(days=3650)
+        problems += [Problem(int(r), col, "date more than ten years ahead", layer=layer) for r in rows[fut]]
+    gdf["area_km2"] = np.nan
+    if present.any():
+        gdf.loc[present, "area_km2"] = area_km2(gdf.loc[present]).round(4).to_numpy()
+    warnings += _markup_warning(gdf)
+    return gdf, problems, warnings
+
+
+# ---------------------------------------------------------------- import
+
+
+def _empty_report(display: str, *, dry_run: bool, accept_partial: bool) -> dict[str, Any]:
+    return {"file": display, "sha256": None, "format": None, "container": None, "detected_as": None,
+            "rows_read": 0, "accepted": 0, "rejected": 0, "rejections": [], "rejections_listed": 0,
+            "repaired": [], "warnings": [], "layers": [], "layer": None, "written": False, "dry_run": dry_run,
+            "accept_partial": accept_partial, "status": None, "message": "", "error": None, "acled": False,
+            "attribution": None, "row_numbers": "row as a spreadsheet shows it (header = 1); feature number for geodata",
+            "seconds": None}
+
+
+def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = False, accept_partial: bool = False,
+                name: str | None = None, display: str | None = None, root: str | Path | None = None,
+                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Import one file; return the report (``status``: written, dry-run, refused or error).
+
+    Nothing is written on a dry run, on an error, or when rows are rejected and
+    ``accept_partial`` is False. ``display`` is the file name shown in messages
+    (the uploaded name); ``name`` overrides the layer name.
+    """
+    t0 = time.perf_counter()
+    path = Path(path)
+    display = display or path.name
+    say = progress or (lambda msg: None)
+    rep = _empty_report(display, dry_run=dry_run, accept_partial=accept_partial)
+    try:
+        say("checking the file ...")
+        det = detect(path, display=display, declared=as_)
+        rep.update(format=det.fmt, container=det.container, detected_as=det.reason, sha256=sha256_file(path))
+        with tempfile.TemporaryDirectory(prefix="gdm-import-") as tmp:
+            say(f"reading it as {det.fmt} ({det.container}) ...")
+            parsed = read_any(path, det, display, Path(tmp))
+        results = []
+        for p in parsed:
+            label = p.name_hint if len(parsed) > 1 else None
+            say(f"validating {len(p.frame):,} row(s){' of ' + label if label else ''} ...")
+            finish = {"events": finish_events, "zones": finish_zones, "figures": finish_figures}[p.kind]
+            gdf, problems, warnings = finish(p, label)
+            results.append((p, gdf, problems, warnings))
+    except InputError as exc:
+        rep.update(status="error", error=exc.as_dict(), message=exc.message(),
+                   seconds=round(time.perf_counter() - t0, 3))
+        if rep["error"]["file"] is None:
+            rep["error"]["file"] = display
+        return rep
+
+    all_problems: list[Problem] = []
+    plans = []
+    for p, gdf, problems, warnings in results:
+        label = p.name_hint if len(results) > 1 else None
+        bad_rows = {q.row for q in problems if q.row is not None}
+        keep = ~gdf["_row"].isin(bad_rows)
+        source_rows = gdf["_row"].nunique()
+        rep["rows_read"] += int(source_rows)
+        rep["rejected"] += len(bad_rows)
+        rep["accepted"] += int(gdf.loc[keep, "_row"].nunique())
+        rep["warnings"] += [f"{label}: {w}" if label else w for w in warnings]
+        rep["repaired"] += [q.as_dict() for q in p.repaired]
+        all_problems += problems
+        rep["acled"] = rep["acled"] or bool(p.meta.get("acled"))
+        plans.append((p, gdf.loc[keep], int(source_rows), len(bad_rows)))
+    all_problems.sort(key=lambda q: (q.layer or "", q.row if q.row is not None else -1))
+    rep["rejections"] = [q.as_dict() for q in all_problems[:MAX_LISTED]]
+    rep["rejections_listed"] = len(rep["rejections"])
+    rep["problems"] = len(all_problems)
+    if rep["acled"]:
+        rep["attribution"] = acled_attribution
+    refused = rep["rejected"] > 0 and not accept_partial
+    nothing = rep["accepted"] == 0
+    if nothing:
+        rep["status"] = "refused" if not dry_run else "dry-run"
+        rep["message"] = f"no row or feature of {display} can be imported ({rep['rejected']} rejected)"
+    elif refused:
+        rep["status"] = "refused" if not dry_run else "dry-run"
+        rep["message"] = (f"{rep['rejected']} of {rep['rows_read']} row(s) rejected: nothing imported "
+                          "(fix the rows, or accept the partial import)")
+    elif dry_run:
+        rep["status"] = "dry-run"
+        rep["message"] = f"{rep['accepted']} of {rep['rows_read']} row(s) would be imported (dry run, nothing written)"
+    rep["would_write"] = not (nothing or refused)
+    if dry_run or nothing or refused:
+        rep["seconds"] = round(time.perf_counter() - t0, 3)
+        return rep
+
+    say("saving to the workspace ...")
+    for p, gdf, n_read, n_bad in plans:
+        frame = _storage_frame(p, gdf)
+        base = name if (name and len(plans) == 1) else (f"{name}-{p.name_hint}" if name else p.name_hint)
+        meta = {"kind": p.kind, "format": p.fmt, "origin_sha256": rep["sha256"], "rows_read": n_read,
+                "rejected": n_bad, "acled": bool(p.meta.get("acled")),
+                "dataset": str(frame["dataset"].iloc[0]) if "dataset" in frame and len(frame) else None,
+                "source_crs": p.meta.get("source_crs")}
+        if p.meta.get("acled"):
+            meta["attribution"] = acled_attribution
+        e = workspace.save_layer(base, frame, origin=display, meta=meta, root=root)
+        rep["layers"].append({"name": e["name"], "kind": p.kind, "rows": e["rows"], "acled": e["acled"]})
+    rep["layer"] = rep["layers"][0]["name"] if rep["layers"] else None
+    rep["written"] = True
+    rep["status"] = "written"
+    partial = f" ({rep['rejected']} rejected row(s) left out)" if rep["rejected"] else ""
+    rep["message"] = (f"imported {rep['accepted']} of {rep['rows_read']} row(s) into "
+                      f"{', '.join(x['name'] for x in rep['layers'])}{partial}")
+    rep["seconds"] = round(time.perf_counter() - t0, 3)
+    return rep
+
+
+def _storage_frame(p: Parsed, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Column order and types of a stored layer; ``source_row`` keeps the row number in the file."""
+    if p.kind == "events":
+        cols = list(EVENT_COLUMNS) + [c for c in EXTRA_EVENT_COLUMNS if c in gdf.columns]
+        out = gdf[cols].copy()
+        out["fatalities"] = out["fatalities"].astype("Int64")
+        out["block_id"] = out["block_id"].astype("Int64")
+        for c in ("event_id", "kind", "location", "pcode", "dataset", "source", "source_url", "geo_precision",
+                  "notes"):
+            out[c] = out[c].astype("string")
+    elif p.kind == "figures":
+        out = gdf[["date", "pcode", "metric", "value", "name", "name_ar", "source", "dataset"]].copy()
+    else:
+        out = gdf.drop(columns=["_row"]).copy()
+    out["source_row"] = gdf["_row"].astype(int).to_numpy()
+    return gpd.GeoDataFrame(out, geometry=gdf.geometry.values, crs=4326).reset_index(drop=True)
+
+
+def import_bytes(data: bytes, filename: str, **kwargs: Any) -> dict[str, Any]:
+    """Import uploaded bytes (the dashboard's path): size checked before anything touches the disk."""
+    display = Path(str(filename).replace("\\", "/")).name or "upload"
+    limit = settings.get(settings.MAX_UPLOAD_MB) * 1024 * 1024
+    if len(data) > limit:
+        rep = _empty_report(display, dry_run=bool(kwargs.get("dry_run")),
+                            accept_partial=bool(kwargs.get("accept_partial")))
+        err = InputError(f"the file is {len(data) / 1048576:.1f} MiB, over the limit of "
+                         f"{settings.get(settings.MAX_UPLOAD_MB)} MiB", file=display, fix="split the file")
+        rep.update(status="error", error=err.as_dict(), message=err.message())
+        return rep
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", display)[-100:] or "upload"
+    with tempfile.TemporaryDirectory(prefix="gdm-upload-") as tmp:
+        p = Path(tmp) / safe
+        p.write_bytes(data)
+        return import_file(p, display=display, **kwargs)
+
+
+def cli(args: Any) -> int:
+    """``python -m pipeline import``: print the JSON report; exit 0 written/clean dry run, 1 refused, 2 error."""
+    path = Path(args.path)
+    if not path.is_file():
+        rep = _empty_report(str(args.path), dry_run=args.dry_run, accept_partial=args.accept_partial)
+        rep.update(status="error", message=f"{args.path}: no such file",
+                   error={"file": str(args.path), "row": None, "field": None, "reason": "no such file", "fix": None})
+    else:
+        rep = import_file(path, as_=args.kind, dry_run=args.dry_run, accept_partial=args.accept_partial)
+    print(json.dumps(rep, indent=2, ensure_ascii=False, default=str))
+    if rep["status"] == "error":
+        return 2
+    if rep["status"] == "refused" or (rep["status"] == "dry-run" and not rep.get("would_write")):
+        return 1
+    return 0

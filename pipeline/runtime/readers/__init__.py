@@ -1,0 +1,1 @@
+"""Readers for files people upload (ACLED exports, HXL sheets, CSV points, zone files): one per format."""

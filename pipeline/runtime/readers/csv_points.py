@@ -1,0 +1,239 @@
+"""Plain CSV/XLSX tables of points: latitude/longitude under common column names.
+
+Also the column helpers the ACLED and HXL readers share: number and date
+parsing that reports each unreadable value (row, field, reason) instead of
+dropping it, and governorate names (English, ACLED and Arabic spellings) to
+OCHA pcodes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.core.dates import parse_date_column
+from pipeline.runtime.detect import check_count, Detected, Parsed, Problem, read_table
+from pipeline.core.errors import InputError
+from pipeline.core.layers import PCODES
+
+EVENT_COLUMNS = ("event_id", "date", "kind", "fatalities", "location", "pcode", "block_id", "dataset",
+                 "source", "source_url", "geo_precision", "notes")
+
+LAT_NAMES = ("lat", "latitude", "y", "lat_dd", "latitude_dd", "decimal_latitude", "geo_lat", "point_y")
+LON_NAMES = ("lon", "lng", "long", "longitude", "x", "lon_dd", "longitude_dd", "decimal_longitude", "geo_lon",
+             "point_x")
+DATE_NAMES = ("date", "event_date", "incident_date", "date_of_incident", "day", "occurred_on", "reported_on",
+              "datetime", "timestamp")
+OTHER_NAMES: dict[str, tuple[str, ...]] = {
+    "event_id": ("event_id", "id", "incident_id", "event_id_cnty", "uid", "fid"),
+    "kind": ("kind", "type", "event_type", "category", "incident_type", "sub_event_type"),
+    "location": ("location", "place", "area", "name", "site", "locality", "neighbourhood", "neighborhood"),
+    "fatalities": ("fatalities", "killed", "deaths", "dead", "casualties_killed"),
+    "source": ("source", "sources", "reported_by", "dataset_source"),
+    "source_url": ("source_url", "url", "link", "href"),
+    "notes": ("notes", "description", "comment", "comments", "details", "event_description", "summary"),
+    "geo_precision": ("geo_precision", "precision", "accuracy", "location_precision"),
+    "block_id": ("block_id", "block", "block_no", "block_number", "evacuation_block"),
+    "pcode_hint": ("pcode", "adm2_pcode", "admin2_pcode", "adm1_pcode", "governorate_pcode"),
+    "governorate": ("governorate", "admin2", "adm2_name", "district"),
+}
+
+# Governorate spellings found in ACLED, OCHA, PCBS and press usage -> pcode.
+_ALIASES: dict[str, str] = {
+    "north gaza": "PS0255", "northern gaza": "PS0255", "gaza north": "PS0255", "jabalia": "PS0255",
+    "shamal ghazza": "PS0255", "shamal gaza": "PS0255",
+    "gaza": "PS0260", "gaza city": "PS0260", "ghazza": "PS0260",
+    "deir al-balah": "PS0265", "deir al balah": "PS0265", "deir el balah": "PS0265", "deir el-balah": "PS0265",
+    "dayr al-balah": "PS0265", "dayr al balah": "PS0265", "deir albalah": "PS0265", "dier al balah": "PS0265",
+    "middle area": "PS0265", "central gaza": "PS0265", "deir al-balah governorate": "PS0265",
+    "khan younis": "PS0270", "khan yunis": "PS0270", "khan younes": "PS0270", "khan yunes": "PS0270",
+    "khanyounis": "PS0270", "khan younis governorate": "PS0270",
+    "rafah": "PS0275", "rafah governorate": "PS0275",
+    # Arabic (normalised: no tashkeel, alef/ta marbuta/ya unified)
+    "شمال غزه": "PS0255", "غزه": "PS0260", "دير البلح": "PS0265", "الوسطي": "PS0265", "الوسطى": "PS0265",
+    "خان يونس": "PS0270", "خانيونس": "PS0270", "رفح": "PS0275",
+}
+for _p, _n in PCODES.items():
+    _ALIASES.setdefault(_n.lower(), _p)
+    _ALIASES[_p.lower()] = _p
+
+
+def _norm_name(value: str) -> str:
+    text = str(value).strip()
+    if re.search(r"[\u0600-\u06FF]", text):
+        try:
+            from pyarabic import araby
+
+            text = araby.strip_tashkeel(araby.strip_tatweel(text))
+        except ImportError:  # pragma: no cover - pyarabic is a runtime requirement
+            pass
+        text = re.sub("[إأآا]", "ا", text).replace("ة", "ه").replace("ى", "ي")
+        text = re.sub(r"^(محافظه|محافظة)\s+", "", text)
+        return re.sub(r"\s+", " ", text)
+    text = text.lower().replace("governorate", "").replace("'", "").replace("’", "")
+    return re.sub(r"\s+", " ", text.replace("_", " ")).strip(" ,.")
+
+
+_ALIASES = {_norm_name(k): v for k, v in _ALIASES.items()}
+
+
+def pcode_for_names(values: pd.Series) -> pd.Series:
+    """Map governorate names or pcodes (any common spelling, English or Arabic) to pcodes; NA if unknown."""
+    uniq = values.dropna().astype(str).unique()
+    lookup = {u: _ALIASES.get(_norm_name(u)) for u in uniq}
+    return values.map(lambda v: lookup.get(str(v)) if isinstance(v, str) else None).astype("string")
+
+
+def find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
+    """First column whose normalised name is one of ``names`` (case, spaces and dashes ignored)."""
+    norm = {re.sub(r"[\s\-]+", "_", str(c).strip().lower()): c for c in columns}
+    for n in names:
+        if n in norm:
+            return norm[n]
+    return None
+
+
+def claim_column(columns: list[str], names: tuple[str, ...], used: set[str]) -> str | None:
+    """Like :func:`find_column`, but a column already mapped to another field is not taken twice."""
+    c = find_column(columns, names)
+    if c is None or c in used:
+        return None
+    used.add(c)
+    return c
+
+
+def map_event_fields(frame: pd.DataFrame, cols: list[str], rows: pd.Series, used: set[str]
+                     ) -> tuple[dict[str, pd.Series], list[Problem], str | None]:
+    """The optional event fields of ``OTHER_NAMES`` found in ``frame`` (columns in ``used`` are skipped).
+
+    Returns (fields, problems, the column read as block_id). Numbers are checked; a governorate name
+    fills the pcode hint where no pcode column gives one; missing fields come back empty.
+    """
+    fields: dict[str, pd.Series] = {}
+    problems: list[Problem] = []
+    block_field = None
+    for target, names in OTHER_NAMES.items():
+        c = claim_column(cols, names, used)
+        if target in ("fatalities", "block_id"):
+            if c is None:
+                fields[target] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+            else:
+                fields[target], p = parse_numbers(frame[c].astype("string"), rows, c, required=False, integer=True)
+                problems += p
+                if target == "block_id":
+                    block_field = c
+        elif target in ("pcode_hint", "governorate"):
+            hint = pcode_for_names(text_column(frame, c)) if c else pd.Series(pd.NA, index=frame.index, dtype="string")
+            fields["pcode_hint"] = fields["pcode_hint"].fillna(hint) if "pcode_hint" in fields else hint
+        else:
+            fields[target] = text_column(frame, c)
+    return fields, problems, block_field
+
+
+def parse_numbers(values: pd.Series, rows: pd.Series, field: str, *, required: bool,
+                  integer: bool = False) -> tuple[pd.Series, list[Problem]]:
+    """Numbers from strings; each unreadable (or, if required, empty) value becomes a Problem."""
+    text = values.astype("string").str.strip().str.replace(",", ".", regex=False) if not integer else \
+        values.astype("string").str.strip().str.replace(",", "", regex=False)
+    nums = pd.to_numeric(text, errors="coerce")
+    bad = nums.isna() & text.notna() & (text != "")
+    problems = [Problem(int(r), field, f"not a number: {str(v)[:40]!r}")
+                for r, v in zip(rows[bad].tolist(), values[bad].tolist())]
+    if required:
+        empty = text.isna() | (text == "")
+        problems += [Problem(int(r), field, "empty") for r in rows[empty].tolist()]
+    if integer:
+        frac = nums.notna() & (nums % 1 != 0)
+        problems += [Problem(int(r), field, f"not a whole number: {v}") for r, v in
+                     zip(rows[frac].tolist(), nums[frac].tolist())]
+        nums = nums.where(~frac)
+        neg = nums < 0
+        problems += [Problem(int(r), field, f"negative count: {v}") for r, v in zip(rows[neg].tolist(), nums[neg].tolist())]
+        nums = nums.where(~neg).astype("Int64")
+    return nums, problems
+
+
+def parse_dates(values: pd.Series, rows: pd.Series, field: str) -> tuple[pd.Series, list[Problem], str | None]:
+    """Dates in the wild (pipeline.dates rules), with a vectorised fast path for ISO columns."""
+    text = values.astype("string").str.strip()
+    fast = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    iso_like = text.str.match(r"^\d{4}-\d{2}-\d{2}([T ].*)?$").fillna(False).astype(bool)
+    need = text.notna() & (fast.isna() | ~iso_like)
+    out = fast.where(iso_like)
+    problems: list[Problem] = []
+    warning = None
+    if need.any():
+        parsed, probs, warning = parse_date_column(values[need].reset_index(drop=True))
+        parsed.index = values.index[need.to_numpy()]
+        out = out.astype("datetime64[ns]")
+        out[need] = parsed.astype("datetime64[ns]")
+        sub_rows = rows[need].tolist()
+        problems = [Problem(int(sub_rows[p.row]), field, p.reason, fix="write dates as YYYY-MM-DD") for p in probs]
+    empty = text.isna() | (text == "")
+    problems += [Problem(int(r), field, "empty date") for r in rows[empty].tolist()]
+    return out.astype("datetime64[ns]").dt.normalize(), problems, warning
+
+
+def text_column(frame: pd.DataFrame, col: str | None) -> pd.Series:
+    if col is None:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    return frame[col].astype("string").str.strip()
+
+
+def row_numbers(frame: pd.DataFrame, first: int) -> pd.Series:
+    """Row numbers as a spreadsheet shows them: ``first`` is the number of the first data row."""
+    return pd.Series(np.arange(first, first + len(frame)), index=frame.index)
+
+
+def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | None = None) -> Parsed:
+    """Read a plain CSV/XLSX of points into the events columns (plus ``lat``/``lon``)."""
+    frame = read_table(path, det.container, display)
+    check_count(len(frame), display)
+    if frame.empty:
+        raise InputError("the file has a header but no data rows", file=display, fix="add rows under the header")
+    cols = list(frame.columns)
+    lat_c, lon_c = find_column(cols, LAT_NAMES), find_column(cols, LON_NAMES)
+    block_c = find_column(cols, OTHER_NAMES["block_id"])
+    if (lat_c is None or lon_c is None) and block_c is None:
+        raise InputError(f"no latitude/longitude columns found (columns: {cols[:20]})", file=display,
+                         fix="name them lat/latitude/y and lon/lng/long/longitude/x, or add a block_id column")
+    rows = row_numbers(frame, 2)
+    out = pd.DataFrame({"_row": rows}, index=frame.index)
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    if lat_c and lon_c:
+        out["lat"], p1 = parse_numbers(frame[lat_c], rows, lat_c, required=block_c is None)
+        out["lon"], p2 = parse_numbers(frame[lon_c], rows, lon_c, required=block_c is None)
+        problems += p1 + p2
+        out.attrs["lat_field"], out.attrs["lon_field"] = lat_c, lon_c
+    else:
+        out["lat"] = np.nan
+        out["lon"] = np.nan
+        warnings.append("no coordinates: rows are placed at their block's centre (geo_precision 'block')")
+    date_c = find_column(cols, DATE_NAMES)
+    if date_c is None:
+        raise InputError(f"no date column found (columns: {cols[:20]})", file=display,
+                         fix="name the date column 'date' (YYYY-MM-DD preferred)")
+    out["date"], p, w = parse_dates(frame[date_c], rows, date_c)
+    problems += p
+    if w:
+        warnings.append(f"column {date_c!r}: {w}")
+    mapped = {lat_c, lon_c, date_c}
+    fields, p, block_field = map_event_fields(frame, cols, rows, mapped)
+    problems += p
+    for target, values in fields.items():
+        out[target] = values
+    if block_field:
+        out.attrs["block_field"] = block_field
+    out["_rowhash"] = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    out["kind"] = out["kind"].fillna("point")
+    out["dataset"] = dataset or "csv upload"
+    ignored = [c for c in cols if c not in mapped]
+    if ignored:
+        warnings.append(f"columns not used: {ignored[:30]}")
+    return Parsed("events", out, "csv", problems=problems, warnings=warnings,
+                  meta={"acled": False, "columns": {"lat": lat_c, "lon": lon_c, "date": date_c}},
+                  name_hint=Path(display).stem)

@@ -1,0 +1,220 @@
+"""HXL-tagged tables (CSV or XLSX): columns are mapped by their hashtags, not their names.
+
+HXL (Humanitarian Exchange Language) puts a row of hashtags under the header:
+``#geo+lat``, ``#date+reported``, ``#adm1 +name`` (spaces allowed), ``+i_ar``
+for Arabic text. A small tag parser is used rather than libhxl: libhxl reads
+rows into its own model (and pulls in a network stack), while the rest of the
+pipeline is vectorised pandas; the subset used here is a few lines.
+
+Two shapes are read:
+- points: a latitude and a longitude tag -> events (``#affected+killed`` feeds
+  ``fatalities``; the first other ``#affected``/``#inneed``/... value is kept as
+  ``figure`` with its tag in ``figure_tag``);
+- governorate-level figures: an ``#adm1``/``#adm2`` code or name (English or
+  ``+i_ar``) naming a Gaza governorate and at least one numeric figure tag ->
+  one row per (row, figure) with ``metric`` = the tag.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.runtime.detect import check_count, Detected, is_hashtag_row, Parsed, Problem, read_table
+from pipeline.core.errors import InputError
+from pipeline.core.layers import PCODES
+from pipeline.runtime.readers.csv_points import parse_dates, parse_numbers, pcode_for_names, row_numbers, text_column
+
+FIGURE_HASHTAGS = ("#affected", "#inneed", "#targeted", "#reached", "#population", "#value", "#total",
+                   "#indicator", "#capacity")
+_TAG = re.compile(r"^#[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A parsed HXL tag: ``hashtag`` (``#adm1``) and its ``attrs`` ({``name``, ``i_ar``})."""
+
+    hashtag: str
+    attrs: frozenset[str]
+
+    def __str__(self) -> str:
+        return self.hashtag + "".join(f"+{a}" for a in sorted(self.attrs))
+
+    def has(self, *attrs: str) -> bool:
+        return all(a in self.attrs for a in attrs)
+
+
+def parse_tag(text: object) -> Tag | None:
+    """``"#adm1 +name +i_ar"`` -> Tag('#adm1', {'name', 'i_ar'}); None for an empty or invalid cell."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return None
+    s = re.sub(r"\s+", "", str(text)).lower()
+    if not s.startswith("#"):
+        return None
+    head, *attrs = s.split("+")
+    if not _TAG.match(head):
+        return None
+    return Tag(head, frozenset(a for a in attrs if a))
+
+
+def find_tag_row(frame: pd.DataFrame) -> tuple[list[Tag | None], pd.DataFrame, int]:
+    """(tags per column, data rows, spreadsheet number of the first data row)."""
+    if is_hashtag_row(list(frame.columns)):
+        return [parse_tag(c) for c in frame.columns], frame, 2
+    for k in range(min(3, len(frame))):
+        if is_hashtag_row(frame.iloc[k].tolist()):
+            tags = [parse_tag(v) for v in frame.iloc[k].tolist()]
+            return tags, frame.iloc[k + 1:], k + 3
+    raise InputError("no HXL hashtag row found in the first rows", fix="put the #tags row right under the header")
+
+
+def _pick(cols: dict[str, Tag], *, hashtags: tuple[str, ...], need: tuple[str, ...] = (),
+          avoid: tuple[str, ...] = ()) -> str | None:
+    for c, t in cols.items():
+        if t.hashtag in hashtags and t.has(*need) and not any(a in t.attrs for a in avoid):
+            return c
+    return None
+
+
+def _date_column(cols: dict[str, Tag]) -> str | None:
+    dates = {c: t for c, t in cols.items() if t.hashtag == "#date"}
+    order = [
+        lambda t: not t.attrs,
+        lambda t: not (t.attrs & {"start", "end", "year", "created", "updated", "month"}),
+        lambda t: "start" in t.attrs and not (t.attrs & {"year", "created", "updated"}),
+        lambda t: not (t.attrs & {"year", "created", "updated"}),
+    ]
+    for rule in order:
+        for c, t in dates.items():
+            if rule(t):
+                return c
+    return None
+
+
+def read_hxl(path: Path, det: Detected, display: str) -> Parsed:
+    """Read an HXL-tagged CSV/XLSX as points (events) or governorate-level figures."""
+    frame = read_table(path, det.container, display)
+    try:
+        tags, data, first = find_tag_row(frame)
+    except InputError as exc:
+        raise InputError(exc.reason, file=display, fix=exc.fix) from exc
+    check_count(len(data), display)
+    if data.empty:
+        raise InputError("the HXL table has a header and tags but no data rows", file=display)
+    data = data.copy()
+    data.columns = [f"{i}:{c}" for i, c in enumerate(frame.columns)]  # unique names even for blank headers
+    cols = {c: t for c, t in zip(data.columns, tags) if t is not None}
+    tag_of = {c: str(t) for c, t in cols.items()}
+    rows = row_numbers(data, first)
+    lat_c = _pick(cols, hashtags=("#geo",), need=("lat",)) or _pick(cols, hashtags=("#lat", "#latitude"))
+    lon_c = (_pick(cols, hashtags=("#geo",), need=("lon",)) or _pick(cols, hashtags=("#geo",), need=("long",))
+             or _pick(cols, hashtags=("#lon", "#long", "#lng", "#longitude")))
+    adm_cols = [c for c, t in cols.items() if t.hashtag in ("#adm1", "#adm2", "#adm", "#admin1", "#admin2")]
+    figure_cols = [c for c, t in cols.items() if t.hashtag in FIGURE_HASHTAGS]
+    date_c = _date_column(cols)
+    meta = {"acled": False, "tags": {c.split(":", 1)[1]: tag_of[c] for c in cols}}
+    problems: list[Problem] = []
+    warnings: list[str] = []
+
+    pcode = pd.Series(pd.NA, index=data.index, dtype="string")
+    for c in adm_cols:
+        pcode = pcode.fillna(pcode_for_names(text_column(data, c)))
+    name_c = _pick(cols, hashtags=("#adm2", "#adm1", "#adm"), need=("name",), avoid=("i_ar",))
+    name_ar_c = _pick(cols, hashtags=("#adm2", "#adm1", "#adm", "#loc"), need=("i_ar",))
+
+    if lat_c and lon_c:
+        out = pd.DataFrame({"_row": rows}, index=data.index)
+        out["lat"], p = parse_numbers(data[lat_c], rows, tag_of[lat_c], required=True)
+        problems += p
+        out["lon"], p = parse_numbers(data[lon_c], rows, tag_of[lon_c], required=True)
+        problems += p
+        out.attrs["lat_field"], out.attrs["lon_field"] = tag_of[lat_c], tag_of[lon_c]
+        if date_c is None:
+            raise InputError("no #date tag", file=display, fix="tag the event date column #date")
+        out["date"], p, w = parse_dates(data[date_c], rows, tag_of[date_c])
+        problems += p
+        if w:
+            warnings.append(f"{tag_of[date_c]}: {w}")
+        id_c = _pick(cols, hashtags=("#event", "#meta", "#activity"), need=("id",)) or \
+            _pick(cols, hashtags=("#event", "#meta"), need=("code",))
+        out["event_id"] = text_column(data, id_c)
+        kind_c = (_pick(cols, hashtags=("#event",), need=("type",)) or
+                  _pick(cols, hashtags=("#event",), need=("displacement_type",)) or _pick(cols, hashtags=("#cause",)))
+        out["kind"] = text_column(data, kind_c).str.lower().fillna("hxl")
+        killed = [c for c in figure_cols if cols[c].has("killed")]
+        if killed:
+            out["fatalities"], p = parse_numbers(data[killed[0]], rows, tag_of[killed[0]], required=False,
+                                                 integer=True)
+            problems += p
+        else:
+            out["fatalities"] = pd.Series(pd.NA, index=data.index, dtype="Int64")
+        others = [c for c in figure_cols if c not in killed]
+        preferred = [c for c in others if cols[c].attrs & {"displaced", "idps", "idp"}] or others
+        if preferred:
+            fc = preferred[0]
+            out["figure"], p = parse_numbers(data[fc], rows, tag_of[fc], required=False)
+            problems += p
+            out["figure_tag"] = tag_of[fc]
+        loc_c = (_pick(cols, hashtags=("#loc",), need=("name",), avoid=("i_ar",)) or
+                 _pick(cols, hashtags=("#loc",), avoid=("i_ar", "type")) or name_c)
+        out["location"] = text_column(data, loc_c)
+        if name_ar_c:
+            out["location_ar"] = text_column(data, name_ar_c)
+        out["source"] = text_column(data, _pick(cols, hashtags=("#meta",), need=("source",)) or
+                                    _pick(cols, hashtags=("#org",), need=("name",)) or _pick(cols, hashtags=("#org",)))
+        out["source_url"] = text_column(data, _pick(cols, hashtags=("#meta",), need=("url",)))
+        out["geo_precision"] = text_column(data, _pick(cols, hashtags=("#geo",), need=("precision",)))
+        out["notes"] = text_column(data, _pick(cols, hashtags=("#description", "#narrative")) or
+                                   _pick(cols, hashtags=("#meta",), need=("description",)))
+        out["dataset"] = f"HXL: {Path(display).stem}"
+        out["block_id"] = pd.Series(pd.NA, index=data.index, dtype="Int64")
+        out["pcode_hint"] = pcode
+        out["_rowhash"] = pd.util.hash_pandas_object(data, index=False).to_numpy()
+        return Parsed("events", out, "hxl", problems=problems, warnings=warnings, meta=meta,
+                      name_hint=Path(display).stem)
+
+    if not adm_cols:
+        raise InputError("the HXL table has neither coordinates (#geo+lat/#geo+lon) nor governorates "
+                         "(#adm1/#adm2 +code or +name): country-level figures cannot be placed on the map",
+                         file=display, fix="add #geo+lat/#geo+lon, or an #adm1+code/#adm1+name column")
+    if not pcode.notna().any():
+        sample = sorted(set(text_column(data, adm_cols[0]).dropna().astype(str).head(50)))[:5]
+        raise InputError(f"no row names a Gaza governorate (e.g. {sample} in {tag_of[adm_cols[0]]}); "
+                         f"expected a pcode {sorted(PCODES)} or a governorate name", file=display,
+                         fix="use OCHA pcodes (#adm2+code PS0255 ... PS0275) or governorate names")
+    if not figure_cols:
+        raise InputError("the HXL table names governorates but holds no figure to map (#affected, #inneed, "
+                         "#population, #value, #indicator ...)", file=display,
+                         fix="tag the figure column, e.g. #affected+idps")
+    outside = pcode.isna()
+    for c in adm_cols[:1]:
+        vals = text_column(data, c)
+        problems += [Problem(int(r), tag_of[c], f"{v!r} is not a Gaza governorate (pcode or name)")
+                     for r, v in zip(rows[outside].tolist(), vals[outside].tolist())]
+    if date_c is not None:
+        dates, p, w = parse_dates(data[date_c], rows, tag_of[date_c])
+        problems += p
+        if w:
+            warnings.append(f"{tag_of[date_c]}: {w}")
+    else:
+        dates = pd.Series(pd.NaT, index=data.index, dtype="datetime64[ns]")
+        warnings.append("no #date tag: figures carry no date")
+    parts = []
+    for fc in figure_cols:
+        vals, p = parse_numbers(data[fc], rows, tag_of[fc], required=False)
+        problems += p
+        part = pd.DataFrame({"_row": rows, "date": dates, "pcode": pcode, "metric": tag_of[fc], "value": vals,
+                             "name": text_column(data, name_c),
+                             "name_ar": text_column(data, name_ar_c) if name_ar_c else pd.NA,
+                             "source": text_column(data, _pick(cols, hashtags=("#meta",), need=("source",)) or
+                                                   _pick(cols, hashtags=("#org",))),
+                             "dataset": f"HXL: {Path(display).stem}"}, index=data.index)
+        parts.append(part[part["value"].notna() | part["pcode"].isna()])
+    out = pd.concat(parts, ignore_index=True)
+    out["name_ar"] = out["name_ar"].astype("string")
+    return Parsed("figures", out, "hxl", problems=problems, warnings=warnings, meta=meta,
+                  name_hint=Path(display).stem)

@@ -1,0 +1,209 @@
+"""Zone files: GeoJSON, GeoPackage (every layer) and zipped Shapefiles, reprojected to EPSG:4326.
+
+A file without a CRS is refused (a Shapefile without its ``.prj``, a
+GeoPackage layer with an undefined SRS, a GeoJSON whose coordinates are not
+degrees). Invalid polygons are repaired with ``make_valid`` and each repair is
+reported. A layer of points (for example a workspace GeoPackage exported by
+this app) is read as events; polygons as zones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from pipeline.runtime.detect import check_count, Detected, extract_zip, Parsed, Problem
+from pipeline.core.errors import InputError
+from pipeline.runtime.readers.csv_points import claim_column, DATE_NAMES, find_column, map_event_fields, OTHER_NAMES, parse_dates, parse_numbers, pcode_for_names, text_column
+
+ZONE_COLUMNS = ("zone_id", "kind", "name", "valid_from", "valid_to", "area_km2", "source")
+_ZONE_NAMES = {
+    "zone_id": ("zone_id", "id", "fid", "zone", "code"),
+    "kind": ("kind", "type", "category", "zone_type"),
+    "name": ("name", "title", "label", "zone_name", "description"),
+    "valid_from": ("valid_from", "start", "start_date", "from", "safe_date", "declared_on", "date"),
+    "valid_to": ("valid_to", "end", "end_date", "to", "until", "lifted_on"),
+    "source": ("source", "sources", "source_name"),
+}
+
+
+def data_files(path: Path, det: Detected, display: str, tmpdir: Path) -> list[Path]:
+    """The readable geodata files behind an upload (zip members are extracted into ``tmpdir``)."""
+    if det.container != "zip":
+        return [path]
+    members = extract_zip(path, tmpdir, display)
+    shps = [m for m in members if m.suffix.lower() == ".shp"]
+    for shp in shps:
+        present = {m.suffix.lower() for m in members if m.with_suffix("") == shp.with_suffix("")}
+        lacking = [s for s in (".shx", ".dbf") if s not in present]
+        if lacking:
+            raise InputError(f"the Shapefile {shp.name} comes without its {', '.join(lacking)}", file=display,
+                             fix="zip every part of the Shapefile (.shp, .shx, .dbf, .prj)")
+        if ".prj" not in present:
+            raise InputError(f"the Shapefile {shp.name} has no .prj: its coordinate reference system is unknown",
+                             file=display, field="crs", fix="add the .prj file QGIS wrote beside the .shp")
+    others = [m for m in members if m.suffix.lower() in (".geojson", ".json", ".gpkg")]
+    files = shps + others
+    if not files:
+        raise InputError("no Shapefile, GeoJSON or GeoPackage in the archive", file=display)
+    return files
+
+
+def read_zone_files(path: Path, det: Detected, display: str, tmpdir: Path) -> list[Parsed]:
+    """Read every layer of the upload; each becomes one :class:`Parsed` (zones or events)."""
+    out: list[Parsed] = []
+    files = data_files(path, det, display, tmpdir)
+    for f in files:
+        try:
+            layers = [str(row[0]) for row in pyogrio.list_layers(f)]
+        except Exception as exc:
+            raise InputError(f"not a readable geodata file ({type(exc).__name__}: {exc})", file=display) from exc
+        for layer in layers:
+            out.append(_read_layer(f, layer, display, multi=len(files) > 1 or len(layers) > 1))
+    return out
+
+
+def _read_layer(f: Path, layer: str, display: str, *, multi: bool) -> Parsed:
+    label = layer if multi else None
+    try:
+        info = pyogrio.read_info(f, layer=layer)
+    except Exception as exc:
+        raise InputError(f"cannot read layer {layer!r} ({exc})", file=display) from exc
+    check_count(int(info.get("features") or 0), display)
+    try:
+        gdf = pyogrio.read_dataframe(f, layer=layer)
+    except Exception as exc:
+        raise InputError(f"cannot read layer {layer!r} ({type(exc).__name__}: {exc})", file=display) from exc
+    where = f"layer {layer!r}" if multi else None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        raise InputError(f"{where or 'the file'} has no geometry", file=display)
+    if gdf.empty:
+        raise InputError(f"{where or 'the file'} has no features", file=display)
+    if gdf.crs is None:
+        raise InputError(f"{where or 'the layer'} has no coordinate reference system", file=display, field="crs",
+                         fix="set the layer's CRS in QGIS (Layer > Set CRS) and export again")
+    raw_bounds = gdf.total_bounds
+    if gdf.crs.is_geographic and (np.abs(raw_bounds[[0, 2]]) > 180).any() | (np.abs(raw_bounds[[1, 3]]) > 90).any():
+        raise InputError(f"coordinates up to {np.abs(raw_bounds).max():,.0f} are not degrees, but the file declares "
+                         "no projected CRS (GeoJSON without a 'crs' member must be EPSG:4326)", file=display,
+                         field="crs", fix="export as GeoJSON in EPSG:4326 (RFC 7946)")
+    src_crs = gdf.crs.to_string()
+    rows = pd.Series(np.arange(1, len(gdf) + 1), index=gdf.index)
+    problems: list[Problem] = []
+    repaired: list[Problem] = []
+    geoms = np.asarray(gdf.geometry.values)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    problems += [Problem(int(r), "geometry", "empty or missing geometry", layer=label) for r in rows[missing]]
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        fixed = shapely.make_valid(geoms[invalid])
+        geoms = geoms.copy()
+        geoms[invalid] = fixed
+        repaired += [Problem(int(r), "geometry", f"invalid geometry ({why}) repaired with make_valid", layer=label)
+                     for r, why in zip(rows[invalid], reasons)]
+    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+    if gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    types = gdf.geometry.geom_type.fillna("")
+    pointish = types.isin(["Point", "MultiPoint"])
+    polyish = types.isin(["Polygon", "MultiPolygon", "GeometryCollection"])
+    meta = {"acled": False, "source_crs": src_crs, "source_layer": layer}
+    try:
+        lm = pyogrio.read_info(f, layer=layer).get("layer_metadata") or {}
+        meta.update({k[4:]: v for k, v in lm.items() if k.startswith("gdm_")})
+    except Exception:  # metadata is optional
+        pass
+    meta["acled"] = str(meta.get("acled", "")).lower() == "true"
+    name_hint = layer if multi else Path(display).stem
+    if meta.get("kind") == "figures" and {"pcode", "metric", "value"} <= set(gdf.columns):
+        return _as_figures(gdf, rows, problems, meta, name_hint, label)
+    if pointish.sum() > polyish.sum():
+        problems += [Problem(int(r), "geometry", f"{t or 'missing'} geometry in a layer of points", layer=label)
+                     for r, t in zip(rows[~pointish & ~missing], types[~pointish & ~missing])]
+        return _as_events(gdf, rows, problems, repaired, display, meta, name_hint, label)
+    problems += [Problem(int(r), "geometry", f"{t} geometry: zones must be polygons", layer=label)
+                 for r, t in zip(rows[~polyish & ~missing], types[~polyish & ~missing])]
+    # keep only the polygonal parts of repaired geometry collections
+    gc = types == "GeometryCollection"
+    if gc.any():
+        gdf.loc[gc, gdf.geometry.name] = [
+            shapely.multipolygons(shapely.get_parts(g)[shapely.get_type_id(shapely.get_parts(g)) == 3])
+            for g in gdf.geometry[gc]]
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    out = gpd.GeoDataFrame({"_row": rows}, geometry=gdf.geometry.values, crs=4326, index=gdf.index)
+    used: set[str] = set()
+    for target, names in _ZONE_NAMES.items():
+        c = claim_column(cols, names, used)
+        if target in ("valid_from", "valid_to"):
+            if c is None:
+                out[target] = pd.Series(pd.NaT, index=gdf.index, dtype="datetime64[ns]")
+            else:
+                vals = gdf[c].astype("string")
+                out[target], p, _ = parse_dates(vals, rows, c)
+                problems += [q for q in p if q.reason != "empty date"]
+        else:
+            out[target] = text_column(gdf, c)
+    out["zone_id"] = out["zone_id"].fillna(pd.Series([f"{name_hint}-{r}" for r in rows], index=gdf.index))
+    out["kind"] = out["kind"].fillna("zone")
+    out["source"] = out["source"].fillna(Path(display).name)
+    block_c = find_column(cols, OTHER_NAMES["block_id"])
+    if block_c:
+        out["block_id"], p = parse_numbers(gdf[block_c], rows, block_c, required=False, integer=True)
+        problems += p
+        out.attrs["block_field"] = block_c
+        used.add(block_c)
+    for c in cols:  # the file's own attributes, kept as text data
+        if c not in used and c not in out.columns and not c.startswith("_"):
+            out[c] = gdf[c].astype("string") if gdf[c].dtype == object else gdf[c]
+    return Parsed("zones", out, "zones", problems=problems, repaired=repaired, meta=meta, name_hint=name_hint)
+
+
+def _as_events(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], repaired: list[Problem],
+               display: str, meta: dict, name_hint: str, label: str | None) -> Parsed:
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    pts = gdf.geometry.representative_point()
+    out = pd.DataFrame({"_row": rows, "lat": pts.y, "lon": pts.x}, index=gdf.index)
+    out.loc[gdf.geometry.isna() | gdf.geometry.is_empty, ["lat", "lon"]] = np.nan
+    date_c = find_column(cols, DATE_NAMES)
+    if date_c is None:
+        raise InputError("a layer of points without a date column", file=display,
+                         fix="add a 'date' attribute (YYYY-MM-DD)")
+    out["date"], p, _ = parse_dates(gdf[date_c].astype("string"), rows, date_c)
+    problems += [Problem(q.row, q.field, q.reason, q.fix, label) for q in p]
+    fields, p, block_field = map_event_fields(gdf, cols, rows, {date_c})
+    problems += p
+    for target, values in fields.items():
+        out[target] = values
+    if block_field:
+        out.attrs["block_field"] = block_field
+    out["kind"] = out["kind"].fillna("point")
+    out["dataset"] = out["dataset"] if "dataset" in out else text_column(gdf, find_column(cols, ("dataset",)))
+    out["dataset"] = out["dataset"].fillna(meta.get("dataset") or "geodata upload")
+    for extra in ("figure", "figure_tag", "location_ar"):
+        if extra in cols:
+            out[extra] = gdf[extra]
+    out.attrs["lat_field"] = out.attrs["lon_field"] = "geometry"
+    return Parsed("events", out, "zones", problems=problems, repaired=repaired, meta=meta, name_hint=name_hint)
+
+
+def _as_figures(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], meta: dict, name_hint: str,
+                label: str | None) -> Parsed:
+    """A figures layer exported by this app (GeoPackage metadata ``gdm_kind=figures``) read back as figures."""
+    out = pd.DataFrame({"_row": rows}, index=gdf.index)
+    out["date"], p, _ = parse_dates(gdf["date"].astype("string"), rows, "date") if "date" in gdf else \
+        (pd.Series(pd.NaT, index=gdf.index, dtype="datetime64[ns]"), [], None)
+    problems += [q for q in p if q.reason != "empty date"]
+    out["pcode"] = pcode_for_names(text_column(gdf, "pcode"))
+    problems += [Problem(int(r), "pcode", "not a Gaza governorate pcode", layer=label) for r in rows[out["pcode"].isna()]]
+    out["metric"] = text_column(gdf, "metric")
+    out["value"], p = parse_numbers(gdf["value"].astype("string"), rows, "value", required=False)
+    problems += p
+    for c in ("name", "name_ar", "source", "dataset"):
+        out[c] = text_column(gdf, c if c in gdf else None)
+    return Parsed("figures", out, "zones", problems=problems, meta=meta, name_hint=name_hint)
