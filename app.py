@@ -10,6 +10,9 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import prewarm
+from pipeline.core import settings
+from pipeline.core.errors import BundleError, SettingError
+from pipeline.runtime import bundle
 
 prewarm.start()  # once per server process: read the bundle and build the metrics index in the background
 
@@ -30,5 +33,11 @@ pages = [
 ]
 
 page = st.navigation(pages)
+try:  # errors of set-up and data are caught here, once, and read as sentences
+    settings.check_all()
+    bundle.verify()
+except (SettingError, BundleError) as exc:
+    st.error(f"The dashboard cannot start: {exc}")
+    st.stop()
 state.sidebar()
 page.run()

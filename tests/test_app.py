@@ -145,3 +145,29 @@ def test_method_page_has_definitions_and_population_method():
     assert "Dasymetric" in texts
     md = " ".join(m.value for m in at.markdown)
     assert "Pre-war baseline" in md and "Attribution" in md and "Contested figures" in md
+
+
+def test_a_damaged_bundle_is_named_on_the_page_with_the_rebuild_command(tmp_path, monkeypatch):
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    shipped = ROOT / "geodata" / "bundle"
+    for f in shipped.iterdir():
+        (bundle / f.name).write_bytes(f.read_bytes())
+    (bundle / "events.parquet").write_bytes((shipped / "events.parquet").read_bytes()[:4000])  # truncated
+    monkeypatch.setenv("GDM_BUNDLE_DIR", str(bundle))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (err,) = at.error
+    assert "events.parquet (layer 'events') is damaged" in err.value
+    assert "python -m pipeline build" in err.value
+    assert not at.metric  # nothing drawn from a damaged bundle
+
+
+def test_a_malformed_setting_is_a_sentence_on_the_page(monkeypatch):
+    monkeypatch.setenv("GDM_MAX_UPLOAD_MB", "abc")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (err,) = at.error
+    assert "GDM_MAX_UPLOAD_MB='abc' is not valid" in err.value and "a whole number" in err.value

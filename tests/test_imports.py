@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Polygon
 
+from pipeline.__main__ import main
 from pipeline.runtime import imports, workspace
 from pipeline.runtime.bundle import load_layer
 from pipeline.runtime.readers.acled import acled_attribution
@@ -269,24 +268,21 @@ def test_swapped_polygon_coordinates_are_reported(ws, tmp_path):
     assert rep["status"] == "refused" and "swapped" in rep["rejections"][0]["reason"]
 
 
-def test_cli_prints_a_json_report(tmp_path):
-    env = {"GDM_WORKSPACE_DIR": str(tmp_path / "ws"), "PATH": "/usr/bin:/bin"}
-    import os
+def test_cli_prints_a_json_report(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(tmp_path / "ws"))
 
-    env = {**os.environ, **env}
-    run = subprocess.run([sys.executable, "-m", "pipeline", "import", str(DATA / "acled-faulty.csv"), "--dry-run"],
-                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
-    rep = json.loads(run.stdout)
-    assert run.returncode == 1 and rep["rejected"] == 7 and rep["written"] is False
+    def run(*args: str) -> tuple[int, dict]:
+        code = main(["import", *args])
+        return code, json.loads(capsys.readouterr().out)
+
+    code, rep = run(str(DATA / "acled-faulty.csv"), "--dry-run")
+    assert code == 1 and rep["rejected"] == 7 and rep["written"] is False
     assert not (tmp_path / "ws").exists()
-    run = subprocess.run([sys.executable, "-m", "pipeline", "import", str(DATA / "hxl-points.csv"), "--as", "hxl"],
-                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
-    rep = json.loads(run.stdout)
-    assert run.returncode == 0 and rep["layer"] == "hxl-points" and rep["accepted"] == 5
+    code, rep = run(str(DATA / "hxl-points.csv"), "--as", "hxl")
+    assert code == 0 and rep["layer"] == "hxl-points" and rep["accepted"] == 5
     assert (tmp_path / "ws" / "layers" / "hxl-points.parquet").exists()
-    run = subprocess.run([sys.executable, "-m", "pipeline", "import", str(DATA / "hxl-points.csv"), "--as", "zones"],
-                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
-    assert run.returncode == 2 and "declared as 'zones'" in json.loads(run.stdout)["message"]
+    code, rep = run(str(DATA / "hxl-points.csv"), "--as", "zones")
+    assert code == 2 and "declared as 'zones'" in rep["message"]
 
 
 # ------------------------------------------------------------------ the upload flow (Streamlit AppTest)

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon
 
+from pipeline.__main__ import main
 from pipeline.build import derive
 from pipeline.core import settings as project_settings
 from pipeline.runtime import metrics_index
@@ -199,13 +200,9 @@ def test_setting_overridden_by_environment(monkeypatch):
     assert project_settings.get(project_settings.MAX_UPLOAD_MB) == 7
 
 
-def test_summary_shape_is_stable():
-    import subprocess
-    import sys
-
-    out = subprocess.run([sys.executable, "-m", "pipeline", "summary"], cwd=ROOT, capture_output=True,
-                         text=True, check=True)
-    data = json.loads(out.stdout)
+def test_summary_shape_is_stable(capsys):
+    assert main(["summary"]) == 0
+    data = json.loads(capsys.readouterr().out)
     assert data["layers"]["blocks"]["rows"] == 620
     assert data["layers"]["blocks"]["crs"] == "EPSG:4326"
     assert len(data["layers"]["blocks"]["bbox"]) == 4

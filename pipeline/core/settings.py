@@ -66,15 +66,13 @@ class Setting(Generic[T]):
         except ValueError:
             raise SettingError(self._refusal(raw)) from None
         if self.minimum is not None and isinstance(value, (int, float)) and value < self.minimum:
-            raise SettingError(self._refusal(raw, f"at least {self.minimum:g}"))
+            raise SettingError(self._refusal(raw))
         return cast(T, value)
 
-    def _refusal(self, raw: str, extra: str = "") -> str:
-        accepts = _ACCEPTS.get(type(self.default), "text")
-        if issubclass(type(self.default), Path):
-            accepts = _ACCEPTS[Path]
-        if extra:
-            accepts += f", {extra}"
+    def _refusal(self, raw: str) -> str:
+        accepts = _ACCEPTS[Path] if isinstance(self.default, Path) else _ACCEPTS.get(type(self.default), "text")
+        if self.minimum is not None:
+            accepts += f", at least {self.minimum:g}"
         return (f"{self.env}={raw!r} is not valid: setting '{self.name}' accepts {accepts} "
                 f"(default {display_default(self)}); fix or unset the variable")
 

@@ -18,9 +18,11 @@ import pandas as pd
 
 from pipeline.core import settings
 from pipeline.core.errors import BundleError
+from pipeline.core.storage import sha256_file
 from pipeline.runtime import workspace
 
 MANIFEST = "manifest.json"
+LAYER_KEYS = ("file", "rows", "crs", "bbox", "sha256")
 REBUILD = "rebuild it with `python -m pipeline build` (or check it with `python -m pipeline check`)"
 
 
@@ -46,6 +48,10 @@ def _load_manifest(stamp: tuple[str, int, int]) -> dict[str, Any]:
         raise BundleError(f"the bundle's manifest {p} cannot be read ({exc}); {REBUILD}") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("layers"), dict):
         raise BundleError(f"the bundle's manifest {p} has no 'layers' table; {REBUILD}")
+    for name, meta in manifest["layers"].items():
+        missing = [k for k in LAYER_KEYS if not isinstance(meta, dict) or k not in meta]
+        if missing:
+            raise BundleError(f"the bundle's manifest {p} lacks {', '.join(missing)} for layer '{name}'; {REBUILD}")
     return manifest
 
 
@@ -94,6 +100,22 @@ def load_geolayer(name: str, path: str | Path | None = None) -> gpd.GeoDataFrame
     return frame
 
 
+def verify(path: str | Path | None = None) -> None:
+    """Check that every layer file of the manifest is there and has the sha256 the build recorded.
+
+    Raises :class:`BundleError` naming the first missing or damaged file and how to rebuild it. Cheap
+    (the bundle is under 1 MB): the dashboard and ``summary`` run it before they read anything.
+    """
+    folder = bundle_dir(path)
+    for name, meta in sorted(load_manifest(folder)["layers"].items()):
+        f = folder / meta["file"]
+        if not f.is_file():
+            raise BundleError(f"the bundle's layer file {f} (layer '{name}') is missing; {REBUILD}")
+        if sha256_file(f) != meta["sha256"]:
+            raise BundleError(f"the bundle's layer file {f} (layer '{name}') is damaged: its sha256 differs from "
+                              f"the one the build recorded in {folder / MANIFEST}; {REBUILD}")
+
+
 def layer_names(path: str | Path | None = None) -> list[str]:
     return sorted(load_manifest(path)["layers"])
 
@@ -103,11 +125,12 @@ def summary(path: str | Path | None = None, workspace_root: str | Path | None = 
 
     ``{"layers": {name: {"rows", "crs", "bbox", ...}}, "sources": [...], "workspace": {name: {..., "workspace": true}}}``
     """
+    verify(path)
     manifest = load_manifest(path)
     layers = {
         name: {"rows": meta["rows"], "crs": meta["crs"], "bbox": meta["bbox"],
                **{k: meta[k] for k in ("description", "origin") if k in meta}}
         for name, meta in manifest["layers"].items()
     }
-    return {"built_at": manifest.get("built_at"), "layers": layers, "sources": manifest["sources"],
+    return {"built_at": manifest.get("built_at"), "layers": layers, "sources": manifest.get("sources", []),
             "workspace": workspace.summary(workspace_root)["layers"]}
