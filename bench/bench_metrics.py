@@ -1,4 +1,4 @@
-"""Benchmark of pipeline.metrics: one date, the daily share series, and the naive per-day union.
+"""Benchmark of pipeline.runtime.metrics: one date, the daily share series, and the naive per-day union.
 
 Run: ``python3 bench/bench_metrics.py`` (prints figures; no pass/fail).
 """
@@ -15,9 +15,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 
-from pipeline.runtime import bundle, metrics
-from pipeline.runtime.bundle import load_layer
-from pipeline.core.layers import AREA_CRS
+from pipeline.core.layers import AREA_CRS  # noqa: E402
+from pipeline.runtime import bundle, metrics  # noqa: E402
+from pipeline.runtime.bundle import load_layer  # noqa: E402
+from pipeline.runtime.metrics_index import INDEX_LAYERS, build_index, index  # noqa: E402
 
 START, END = "2023-10-07", "2025-06-20"
 
@@ -38,37 +39,33 @@ def naive_series(start: str, end: str) -> pd.DataFrame:
     return pd.DataFrame({"date": days, "area_km2": out})
 
 
-LAYERS = ("blocks", "strip", "orders", "order_blocks", "zones", "events", "series", "claims", "governorates")
-
-
 def main() -> None:
     t0 = time.perf_counter()
-    metrics.index()
+    ix = index()
     t_load = time.perf_counter() - t0
 
     # the same, split: reading the layers (a cache the dashboard shares) vs. preparing the index
     bundle._read_layer.cache_clear()
     t0 = time.perf_counter()
-    for name in LAYERS:
-        load_layer(name)
+    layers = {name: load_layer(name) for name in INDEX_LAYERS}
     t_read = time.perf_counter() - t0
     builds = []
     for _ in range(3):
         t0 = time.perf_counter()
-        metrics.build_index()
+        build_index(layers)
         builds.append(time.perf_counter() - t0)
 
     t0 = time.perf_counter()
-    metrics.compute("2023-12-02", since="2023-12-01", window=7)
+    metrics.compute(ix, "2023-12-02", since="2023-12-01", window=7)
     t_first = time.perf_counter() - t0
     times = []
     for d in ["2023-10-20", "2024-05-10", "2024-08-20", "2025-05-31", "2025-06-13"]:
         t0 = time.perf_counter()
-        metrics.compute(d, window=7)
+        metrics.compute(ix, d, window=7)
         times.append(time.perf_counter() - t0)
 
     t0 = time.perf_counter()
-    fast = metrics.share_series(START, END)
+    fast = metrics.share_series(ix, START, END)
     t_series = time.perf_counter() - t0
 
     t0 = time.perf_counter()
