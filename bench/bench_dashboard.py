@@ -156,26 +156,28 @@ def build_maps() -> dict[str, object]:
     import logging
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    from dashboard import data, maps
+    from dashboard import data
+    from dashboard.map_draw import build_map, naive_map, render_html
+    from dashboard.map_layers import DEFAULT_LAYERS, MapInput, display_blocks, prepare_blocks, prepare_events
     from pipeline.runtime.bundle import load_layer
 
     on, since = data.default_date(), data.default_since()
     t0 = time.perf_counter()
-    default_html = maps.render_html(maps.build_map(data.map_input(on, since, 7, maps.DEFAULT_LAYERS, "none")))
+    default_html = render_html(build_map(data.map_input(on, since, 7, DEFAULT_LAYERS, "none")))
     t_default = time.perf_counter() - t0
 
     blocks, events = load_layer("blocks"), load_layer("events")
     events = events[events.geometry.notna()]
     t0 = time.perf_counter()
-    ours = maps.build_map(maps.MapInput(
+    ours = build_map(MapInput(
         on=on, since=since, window=7, layers=["blocks", "incidents"],
-        blocks=maps.prepare_blocks(blocks, data.block_status(on, since, 7), data.order_history(),
-                                   load_layer("governorates"), on=on, since=since, window=7),
-        incidents=maps.prepare_events(events)))
-    ours_html = maps.render_html(ours)
+        blocks=prepare_blocks(display_blocks(blocks, load_layer("governorates")), data.block_status(on, since, 7),
+                              data.order_history(), on=on, since=since, window=7),
+        incidents=prepare_events(events)))
+    ours_html = render_html(ours)
     t_ours = time.perf_counter() - t0
     t0 = time.perf_counter()
-    naive_html = maps.render_html(maps.naive_map(blocks, events))
+    naive_html = render_html(naive_map(blocks, events))
     t_naive = time.perf_counter() - t0
     return {"default_html": default_html, "default_build_s": t_default, "ours_html": ours_html,
             "naive_html": naive_html, "ours_build_s": t_ours, "naive_build_s": t_naive,

@@ -10,7 +10,7 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
-from .maps import STATUS_COLOURS
+from dashboard.map_draw import STATUS_COLOURS
 
 # Okabe-Ito (colour-blind safe) for the five governorates, north to south.
 GOV_ORDER = ["PS0255", "PS0260", "PS0265", "PS0270", "PS0275"]

@@ -20,14 +20,18 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from dashboard import maps
+from dashboard.map_geometry import simplify_for_display
+from dashboard.map_layers import (MapInput, WorkspaceLayer, display_blocks, prepare_blocks, prepare_claims,
+                                 prepare_events, prepare_governorates, prepare_places, prepare_workspace_layer,
+                                 prepare_zone)
 from pipeline.core import settings
-from pipeline.core.dates import to_date, window_start
+from pipeline.core.dates import to_date
 from pipeline.core.errors import BundleError
 from pipeline.runtime import bundle, workspace
 from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import Index
 from pipeline.runtime.metrics_index import index as metrics_index
+from pipeline.runtime.on_date import rows_in_window
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +115,6 @@ def span() -> tuple[date, date]:
     return min(lo, default_since(), default_date()), max(hi, default_date())
 
 
-def window_dates(on: date | str, window: int) -> tuple[date, date]:
-    """The incident window: the ``window`` days ending on ``on`` (both included)."""
-    d = _date(on)
-    return window_start(d, max(int(window), 1)), d
-
-
 # ---------------------------------------------------------------- metrics
 
 @st.cache_data(show_spinner=False)
@@ -179,11 +177,6 @@ def share_series(start: date | str, end: date | str, since: date | str) -> pd.Da
 
 # ---------------------------------------------------------------- filtered layers (map and downloads)
 
-def _between(frame: pd.DataFrame, col: str, lo: date, hi: date) -> pd.Series:
-    d = pd.to_datetime(frame[col], errors="coerce")
-    return (d >= pd.Timestamp(lo)) & (d <= pd.Timestamp(hi))
-
-
 def is_acled(frame: pd.DataFrame) -> pd.Series:
     """Rows that come from ACLED (never shown row by row nor offered for download)."""
     out = pd.Series(False, index=frame.index)
@@ -196,11 +189,11 @@ def is_acled(frame: pd.DataFrame) -> pd.Series:
 
 
 def incidents(on: date | str, window: int) -> gpd.GeoDataFrame | None:
+    """The shipped incidents in the ``window`` days ending on ``on`` (``pipeline.runtime.on_date``), no ACLED row."""
     ev = layer("events")
     if ev is None:
         return None
-    lo, hi = window_dates(on, window)
-    sel = ev[_between(ev, "date", lo, hi)]
+    sel = rows_in_window(ev, on, window)
     return sel[~is_acled(sel)].copy()
 
 
@@ -214,11 +207,11 @@ def zone_on(on: date | str) -> gpd.GeoDataFrame | None:
 
 
 def claims_in(on: date | str, window: int) -> pd.DataFrame | None:
+    """The attributed claims in the ``window`` days ending on ``on`` (``pipeline.runtime.on_date``)."""
     c = layer("claims")
     if c is None:
         return None
-    lo, hi = window_dates(on, window)
-    return c[_between(c, "date", lo, hi)].copy()
+    return rows_in_window(c, on, window)
 
 
 def blocks_with_status(on: date | str, since: date | str, window: int) -> gpd.GeoDataFrame | None:
@@ -234,39 +227,41 @@ def blocks_with_status(on: date | str, since: date | str, window: int) -> gpd.Ge
 
 @st.cache_resource(show_spinner=False)
 def _display_base(key: str) -> dict[str, Any]:
-    strip, gov, places = layer("strip"), layer("governorates"), layer("places")
+    """What the map draws the same on every date, prepared once per process and bundle: the outlines
+    simplified for display (blocks included: a date changes only their status and texts) and the places."""
+    strip, gov, places, blocks = layer("strip"), layer("governorates"), layer("places"), layer("blocks")
     return {
-        "strip": maps.simplify_for_display(strip, 15.0) if strip is not None else None,
-        "governorates": maps.simplify_for_display(gov, 15.0) if gov is not None else None,
-        "places": maps.prepare_places(places) if places is not None else None,
+        "strip": simplify_for_display(strip, 15.0) if strip is not None else None,
+        "governorates": prepare_governorates(gov, 15.0) if gov is not None else None,
+        "places": prepare_places(places) if places is not None else None,
+        "blocks": display_blocks(blocks, gov, tolerance_m=15.0) if blocks is not None else None,
     }
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _map_frames(on: str, since: str, window: int, key: str) -> dict[str, Any]:
-    blocks = layer("blocks")
+    blocks = _display_base(key)["blocks"]
     frames: dict[str, Any] = {}
     if blocks is not None:
-        frames["blocks"] = maps.prepare_blocks(blocks, block_status(on, since, window), order_history(),
-                                               layer("governorates"), on=_date(on), since=_date(since),
-                                               window=window)
+        frames["blocks"] = prepare_blocks(blocks, block_status(on, since, window), order_history(),
+                                          on=_date(on), since=_date(since), window=window)
     z = zone_on(on)
-    frames["zone"] = maps.prepare_zone(z) if z is not None and len(z) else None
+    frames["zone"] = prepare_zone(z) if z is not None and len(z) else None
     ev = incidents(on, window)
-    frames["incidents"] = maps.prepare_events(ev) if ev is not None and len(ev) else None
+    frames["incidents"] = prepare_events(ev) if ev is not None and len(ev) else None
     cl = claims_in(on, window)
-    frames["claims"] = maps.prepare_claims(cl, layer("places")) if cl is not None and len(cl) else None
+    frames["claims"] = prepare_claims(cl, layer("places")) if cl is not None and len(cl) else None
     return frames
 
 
 def map_input(on: date | str, since: date | str, window: int, layers: list[str], basemap: str, *,
-              imported: list[str] | tuple[str, ...] | None = None, acled_detail: bool = False) -> maps.MapInput:
+              imported: list[str] | tuple[str, ...] | None = None, acled_detail: bool = False) -> MapInput:
     """The prepared map input; ``imported``: the workspace layers to draw (None: all of them)."""
     key = bundle_key()
     base = _display_base(key)
     frames = _map_frames(_iso(on), _iso(since), int(window), key)
     ws = workspace_layers(on, window, imported, acled_detail=acled_detail)
-    return maps.MapInput(on=_date(on), since=_date(since), window=int(window), layers=list(layers),
+    return MapInput(on=_date(on), since=_date(since), window=int(window), layers=list(layers),
                          basemap=basemap, strip=base["strip"], governorates=base["governorates"],
                          places=base["places"], workspace=ws, **frames)
 
@@ -301,20 +296,19 @@ def workspace_entries() -> list[dict[str, Any]]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _workspace_layers(on: str, window: int, names: tuple[str, ...] | None, detail: bool, key: str,
-                      bkey: str) -> list[maps.WorkspaceLayer]:
+                      bkey: str) -> list[WorkspaceLayer]:
     out = []
     for i, (entry, frame) in enumerate(_workspace(key)):
         if names is not None and entry["name"] not in names:
             continue
-        colour = maps.WORKSPACE_COLOURS[i % len(maps.WORKSPACE_COLOURS)]
-        out.append(maps.prepare_workspace_layer(entry, frame, on=_date(on), window=window, colour=colour,
-                                                blocks=layer("blocks"), governorates=layer("governorates"),
-                                                acled_detail=detail))
+        out.append(prepare_workspace_layer(entry, frame, on=_date(on), window=window, slot=i,
+                                           blocks=layer("blocks"), governorates=layer("governorates"),
+                                           acled_detail=detail))
     return out
 
 
 def workspace_layers(on: date | str, window: int, names: list[str] | tuple[str, ...] | None = None, *,
-                     acled_detail: bool = False) -> list[maps.WorkspaceLayer]:
+                     acled_detail: bool = False) -> list[WorkspaceLayer]:
     """Imported layers prepared for the map (ACLED aggregated unless ``acled_detail``)."""
     chosen = None if names is None else tuple(sorted(names))
     return _workspace_layers(_iso(on), int(window), chosen, bool(acled_detail), workspace_key(), bundle_key())

@@ -1,8 +1,19 @@
-"""Escaping helpers: every text field from data passes through here before it reaches HTML.
+"""The dashboard's one escaping policy: every text from data passes through here before it is shown.
 
-folium's popups and tooltips insert text as HTML, and some of its templates wrap that HTML in
-JavaScript template literals (backticks), so we escape ``& < > " '`` (``html.escape``) and also
-the backtick and ``$`` (which could open a ``${...}`` expression inside a template literal).
+Two escapers, one per target; nothing else in the dashboard escapes text:
+
+- :func:`esc` for **HTML**: ``st.html``, folium tooltips, popups, labels and legends, and
+  ``st.markdown(..., unsafe_allow_html=True)``. It escapes ``& < > " '`` (``html.escape``) and also the
+  backtick and ``$``, because some folium templates wrap that HTML in JavaScript template literals,
+  where a backtick ends the string and ``${...}`` runs code. :func:`link`, :func:`rtl` and :func:`bidi`
+  build on it.
+- :func:`md` for **Streamlit markdown**: ``st.markdown``, ``st.caption``, ``st.info``/``warning``/
+  ``error``/``success``, widget labels and ``help=`` tooltips. It backslash-escapes every CommonMark
+  punctuation character, plus ``$`` (LaTeX), ``:`` (Streamlit's ``:icon:`` and ``:color[...]``) and ``=``
+  (setext headings), so text shows as typed: never a link, an image, markup or formatting.
+
+Tables (``st.dataframe``) show cell values as text and need neither. Missing values (None, NaN, NaT, NA)
+come out as an empty string from both.
 """
 
 from __future__ import annotations
@@ -11,6 +22,8 @@ import html as _html
 import math
 from typing import Any
 from urllib.parse import urlsplit
+
+import pandas as pd
 
 _EXTRA = str.maketrans({"`": "&#96;", "$": "&#36;"})
 
@@ -73,13 +86,27 @@ _MD = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~<>$:="})
 
 
 def md(value: Any) -> str:
-    """Escape text from data for Streamlit markdown (captions, help tooltips): shown as typed, no markup.
+    """Escape any value for Streamlit markdown (messages, captions, labels, help): shown as typed, no markup.
 
-    Backslash-escapes CommonMark punctuation plus ``$`` (LaTeX) and ``:`` (Streamlit's :icon: and :color[]).
+    Backslash-escapes CommonMark punctuation plus ``$`` (LaTeX), ``:`` (Streamlit's :icon: and :color[])
+    and ``=`` (setext headings).
     """
     if is_missing(value):
         return ""
     return str(value).translate(_MD)
+
+
+md_escape = md  # the name the upload section used; the same function
+
+
+def fmt_date(value: Any) -> str:
+    """A date as "2 Dec 2023" (plain text: escape it for its target); "" when missing."""
+    if is_missing(value):
+        return ""
+    try:
+        return pd.Timestamp(value).strftime("%-d %b %Y")
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def fmt_int(value: Any, default: str = "n/a") -> str:

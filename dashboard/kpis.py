@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from .html import esc, fmt_int, is_missing, md
+from dashboard.html import esc, fmt_date, fmt_int, is_missing, md
 
 
 def sources_text(value: Any) -> str:
@@ -43,15 +43,6 @@ def _help(definition: Any, source: Any, extra: str = "") -> str:
     return f"{md(text)}\n\nSource: {md(sources_text(source))}"
 
 
-def _date(v: Any) -> str:
-    if is_missing(v):
-        return ""
-    try:
-        return pd.Timestamp(v).strftime("%-d %b %Y")
-    except (TypeError, ValueError):
-        return str(v)
-
-
 def kpis(m: dict[str, Any]) -> list[dict[str, str]]:
     """Nine KPI cards: label, value (text) and help (definition + source, markdown)."""
     orders = m.get("orders") or {}
@@ -77,8 +68,8 @@ def kpis(m: dict[str, Any]) -> list[dict[str, str]]:
     ]
     if zone and not is_missing(zone.get("area_km2")):
         zval = f"{float(zone['area_km2']):,.1f} km²"
-        zextra = f"Declared from {_date(zone.get('valid_from'))}" + (
-            f" to {_date(zone.get('valid_to'))}." if not is_missing(zone.get("valid_to")) else " (still declared).")
+        zextra = f"Declared from {fmt_date(zone.get('valid_from'))}" + (
+            f" to {fmt_date(zone.get('valid_to'))}." if not is_missing(zone.get("valid_to")) else " (still declared).")
     else:
         zval, zextra = "none declared", ""
     cards.append({"label": "Humanitarian zone", "value": zval,
@@ -94,7 +85,7 @@ def kpis(m: dict[str, Any]) -> list[dict[str, str]]:
         s = series.get(key) or {}
         val = s.get("value")
         text = "n/a" if is_missing(val) else fmt_int(val)
-        as_of = _date(s.get("as_of"))
+        as_of = fmt_date(s.get("as_of"))
         cards.append({"label": label, "value": text,
                       "help": _help(s.get("definition"), s.get("source"),
                                     (f"As of {as_of}." if as_of else "") +
@@ -111,7 +102,7 @@ def population_comparison(m: dict[str, Any] | None) -> str:
         basis = "advertising-audience estimate" if shares.get("basis") == "series" else "pre-war baseline"
         items.append(
             f'<li class="gdm-ours"><b>{v:.1f}%</b> of the population in the three southern governorates '
-            f"(Deir al-Balah, Khan Younis, Rafah) on {esc(_date(shares.get('as_of')))}: our figure, "
+            f"(Deir al-Balah, Khan Younis, Rafah) on {esc(fmt_date(shares.get('as_of')))}: our figure, "
             f"{esc(basis)}{', ' + esc(shares.get('unit')) if shares.get('unit') else ''}"
             f"{', some governorates at most' if shares.get('any_at_most') else ''} "
             f"<i>(source: {esc(sources_text(shares.get('sources')))})</i></li>")
@@ -121,7 +112,7 @@ def population_comparison(m: dict[str, Any] | None) -> str:
             fig = f"{share_pct(cv):.0f}%" if not is_missing(cv) else esc(figure_text(c.get("figure")))
             items.append(f'<li class="gdm-claim"><b>about {fig}</b> in the south, '
                          f"<i>according to {esc(c.get('attributed_to'))}</i> ({esc(c.get('source'))}, "
-                         f"{esc(_date(c.get('date')))})</li>")
+                         f"{esc(fmt_date(c.get('date')))})</li>")
     if not items:
         return ""
     return '<ul class="gdm-claims" style="margin:0;padding-left:18px">' + "".join(items) + "</ul>"
@@ -150,7 +141,7 @@ def claims_list(claims: pd.DataFrame | None) -> str:
             fig = figure_text(getattr(r, "figure", None))
             unit = getattr(r, "unit", None)
             fig = f"{fig} {unit}" if fig and not is_missing(unit) and unit else fig
-            items.append(f"<li>{esc(_date(r.date))}: {esc(r.claim)}"
+            items.append(f"<li>{esc(fmt_date(r.date))}: {esc(r.claim)}"
                          f"{': <b>' + esc(fig) + '</b>' if fig else ''}, "
                          f"<i>according to {esc(getattr(r, 'attributed_to', 'unknown'))}</i></li>")
     if not items:

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from . import data, maps
+from dashboard import data
+from dashboard import map_layers
 
 # Widget keys (also the query-parameter names).  Tests find widgets by these keys.
 DATE, SINCE, WINDOW, LAYERS, BASEMAP = "date", "since", "window", "layers", "basemap"
@@ -65,7 +66,7 @@ def sidebar() -> View:
     sb.multiselect("Layers", options=list(LAYER_OPTIONS), default=list(LAYER_OPTIONS), key=LAYERS,
                    bind="query-params",
                    help="Each layer has a legend entry on the map. "
-                        + "; ".join(f"{k}: {maps.LAYERS[v]}" for k, v in LAYER_OPTIONS.items()) + ".")
+                        + "; ".join(f"{k}: {map_layers.LAYERS[v]}" for k, v in LAYER_OPTIONS.items()) + ".")
     sb.radio("Basemap", options=list(BASEMAPS), key=BASEMAP, index=0, bind="query-params", horizontal=True,
              help="Tiles are optional decoration (OpenStreetMap needs internet); the layers read on a plain "
                   "background without them.")
@@ -78,7 +79,7 @@ def view() -> View:
     since = ss.get(SINCE) or data.default_since()
     window = int(ss.get(WINDOW) or DEFAULT_WINDOW)
     chosen = ss.get(LAYERS)
-    layers = tuple(maps.DEFAULT_LAYERS) if chosen is None else tuple(LAYER_OPTIONS[c] for c in chosen
+    layers = tuple(map_layers.DEFAULT_LAYERS) if chosen is None else tuple(LAYER_OPTIONS[c] for c in chosen
                                                                        if c in LAYER_OPTIONS)
     return View(on=on, since=since, window=window, layers=layers,
                 basemap=BASEMAPS.get(ss.get(BASEMAP) or "None", "none"))

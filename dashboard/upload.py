@@ -9,11 +9,11 @@ are markdown-escaped, so a value cannot become a link, markup or formatting).
 from __future__ import annotations
 
 import hashlib
-import re
 
 import pandas as pd
 import streamlit as st
 
+from dashboard.html import md_escape
 from pipeline.runtime import imports, workspace
 from pipeline.core import settings
 from pipeline.runtime.readers.acled import acled_attribution
@@ -23,12 +23,6 @@ FORMATS = {"auto": "detect from content", "acled": "ACLED export (CSV/XLSX)", "h
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "gpkg", "zip"]
 CLOUD_NOTICE = ("On Streamlit Community Cloud the disk is not permanent: imported layers are lost when the app "
                 "restarts or goes to sleep. Download the workspace as a GeoPackage below and import it again later.")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md_escape(value: object) -> str:
-    """Text from a file, safe inside Streamlit markdown (no links, markup or formatting)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(value))
 
 
 def _report_table(rep: dict) -> pd.DataFrame:

@@ -5,17 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-import pytest
 from shapely.geometry import box
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "geodata" / "bundle"
 RAW = ROOT / "geodata" / "raw"
-
-
-@pytest.fixture(scope="session")
-def bundle_dir() -> Path:
-    return BUNDLE
 
 
 def squares(cells: list[tuple[float, float, float, float]], **columns: list) -> gpd.GeoDataFrame:

@@ -1,7 +1,7 @@
 """The map's Leaflet/jQuery copy shipped in static/vendor/ (written by scripts/fetch_leaflet.sh).
 
 Checks that MANIFEST.sha256 matches the files byte for byte and lists every one of them, that each
-package's licence ships with it, that every path dashboard/maps.py points the map at exists (maps.py is
+package's licence ships with it, that every path dashboard/map_assets.py points the map at exists (it is
 read as text, not imported), and that the images leaflet.css uses exist. The checkers are plain
 functions, run once on the real folder and once on tampered tmp_path copies to show they can fail.
 """
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "static" / "vendor"
 MANIFEST = "MANIFEST.sha256"
 README = "README.md"
-MAPS_PY = ROOT / "dashboard" / "maps.py"
+MAPS_PY = ROOT / "dashboard" / "map_assets.py"
 URL_BASE = "/app/static/vendor"
 LICENCES = {"leaflet": ("LICENSE", "BSD-2-Clause"), "jquery": ("LICENSE.txt", "MIT")}
 LINE = re.compile(r"^([0-9a-f]{64}) [ *](\S.*)$")  # sha256sum output: "<hex>  <path>" (or " *<path>")
@@ -69,7 +69,7 @@ def unlisted_files(vendor: Path) -> list[str]:
 
 
 def referenced_paths(maps_source: str) -> set[str]:
-    """Paths under static/vendor that dashboard/maps.py points the map at.
+    """Paths under static/vendor that dashboard/map_assets.py points the map at.
 
     Any literal "/app/static/vendor/..." URL, plus each local file of VENDOR_MAP, which
     localize_assets joins to VENDOR_URL ("/app/static/vendor").
@@ -132,10 +132,10 @@ def test_each_package_ships_its_licence(package):
 
 def test_every_vendor_path_in_maps_py_exists():
     paths = referenced_paths(MAPS_PY.read_text(encoding="utf-8"))
-    # the map needs at least Leaflet's JS and CSS and jQuery: fewer means the regex no longer matches maps.py
+    # the map needs at least Leaflet's JS and CSS and jQuery: fewer means the regex no longer matches map_assets.py
     assert {"leaflet/dist/leaflet.js", "leaflet/dist/leaflet.css", "jquery/dist/jquery.min.js"} <= paths, paths
     missing = sorted(p for p in paths if not (VENDOR / p).is_file())
-    assert missing == [], f"dashboard/maps.py points at files not in static/vendor: {missing}"
+    assert missing == [], f"dashboard/map_assets.py points at files not in static/vendor: {missing}"
     listed = manifest_entries(VENDOR)
     assert sorted(p for p in paths if p not in listed) == []
 

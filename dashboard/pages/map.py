@@ -8,9 +8,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import data, maps, state
+from dashboard import data, state
 from dashboard.html import esc, fmt_int, is_missing, link, md, rtl
 from dashboard.kpis import claims_list, kpis, population_comparison
+from dashboard.map_draw import build_map
+from dashboard.map_layers import status_labels
 from pipeline.runtime.readers.acled import acled_attribution
 
 view = state.view()
@@ -93,7 +95,7 @@ def _panel(block_id: int | None) -> None:
     g_ar = g.iloc[0]["name_ar"] if len(g) and "name_ar" in g else ""
     status = data.block_status(view.on, view.since, view.window)
     s = status.loc[status["block_id"] == block_id, "status"]
-    s_label = maps.status_labels(view.on, view.since, view.window).get(s.iloc[0] if len(s) else "none", "")
+    s_label = status_labels(view.on, view.since, view.window).get(s.iloc[0] if len(s) else "none", "")
     st.html(
         f'<div class="gdm-block-panel" data-block="{esc(block_id)}">'
         f"<h4 style='margin:0'>Block {esc(block_id)} {rtl(r.get('neighbourhood'), 'he')}</h4>"
@@ -129,7 +131,7 @@ def map_and_panel() -> None:
         with st.spinner("Drawing the map…"):
             inp = data.map_input(view.on, view.since, view.window, list(view.layers), view.basemap,
                                  imported=shown_imported, acled_detail=acled_detail)
-            fmap = maps.build_map(inp)
+            fmap = build_map(inp)
         out: dict[str, Any] = st_folium(fmap, key=state.MAP_KEY, height=660, use_container_width=True,
                                         returned_objects=["last_object_clicked"])
     clicked = (out or {}).get("last_object_clicked")

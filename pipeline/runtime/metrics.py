@@ -24,6 +24,7 @@ from pipeline.core import settings
 from pipeline.core.dates import to_date, window_start
 from pipeline.runtime import workspace
 from pipeline.runtime.metrics_index import Index, index
+from pipeline.runtime.on_date import rows_in_window, window_bounds
 from pipeline.core.errors import InputError
 from pipeline.core.layers import AREA_CRS, PCODES
 from pipeline.runtime.zones import zone_on
@@ -121,8 +122,8 @@ def _zone(ix: Index, on: date) -> dict[str, Any]:
 
 
 def _strikes(ix: Index, on: date, window: int) -> dict[str, Any]:
-    start = window_start(on, window)
-    e = ix.events[(ix.events["date"] >= start) & (ix.events["date"] <= on)]
+    start, on = window_bounds(on, window)
+    e = rows_in_window(ix.events, on, window)
     fat = pd.to_numeric(e["fatalities"], errors="coerce")
     by_gov = {}
     for pcode, g in e.groupby("pcode"):
@@ -252,13 +253,12 @@ def workspace_strikes(layers: Sequence[tuple[Mapping[str, Any], pd.DataFrame]], 
     ``layers`` are (manifest entry, frame) pairs of the workspace's event layers. Kept apart from the
     shipped incidents: the two are never merged into one count.
     """
-    start = window_start(on, window)
+    start, on = window_bounds(on, window)
     out: dict[str, Any] = {}
     for entry, gdf in layers:
         if entry.get("kind") != "events":
             continue
-        dates = pd.to_datetime(gdf["date"]).dt.date
-        e = gdf[(dates >= start) & (dates <= on)]
+        e = rows_in_window(gdf, on, window)
         fat = pd.to_numeric(e["fatalities"], errors="coerce")
         out[entry["name"]] = {
             "workspace": True, "acled": bool(entry.get("acled", False)), "origin": entry.get("origin"),

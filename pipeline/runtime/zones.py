@@ -12,21 +12,18 @@ from datetime import date
 
 import pandas as pd
 
-from pipeline.core.dates import optional_date, parse_date
 from pipeline.core.layers import ZONE_KIND_DECLARED, ZONE_KIND_PROPOSED
+from pipeline.runtime.on_date import days, valid_on
 
 _PRIORITY = {ZONE_KIND_DECLARED: 0, ZONE_KIND_PROPOSED: 1}
 
 
 def zones_valid_on(zones: pd.DataFrame, on: date | str) -> pd.DataFrame:
-    """All zones valid on ``on`` (half-open validity), ordered by the resolution rule (winner first)."""
-    d = parse_date(on)
-    start = zones["valid_from"].map(optional_date)
-    end = zones["valid_to"].map(optional_date)
-    ok = (start <= d) & end.map(lambda e: e is None or d < e)
-    cand = zones[ok.to_numpy()].copy()
+    """All zones valid on ``on`` (half-open validity, ``on_date.valid_on``), ordered by the resolution rule
+    (winner first)."""
+    cand = valid_on(zones, on)
     cand["_p"] = cand["kind"].map(_PRIORITY).fillna(9)
-    cand["_s"] = start[ok.to_numpy()]
+    cand["_s"] = days(cand, "valid_from")
     cand = cand.sort_values(["_p", "_s", "zone_id"], ascending=[True, False, False])
     return cand.drop(columns=["_p", "_s"])
 

@@ -1,0 +1,386 @@
+"""Layer preparation for the Map page: frames filtered to the view, with escaped tooltip HTML.
+
+Each ``prepare_*`` turns a bundle (or imported) layer into the frame ``map_draw.build_map`` draws:
+display geometry (``map_geometry``), an escaped ``tip`` (hover) and, for blocks, an ``orders`` popup.
+Which rows count on a date is ``pipeline.runtime.on_date``'s rule (events in the window, zones valid
+on the date, the latest figure on or before it). The blocks' simplified outlines are prepared once
+(``display_blocks``); per date only their status and texts change (``prepare_blocks``). Every text
+from data is escaped (``dashboard.html``). No streamlit import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from dashboard.html import esc, fmt_date, fmt_int, is_missing, link, rtl
+from dashboard.map_geometry import round_coords, simplify_for_display
+from pipeline.core.layers import AREA_CRS, PCODES, STORAGE_CRS
+from pipeline.runtime.on_date import days, latest_on_or_before, rows_in_window, valid_on
+from pipeline.runtime.readers.acled import acled_attribution
+from pipeline.runtime.workspace import aggregate_events
+
+LAYERS = {  # key -> label (the sidebar's layer toggles and the URL use the keys)
+    "boundaries": "Strip and governorates",
+    "blocks": "Evacuation blocks by status",
+    "zone": "Humanitarian zone",
+    "incidents": "Strikes and incidents",
+    "places": "Places (English / Arabic)",
+    "claims": "Reported events (attributed)",
+}
+DEFAULT_LAYERS = list(LAYERS)
+
+
+def status_labels(on: date, since: date, window: int) -> dict[str, str]:
+    return {
+        "recent": f"Ordered in the last {window} days",
+        "earlier": f"Ordered earlier, since {fmt_date(since)}",
+        "none": "Not ordered in this period",
+    }
+
+
+def display_blocks(blocks: gpd.GeoDataFrame, governorates: pd.DataFrame | None, *,
+                   tolerance_m: float = 15.0) -> gpd.GeoDataFrame:
+    """The blocks as drawn, prepared once per bundle: simplified outlines and the date-free part of the tip.
+
+    Columns: ``block_id``, ``tip_head`` (escaped HTML: block, neighbourhood, locality, governorate,
+    pre-war population) and the display geometry. :func:`prepare_blocks` adds a date's status to it.
+    """
+    gdf = simplify_for_display(blocks, tolerance_m)
+    gov = {}
+    if governorates is not None and len(governorates):
+        gov = {r.pcode: (r.name_en, r.name_ar) for r in governorates.itertuples()}
+    heads = []
+    for r in gdf.itertuples():
+        g_en, g_ar = gov.get(getattr(r, "pcode", None), ("", ""))
+        loc = esc(getattr(r, "locality", ""))
+        heads.append(f"<b>Block {esc(r.block_id)}</b> {rtl(getattr(r, 'neighbourhood', ''), 'he')}<br>"
+                     f"{loc}{' · ' if loc else ''}{esc(g_en)} {rtl(g_ar)}<br>"
+                     f"~{fmt_int(getattr(r, 'pop_prewar_est', None))} people pre-war (est.)<br>")
+    out = gdf[["block_id", "geometry"]].copy()
+    out["tip_head"] = heads
+    return out
+
+
+def prepare_blocks(display: gpd.GeoDataFrame, status: pd.DataFrame | None, history: pd.DataFrame | None, *,
+                   on: date, since: date, window: int) -> gpd.GeoDataFrame:
+    """The display blocks (:func:`display_blocks`) on a date: ``status``, an escaped ``tip`` (hover) and
+    ``orders`` (popup: the orders that named the block by ``on``, with links). The geometry is not touched.
+
+    ``status``: block_id, status (recent|earlier|none). ``history``: order_blocks joined to orders
+    (block_id, order_id, issued_on, source_name, source_url), all dates.
+    """
+    gdf = display[["block_id", "geometry"]].copy()
+    if status is not None and len(status):
+        by_block = status.drop_duplicates("block_id").set_index("block_id")["status"]
+        gdf["status"] = gdf["block_id"].map(by_block).fillna("none")
+    else:
+        gdf["status"] = "none"
+    orders_by_block: dict[int, list[str]] = {}
+    if history is not None and len(history):
+        h = history.copy()
+        h["issued_on"] = pd.to_datetime(h["issued_on"])
+        h = h[h["issued_on"] <= pd.Timestamp(on)].sort_values(["issued_on", "order_id"])
+        for r in h.itertuples():
+            src = link(r.source_url, r.source_name if not is_missing(r.source_name) else "source")
+            orders_by_block.setdefault(int(r.block_id), []).append(
+                f"<li>{esc(fmt_date(r.issued_on))}: order {esc(r.order_id)} ({src})</li>")
+    short = {"recent": f"ordered in the last {window} days", "earlier": "ordered earlier", "none": "not ordered"}
+    pops = []
+    for bid in gdf["block_id"]:
+        items = orders_by_block.get(int(bid))
+        pops.append(f"<b>Orders that named it</b><ul>{''.join(items)}</ul>" if items else "No order named it.")
+    gdf["tip"] = [f"{head}<i>{esc(short.get(s, s))}</i>" for head, s in zip(display["tip_head"], gdf["status"])]
+    gdf["orders"] = pops
+    return gdf
+
+
+def prepare_governorates(governorates: gpd.GeoDataFrame | None, tolerance_m: float = 15.0
+                         ) -> gpd.GeoDataFrame | None:
+    """Governorate outlines for display, with an escaped English + Arabic ``tip``."""
+    if governorates is None or governorates.empty:
+        return governorates
+    gdf = simplify_for_display(governorates, tolerance_m)
+    gdf["tip"] = [f"<b>{esc(r.name_en)}</b> {rtl(getattr(r, 'name_ar', ''))}<br>"
+                  f"{fmt_int(getattr(r, 'pop_prewar', None))} people before the war (PCBS-based estimate)"
+                  for r in gdf.itertuples()]
+    return gdf
+
+
+def prepare_events(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Incident points with a ``radius`` (by reported fatalities) and an escaped ``tip``."""
+    if events is None or events.empty:
+        return events
+    gdf = events[events.geometry.notna() & ~events.geometry.is_empty].copy()
+    fat = pd.to_numeric(gdf.get("fatalities"), errors="coerce")
+    gdf["radius"] = np.where(fat.notna(), 4 + 2.2 * np.sqrt(fat.fillna(0).clip(lower=0)), 4).round(1)
+    gdf["radius"] = gdf["radius"].clip(upper=22)
+    tips = []
+    for r, f in zip(gdf.itertuples(), fat):
+        tips.append(
+            f"<b>{esc(getattr(r, 'kind', 'incident'))}</b>, {esc(fmt_date(getattr(r, 'date', None)))}<br>"
+            f"{esc(getattr(r, 'location', ''))}<br>"
+            f"Reported fatalities: {fmt_int(f, 'not reported')}<br>"
+            f"Dataset: {esc(getattr(r, 'dataset', ''))}; source: {esc(getattr(r, 'source', ''))}"
+            + (f"<br>{esc(str(getattr(r, 'notes', ''))[:240])}" if not is_missing(getattr(r, 'notes', None)) else ""))
+    gdf["tip"] = tips
+    gdf["geometry"] = round_coords(gdf.geometry.values)
+    return gdf
+
+
+def prepare_zone(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if zones is None or zones.empty:
+        return zones
+    gdf = simplify_for_display(zones, 10.0, coverage=False)
+    gdf["tip"] = [
+        f"<b>{esc(getattr(r, 'name', 'Humanitarian zone'))}</b><br>{esc(getattr(r, 'kind', ''))}<br>"
+        f"Declared {esc(fmt_date(getattr(r, 'valid_from', None)))}"
+        f"{' to ' + esc(fmt_date(r.valid_to)) if not is_missing(getattr(r, 'valid_to', None)) else ' (still declared)'}"
+        f"<br>Area {esc(_km2(getattr(r, 'area_km2', None)))}<br>Source: {esc(getattr(r, 'source', ''))}"
+        for r in gdf.itertuples()]
+    return gdf
+
+
+def _km2(v: Any) -> str:
+    return "n/a" if is_missing(v) else f"{float(v):,.1f} km²"
+
+
+# Labelled permanently (the main towns and the places the scenario names); every other place on hover.
+MAJOR_PLACES = {"gaza-city", "jabalia", "beit-lahia", "beit-hanoun", "nuseirat", "deir-al-balah", "khan-younis",
+                "rafah", "al-mawasi", "khuzaa"}
+
+
+def prepare_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Place points at their label position with an escaped English + Arabic (RTL) ``label``."""
+    if places is None or places.empty:
+        return places
+    gdf = places.copy()
+    if "inside_gaza" in gdf.columns:
+        gdf = gdf[gdf["inside_gaza"].fillna(True).astype(bool)]
+    if "kind" in gdf.columns:  # regions (governorates, "northern Gaza" ...) are areas, not dots
+        gdf = gdf[gdf["kind"] != "region"]
+    if {"label_lon", "label_lat"} <= set(gdf.columns):
+        pts = gpd.points_from_xy(gdf["label_lon"], gdf["label_lat"], crs=STORAGE_CRS)
+        fallback = gdf.geometry.representative_point()
+        gdf["geometry"] = [p if (p is not None and not p.is_empty and np.isfinite(p.x)) else f
+                           for p, f in zip(pts, fallback)]
+    else:
+        gdf["geometry"] = gdf.geometry.representative_point()
+    gdf = gdf.set_geometry("geometry")
+    gdf["geometry"] = round_coords(gdf.geometry.values)
+    gdf["label"] = [f"{esc(r.name_en)} {rtl(getattr(r, 'name_ar', ''))}" for r in gdf.itertuples()]
+    gdf["tip"] = [f"<b>{esc(r.name_en)}</b> {rtl(getattr(r, 'name_ar', ''))}<br>{esc(getattr(r, 'kind', ''))}"
+                  + (f"<br>also: {esc(str(r.aliases).replace('|', ', '))}"
+                     if not is_missing(getattr(r, 'aliases', None)) and str(r.aliases) else "")
+                  for r in gdf.itertuples()]
+    gdf["prominent"] = gdf["place_id"].isin(MAJOR_PLACES) if "place_id" in gdf else False
+    return gdf
+
+
+def prepare_claims(claims: pd.DataFrame, places: gpd.GeoDataFrame | None, *, buffer_m: float = 1500.0
+                   ) -> gpd.GeoDataFrame | None:
+    """Scenario claims drawn on their place's area (a point place gets a ``buffer_m`` circle)."""
+    if claims is None or claims.empty or places is None or places.empty or "place_id" not in claims:
+        return None
+    c = claims[claims["place_id"].notna()].merge(places[["place_id", "name_en", "geometry"]], on="place_id",
+                                                  how="inner")
+    if c.empty:
+        return None
+    gdf = gpd.GeoDataFrame(c, geometry="geometry", crs=places.crs)
+    metric = gdf.geometry.to_crs(AREA_CRS)
+    pts = metric.geom_type.isin(["Point", "MultiPoint"])
+    metric[pts] = metric[pts].buffer(buffer_m)
+    gdf["geometry"] = metric.to_crs(STORAGE_CRS)
+    gdf = simplify_for_display(gdf, 20.0, coverage=False)
+    gdf["tip"] = [
+        f"<b>Reported</b> ({esc(fmt_date(r.date))}), {esc(r.name_en)}: {esc(r.claim)}"
+        + (f" [{esc(r.figure)}]" if not is_missing(getattr(r, 'figure', None)) else "")
+        + f"<br><i>according to {esc(getattr(r, 'attributed_to', 'unknown'))}</i>"
+        for r in gdf.itertuples()]
+    return gdf
+
+
+@dataclass
+class MapInput:
+    """Everything the map draws, prepared (``prepare_*``) and already filtered to the date."""
+
+    on: date
+    since: date
+    window: int
+    strip: gpd.GeoDataFrame | None = None
+    governorates: gpd.GeoDataFrame | None = None
+    blocks: gpd.GeoDataFrame | None = None
+    zone: gpd.GeoDataFrame | None = None
+    incidents: gpd.GeoDataFrame | None = None
+    places: gpd.GeoDataFrame | None = None
+    claims: gpd.GeoDataFrame | None = None
+    layers: list[str] = field(default_factory=lambda: list(DEFAULT_LAYERS))
+    basemap: str = "none"
+    workspace: list[WorkspaceLayer] = field(default_factory=list)  # imported layers (prepare_workspace_layer)
+
+
+MAX_WORKSPACE_POINTS = 5000  # more events than this in the window: drawn aggregated by block, like ACLED
+
+
+@dataclass
+class WorkspaceLayer:
+    """One imported layer prepared for the map: display features (escaped ``tip``) and its legend facts."""
+
+    name: str
+    kind: str  # "events" | "zones" | "figures"
+    frame: gpd.GeoDataFrame | None
+    slot: int = 0  # its place in the imported layers' palette (``map_draw.WORKSPACE_COLOURS``)
+    acled: bool = False
+    aggregated: bool = False
+    count: int = 0  # events in the window (events) or features drawn (zones, figures)
+    total: int = 0  # rows of the stored layer
+    unplaced: int = 0  # aggregated events with neither a block nor a governorate
+    detail: str = ""  # plain text for the legend (escaped when drawn)
+    attribution: str | None = None
+
+
+def aggregate_points(events: gpd.GeoDataFrame, *, label: str, blocks: gpd.GeoDataFrame,
+                     governorates: gpd.GeoDataFrame, acled: bool = False) -> tuple[gpd.GeoDataFrame, int]:
+    """Events counted per block (else per governorate), one point per area sized by count; (frame, unplaced).
+
+    Uses ``pipeline.runtime.workspace.aggregate_events``; the tip shows counts and dates only, never a row's text.
+    """
+    ev = events.copy()
+    for col in ("block_id", "pcode"):
+        if col not in ev:
+            ev[col] = pd.NA
+    if "fatalities" not in ev:
+        ev["fatalities"] = pd.NA
+    in_block = ev["block_id"].notna()
+    in_gov = ~in_block & ev["pcode"].notna()
+    parts = []
+    if in_block.any():
+        a = aggregate_events(ev[in_block], by="block", period=None, shapes=blocks)
+        a["where"] = [f"Block {int(b)}" for b in a["block_id"]]
+        parts.append(a)
+    if in_gov.any():
+        a = aggregate_events(ev[in_gov], by="pcode", period=None, shapes=governorates)
+        a["where"] = [f"{PCODES.get(str(p), str(p))} (no block)" for p in a["pcode"]]
+        parts.append(a)
+    unplaced = int((~in_block & ~in_gov).sum())
+    if not parts:
+        return gpd.GeoDataFrame({"tip": [], "radius": []}, geometry=[], crs=STORAGE_CRS), unplaced
+    agg = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
+    agg = agg[agg.geometry.notna() & ~agg.geometry.is_empty].copy()
+    agg["geometry"] = round_coords(agg.geometry.representative_point().values)
+    agg["radius"] = (5 + 3 * np.sqrt(agg["events"].astype(float))).clip(upper=24).round(1)
+    src = "ACLED, shown aggregated" if acled else "imported, shown aggregated"
+    agg["tip"] = [
+        f"<b>{esc(r.where)}</b>: {fmt_int(r.events)} event(s)<br>"
+        f"Reported fatalities: {fmt_int(r.fatalities, '0')} (in {fmt_int(r.fatalities_reported, '0')} event(s) "
+        f"with a figure)<br>{esc(fmt_date(r.first_date))} – {esc(fmt_date(r.last_date))}<br>"
+        f"Imported: {esc(label)} ({esc(src)})"
+        for r in agg.itertuples()]
+    return agg, unplaced
+
+
+def _none_for_na(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Nullable (string/Int64) columns as plain objects with None for missing (shown as blank, not "<NA>")."""
+    out = frame.copy()
+    for c in out.columns:
+        if c != out.geometry.name and isinstance(out[c].dtype, pd.api.extensions.ExtensionDtype) \
+                and not isinstance(out[c].dtype, gpd.array.GeometryDtype):
+            out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out
+
+
+def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame, *, on: date, window: int,
+                            blocks: gpd.GeoDataFrame, governorates: gpd.GeoDataFrame,
+                            slot: int = 0, acled_detail: bool = False,
+                            max_points: int = MAX_WORKSPACE_POINTS) -> WorkspaceLayer:
+    """An imported layer (workspace manifest ``entry`` + stored ``frame``) filtered to the view and prepared.
+
+    ``blocks`` and ``governorates`` (the bundle's layers) place aggregated events; ``slot`` picks the
+    layer's colour. The rows that count are ``pipeline.runtime.on_date``'s:
+
+    events: the ``window`` days ending on ``on``; ACLED layers (``entry["acled"]``) aggregated by block unless
+    ``acled_detail`` (a person's own choice), any layer with more than ``max_points`` events aggregated.
+    zones: the ones valid on ``on`` (``valid_from <= on < valid_to``, a missing bound open). figures: the
+    latest value per governorate and metric on or before ``on``, as a labelled point.
+    """
+    name = str(entry.get("name", "imported"))
+    kind = str(entry.get("kind") or "events")
+    acled = bool(entry.get("acled", False))
+    out = WorkspaceLayer(name=name, kind=kind, frame=None, slot=slot, acled=acled, total=int(len(frame)))
+    if acled:
+        out.attribution = str(entry.get("attribution") or acled_attribution)
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.empty:
+        out.detail = "nothing to draw"
+        return out
+    frame = _none_for_na(frame[frame.geometry.notna() & ~frame.geometry.is_empty])
+
+    if kind == "events":
+        sel = rows_in_window(frame, on, window)
+        out.count = int(len(sel))
+        if sel.empty:
+            out.detail = f"no event in the {window} days to the date"
+            return out
+        if (acled and not acled_detail) or len(sel) > max_points:
+            out.frame, out.unplaced = aggregate_points(sel, label=name, blocks=blocks, governorates=governorates,
+                                                      acled=acled)
+            out.aggregated = True
+            why = "ACLED, aggregated by block" if acled else "aggregated by block (many events)"
+            out.detail = f"{why}: {out.count:,} events, last {window} days (size: count)"
+        else:
+            pts = sel.copy()
+            if "kind" not in pts:
+                pts["kind"] = "event"
+            prepared = prepare_events(pts)
+            prepared["tip"] = prepared["tip"] + f"<br>Imported: {esc(name)}" + (" (ACLED, your own view)" if acled else "")
+            out.frame = prepared
+            out.detail = (f"{'ACLED event detail (your own view)' if acled else 'points'}: "
+                          f"{out.count:,} in the last {window} days")
+    elif kind == "zones":
+        sel = valid_on(frame, on)
+        out.count = int(len(sel))
+        if sel.empty:
+            out.detail = f"outline: none of {len(frame):,} zone(s) valid on the date"
+            return out
+        gdf = simplify_for_display(gpd.GeoDataFrame(sel, geometry=sel.geometry.name, crs=frame.crs or STORAGE_CRS),
+                                   10.0, coverage=False)
+        gdf["tip"] = [
+            f"<b>{esc(getattr(r, 'name', None) or getattr(r, 'zone_id', ''))}</b><br>{esc(getattr(r, 'kind', ''))}<br>"
+            f"Valid {esc(fmt_date(getattr(r, 'valid_from', None)) or 'from ?')}"
+            f"{' to ' + esc(fmt_date(r.valid_to)) if not is_missing(getattr(r, 'valid_to', None)) else ''}"
+            f"<br>Area {esc(_km2(getattr(r, 'area_km2', None)))}<br>Source: {esc(getattr(r, 'source', ''))}"
+            f"<br>Imported: {esc(name)}"
+            for r in gdf.itertuples()]
+        out.frame = gdf
+        out.detail = f"outline: {out.count:,} of {len(frame):,} zone(s) valid on the date"
+    elif kind == "figures":
+        latest = latest_on_or_before(frame, on, ["pcode", "metric"])
+        if latest.empty:
+            out.detail = "no figure on or before the date"
+            return out
+        latest = latest.assign(day=days(latest, "date"))
+        rows = []
+        for pcode, grp in latest.groupby("pcode", dropna=False, sort=True):
+            first = grp.iloc[0]
+            place = first.get("name") if not is_missing(first.get("name")) else first.get("name_ar")
+            place = place if not is_missing(place) else PCODES.get(str(pcode), pcode)
+            lines = [f"{fmt_int(g.value)} {esc(g.metric)}" for g in grp.itertuples()]
+            dates = [esc(fmt_date(g.day)) or "undated" for g in grp.itertuples()]
+            rows.append({"label": f"{esc(place)}: " + "; ".join(lines),
+                         "tip": f"<b>{esc(place)}</b> {rtl(first.get('name_ar'))}<br>"
+                                + "<br>".join(f"{ln} ({dt})" for ln, dt in zip(lines, dates))
+                                + f"<br>Source: {esc(first.get('dataset') if is_missing(first.get('source')) else first.get('source'))}"
+                                + f"<br>Imported: {esc(name)}",
+                         "geometry": grp.geometry.iloc[0]})
+        gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=frame.crs or STORAGE_CRS)
+        gdf["geometry"] = round_coords(gdf.geometry.representative_point().values)
+        out.frame, out.count = gdf, len(gdf)
+        out.detail = f"governorate figures on or before the date ({out.count} place(s))"
+    else:
+        out.detail = f"layer kind {kind!r} is not drawn"
+    return out
+
