@@ -162,3 +162,32 @@ def round_preserving_total(values: np.ndarray, groups: pd.Series) -> np.ndarray:
     return out
 
 
+
+
+def counts_to_blocks(cells: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, value: str = "value",
+                     key: str = "block_id") -> pd.Series:
+    """Areal interpolation of a count layer (e.g. UNOSAT hexagons, ``value`` = structures per cell) onto blocks:
+    each cell's count is split by the share of the cell's area inside each block. Indexed by ``key`` (0 where no
+    cell overlaps)."""
+    c = cells[[value, "geometry"]].to_crs(AREA_CRS).reset_index(drop=True)
+    c["_cell_area"] = c.geometry.area
+    b = blocks[[key, "geometry"]].to_crs(AREA_CRS)
+    inter = gpd.overlay(c, b, how="intersection", keep_geom_type=True)
+    inter["_w"] = inter.geometry.area / inter["_cell_area"] * inter[value]
+    out = inter.groupby(key)["_w"].sum()
+    return out.reindex(blocks[key].to_numpy(), fill_value=0.0).rename("structures")
+
+
+def reweight_population(blocks: pd.DataFrame, weight: pd.Series, *, group: str = "pcode",
+                        pop: str = "pop_prewar_est", key: str = "block_id", blend: float = 1.0) -> pd.Series:
+    """Block population re-shared within each ``group`` in proportion to ``weight`` (``blend`` = 1) or a mix
+    ``blend * weight share + (1 - blend) * current share``; group totals are kept exactly (before rounding).
+    A group whose weights sum to 0 keeps its current split."""
+    df = blocks[[key, group, pop]].copy()
+    df["_w"] = weight.reindex(df[key].to_numpy()).fillna(0.0).to_numpy()
+    tot = df.groupby(group)[pop].transform("sum")
+    wsum = df.groupby(group)["_w"].transform("sum")
+    cur = df[pop] / tot.where(tot > 0, 1)
+    w_share = np.where(wsum > 0, df["_w"] / wsum.where(wsum > 0, 1), cur)
+    share = blend * w_share + (1 - blend) * cur
+    return pd.Series((share * tot).to_numpy(), index=df[key].to_numpy(), name=f"{pop}_structures")
