@@ -13,10 +13,9 @@ from typing import Any
 import folium
 import geopandas as gpd
 
+from dashboard.html import esc, rtl
+from dashboard.maps import BACKGROUND, localize_assets
 from pipeline.core.layers import AREA_CRS
-
-from .html import esc, rtl
-from .maps import BACKGROUND, localize_assets
 
 REGION_COLOUR = "#6a51a3"  # purple: a region named in the text, drawn as an area
 AREA_COLOUR = "#1b7837"  # green: areas and camps (polygons)
