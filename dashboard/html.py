@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html as _html
 import math
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,16 +71,21 @@ def bidi(text: Any) -> str:
 
 
 _MD = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~<>$:="})
+_WORD_JOINER = "\u2060"  # invisible, no line break
+# GitHub-flavoured markdown links bare URLs and e-mail addresses after escapes are resolved, so no
+# backslash stops it: an invisible word joiner inside "https://", "www." and before "@" does.
+_AUTOLINK = re.compile(r"(?<=https:)(?=//)|(?<=http:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 
 
 def md(value: Any) -> str:
     """Escape text from data for Streamlit markdown (captions, help tooltips): shown as typed, no markup.
 
-    Backslash-escapes CommonMark punctuation plus ``$`` (LaTeX) and ``:`` (Streamlit's :icon: and :color[]).
+    Backslash-escapes CommonMark punctuation plus ``$`` (LaTeX) and ``:`` (Streamlit's :icon: and :color[]),
+    and keeps bare URLs and e-mail addresses from becoming links (a word joiner, invisible, breaks them).
     """
     if is_missing(value):
         return ""
-    return str(value).translate(_MD)
+    return _AUTOLINK.sub(_WORD_JOINER, str(value)).translate(_MD)
 
 
 def fmt_int(value: Any, default: str = "n/a") -> str:

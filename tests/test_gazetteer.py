@@ -4,6 +4,7 @@ report files and text decoding, the CLI, the Places page."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -374,3 +375,38 @@ def test_places_page_through_the_app_router():
     assert not at.exception
     assert at.radio(key="places_pick").value == "al-mawasi"
 
+
+# Markdown that Streamlit would render: backslash-escaped ASCII punctuation is shown as the character itself.
+_MARKUP = set("[]()!<>*_`#|~$:")
+
+
+def _as_commonmark_shows_it(source: str) -> tuple[str, list[str]]:
+    """(the text CommonMark displays for ``source``, the markup characters left unescaped in it)."""
+    shown, unescaped, i = [], [], 0
+    while i < len(source):
+        c = source[i]
+        if c == "\\" and i + 1 < len(source) and source[i + 1].isascii() and not source[i + 1].isalnum() \
+                and not source[i + 1].isspace():
+            shown.append(source[i + 1])
+            i += 2
+            continue
+        if c in _MARKUP:
+            unescaped.append(c)
+        shown.append(c)
+        i += 1
+    return "".join(shown), unescaped
+
+
+def test_no_match_warning_shows_a_crafted_query_as_literal_text():
+    from streamlit.testing.v1 import AppTest
+
+    crafted = "[x](https://evil.example) ![i](https://evil.example/i.png) **zzqx** www.evil.example a@evil.example"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page("dashboard/pages/places.py").run()
+    at.text_input(key="places_query").input(crafted).run()
+    assert not at.exception
+    assert len(at.warning) == 1 and "places_pick" not in [r.key for r in at.radio]  # no place matched
+    shown, unescaped = _as_commonmark_shows_it(at.warning[0].value)
+    assert shown.replace("\u2060", "") == f"No place matches “{crafted}”."  # as typed (word joiners are invisible)
+    assert unescaped == []  # no link, no image, no bold: nothing of the query is markup
+    assert not re.search(r"https?://|www\.|\w@\w", shown)  # nor a bare URL that GFM would link

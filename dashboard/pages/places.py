@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.html import esc, rtl
+from dashboard.html import esc, md, rtl
 from dashboard.places_map import build_places_map
 from pipeline.core.errors import InputError
 from pipeline.runtime.mentions import find_mentions, save_annotations
@@ -50,7 +50,7 @@ st.caption("Find a place in English, Arabic or a common transliteration, or past
 try:
     idx = _index()
 except Exception as exc:  # the bundle or the raw files are missing
-    st.error(f"The gazetteer could not be loaded: {exc}. Run `python -m pipeline build`.")
+    st.error(f"The gazetteer could not be loaded: {md(exc)}. Run `python -m pipeline build`.")
     st.stop()
 places = idx.places
 
@@ -62,9 +62,9 @@ with find_tab:
     if q.strip():
         hits = search(idx, q, limit=10)
         if not hits:
-            st.warning(f"No place matches “{q}”.")
+            st.warning(f"No place matches “{md(q)}”.")  # the query as typed, never as markdown
         else:
-            labels = {h["place_id"]: f"{h['name_en']} · {h['name_ar'] or ''} · {h['kind']}"
+            labels = {h["place_id"]: f"{md(h['name_en'])} · {md(h['name_ar'] or '')} · {md(h['kind'])}"
                                      f"{'' if h['inside_gaza'] else ' · outside Gaza'} · {h['score']:.0f}"
                       for h in hits}
             focus = st.radio("Matches (best first): choose one to zoom the map to it", list(labels),
@@ -91,7 +91,7 @@ with report_tab:
         try:
             source_text = text_from_file(up.name, up.getvalue())
         except InputError as exc:
-            st.error(exc.message())
+            st.error(md(exc.message()))
             source_text = ""
     if not source_text.strip():
         st.info("Paste a report (or upload a file) to see the places and figures it names.")
@@ -167,6 +167,6 @@ with report_tab:
             entry = save_annotations(idx, chosen, title=title, date=rdate.isoformat() if rdate else None,
                                      link=link.strip() or None)
         except InputError as exc:
-            st.error(exc.message())
+            st.error(md(exc.message()))
         else:
-            st.success(f"Saved workspace layer “{entry['name']}” with {entry['rows']} annotations.")
+            st.success(f"Saved workspace layer “{md(entry['name'])}” with {entry['rows']} annotations.")
