@@ -12,7 +12,7 @@ from pipeline.build.provenance import sources_table
 from pipeline.build.run import build
 from pipeline.core import settings
 from pipeline.core.errors import BundleError, InputError, SettingError
-from pipeline.runtime import gazetteer, imports, metrics
+from pipeline.runtime import imports, metrics, places_cli
 from pipeline.runtime.bundle import load_manifest, summary
 
 
@@ -108,7 +108,7 @@ def make_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("places", help="find the places and figures a text names (JSON)")
     pl.add_argument("file")
     pl.add_argument("--date", default=None, help="the report's date, YYYY-MM-DD, to resolve 'on Friday'")
-    pl.set_defaults(func=_delegate(gazetteer.cli))
+    pl.set_defaults(func=_delegate(places_cli.cli))
     return p
 
 
