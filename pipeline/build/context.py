@@ -9,11 +9,11 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.build.provenance import provenance_for
 from pipeline.core import settings
 from pipeline.core.errors import InputError
 from pipeline.core.layers import validate_layer
 from pipeline.core.storage import sha256_file
-from pipeline.build.provenance import provenance_for
 
 
 @dataclass

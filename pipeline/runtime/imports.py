@@ -37,12 +37,12 @@ import shapely
 from pyproj import Transformer
 
 from pipeline.core import settings
-from pipeline.runtime import workspace
-from pipeline.runtime.bundle import load_layer, load_manifest
-from pipeline.core.storage import sha256_file
-from pipeline.runtime.detect import detect, Detected, Parsed, Problem
 from pipeline.core.errors import InputError
 from pipeline.core.layers import AREA_CRS, area_km2
+from pipeline.core.storage import sha256_file
+from pipeline.runtime import workspace
+from pipeline.runtime.bundle import load_layer, load_manifest
+from pipeline.runtime.detect import Detected, Parsed, Problem, detect
 from pipeline.runtime.readers.acled import acled_attribution, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
 from pipeline.runtime.readers.hxl import read_hxl

@@ -8,7 +8,7 @@ import geopandas as gpd
 import shapely
 
 from pipeline.core.errors import InputError
-from pipeline.core.layers import AREA_CRS, area_km2, PCODES
+from pipeline.core.layers import AREA_CRS, PCODES, area_km2
 
 if TYPE_CHECKING:
     pass

@@ -8,7 +8,6 @@ import pandas as pd
 from pipeline.core.dates import parse_date_column
 from pipeline.core.errors import InputError
 
-
 CLAIMS_FILE = "reference/scenario-2023-12-claims.csv"
 
 

@@ -38,8 +38,8 @@ import shapely
 import shapely.ops
 from shapely.geometry import Point
 
-from pipeline.core.errors import InputError
 from pipeline.build.geometry import coastal_strip, east_of_khan_younis, split_by_wadi
+from pipeline.core.errors import InputError
 from pipeline.core.layers import AREA_CRS
 from pipeline.core.names import normalize
 

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.dates import parse_date_column
-from pipeline.runtime.detect import check_count, Detected, Parsed, Problem, read_table
 from pipeline.core.errors import InputError
 from pipeline.core.layers import PCODES
+from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, read_table
 
 EVENT_COLUMNS = ("event_id", "date", "kind", "fatalities", "location", "pcode", "block_id", "dataset",
                  "source", "source_url", "geo_precision", "notes")

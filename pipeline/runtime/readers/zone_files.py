@@ -17,9 +17,19 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from pipeline.runtime.detect import check_count, Detected, extract_zip, Parsed, Problem
 from pipeline.core.errors import InputError
-from pipeline.runtime.readers.csv_points import claim_column, DATE_NAMES, find_column, map_event_fields, OTHER_NAMES, parse_dates, parse_numbers, pcode_for_names, text_column
+from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, extract_zip
+from pipeline.runtime.readers.csv_points import (
+    DATE_NAMES,
+    OTHER_NAMES,
+    claim_column,
+    find_column,
+    map_event_fields,
+    parse_dates,
+    parse_numbers,
+    pcode_for_names,
+    text_column,
+)
 
 ZONE_COLUMNS = ("zone_id", "kind", "name", "valid_from", "valid_to", "area_km2", "source")
 _ZONE_NAMES = {
