@@ -29,6 +29,7 @@ Regions, as defined here:
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -82,7 +83,7 @@ def _strip_tashkeel(text: str) -> str:
     return _TASHKEEL.sub("", text).replace("\u200e", "").replace("\u200f", "").strip()
 
 
-def read_vector(path: Any, label: str) -> gpd.GeoDataFrame:
+def read_vector(path: str | Path, label: str) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types
@@ -92,7 +93,7 @@ def read_vector(path: Any, label: str) -> gpd.GeoDataFrame:
     return gdf.to_crs(4326)
 
 
-def read_reference(path: Any, *, label: str = REFERENCE_FILE) -> pd.DataFrame:
+def read_reference(path: str | Path, *, label: str = REFERENCE_FILE) -> pd.DataFrame:
     """The project's place list (one row a place) checked for the columns and values the build needs."""
     ref = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     need = ["place_id", "name_en", "name_ar", "aliases", "kind", "inside_gaza", "geometry_from", "lon", "lat",
@@ -113,7 +114,7 @@ def read_reference(path: Any, *, label: str = REFERENCE_FILE) -> pd.DataFrame:
     return ref
 
 
-def pcbs_localities(path: Any, *, label: str = PCBS_FILE) -> tuple[gpd.GeoDataFrame, list[str]]:
+def pcbs_localities(path: str | Path, *, label: str = PCBS_FILE) -> tuple[gpd.GeoDataFrame, list[str]]:
     """PCBS locality points keyed by PCODE (str), with the known faults fixed; returns (frame, notes)."""
     gdf = read_vector(path, label)
     gdf["PCODE"] = gdf["PCODE"].astype(str)
@@ -127,7 +128,7 @@ def pcbs_localities(path: Any, *, label: str = PCBS_FILE) -> tuple[gpd.GeoDataFr
     return gdf.set_index("PCODE", drop=False), notes
 
 
-def osm_names(path: Any, label: str = OSM_FILE) -> gpd.GeoDataFrame:
+def osm_names(path: str | Path, label: str = OSM_FILE) -> gpd.GeoDataFrame:
     osm = read_vector(path, label)
     return osm[osm["admin_level"].notna()].set_index("id", drop=False)
 
