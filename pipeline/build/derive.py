@@ -19,10 +19,12 @@ Method (stored with every block as ``pop_method``):
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -44,7 +46,7 @@ POP_METHOD = (
 )
 
 
-def blocks_from_grid(path: object, *, label: str = BLOCKS_FILE) -> gpd.GeoDataFrame:
+def blocks_from_grid(path: str | Path, *, label: str = BLOCKS_FILE) -> gpd.GeoDataFrame:
     """The block grid: ``block_id`` (int, the grid's number), ``neighbourhood`` (Hebrew label as published)."""
     raw = gpd.read_file(path)
     if raw.crs is None:
@@ -107,22 +109,22 @@ def locality_sources(
     rows = []
     covered = pieces.union_all()
     unmatched = hit[hit["index_right"].isna()]
-    for g in gov.itertuples():
-        rest = shapely.make_valid(g.geometry.difference(covered))
-        pop = float(unmatched.loc[unmatched["pcode"] == g.pcode, "pop_prewar_est"].sum())
-        p17 = float(unmatched.loc[unmatched["pcode"] == g.pcode, "pop2017"].sum())
+    for pcode, geom in zip(gov["pcode"], gov.geometry, strict=True):
+        rest = shapely.make_valid(geom.difference(covered))
+        pop = float(unmatched.loc[unmatched["pcode"] == pcode, "pop_prewar_est"].sum())
+        p17 = float(unmatched.loc[unmatched["pcode"] == pcode, "pop2017"].sum())
         if not rest.is_empty and rest.area > 1.0:
-            rows.append({"poly_name": None, "pcode": g.pcode, "pop": pop, "pop2017": p17,
-                         "name_en": f"(land in no locality polygon, {g.pcode})", "geometry": rest})
+            rows.append({"poly_name": None, "pcode": pcode, "pop": pop, "pop2017": p17,
+                         "name_en": f"(land in no locality polygon, {pcode})", "geometry": rest})
         elif pop > 0:
-            raise InputError(f"{pop:.0f} people of {g.pcode} fall in no locality polygon and the governorate "
+            raise InputError(f"{pop:.0f} people of {pcode} fall in no locality polygon and the governorate "
                              "has no uncovered land to hold them", file=MUNICIPAL_FILE)
     if rows:
         pieces = pd.concat([pieces, gpd.GeoDataFrame(rows, crs=AREA_CRS)], ignore_index=True)
     return gpd.GeoDataFrame(pieces, geometry="geometry", crs=AREA_CRS)
 
 
-def spread_to_blocks(sources: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> np.ndarray:
+def spread_to_blocks(sources: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> npt.NDArray[np.float64]:
     """Areal interpolation of ``sources.pop`` onto ``blocks`` (extensive; full totals allocated)."""
     from tobler.area_weighted import area_interpolate
 
@@ -132,10 +134,11 @@ def spread_to_blocks(sources: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> np.
         extensive_variables=["pop"],
         allocate_total=True,
     )
-    return est["pop"].to_numpy(dtype=float)
+    pop: npt.NDArray[np.float64] = est["pop"].to_numpy(dtype=float)
+    return pop
 
 
-def rake_to_totals(values: np.ndarray, groups: pd.Series, totals: pd.Series) -> np.ndarray:
+def rake_to_totals(values: npt.NDArray[np.float64], groups: pd.Series, totals: pd.Series) -> npt.NDArray[np.float64]:
     """Scale ``values`` within each group so they sum to ``totals[group]``; groups with zero sum spread evenly."""
     out = values.astype(float).copy()
     g = groups.to_numpy()
@@ -149,7 +152,7 @@ def rake_to_totals(values: np.ndarray, groups: pd.Series, totals: pd.Series) -> 
     return out
 
 
-def round_preserving_total(values: np.ndarray, groups: pd.Series) -> np.ndarray:
+def round_preserving_total(values: npt.NDArray[np.float64], groups: pd.Series) -> npt.NDArray[np.int64]:
     """Round to whole people, keeping each group's total (largest-remainder rounding)."""
     out = np.floor(values).astype(np.int64)
     g = groups.to_numpy()

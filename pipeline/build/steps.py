@@ -17,10 +17,10 @@ from pipeline.build import derive, geometry
 from pipeline.build.context import BuildContext
 from pipeline.build.sources import boundaries, population
 from pipeline.build.sources import claims as cl
-from pipeline.build.sources import places as pl
 from pipeline.build.sources import events as ev
 from pipeline.build.sources import idf_zones as iz
 from pipeline.build.sources import orders as od
+from pipeline.build.sources import places as pl
 from pipeline.build.sources import reference as rf
 from pipeline.build.sources import series as se
 from pipeline.build.sources import zones as zn
