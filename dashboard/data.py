@@ -21,13 +21,22 @@ import shapely
 import streamlit as st
 
 from dashboard.map_geometry import simplify_for_display
-from dashboard.map_layers import (MapInput, WorkspaceLayer, display_blocks, prepare_blocks, prepare_claims,
-                                 prepare_events, prepare_governorates, prepare_places, prepare_workspace_layer,
-                                 prepare_zone)
+from dashboard.map_layers import (
+    MapInput,
+    WorkspaceLayer,
+    display_blocks,
+    prepare_blocks,
+    prepare_claims,
+    prepare_events,
+    prepare_governorates,
+    prepare_places,
+    prepare_workspace_layer,
+    prepare_zone,
+)
 from pipeline.core import settings
 from pipeline.core.dates import to_date
 from pipeline.core.errors import BundleError
-from pipeline.runtime import bundle, workspace
+from pipeline.runtime import bundle, disagreements, workspace
 from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import Index
 from pipeline.runtime.metrics_index import index as metrics_index
@@ -89,8 +98,9 @@ def default_date() -> date:
     return settings.get(settings.DEFAULT_DATE)
 
 
-def default_since() -> date:
-    return settings.get(settings.GRID_PUBLISHED_ON)
+def default_since(on: date | str) -> date:
+    """The start of the framing OCHA used at ``on`` (``pipeline.runtime.metrics.default_framing``)."""
+    return to_date(pm.resolve_framing(_date(on), None)["since"])
 
 
 @st.cache_data(show_spinner=False)
@@ -112,7 +122,7 @@ def _span(key: str) -> tuple[date, date]:
 def span() -> tuple[date, date]:
     """First and last date of the time layers (the date control's range)."""
     lo, hi = _span(bundle_key())
-    return min(lo, default_since(), default_date()), max(hi, default_date())
+    return min(lo, default_date()), max(hi, default_date())
 
 
 # ---------------------------------------------------------------- metrics
@@ -125,6 +135,25 @@ def _metrics(on: str, since: str, window: int, key: str) -> dict[str, Any]:
 def metrics(on: date | str, since: date | str, window: int) -> dict[str, Any]:
     """``pipeline.runtime.metrics.compute`` (JSON shape of the contract) for the shipped bundle."""
     return _metrics(_iso(on), _iso(since), int(window), bundle_key())
+
+
+@st.cache_data(show_spinner=False)
+def _order_block_disagreements(start: str, end: str, key: str) -> list[dict[str, Any]]:
+    orders, ob = layer("orders"), layer("order_blocks")
+    if orders is None or ob is None:
+        return []
+    return disagreements.order_block_counts(orders, ob, _date(start), _date(end))
+
+
+def order_block_disagreements(start: date | str, end: date | str) -> list[dict[str, Any]]:
+    """Orders issued in [start, end] whose sources name different block sets (``pipeline.runtime.disagreements``)."""
+    return _order_block_disagreements(_iso(start), _iso(end), bundle_key())
+
+
+def zone_disagreements(m: dict[str, Any]) -> list[dict[str, Any]]:
+    """Attributed statements of the zone's area beside the outline shipped here."""
+    statements = layer("statements")
+    return [] if statements is None else disagreements.zone_area_statements(m.get("zone") or {}, statements)
 
 
 @st.cache_data(show_spinner=False)
@@ -202,7 +231,7 @@ def zone_on(on: date | str) -> gpd.GeoDataFrame | None:
     z = layer("zones")
     if z is None or z.empty:
         return None
-    zid = (metrics(on, default_since(), 7).get("zone") or {}).get("zone_id")
+    zid = (metrics(on, default_since(on), 7).get("zone") or {}).get("zone_id")
     return z[z["zone_id"] == zid].copy()
 
 

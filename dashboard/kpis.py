@@ -43,8 +43,36 @@ def _help(definition: Any, source: Any, extra: str = "") -> str:
     return f"{md(text)}\n\nSource: {md(sources_text(source))}"
 
 
+NO_DATA = "no data"
+
+
+def _coverage(part: dict[str, Any]) -> str:
+    """ "No data for this date (source covers 7 Oct 2023 to 13 Mar 2024)." or "" inside the coverage."""
+    status = str(part.get("status") or "")
+    if not status.startswith("no data"):
+        return ""
+    cov = part.get("coverage") or {}
+    span = (f" (source covers {fmt_date(cov.get('from'))} to {fmt_date(cov.get('to'))})"
+            if cov.get("from") and cov.get("to") else "")
+    return f"No data for this date{span}."
+
+
+def _value(part: dict[str, Any], key: str = "value") -> str:
+    """A card's value: the figure, "no data" outside its source's coverage, marked when interpolated."""
+    if _coverage(part):
+        return NO_DATA
+    val = part.get(key)
+    if is_missing(val):
+        return "n/a"
+    return fmt_int(val) + (" (interpolated)" if part.get("filled") else "")
+
+
 def kpis(m: dict[str, Any]) -> list[dict[str, str]]:
-    """Nine KPI cards: label, value (text) and help (definition + source, markdown)."""
+    """Nine KPI cards: label, value (text) and help (definition + source, markdown).
+
+    Outside a source's coverage a card reads "no data" and its help says what the source covers; inside it a
+    zero is a zero. Interpolated values are marked.
+    """
     orders = m.get("orders") or {}
     zone = m.get("zone") or {}
     strikes = m.get("strikes") or {}
@@ -70,26 +98,32 @@ def kpis(m: dict[str, Any]) -> list[dict[str, str]]:
         zval = f"{float(zone['area_km2']):,.1f} km²"
         zextra = f"Declared from {fmt_date(zone.get('valid_from'))}" + (
             f" to {fmt_date(zone.get('valid_to'))}." if not is_missing(zone.get("valid_to")) else " (still declared).")
+    elif str(zone.get("status") or "").startswith("no outline"):
+        zval, zextra = "no outline in the data", ("The zone's outline sources have no version for this date; "
+                                                  "that does not mean no zone was declared.")
+    elif _coverage(zone):
+        zval, zextra = NO_DATA, _coverage(zone)
     else:
         zval, zextra = "none declared", ""
     cards.append({"label": "Humanitarian zone", "value": zval,
                   "help": _help(zone.get("definition") or "Area of the humanitarian zone declared on the date.",
                                 zone.get("sources"), zextra)})
-    cards.append({"label": f"Incidents, {window} days", "value": fmt_int(strikes.get("count"), "0"),
-                  "help": _help(strikes.get("definition"), strikes.get("sources"),
+    gap = _coverage(strikes)
+    cards.append({"label": f"Incidents, {window} days", "value": NO_DATA if gap else fmt_int(strikes.get("count"), "0"),
+                  "help": _help(strikes.get("definition"), strikes.get("sources"), gap or
                                 f"Inside a declared humanitarian zone: {fmt_int(strikes.get('inside_zone'), '0')}.")})
-    cards.append({"label": f"Reported deaths, {window} days", "value": fmt_int(strikes.get("fatalities"), "0"),
-                  "help": _help(strikes.get("definition"), strikes.get("sources"),
+    cards.append({"label": f"Reported deaths, {window} days",
+                  "value": NO_DATA if gap else fmt_int(strikes.get("fatalities"), "0"),
+                  "help": _help(strikes.get("definition"), strikes.get("sources"), gap or
                                 "Sum of the fatalities the incident datasets report (where known).")})
     for key, label in (("killed_cumulative", "Killed since 7 Oct (cum.)"), ("aid_trucks", "Aid trucks (day)")):
         s = series.get(key) or {}
-        val = s.get("value")
-        text = "n/a" if is_missing(val) else fmt_int(val)
         as_of = fmt_date(s.get("as_of"))
-        cards.append({"label": label, "value": text,
+        cards.append({"label": label, "value": _value(s),
                       "help": _help(s.get("definition"), s.get("source"),
-                                    (f"As of {as_of}." if as_of else "") +
-                                    (f" Unit: {s.get('unit')}." if s.get("unit") else ""))})
+                                    _coverage(s) or ((f"As of {as_of}." if as_of else "") +
+                                                     (" Interpolated between two reports." if s.get("filled") else "") +
+                                                     (f" Unit: {s.get('unit')}." if s.get("unit") else "")))})
     return cards
 
 
@@ -99,20 +133,28 @@ def population_comparison(m: dict[str, Any] | None) -> str:
     shares = (m or {}).get("population_shares") or {}
     if isinstance(shares, dict) and not is_missing(shares.get("south_share")):
         v = share_pct(shares["south_share"])
-        basis = "advertising-audience estimate" if shares.get("basis") == "series" else "pre-war baseline"
+        if shares.get("basis") == "series":
+            when = f"on {esc(fmt_date(shares.get('as_of')))}: our figure, advertising-audience estimate"
+        else:
+            when = (f"before the war ({esc(shares.get('basis_date') or 'pre-war')} baseline), not where people are "
+                    "now: the dated estimate has no figure near this date"
+                    + (f" (it covers {esc(fmt_date((shares.get('coverage') or {}).get('from')))} to "
+                       f"{esc(fmt_date((shares.get('coverage') or {}).get('to')))})" if shares.get("coverage") else ""))
         items.append(
             f'<li class="gdm-ours"><b>{v:.1f}%</b> of the population in the three southern governorates '
-            f"(Deir al-Balah, Khan Younis, Rafah) on {esc(fmt_date(shares.get('as_of')))}: our figure, "
-            f"{esc(basis)}{', ' + esc(shares.get('unit')) if shares.get('unit') else ''}"
+            f"(Deir al-Balah, Khan Younis, Rafah) {when}"
+            f"{', ' + esc(shares.get('unit')) if shares.get('unit') else ''}"
             f"{', some governorates at most' if shares.get('any_at_most') else ''} "
             f"<i>(source: {esc(sources_text(shares.get('sources')))})</i></li>")
         c = shares.get("claim")
         if isinstance(c, dict):
             cv = c.get("share_south")
             fig = f"{share_pct(cv):.0f}%" if not is_missing(cv) else esc(figure_text(c.get("figure")))
+            age = "" if c.get("current", True) else (
+                f" <span class='gdm-stale'>(latest claim, {esc(c.get('age_days'))} days old)</span>")
             items.append(f'<li class="gdm-claim"><b>about {fig}</b> in the south, '
                          f"<i>according to {esc(c.get('attributed_to'))}</i> ({esc(c.get('source'))}, "
-                         f"{esc(fmt_date(c.get('date')))})</li>")
+                         f"{esc(fmt_date(c.get('date')))}){age}</li>")
     if not items:
         return ""
     return '<ul class="gdm-claims" style="margin:0;padding-left:18px">' + "".join(items) + "</ul>"
@@ -148,3 +190,63 @@ def claims_list(claims: pd.DataFrame | None) -> str:
         return ""
     return ('<ul class="gdm-claims" style="margin:0;padding-left:18px;font-size:0.9rem">'
             + "".join(dict.fromkeys(items)) + "</ul>")
+
+
+def reference_line(m: dict[str, Any]) -> str:
+    """Escaped HTML: OCHA's nearest statement on the same framing beside our figure, with the gap and the
+    reported-but-unmapped orders that may explain it; a statement with another definition is said to be one."""
+    ref = m.get("reference")
+    if not isinstance(ref, dict) or not ref:
+        return ""
+    ours = ref.get("ours") or {}
+    fig = figure_text(ref.get("figure"))
+    unit = "%" if str(ref.get("unit", "")).startswith("percent") else f" {ref.get('unit') or ''}"
+    head = (f"<b>{esc(ref.get('attributed_to') or 'OCHA')}, {esc(fmt_date(ref.get('stated_on')))}:</b> "
+            f"{esc(fig)}{esc(unit)} {esc(ref.get('definition') or '')}")
+    if not ref.get("comparable", True):
+        return (f'<div class="gdm-reference">{head}. <i>Not compared: {esc(ref.get("comparable_reason"))}.</i>'
+                "</div>")
+    gap = ref.get("gap_points")
+    body = (f" · ours on the same definition: <b>{esc(ours.get('share_pct'))}%</b> ({esc(ours.get('km2'))} km², "
+            f"{esc(ours.get('what') or '')})" + (f", gap {float(gap):+.1f} points" if not is_missing(gap) else ""))
+    ru = ref.get("reported_unmapped") or {}
+    if ru.get("count"):
+        body += (f". {esc(ru['count'])} order(s) of the period were reported but are mapped by no source; they are "
+                 "listed below and may explain part of the gap")
+    return f'<div class="gdm-reference">{head}{body}.</div>'
+
+
+def reported_unmapped_list(m: dict[str, Any]) -> str:
+    """Escaped HTML list of the orders reported (by OCHA, UNRWA) in the period that no source maps."""
+    ru = (m.get("orders") or {}).get("reported_unmapped") or {}
+    items = []
+    for it in ru.get("items") or []:
+        figures = "; ".join(f"{k.replace('reported_', '').replace('_', ' ')}: {figure_text(v)}"
+                            for k, v in it.items() if k.startswith("reported_") and k != "reported_on"
+                            and not is_missing(v) and v not in ("", 0, 0.0))
+        items.append(f"<li>{esc(fmt_date(it.get('reported_on')))}: {esc(it.get('area_named') or it.get('order_id'))}"
+                     f"{' (' + esc(figures) + ')' if figures else ''}, "
+                     f"<i>reported by {esc(it.get('reported_by') or it.get('attributed_to') or 'n/a')}</i>"
+                     + (f"; may be the same as mapped order {esc(it['possible_duplicate_of'])}"
+                        if it.get("possible_duplicate_of") else "") + "</li>")
+    if not items:
+        return ""
+    return ('<ul class="gdm-unmapped" style="margin:0;padding-left:18px;font-size:0.9rem">' + "".join(items)
+            + "</ul>")
+
+
+def disagreements_list(orders: list[dict[str, Any]], zone: list[dict[str, Any]]) -> str:
+    """Escaped HTML: per source, the figures that disagree (blocks an order names; the zone's area)."""
+    items = []
+    for o in orders:
+        per = "; ".join(f"{esc(src)}: {n} blocks" for src, n in o["by_source"].items())
+        items.append(f"<li>Order {esc(o['order_id'])} of {esc(fmt_date(o['issued_on']))}: {per}. The map and the "
+                     f"figures count the union ({esc(o['union_blocks'])} blocks); each block's history says which "
+                     "source named it.</li>")
+    for z in zone:
+        items.append(f"<li>Humanitarian zone ({esc(z['zone_id'])}): {esc(z['ours_km2'])} km² in the outline shipped "
+                     f"here; {esc(figure_text(z['figure']))} {esc(z['unit'])} <i>according to "
+                     f"{esc(z['attributed_to'])}</i> ({esc(z['source'])}, {esc(fmt_date(z['stated_on']))}).</li>")
+    if not items:
+        return ""
+    return '<ul class="gdm-disagree" style="margin:0;padding-left:18px;font-size:0.9rem">' + "".join(items) + "</ul>"

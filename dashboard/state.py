@@ -1,22 +1,26 @@
 """The view's state: one place for widget keys, defaults, and the URL (query parameters).
 
 The shared sidebar widgets are bound to the URL (``bind="query-params"``, Streamlit >= 1.52), so
-``?date=2023-12-05&since=2023-12-01&window=7&layers=Blocks&layers=Zone`` opens the same view; a
-value equal to its default is left out of the URL.  Pages read the view through ``view()``.
+``?date=2023-12-05&framing=war&window=7&layers=Blocks&layers=Zone`` (or ``framing=date&since=2023-11-15``)
+opens the same view; a value equal to its default is left out of the URL.  Pages read the view through
+``view()``.  "Orders since" is a named framing (default: the one OCHA used at the date) or any date; a
+date after the view's date is refused at the control with a sentence and the default framing is used.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import streamlit as st
 
-from dashboard import data
-from dashboard import map_layers
+from dashboard import data, map_layers
+from dashboard.html import fmt_date
+from pipeline.runtime import metrics
 
 # Widget keys (also the query-parameter names).  Tests find widgets by these keys.
-DATE, SINCE, WINDOW, LAYERS, BASEMAP = "date", "since", "window", "layers", "basemap"
+DATE, FRAMING, SINCE, WINDOW, LAYERS, BASEMAP = "date", "framing", "since", "window", "layers", "basemap"
 BLOCK = "block"  # the clicked block (session only)
 MAP_KEY = "gdm_map"  # st_folium's fixed key
 DEFAULT_WINDOW = 7
@@ -24,6 +28,9 @@ DEFAULT_WINDOW = 7
 LAYER_OPTIONS = {"Boundaries": "boundaries", "Blocks": "blocks", "Zone": "zone", "Incidents": "incidents",
                  "Places": "places", "Claims": "claims"}
 BASEMAPS = {"None": "none", "OpenStreetMap": "osm"}
+# "Orders since": the default (OCHA's framing for the date), each named framing, or any date.
+DEFAULT_FRAMING, ANY_DATE = "ocha", "date"
+FRAMING_OPTIONS = [DEFAULT_FRAMING] + [f["key"] for f in metrics.framings() if f["key"] != "custom"] + [ANY_DATE]
 
 
 @dataclass(frozen=True)
@@ -33,10 +40,32 @@ class View:
     window: int
     layers: tuple[str, ...]
     basemap: str
+    framing: dict[str, Any] = field(default_factory=dict)
+    refused: str = ""  # why a chosen 'since' was not used (a sentence), else ""
+
+    def framing_words(self) -> str:
+        """The framing in words: "since the block grid (1 Dec 2023), OCHA's framing for this date"."""
+        label = str(self.framing.get("label") or f"since {self.since:%-d %b %Y}")
+        return label + (", OCHA's framing for this date" if self.framing.get("default") else "")
 
     def describe(self) -> str:
-        return (f"{self.on:%-d %b %Y} · orders since {self.since:%-d %b %Y} · "
+        return (f"{self.on:%-d %b %Y} · orders {self.framing_words()} · "
                 f"incidents in the {self.window} days to the date")
+
+
+def _framing_label(key: str) -> str:
+    if key == DEFAULT_FRAMING:
+        return "OCHA's framing for the date (default)"
+    if key == ANY_DATE:
+        return "any date…"
+    return next((str(f["label"]) for f in metrics.framings() if f["key"] == key), key)
+
+
+def _framing_help() -> str:
+    lines = [f"{f['label']}: {f['description']}" for f in metrics.framings() if f["key"] != "custom"]
+    return ("Start of the cumulative definition: orders issued on or after it and on or before the date count "
+            "as 'under orders'. The default is the framing OCHA used at the date (1 Dec 2023 for December 2023 "
+            "and January 2024, 7 Oct 2023 before and after). " + " ".join(lines))
 
 
 def _shift(days: int) -> None:
@@ -56,10 +85,17 @@ def sidebar() -> View:
     c1.button("◀ day", key="date_prev", on_click=_shift, args=(-1,), width="stretch",
               help="One day earlier")
     c2.button("day ▶", key="date_next", on_click=_shift, args=(1,), width="stretch", help="One day later")
-    sb.date_input("Orders since", value=data.default_since(), min_value=lo, max_value=hi, key=SINCE,
-                  bind="query-params", format="YYYY-MM-DD",
-                  help="Start of the cumulative definition: orders issued on or after this date and on or "
-                       "before the date count as 'under orders'. Default: the block grid's publication.")
+    if FRAMING not in st.session_state and "since" in st.query_params and "framing" not in st.query_params:
+        st.session_state[FRAMING] = ANY_DATE  # an older link: ?since=YYYY-MM-DD
+    choice = sb.selectbox("Orders since", FRAMING_OPTIONS, key=FRAMING, bind="query-params",
+                          format_func=_framing_label, help=_framing_help())
+    if choice == ANY_DATE:
+        sb.date_input("Orders issued on or after", value=data.default_since(data.default_date()), min_value=lo,
+                      max_value=hi, key=SINCE, bind="query-params", format="YYYY-MM-DD",
+                      help="Any start date for the cumulative definition (not after the date above).")
+    refused = view().refused
+    if refused:
+        sb.warning(refused)
     sb.number_input("Window (days)", min_value=1, max_value=60, value=DEFAULT_WINDOW, step=1, key=WINDOW,
                     bind="query-params",
                     help="'Ordered in the last N days' and strikes/incidents: the N days ending on the date.")
@@ -73,16 +109,37 @@ def sidebar() -> View:
     return view()
 
 
+def _since(on: date) -> tuple[date | str | None, str]:
+    """(what to ask the metrics for: None for the default framing, a framing key or a date; refusal sentence)."""
+    ss = st.session_state
+    choice = ss.get(FRAMING) or DEFAULT_FRAMING
+    if choice == DEFAULT_FRAMING:
+        return None, ""
+    if choice != ANY_DATE:
+        start = next((date.fromisoformat(str(f["since"])) for f in metrics.framings() if f["key"] == choice), None)
+        if start is not None and start > on:
+            return None, (f"'{_framing_label(choice)}' starts after {fmt_date(on)}: showing OCHA's framing for "
+                          "the date instead. Pick a later date or another start.")
+        return choice, ""
+    picked = ss.get(SINCE) or data.default_since(on)
+    if picked > on:
+        return None, (f"'Orders issued on or after {fmt_date(picked)}' is after the date ({fmt_date(on)}): "
+                      "showing OCHA's framing for the date instead. Pick a start on or before the date.")
+    return picked, ""
+
+
 def view() -> View:
     ss = st.session_state
     on = ss.get(DATE) or data.default_date()
-    since = ss.get(SINCE) or data.default_since()
+    asked, refused = _since(on)
+    framing = metrics.resolve_framing(on, asked)
+    since = date.fromisoformat(str(framing["since"]))
     window = int(ss.get(WINDOW) or DEFAULT_WINDOW)
     chosen = ss.get(LAYERS)
     layers = tuple(map_layers.DEFAULT_LAYERS) if chosen is None else tuple(LAYER_OPTIONS[c] for c in chosen
                                                                        if c in LAYER_OPTIONS)
     return View(on=on, since=since, window=window, layers=layers,
-                basemap=BASEMAPS.get(ss.get(BASEMAP) or "None", "none"))
+                basemap=BASEMAPS.get(ss.get(BASEMAP) or "None", "none"), framing=framing, refused=refused)
 
 
 def selected_block() -> int | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -33,7 +34,7 @@ def shown_kpis(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def expected_kpis(on: str, since: str = "2023-12-01", window: int = 7) -> dict[str, str]:
+def expected_kpis(on: str, since: str | None = None, window: int = 7) -> dict[str, str]:
     return {c["label"]: c["value"] for c in kpis(metrics.compute(index(), on, since=since, window=window))}
 
 
@@ -45,9 +46,11 @@ def test_map_page_is_default_with_kpis_for_2_dec_2023():
     at = run_app()
     assert at.title[0].value.startswith("Evacuation orders")
     assert at.date_input(key=state.DATE).value == date(2023, 12, 2)
-    assert at.date_input(key=state.SINCE).value == date(2023, 12, 1)
+    assert at.selectbox(key=state.FRAMING).value == state.DEFAULT_FRAMING  # OCHA's framing for the date
     shown = shown_kpis(at)
-    assert shown == expected_kpis("2023-12-02")
+    assert shown == expected_kpis("2023-12-02") == expected_kpis("2023-12-02", since="2023-12-01")
+    captions = " ".join(c.value for c in at.caption)
+    assert "since the block grid (1 Dec 2023), OCHA's framing for this date" in captions
     # the scenario's facts for that Saturday
     assert number(shown["Killed since 7 Oct (cum.)"]) > 15_200  # "more than 15,200" (health officials)
     assert 0 < number(shown["Share of the Strip"]) < 100
@@ -77,8 +80,12 @@ def test_next_day_button_and_window_and_since():
     assert at.date_input(key=state.DATE).value == date(2023, 12, 3)
     at.number_input(key=state.WINDOW).set_value(3).run()
     assert shown_kpis(at) == expected_kpis("2023-12-03", window=3)
-    at.date_input(key=state.SINCE).set_value(date(2023, 10, 7)).run()
+    at.selectbox(key=state.FRAMING).set_value("war").run()
     assert shown_kpis(at) == expected_kpis("2023-12-03", since="2023-10-07", window=3)
+    at.selectbox(key=state.FRAMING).set_value(state.ANY_DATE).run()
+    at.date_input(key=state.SINCE).set_value(date(2023, 11, 20)).run()
+    assert shown_kpis(at) == expected_kpis("2023-12-03", since="2023-11-20", window=3)
+    assert "since 20 Nov 2023" in " ".join(c.value for c in at.caption)
 
 
 def test_layer_widget_keeps_the_view():
@@ -171,3 +178,86 @@ def test_a_malformed_setting_is_a_sentence_on_the_page(monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     (err,) = at.error
     assert "GDM_MAX_UPLOAD_MB='abc' is not valid" in err.value and "a whole number" in err.value
+
+
+def test_a_since_after_the_date_is_refused_with_a_sentence_not_a_crash():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["date"] = "2023-11-15"  # before the grid: the default framing is the war's start
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert shown_kpis(at) == expected_kpis("2023-11-15", since="2023-10-07")
+    at.selectbox(key=state.FRAMING).set_value("grid").run()
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning]
+    assert "starts after 15 Nov 2023" in warning and "OCHA's framing for the date instead" in warning
+    assert shown_kpis(at) == expected_kpis("2023-11-15", since="2023-10-07")
+    at.selectbox(key=state.FRAMING).set_value(state.ANY_DATE).run()
+    at.date_input(key=state.SINCE).set_value(date(2023, 11, 30)).run()
+    assert not at.exception
+    assert any("is after the date (15 Nov 2023)" in w.value for w in at.warning)
+
+
+def test_an_older_link_with_a_since_date_opens_that_framing():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["date"] = "2023-12-05"
+    at.query_params["since"] = "2023-10-07"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key=state.FRAMING).value == state.ANY_DATE
+    assert shown_kpis(at) == expected_kpis("2023-12-05", since="2023-10-07")
+
+
+def test_outside_a_sources_coverage_a_card_says_no_data_not_zero():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["date"] = "2024-08-19"  # after the incident data ends (March 2024)
+    at.run()
+    assert not at.exception
+    shown = shown_kpis(at)
+    assert shown["Incidents, 7 days"] == "no data" and shown["Reported deaths, 7 days"] == "no data"
+    assert shown["Aid trucks (day)"] == "no data"
+    helps = {m.label: m.help for m in at.metric}
+    assert "No data for this date" in helps["Incidents, 7 days"] and "13 Mar 2024" in helps["Incidents, 7 days"]
+    # the default framing from February 2024 is the war's start, as OCHA's 86% of 19 Aug 2024
+    assert number(shown["Share of the Strip"]) > 80
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert "19 Aug 2024:</b> 86%" in html and "ours on the same definition: <b>82.8%</b>" in html
+    assert "before the war" in html and "latest claim, 261 days old" in html  # no pre-war figure shown as current
+
+
+def test_reported_unmapped_orders_are_listed_beside_the_figure():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["date"] = "2024-01-30"
+    at.run()
+    assert not at.exception
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert "UN OCHA, 30 Jan 2024:</b> 41%" in html and "6 order(s) of the period were reported" in html
+    assert "Bureij camp" in html  # one of the reported orders, listed with who reported it
+    labels = [e.label for e in at.expander]
+    assert any(lbl.startswith("6 order(s) in the period reported but mapped by no source") for lbl in labels)
+
+
+def test_the_2_dec_orders_show_each_sources_block_count():
+    at = run_app()
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert "GazaMaps (gazamaps.com), from IDF Arabic-language posts: 84 blocks" in html
+    assert "bothness/gaza-geojson (block polygons of the order): 164 blocks" in html
+
+
+WEEKS = pd.date_range("2023-10-07", "2025-06-30", freq="7D").date
+
+
+@pytest.mark.slow
+def test_every_week_of_the_span_opens_every_page():
+    """One date a week through the data's span, each page: no exception, KPIs on the Map page."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    pages = ["timeline.py", "data.py", "method.py", "places.py", "map.py"]
+    for i, d in enumerate(WEEKS):
+        at.date_input(key=state.DATE).set_value(d).run()
+        assert not at.exception, (d, [e.value for e in at.exception])
+        if i % 10 == 0:  # every page on every tenth week; the Map page on every week
+            for page in pages:
+                at.switch_page(f"dashboard/pages/{page}")
+                at.run()
+                assert not at.exception, (d, page, [e.value for e in at.exception])
+        assert len(at.metric) == 9, d

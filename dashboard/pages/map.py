@@ -10,7 +10,14 @@ from streamlit_folium import st_folium
 
 from dashboard import data, state
 from dashboard.html import esc, fmt_int, is_missing, link, md, rtl
-from dashboard.kpis import claims_list, kpis, population_comparison
+from dashboard.kpis import (
+    claims_list,
+    disagreements_list,
+    kpis,
+    population_comparison,
+    reference_line,
+    reported_unmapped_list,
+)
 from dashboard.map_draw import build_map
 from dashboard.map_layers import status_labels
 from pipeline.runtime.readers.acled import acled_attribution
@@ -27,9 +34,7 @@ if not data.has("blocks"):
 with st.spinner("Computing the figures for this date…"):
     m = data.metrics(view.on, view.since, view.window)
 
-if m is None:
-    st.info("The metrics module (pipeline.metrics) is not available yet: the map shows the base layers only.")
-else:
+if m:
     cards = kpis(m)
     for row in (cards[:4], cards[4:]):
         cols = st.columns(len(row))
@@ -38,10 +43,22 @@ else:
     recent = (m.get("orders") or {}).get("recent") or {}
     if recent:
         st.caption(
-            f"Under orders = named by an order issued {view.since:%-d %b %Y} – {view.on:%-d %b %Y}. "
+            f"Under orders = named by an order issued {md(view.framing_words())} up to {view.on:%-d %b %Y}. "
             f"Of which ordered in the last {view.window} days: {recent.get('area_km2') or 0:,.1f} km² in "
             f"{fmt_int(recent.get('blocks'), '0')} blocks, ~{fmt_int(recent.get('population_prewar_est'), '0')} "
             "people (pre-war estimate). Hover the (?) by a figure for its definition and source.")
+    ref = reference_line(m)
+    if ref:
+        st.html('<div style="font-size:0.9rem;border-left:4px solid #2171b5;padding:2px 0 2px 10px">' + ref + "</div>")
+    unmapped = reported_unmapped_list(m)
+    if unmapped:
+        n = ((m.get("orders") or {}).get("reported_unmapped") or {}).get("count", 0)
+        with st.expander(f"{n} order(s) in the period reported but mapped by no source (listed, not counted)"):
+            st.html(unmapped)
+    disagree = disagreements_list(data.order_block_disagreements(view.since, view.on), data.zone_disagreements(m))
+    if disagree:
+        with st.expander("Where sources disagree (each shown, never merged)"):
+            st.html(disagree)
     comparison = population_comparison(m)
     if comparison:
         st.html('<div style="font-size:0.9rem;border-left:4px solid #6a51a3;padding:2px 0 2px 10px">'
