@@ -94,7 +94,7 @@ def build_orders_map(*, strip: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, block
         _points_layer(all_facilities, f"All facilities ({len(all_facilities):,})", show=False, radius=3).add_to(m)
     counts = inside["kind"].value_counts().to_dict() if not inside.empty else {}
     Legend(legend_html({str(k): int(v) for k, v in counts.items()}, title or "Facilities inside")).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     if bounds:
         m.fit_bounds(bounds)
     if localize:

@@ -42,6 +42,13 @@ def _data() -> dict[str, Any]:
             "strip": load_layer("strip"), "search": fac["name_ar"].map(normalize)}
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _geojson(ids: tuple[str, ...]) -> bytes:
+    data = _data()
+    shown = data["table"][data["table"]["order_id"].isin(ids)]
+    return orders_geojson(data["orders"], shown).encode("utf-8")
+
+
 def _d(v: Any) -> str:
     d = pd.Timestamp(v)
     return f"{d.day} {d:%b %Y}"
@@ -93,6 +100,7 @@ st.dataframe(
     shown[cols], hide_index=True, width="stretch", height=300, key="orders_table",
     column_config={
         "issued_on": st.column_config.TextColumn("Issued"), "order_id": "Order", "label": "New vs repeat",
+        "governorates": "Governorates", "status": "Status", "source_name": "Source",
         "blocks": st.column_config.NumberColumn("Blocks"), "area_km2": st.column_config.NumberColumn("km²", format="%.2f"),
         "share_of_strip": st.column_config.NumberColumn("% of Strip", format="percent"),
         "population_prewar_est": st.column_config.NumberColumn("People (pre-war est.)", format="localized"),
@@ -105,14 +113,15 @@ st.dataframe(
 d1, d2, _ = st.columns([1, 1, 3])
 d1.download_button("Download CSV", shown.to_csv(index=False).encode("utf-8"), "orders-impact.csv", "text/csv",
                    key="orders_csv")
-d2.download_button("Download GeoJSON", orders_geojson(data["orders"], shown).encode("utf-8"),
+d2.download_button("Download GeoJSON", _geojson(tuple(shown["order_id"])),
                    "orders-impact.geojson", "application/geo+json", key="orders_geojson")
 
 ids = shown["order_id"].tolist()
 options = ([WHOLE] if ids else []) + ids
+# One day: all its orders by default; all dates: the latest order (the whole war is one click away).
 pick = st.selectbox(
-    "Draw on the map", options, key=PICK,
-    format_func=lambda o: (f"All {len(ids)} orders shown ({_d(d_from)} – {_d(d_to)}), each block once" if o == WHOLE
+    "Draw on the map", options, key=PICK, index=0 if day != ALL_DATES or len(ids) < 2 else len(options) - 1,
+    format_func=lambda o: ("All orders of these dates, each block counted once" if o == WHOLE
                            else f"{_d(rows[o]['issued_on'])} · {o} · {rows[o]['status']}"))
 
 if pick is None:
@@ -133,7 +142,7 @@ z = zone_on(data["zones"], date.fromisoformat(res["zone"]["on"])) if res["zone"]
 if z is not None:
     zone_row = data["zones"][data["zones"]["zone_id"] == z["zone_id"]]
 
-map_col, card = st.columns([3, 2])
+map_col, card = st.columns([1, 1])
 with card:
     st.subheader(head)
     defs = res["definitions"]
