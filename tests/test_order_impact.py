@@ -209,3 +209,14 @@ def test_all_orders_fast_enough(layers):
     assert len(rows) == 139
     assert time.perf_counter() - t < 4.0  # bench/bench_order_impact.py measures the 2 s target; 2x slack here
     assert np.isfinite([r["area_km2"] for r in rows if r["mapped"]]).all()
+
+
+def test_what_changed_lists_the_orders_of_the_day_or_window(layers):
+    ix, fac, blocks = layers
+    day = oi.what_changed(ix, fac, blocks, "2023-12-02")
+    assert [r["order_id"] for r in day] == ["gazamaps-18", "gazamaps-42"]
+    assert [r["new"]["label"] for r in day] == ["partly new", "repeat"]
+    week = oi.what_changed(ix, fac, blocks, "2023-12-04", window=3)
+    assert [r["issued_on"] for r in week] == sorted(r["issued_on"] for r in week)
+    assert {"gazamaps-18", "gazamaps-42"} <= {r["order_id"] for r in week}
+    assert all("2023-12-02" <= r["issued_on"] <= "2023-12-04" for r in week)
