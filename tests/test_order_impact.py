@@ -20,7 +20,7 @@ from pipeline.runtime import order_impact as oi
 from pipeline.runtime.bundle import load_layer
 from pipeline.runtime.metrics_index import index
 
-from .conftest import ROOT  # noqa: F401  (tests/conftest.py puts the repo on the path)
+from .conftest import ROOT
 
 RAW = ROOT / "geodata" / "raw"
 
