@@ -26,6 +26,7 @@ st.set_page_config(page_title="Gaza displacement map", page_icon="🗺️", layo
 
 pages = [
     st.Page(PAGES / "map.py", title="Map", icon=":material/map:", default=True, url_path="map"),
+    st.Page(PAGES / "orders.py", title="Orders", icon=":material/assignment:", url_path="orders"),
     st.Page(PAGES / "timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"),
     st.Page(PAGES / "places.py", title="Places", icon=":material/place:", url_path="places"),
     st.Page(PAGES / "data.py", title="Data", icon=":material/database:", url_path="data"),

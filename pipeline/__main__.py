@@ -12,7 +12,7 @@ from pipeline.build.provenance import sources_table
 from pipeline.build.run import build
 from pipeline.core import settings
 from pipeline.core.errors import BundleError, InputError, SettingError
-from pipeline.runtime import imports, metrics, places_cli
+from pipeline.runtime import imports, metrics, order_impact, places_cli
 from pipeline.runtime.bundle import load_manifest, summary
 
 
@@ -109,6 +109,13 @@ def make_parser() -> argparse.ArgumentParser:
     pl.add_argument("file")
     pl.add_argument("--date", default=None, help="the report's date, YYYY-MM-DD, to resolve 'on Friday'")
     pl.set_defaults(func=_delegate(places_cli.cli))
+
+    oi = sub.add_parser("orders", help="what each evacuation order touched: area, people, facilities, zone, new vs repeat")
+    oi.add_argument("--from", dest="date_from", default=None, help="first issue date, YYYY-MM-DD (default: the first order)")
+    oi.add_argument("--to", dest="date_to", default=None, help="last issue date, YYYY-MM-DD (default: the last order)")
+    oi.add_argument("--format", choices=["json", "csv"], default="json",
+                    help="json: {from, to, facility_kinds, period, orders}; csv: one row per order, then the period")
+    oi.set_defaults(func=_delegate(order_impact.cli))
     return p
 
 

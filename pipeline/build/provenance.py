@@ -134,6 +134,10 @@ PROVENANCE: list[Provenance] = [
                "Most rows are press reproductions of OCHA updates; shown beside the project's figure, never merged."),
     Provenance("reference/", "this project", "CC BY 4.0",
                "Reference points and claims compiled by this project from cited public sources"),
+    Provenance("reference/facility-kinds.csv", "this project (rules written against the names of "
+               "places/landmarks-ar.geojson; each rule's example is a real name)", "CC BY 4.0",
+               "Facility kinds: Arabic name rules (first word / any words / all words) -> kind",
+               "Rules are tried in order, the first match wins; names no rule matches are kept as 'other'."),
 ]
 
 

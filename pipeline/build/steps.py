@@ -18,6 +18,7 @@ from pipeline.build.context import BuildContext
 from pipeline.build.sources import boundaries, population
 from pipeline.build.sources import claims as cl
 from pipeline.build.sources import events as ev
+from pipeline.build.sources import facilities as fa
 from pipeline.build.sources import idf_zones as iz
 from pipeline.build.sources import orders as od
 from pipeline.build.sources import places as pl
@@ -26,6 +27,7 @@ from pipeline.build.sources import series as se
 from pipeline.build.sources import zones as zn
 from pipeline.core import settings
 from pipeline.core.errors import InputError
+from pipeline.core.facilities import FACILITY_KINDS
 from pipeline.core.layers import AREA_CRS, area_km2
 from pipeline.core.storage import to_storage
 
@@ -405,10 +407,31 @@ def build_time_layers(ctx: BuildContext) -> None:
     build_claims(ctx)
 
 
+def build_facilities(ctx: BuildContext) -> None:
+    """Build step: ``facilities`` (named landmarks classified by kind from their Arabic names)."""
+    rules = fa.read_rules(ctx.path(fa.RULES_FILE))
+    landmarks = pl.read_vector(ctx.path(fa.LANDMARKS_FILE), fa.LANDMARKS_FILE)
+    fac = fa.facilities_from_landmarks(landmarks, rules, ctx.layer("blocks"), ctx.layer("governorates"),
+                                       tolerance_m=settings.get(settings.STRIP_TOLERANCE_M))
+    fac = to_storage(fac)
+    ctx.add("facilities", fac, inputs=[fa.LANDMARKS_FILE, fa.RULES_FILE],
+            description="Named landmarks with a kind from their Arabic name (school, hospital, clinic, pharmacy, "
+                        "water, bakery, mosque, shelter, other), joined to block and governorate.",
+            rules=fa.__doc__.split("its kind comes from")[1].split("Block:")[0].strip())
+    counts = {k: int((fac["kind"] == k).sum()) for k in FACILITY_KINDS}
+    print("facilities by kind: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    ctx.note("facilities_by_kind", counts)
+    ctx.note("facilities_total", int(len(fac)))
+    ctx.note("facilities_without_block", int(fac["block_id"].isna().sum()))
+    ctx.note("facilities_without_governorate", int(fac["pcode"].isna().sum()))
+    ctx.note("facilities_rule_hits", {str(k): int(v) for k, v in fac["rule"].value_counts().sort_index().items()})
+
+
 # (label, step), in order.  Later steps may use earlier layers.
 STEPS: list[tuple[str, Step]] = [
     ("strip and governorates", build_boundaries),
     ("blocks and pre-war population", build_blocks),
     ("places (gazetteer)", build_places),
     ("orders, zones, events, series", build_time_layers),
+    ("facilities (landmarks by kind)", build_facilities),
 ]

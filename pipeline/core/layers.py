@@ -137,6 +137,16 @@ SCHEMAS: dict[str, LayerSchema] = {
             nullable=("figure", "unit", "place_id"),
             description="Attributed claims of the default scenario (press report of 2 Dec 2023, restated as data).",
         ),
+        LayerSchema(
+            "facilities",
+            ("facility_id", "name_ar", "kind", "kind_en", "rule", "neighbourhood_ar", "municipality_ar", "block_id",
+             "pcode", "source"),
+            key="facility_id", geom_types=("Point",),
+            nullable=("neighbourhood_ar", "municipality_ar", "block_id", "pcode"),
+            description="Named landmarks (schools, hospitals, clinics, pharmacies, water points, bakeries, mosques, "
+                        "shelters, other) with a kind from their Arabic name (rules: reference/facility-kinds.csv), "
+                        "joined to block and governorate; text fields are data, never HTML.",
+        ),
     ]
 }
 
