@@ -24,7 +24,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+MAP_FRAME = ".gdm-map"  # the map component's root (in the page: v2 components have no iframe)
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
