@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from pipeline.runtime import workspace
 
-from .conftest import IDLE, MAP_FRAME, Server, shot
+from .conftest import IDLE, Server, shot
 from .test_journeys import map_box, map_frame, open_map
 
 pytestmark = pytest.mark.browser
