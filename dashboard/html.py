@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html as _html
 import math
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -83,17 +84,21 @@ def bidi(text: Any) -> str:
 
 
 _MD = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~<>$:="})
+_WORD_JOINER = "\u2060"  # invisible, no line break
+# GitHub-flavoured markdown links bare URLs and e-mail addresses after escapes are resolved, so no
+# backslash stops it: an invisible word joiner inside "https://", "www." and before "@" does.
+_AUTOLINK = re.compile(r"(?<=https:)(?=//)|(?<=http:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 
 
 def md(value: Any) -> str:
     """Escape any value for Streamlit markdown (messages, captions, labels, help): shown as typed, no markup.
 
     Backslash-escapes CommonMark punctuation plus ``$`` (LaTeX), ``:`` (Streamlit's :icon: and :color[])
-    and ``=`` (setext headings).
+    and ``=`` (setext headings), and keeps bare URLs and e-mail addresses from becoming links (a word joiner, invisible, breaks them).
     """
     if is_missing(value):
         return ""
-    return str(value).translate(_MD)
+    return _AUTOLINK.sub(_WORD_JOINER, str(value)).translate(_MD)
 
 
 md_escape = md  # the name the upload section used; the same function

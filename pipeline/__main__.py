@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline build | summary | check | metrics | import | places``."""
+"""Command line: ``python -m pipeline build | summary | check | metrics | crosscheck | import | places``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pipeline.build.provenance import sources_table
 from pipeline.build.run import build
 from pipeline.core import settings
 from pipeline.core.errors import BundleError, InputError, SettingError
-from pipeline.runtime import gazetteer, imports, metrics
+from pipeline.runtime import imports, metrics, places_cli
 from pipeline.runtime.bundle import load_manifest, summary
 
 
@@ -87,9 +87,15 @@ def make_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("metrics", help="print the dashboard's figures for a date as JSON")
     m.add_argument("--on", required=True, help="date, YYYY-MM-DD")
-    m.add_argument("--since", default=None, help="start of the cumulative window (default: 2023-12-01)")
+    m.add_argument("--since", default=None,
+                   help="start of the cumulative window: a date (YYYY-MM-DD) or a framing (grid, war, "
+                        "ceasefire-ended); default: the framing OCHA used at --on")
     m.add_argument("--window", type=int, default=7, help="days for 'recent' orders and strikes (default 7)")
     m.set_defaults(func=_delegate(metrics.cli))
+
+    x = sub.add_parser("crosscheck", help="every OCHA statement beside our figure on the same definition")
+    x.add_argument("--json", action="store_true", help="print the rows as JSON")
+    x.set_defaults(func=_delegate(metrics.crosscheck_cli))
 
     i = sub.add_parser("import", help="import a file into the workspace (prints a JSON report)")
     i.add_argument("path")
@@ -102,7 +108,7 @@ def make_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("places", help="find the places and figures a text names (JSON)")
     pl.add_argument("file")
     pl.add_argument("--date", default=None, help="the report's date, YYYY-MM-DD, to resolve 'on Friday'")
-    pl.set_defaults(func=_delegate(gazetteer.cli))
+    pl.set_defaults(func=_delegate(places_cli.cli))
     return p
 
 

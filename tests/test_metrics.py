@@ -152,7 +152,8 @@ DAYS = (date(2025, 6, 30) - DAY0).days
 def test_shipped_cli_prints_the_stable_shape(capsys):
     assert main(["metrics", "--on", "2023-12-02", "--since", "2023-12-01"]) == 0
     m = json.loads(capsys.readouterr().out)
-    assert set(m) == {"on", "since", "window", "orders", "zone", "strikes", "population_shares", "series",
+    assert set(m) == {"on", "since", "window", "framing", "orders", "reference", "zone", "strikes",
+                      "population_shares", "series", "coverage_rule",
                       "workspace"}  # imported layers, apart from the shipped data
     for k in ("area_km2", "share_of_strip", "blocks", "population_prewar_est", "definition", "sources", "recent",
               "block_ids", "recent_block_ids", "order_ids"):

@@ -63,7 +63,7 @@ def test_unknown_ids_are_kept_and_reported_never_dropped():
     assert ob.loc["2.1", "matched_as"] == "parent-of-sub-block" and ob.loc["2.1", "block_id"] == 2
     assert ob.loc["999", "matched_as"] == "unknown" and pd.isna(ob.loc["999", "block_id"])
     assert res.report["unknown_ids"] == ["g1: 999"]
-    assert res.report["id_match_totals"] == {"exact": 1, "parent-of-sub-block": 1, "unknown": 1}
+    assert res.report["id_match_totals"] == {"exact": 1, "sub-block-outline": 0, "parent-of-sub-block": 1, "unknown": 1}
     o = res.orders.iloc[0]
     assert o["block_count"] == 2 and o["area_km2"] == pytest.approx(2.0, rel=1e-3)
 

@@ -1,7 +1,7 @@
 """The places layer (gazetteer) on the real data: counts, required names, geometry, regions, aliases.
 
 Reads the shipped bundle's places layer; when the bundle does not hold it yet, the same build
-step runs in memory on geodata/raw (pipeline.gazetteer.load_places).
+step runs in memory on geodata/raw (pipeline.runtime.place_search.load_places).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from pipeline.runtime.bundle import load_layer
-from pipeline.runtime.gazetteer import load_places
+from pipeline.runtime.place_search import load_places
 from pipeline.core.names import normalize
 from pipeline.core.layers import AREA_CRS, SCHEMAS, validate_layer
 from pipeline.build.sources.places import PCBS_FIXES

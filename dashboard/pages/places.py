@@ -9,10 +9,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.html import esc, rtl
+from dashboard.html import esc, md, rtl
 from dashboard.places_map import build_places_map
-from pipeline.runtime import gazetteer
 from pipeline.core.errors import InputError
+from pipeline.runtime.mentions import find_mentions, save_annotations
+from pipeline.runtime.place_search import GazetteerIndex, get_index, search
+from pipeline.runtime.report_files import text_from_file
 
 # Widget keys (tests find widgets by these).
 QUERY, PICK, TEXT, UPLOAD, REPORT_DATE = "places_query", "places_pick", "places_text", "places_upload", "places_date"
@@ -24,8 +26,8 @@ EXAMPLE = ("On Friday leaflets told people in areas east of Khan Younis to move 
 
 
 @st.cache_resource(show_spinner="Loading the gazetteer…")
-def _index() -> gazetteer.GazetteerIndex:
-    return gazetteer.get_index()
+def _index() -> GazetteerIndex:
+    return get_index()
 
 
 def _value(v: Any) -> str:
@@ -48,7 +50,7 @@ st.caption("Find a place in English, Arabic or a common transliteration, or past
 try:
     idx = _index()
 except Exception as exc:  # the bundle or the raw files are missing
-    st.error(f"The gazetteer could not be loaded: {exc}. Run `python -m pipeline build`.")
+    st.error(f"The gazetteer could not be loaded: {md(exc)}. Run `python -m pipeline build`.")
     st.stop()
 places = idx.places
 
@@ -58,11 +60,11 @@ with find_tab:
     q = st.text_input("Place name (English or Arabic)", key=QUERY, placeholder="Khan Yunis, المواصي, Shujaiyya …")
     focus = None
     if q.strip():
-        hits = gazetteer.search(q, limit=10, index=idx)
+        hits = search(idx, q, limit=10)
         if not hits:
-            st.warning(f"No place matches “{q}”.")
+            st.warning(f"No place matches “{md(q)}”.")  # the query as typed, never as markdown
         else:
-            labels = {h["place_id"]: f"{h['name_en']} · {h['name_ar'] or ''} · {h['kind']}"
+            labels = {h["place_id"]: f"{md(h['name_en'])} · {md(h['name_ar'] or '')} · {md(h['kind'])}"
                                      f"{'' if h['inside_gaza'] else ' · outside Gaza'} · {h['score']:.0f}"
                       for h in hits}
             focus = st.radio("Matches (best first): choose one to zoom the map to it", list(labels),
@@ -87,15 +89,15 @@ with report_tab:
     source_text = text
     if up is not None:
         try:
-            source_text = gazetteer.text_from_file(up.name, up.getvalue())
+            source_text = text_from_file(up.name, up.getvalue())
         except InputError as exc:
-            st.error(exc.message() if hasattr(exc, "message") else str(exc))
+            st.error(md(exc.message()))
             source_text = ""
     if not source_text.strip():
         st.info("Paste a report (or upload a file) to see the places and figures it names.")
         st.stop()
 
-    res = gazetteer.find_mentions(source_text, report_date=rdate, index=idx)
+    res = find_mentions(idx, source_text, report_date=rdate)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Places in Gaza", len({m["place_id"] for m in res["mentions"]}))
     c2.metric("Outside Gaza", len({m["place_id"] for m in res["outside"]}))
@@ -162,9 +164,9 @@ with report_tab:
     if submitted:
         chosen = [m for m in res["mentions"] if m["place_id"] in set(keep)]
         try:
-            entry = gazetteer.save_annotations(chosen, title=title, date=rdate.isoformat() if rdate else None,
-                                               link=link.strip() or None)
+            entry = save_annotations(idx, chosen, title=title, date=rdate.isoformat() if rdate else None,
+                                     link=link.strip() or None)
         except InputError as exc:
-            st.error(exc.message() if hasattr(exc, "message") else str(exc))
+            st.error(md(exc.message()))
         else:
-            st.success(f"Saved workspace layer “{entry['name']}” with {entry['rows']} annotations.")
+            st.success(f"Saved workspace layer “{md(entry['name'])}” with {entry['rows']} annotations.")

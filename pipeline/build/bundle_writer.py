@@ -33,7 +33,7 @@ def write_bundle(
     report: dict[str, Any] | None = None,
 ) -> Path:
     """Write all layers and the manifest to ``out_dir`` atomically; return the folder."""
-    target = Path(out_dir) if out_dir is not None else settings.get_path("bundle_dir")
+    target = Path(out_dir) if out_dir is not None else settings.get(settings.BUNDLE_DIR)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".bundle-tmp-", dir=target.parent))
     try:

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
+from pipeline.build.provenance import provenance_for
 from pipeline.core import settings
 from pipeline.core.errors import InputError
 from pipeline.core.layers import validate_layer
 from pipeline.core.storage import sha256_file
-from pipeline.build.provenance import provenance_for
 
 
 @dataclass
@@ -49,12 +50,19 @@ class BuildContext:
             raise KeyError(f"layer '{name}' is not built yet (step order in pipeline/build.py)")
         return self.layers[name]
 
+    def geo_layer(self, name: str) -> gpd.GeoDataFrame:
+        """A built layer that has geometry (``strip``, ``blocks``, ...): :meth:`layer`, typed as a GeoDataFrame."""
+        frame = self.layer(name)
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise TypeError(f"layer '{name}' has no geometry")
+        return frame
+
     def add(self, name: str, frame: pd.DataFrame, *, inputs: list[str], validate: bool = True,
             **meta: Any) -> None:
         """Validate and keep a layer; ``inputs`` are the raw paths it was made from."""
         source = ", ".join(f"geodata/raw/{i}" for i in inputs) or "derived"
         if validate:
-            strip = self.layers.get("strip")
+            strip = self.geo_layer("strip") if "strip" in self.layers else None
             validate_layer(name, frame, source=source, strip=strip,
                            tolerance_m=settings.get(settings.STRIP_TOLERANCE_M))
         self.layers[name] = frame

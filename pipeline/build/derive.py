@@ -19,10 +19,12 @@ Method (stored with every block as ``pop_method``):
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -44,7 +46,7 @@ POP_METHOD = (
 )
 
 
-def blocks_from_grid(path: object, *, label: str = BLOCKS_FILE) -> gpd.GeoDataFrame:
+def blocks_from_grid(path: str | Path, *, label: str = BLOCKS_FILE) -> gpd.GeoDataFrame:
     """The block grid: ``block_id`` (int, the grid's number), ``neighbourhood`` (Hebrew label as published)."""
     raw = gpd.read_file(path)
     if raw.crs is None:
@@ -107,22 +109,22 @@ def locality_sources(
     rows = []
     covered = pieces.union_all()
     unmatched = hit[hit["index_right"].isna()]
-    for g in gov.itertuples():
-        rest = shapely.make_valid(g.geometry.difference(covered))
-        pop = float(unmatched.loc[unmatched["pcode"] == g.pcode, "pop_prewar_est"].sum())
-        p17 = float(unmatched.loc[unmatched["pcode"] == g.pcode, "pop2017"].sum())
+    for pcode, geom in zip(gov["pcode"], gov.geometry, strict=True):
+        rest = shapely.make_valid(geom.difference(covered))
+        pop = float(unmatched.loc[unmatched["pcode"] == pcode, "pop_prewar_est"].sum())
+        p17 = float(unmatched.loc[unmatched["pcode"] == pcode, "pop2017"].sum())
         if not rest.is_empty and rest.area > 1.0:
-            rows.append({"poly_name": None, "pcode": g.pcode, "pop": pop, "pop2017": p17,
-                         "name_en": f"(land in no locality polygon, {g.pcode})", "geometry": rest})
+            rows.append({"poly_name": None, "pcode": pcode, "pop": pop, "pop2017": p17,
+                         "name_en": f"(land in no locality polygon, {pcode})", "geometry": rest})
         elif pop > 0:
-            raise InputError(f"{pop:.0f} people of {g.pcode} fall in no locality polygon and the governorate "
+            raise InputError(f"{pop:.0f} people of {pcode} fall in no locality polygon and the governorate "
                              "has no uncovered land to hold them", file=MUNICIPAL_FILE)
     if rows:
         pieces = pd.concat([pieces, gpd.GeoDataFrame(rows, crs=AREA_CRS)], ignore_index=True)
     return gpd.GeoDataFrame(pieces, geometry="geometry", crs=AREA_CRS)
 
 
-def spread_to_blocks(sources: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> np.ndarray:
+def spread_to_blocks(sources: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> npt.NDArray[np.float64]:
     """Areal interpolation of ``sources.pop`` onto ``blocks`` (extensive; full totals allocated)."""
     from tobler.area_weighted import area_interpolate
 
@@ -132,10 +134,11 @@ def spread_to_blocks(sources: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> np.
         extensive_variables=["pop"],
         allocate_total=True,
     )
-    return est["pop"].to_numpy(dtype=float)
+    pop: npt.NDArray[np.float64] = est["pop"].to_numpy(dtype=float)
+    return pop
 
 
-def rake_to_totals(values: np.ndarray, groups: pd.Series, totals: pd.Series) -> np.ndarray:
+def rake_to_totals(values: npt.NDArray[np.float64], groups: pd.Series, totals: pd.Series) -> npt.NDArray[np.float64]:
     """Scale ``values`` within each group so they sum to ``totals[group]``; groups with zero sum spread evenly."""
     out = values.astype(float).copy()
     g = groups.to_numpy()
@@ -149,7 +152,7 @@ def rake_to_totals(values: np.ndarray, groups: pd.Series, totals: pd.Series) -> 
     return out
 
 
-def round_preserving_total(values: np.ndarray, groups: pd.Series) -> np.ndarray:
+def round_preserving_total(values: npt.NDArray[np.float64], groups: pd.Series) -> npt.NDArray[np.int64]:
     """Round to whole people, keeping each group's total (largest-remainder rounding)."""
     out = np.floor(values).astype(np.int64)
     g = groups.to_numpy()
@@ -162,3 +165,32 @@ def round_preserving_total(values: np.ndarray, groups: pd.Series) -> np.ndarray:
     return out
 
 
+
+
+def counts_to_blocks(cells: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, value: str = "value",
+                     key: str = "block_id") -> pd.Series:
+    """Areal interpolation of a count layer (e.g. UNOSAT hexagons, ``value`` = structures per cell) onto blocks:
+    each cell's count is split by the share of the cell's area inside each block. Indexed by ``key`` (0 where no
+    cell overlaps)."""
+    c = cells[[value, "geometry"]].to_crs(AREA_CRS).reset_index(drop=True)
+    c["_cell_area"] = c.geometry.area
+    b = blocks[[key, "geometry"]].to_crs(AREA_CRS)
+    inter = gpd.overlay(c, b, how="intersection", keep_geom_type=True)
+    inter["_w"] = inter.geometry.area / inter["_cell_area"] * inter[value]
+    out = inter.groupby(key)["_w"].sum()
+    return out.reindex(blocks[key].to_numpy(), fill_value=0.0).rename("structures")
+
+
+def reweight_population(blocks: pd.DataFrame, weight: pd.Series, *, group: str = "pcode",
+                        pop: str = "pop_prewar_est", key: str = "block_id", blend: float = 1.0) -> pd.Series:
+    """Block population re-shared within each ``group`` in proportion to ``weight`` (``blend`` = 1) or a mix
+    ``blend * weight share + (1 - blend) * current share``; group totals are kept exactly (before rounding).
+    A group whose weights sum to 0 keeps its current split."""
+    df = blocks[[key, group, pop]].copy()
+    df["_w"] = weight.reindex(df[key].to_numpy()).fillna(0.0).to_numpy()
+    tot = df.groupby(group)[pop].transform("sum")
+    wsum = df.groupby(group)["_w"].transform("sum")
+    cur = df[pop] / tot.where(tot > 0, 1)
+    w_share = np.where(wsum > 0, df["_w"] / wsum.where(wsum > 0, 1), cur)
+    share = blend * w_share + (1 - blend) * cur
+    return pd.Series((share * tot).to_numpy(), index=df[key].to_numpy(), name=f"{pop}_structures")

@@ -6,6 +6,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import shapely
 import shapely.ops
 from shapely.geometry import LineString, Point
@@ -25,9 +26,10 @@ def split_by_wadi(strip_geom: Any, wadi_line: LineString, north_ref: Point, *,
     """
     coords = np.asarray(wadi_line.coords)
 
-    def extend(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def extend(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         d = b - a
-        return b + d / np.hypot(*d) * extend_m
+        out: npt.NDArray[np.float64] = b + d / np.hypot(*d) * extend_m
+        return out
 
     line = LineString(np.vstack([extend(coords[1], coords[0]), coords, extend(coords[-2], coords[-1])]))
     parts = shapely.get_parts(shapely.ops.split(strip_geom, line))

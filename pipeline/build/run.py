@@ -12,10 +12,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.core import settings
 from pipeline.build.bundle_writer import write_bundle
 from pipeline.build.context import BuildContext
-from pipeline.build.steps import Step, STEPS
+from pipeline.build.steps import STEPS, Step
+from pipeline.core import settings
 
 
 def run_steps(ctx: BuildContext, steps: list[tuple[str, Step]] | None = None) -> None:

@@ -17,9 +17,11 @@ from pipeline.build import derive, geometry
 from pipeline.build.context import BuildContext
 from pipeline.build.sources import boundaries, population
 from pipeline.build.sources import claims as cl
-from pipeline.build.sources import places as pl
 from pipeline.build.sources import events as ev
+from pipeline.build.sources import idf_zones as iz
 from pipeline.build.sources import orders as od
+from pipeline.build.sources import places as pl
+from pipeline.build.sources import reference as rf
 from pipeline.build.sources import series as se
 from pipeline.build.sources import zones as zn
 from pipeline.core import settings
@@ -142,10 +144,43 @@ def build_places(ctx: BuildContext) -> None:
         g.split(":", 1)[1] for g in ref["geometry_from"] if g.startswith(("pcbs:", "camp:"))}))
 
 
+def _sub_blocks(ctx: BuildContext, zones: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The ``sub_blocks`` layer: outlines the period layers draw, with the parent's population shared by area."""
+    sb = iz.sub_block_outlines(zones, blocks)
+    parent = blocks.set_index("block_id")
+    sb["area_km2"] = area_km2(sb).round(4)
+    sb["pop_prewar_est"] = (parent.loc[sb["block_id"], "pop_prewar_est"].to_numpy() * sb["share_of_parent"]).round()
+    sb["pop_prewar_est"] = sb["pop_prewar_est"].astype(int)
+    sb["source"] = iz.SOURCE_ZONES
+    return to_storage(sb[["sub_block_id", "block_id", "share_of_parent", "area_km2", "pop_prewar_est", "source",
+                          "variants", "files", "geometry"]])
+
+
+def _period_differences(zones: pd.DataFrame, gm: list[od.RawOrder]) -> dict:
+    """Per order drawn in the period layers: block ids only in the list and only in the layers (displaced, safe)."""
+    out: dict = {}
+    for status, attr in (("displaced", "raw_ids"), ("safe", "safe_ids")):
+        listed = {int(o.order_id.split("-")[1]): set(getattr(o, attr)) for o in gm}
+        if status == "displaced":  # the list's own ids, before any order was placed from the layers
+            listed = {k: v for k, v in listed.items()}
+        diffs = iz.compare_with_list(zones, listed, status)
+        out[status] = {"orders_compared": len(diffs), "equal": sum(d.equal for d in diffs),
+                       "differences": {f"gazamaps-{d.gazamaps_id}": {"only_in_list": list(d.only_in_list),
+                                                                     "only_in_period_layers": list(d.only_in_zones)}
+                                       for d in diffs if not d.equal}}
+    return out
+
+
 def build_orders(ctx: BuildContext) -> None:
+    """Build step: ``orders`` (mapped, unplaced and reported-not-mapped), ``order_blocks``, ``sub_blocks``."""
 
     blocks, strip = ctx.layer("blocks"), ctx.layer("strip")
     gm = od.read_gazamaps(ctx.path(od.GAZAMAPS_FILE))
+    zones = iz.read_zone_dir(ctx.path(iz.ZONES_DIR))
+    differences = _period_differences(zones, gm)
+    placed_from_zones = od.place_from_zones(gm, iz.order_block_sets(zones, "displaced"))
+    sub_blocks = _sub_blocks(ctx, zones, blocks)
+    outlines = dict(zip(sub_blocks["sub_block_id"], sub_blocks.geometry))
     oc = od.read_ocha_2025(ctx.path(od.OCHA_FILE))
     d2, m2 = od.read_polygon_order(ctx.path(od.DEC2_FILE), date(2023, 12, 2), blocks, label=od.DEC2_FILE)
     d4, m4 = od.read_polygon_order(ctx.path(od.DEC4_FILE), date(2023, 12, 4), blocks, label=od.DEC4_FILE)
@@ -160,14 +195,17 @@ def build_orders(ctx: BuildContext) -> None:
         "iou": round(iou, 3)})
 
     areas = {k: (north, how) for k, (f, how) in od.AREA_ORDERS.items() if f == od.NORTH_AREA_FILE}
-    res = od.assemble_orders(gm, oc + [d2, d4], blocks, areas=areas, geometry_matched={d2.order_id, d4.order_id})
+    res = od.assemble_orders(gm, oc + [d2, d4], blocks, areas=areas, geometry_matched={d2.order_id, d4.order_id},
+                             outlines=outlines)
     polygon_report = {}
     for o, m, f in ((d2, m2, od.DEC2_FILE), (d4, m4, od.DEC4_FILE)):
         polygon_report[o.order_id] = {"polygons": int(len(m)), "matched": int(m["block_id"].notna().sum()),
                                       "unmatched": int(m["block_id"].isna().sum()),
                                       "min_iou": float(m["iou"].min()),
                                       "same_block_twice": int(m["block_id"].dropna().duplicated().sum())}
-    cc = od.cross_check(gm, res.order_blocks, blocks)
+    outline_km2 = dict(zip(sub_blocks["sub_block_id"], sub_blocks["area_km2"]))
+    cc_parent = od.cross_check(gm, res.order_blocks, blocks)
+    cc = od.cross_check(gm, res.order_blocks, blocks, outline_km2)
     rel = cc["rel_diff"].abs()
 
     orders = res.orders
@@ -176,33 +214,118 @@ def build_orders(ctx: BuildContext) -> None:
     orders = gpd.GeoDataFrame(orders.drop(columns="geometry"), geometry=gpd.GeoSeries(
         [None] * len(orders), index=orders.index, crs=4326), crs=4326)
     orders.loc[placed, "geometry"] = geo.geometry
-    orders = orders[["order_id", "issued_on", "source_name", "source_url", "link", "stated_area_km2", "destination",
-                     "sources", "source_urls", "merged_from", "kind", "area_km2", "block_count", "geometry"]]
-    inputs = [od.GAZAMAPS_FILE, od.OCHA_FILE, od.DEC2_FILE, od.DEC4_FILE, od.NORTH_AREA_FILE, od.WADI_FILE]
+    reported = rf.read_reported_unmapped(ctx.path(rf.REPORTED_FILE))
+    orders = gpd.GeoDataFrame(pd.concat([orders, reported], ignore_index=True), geometry="geometry", crs=4326)
+    orders = orders.sort_values(["issued_on", "order_id"]).reset_index(drop=True)
+    orders["safe_block_count"] = orders["safe_block_count"].fillna(0).astype(int)
+    orders = orders[["order_id", "issued_on", "listed_on", "posted_at_utc", "source_name", "source_url", "link",
+                     "stated_area_km2", "destination", "sources", "source_urls", "merged_from", "kind", "repeat_of",
+                     "placed_by", "area_km2", "block_count", "safe_blocks", "safe_block_count", "reported_area",
+                     "reported_area_km2", "reported_people", "reported_wording", "attributed_to", "reported_via",
+                     "block_source", "possible_duplicate_of", "geometry"]]
+    inputs = [od.GAZAMAPS_FILE, od.OCHA_FILE, od.DEC2_FILE, od.DEC4_FILE, od.NORTH_AREA_FILE, od.WADI_FILE,
+              iz.ZONES_DIR, rf.REPORTED_FILE]
     ctx.add("orders", orders, inputs=inputs,  # unplaced orders keep an empty geometry (schema allows it)
-                       description="Evacuation orders (GazaMaps, OCHA 2025 list by date, bothness 2/4 Dec 2023), "
-                                   "duplicates across sources merged; geometry = union of named blocks/area.",
-                       dedupe_rule=od.__doc__.split("* **Duplicates across sources**")[1].strip())
+                       description="Evacuation orders (GazaMaps list and period layers, OCHA 2025 list by date, "
+                                   "bothness 2/4 Dec 2023), duplicates across sources merged, repeats marked; orders "
+                                   "OCHA/UNRWA reported that no source maps, as 'reported, not mapped'; geometry = "
+                                   "union of named blocks, sub-block outlines or area.",
+                       dedupe_rule=od.__doc__.split("* **Duplicates across sources**")[1].strip(),
+                       date_rule=od.__doc__.split("* **Dates**: ")[1].split("* **Repeats**")[0].strip())
     ctx.add("order_blocks", res.order_blocks, inputs=inputs,
             description="Blocks named by each order with how the id was matched to the grid.")
+    ctx.add("sub_blocks", sub_blocks, inputs=[iz.ZONES_DIR, derive.BLOCKS_FILE],
+            description="Sub-block outlines drawn by GazaMaps' period layers (clipped to the parent block).")
 
     r = res.report
-    print(f"orders: id matches {r['id_match_totals']} (exact / parent-of-sub-block / unknown)")
+    ob = res.order_blocks
+    subs = ob[ob["matched_as"].isin(["sub-block-outline", "parent-of-sub-block"])]
+    print(f"orders: id matches {r['id_match_totals']} (exact / sub-block-outline / parent-of-sub-block / unknown)")
     ctx.note("orders_counts_by_source", r["order_counts_by_source"])
     ctx.note("orders_id_match_counts", r["id_match_counts"])
     ctx.note("orders_id_match_totals", r["id_match_totals"])
+    ctx.note("orders_sub_blocks", {
+        "outlines_shipped": int(len(sub_blocks)),
+        "named_with_outline": {"occurrences": int((subs["matched_as"] == "sub-block-outline").sum()),
+                               "distinct_ids": int(subs.loc[subs["matched_as"] == "sub-block-outline", "raw_id"]
+                                                   .map(iz.block_label).nunique())},
+        "named_without_outline_parent_rule": {
+            "occurrences": int((subs["matched_as"] == "parent-of-sub-block").sum()),
+            "ids": sorted(subs.loc[subs["matched_as"] == "parent-of-sub-block", "raw_id"].map(iz.block_label).unique(),
+                          key=float)},
+        "rule": "a sub-block with an outline covers its outline; one without covers its whole parent block"})
+    ctx.note("orders_placed_from_period_layers", placed_from_zones)
+    ctx.note("orders_period_layers_vs_list", differences)
+    ctx.note("orders_redated_from_post", od.redated(gm))
+    ctx.note("orders_repeats", r["repeats"])
     ctx.note("orders_unknown_ids", r["unknown_ids"])
     ctx.note("orders_polygon_matching", polygon_report)
     ctx.note("orders_area_orders", r["area_orders"])
     ctx.note("orders_unplaced", r["unplaced_orders"])
     ctx.note("orders_merged_duplicates", {"count": r["merged_count"], "into": r["merged_duplicates"]})
-    ctx.note("orders_total", {"orders": r["orders_total"], "by_kind": r["orders_by_kind"]})
+    ctx.note("orders_total", {"orders": int(len(orders)),
+                              "by_kind": {k: int(v) for k, v in orders["kind"].value_counts().sort_index().items()}})
+    ctx.note("orders_reported_not_mapped", reported["order_id"].tolist())
     ctx.note("orders_cross_check_gazamaps_area", {
         "orders_compared": int(len(cc)), "median_abs_rel_diff": round(float(rel.median()), 4),
         "p90_abs_rel_diff": round(float(rel.quantile(0.9)), 4),
+        "mean_abs_km2_diff": round(float((cc["ours_km2"] - cc["stated_km2"]).abs().mean()), 3),
+        "mean_abs_km2_diff_parent_rule": round(float((cc_parent["ours_km2"] - cc_parent["stated_km2"]).abs().mean()), 3),
         "worst": cc.reindex(rel.sort_values(ascending=False).index[:5])[
             ["order_id", "stated_km2", "ours_km2", "sub_blocks"]].to_dict("records"),
-        "note": "ours = grid area of the blocks GazaMaps names; a sub-block counts as its whole parent block"})
+        "note": "ours = grid area of the blocks GazaMaps names; a sub-block counts as its outline where the period "
+                "layers draw one, else as its whole parent block (mean_abs_km2_diff_parent_rule: all as parents)"})
+
+
+DAMAGE_FILE = "events/unosat-damage-density-2025-10-11.geojson"
+
+
+def note_population_weighting_test(ctx: BuildContext) -> None:
+    """Build report only: the pre-war population of the orders OCHA gives a figure for, as shipped and re-weighted
+    by UNOSAT's Oct 2025 damaged-structure counts (a test; the shipped estimate is not changed: the layer counts
+    damaged buildings, so weighting by it is partly circular)."""
+    blocks, ob = ctx.layer("blocks"), ctx.layer("order_blocks")
+    orders = ctx.layer("orders")
+    cells = gpd.read_file(ctx.path(DAMAGE_FILE))
+    w = derive.counts_to_blocks(cells, blocks)
+    variants = {"shipped": blocks.set_index("block_id")["pop_prewar_est"].astype(float),
+                "blend_0.5": derive.reweight_population(blocks, w, blend=0.5),
+                "structures": derive.reweight_population(blocks, w, blend=1.0)}
+    issued = pd.to_datetime(orders["issued_on"]).dt.date
+    counted = orders["kind"].isin(["blocks", "area"]) & orders["repeat_of"].isna()
+
+    def ids(sel: pd.Series, pcodes: tuple[str, ...] | None = None) -> set[int]:
+        got = ob[ob["order_id"].isin(orders.loc[sel & counted, "order_id"])]["block_id"].dropna().astype(int)
+        b = set(got)
+        if pcodes:
+            b &= set(blocks.loc[blocks["pcode"].isin(pcodes), "block_id"])
+        return b
+
+    cases = {
+        "2023-12-02 southern orders (OCHA 352,000)": (ids((issued >= date(2023, 12, 1)) & (issued <= date(2023, 12, 2)),
+                                                          ("PS0265", "PS0270", "PS0275")), 352_000),
+        "2024-01-29 western Gaza City order (OCHA 300,000)": (ids(orders["order_id"] == "gazamaps-15"), 300_000),
+        "2024-01-30 since 1 Dec 2023 (OCHA 1,380,000)": (ids((issued >= date(2023, 12, 1))
+                                                             & (issued <= date(2024, 1, 30))), 1_380_000),
+    }
+    out = {}
+    for name, (b, ocha) in cases.items():
+        out[name] = {k: {"people": int(round(v.reindex(sorted(b)).sum())),
+                         "ratio_to_ocha": round(float(v.reindex(sorted(b)).sum()) / ocha, 2)}
+                     for k, v in variants.items()}
+    out["note"] = ("whole blocks (sub-blocks as parents); the structure weight is UNOSAT's damaged-structure count of "
+                   "Oct 2025, partly circular for areas under orders, so the shipped estimate is unchanged")
+    ctx.note("population_structure_weighting", out)
+
+
+def build_statements(ctx: BuildContext) -> None:
+    """Build step: the ``statements`` reference layer (OCHA's published figures, attributed)."""
+    st = rf.read_statements(ctx.path(rf.STATEMENTS_FILE))
+    ctx.add("statements", st, inputs=[rf.STATEMENTS_FILE],
+            description="OCHA statements on the area under orders and the zone, with framing and comparability; "
+                        "reference figures shown beside ours, never merged.")
+    ctx.note("statements", {"rows": int(len(st)), "comparable": int(st["comparable"].sum()),
+                            "not_comparable": st.loc[~st["comparable"], "statement_id"].tolist()})
 
 
 def build_zones(ctx: BuildContext) -> None:
@@ -274,6 +397,8 @@ def build_claims(ctx: BuildContext) -> None:
 def build_time_layers(ctx: BuildContext) -> None:
     """Build step: orders, order_blocks, zones, events, series, claims."""
     build_orders(ctx)
+    note_population_weighting_test(ctx)
+    build_statements(ctx)
     build_zones(ctx)
     build_events(ctx)
     build_series(ctx)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
+from pandas.api.typing import NaTType
 
 from pipeline.core.errors import InputError
 
@@ -110,7 +111,7 @@ def parse_date_column(values: pd.Series) -> tuple[pd.Series, list[DateProblem], 
     ``warning`` is set when slash dates could be read either way (every part 12 or less).
     """
     order, ambiguous = slash_order_of(values)
-    out: list[object] = []
+    out: list[pd.Timestamp | NaTType] = []
     problems: list[DateProblem] = []
     for i, v in enumerate(values.tolist()):
         try:
@@ -122,13 +123,15 @@ def parse_date_column(values: pd.Series) -> tuple[pd.Series, list[DateProblem], 
     if ambiguous:
         warning = ("slash dates could be month/day or day/month (no part above 12); read as month/day/year "
                    "(spreadsheet default): check a known date")
-    return pd.Series(pd.to_datetime(out), index=values.index), problems, warning
+    # pandas-stubs' to_datetime() takes no NaT in a list; pandas does (it becomes NaT).
+    return pd.Series(pd.to_datetime(out), index=values.index), problems, warning  # type: ignore[arg-type]
 
 
 def optional_date(value: object) -> date | None:
     """A date, or None for an empty value (None, NaN, NaT, ""); anything else goes through :func:`parse_date`."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    # pandas-stubs' isna() has no overload for object; pandas takes any scalar.
     if not isinstance(value, (date, str)) and pd.isna(value):  # type: ignore[call-overload]
         return None
     return parse_date(value)

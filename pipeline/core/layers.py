@@ -76,17 +76,43 @@ SCHEMAS: dict[str, LayerSchema] = {
         LayerSchema(
             "orders",
             ("order_id", "issued_on", "source_name", "source_url", "stated_area_km2", "destination", "sources", "kind",
-             "area_km2", "block_count"),
-            key="order_id", geom_types=("Polygon", "MultiPolygon"), nullable=("source_url", "stated_area_km2", "destination"),
+             "area_km2", "block_count", "listed_on", "posted_at_utc", "repeat_of", "placed_by", "safe_blocks",
+             "safe_block_count", "reported_area", "reported_area_km2", "reported_people", "reported_wording",
+             "attributed_to", "possible_duplicate_of"),
+            key="order_id", geom_types=("Polygon", "MultiPolygon"),
+            nullable=("source_url", "stated_area_km2", "destination", "listed_on", "posted_at_utc", "repeat_of",
+                      "placed_by", "safe_blocks", "reported_area", "reported_area_km2", "reported_people",
+                      "reported_wording", "attributed_to", "possible_duplicate_of"),
             geometry_nullable=True,
-            description="Evacuation orders: date, source(s), stated area, geometry = union of the blocks/area it names "
-                        "(no geometry for kind 'unplaced').",
+            description="Evacuation orders: date (the source post's UTC day; listed_on keeps a differing list date), "
+                        "source(s), stated area, geometry = union of the blocks, sub-block outlines or area it names "
+                        "(no geometry for kinds 'unplaced' and 'reported, not mapped'); repeat_of marks an order "
+                        "whose block list equals an earlier one's; safe_blocks are the source's 'safe' labels (data, "
+                        "never counted as ordered area); reported_* carry what a 'reported, not mapped' order is "
+                        "reported to cover, attributed.",
+        ),
+        LayerSchema(
+            "sub_blocks", ("sub_block_id", "block_id", "share_of_parent", "area_km2", "pop_prewar_est", "source"),
+            key="sub_block_id", geom_types=("Polygon", "MultiPolygon"),
+            description="Sub-block outlines (e.g. 42.1) drawn by GazaMaps' period layers, clipped to their parent "
+                        "block; pop_prewar_est is the parent's estimate shared by area.",
+        ),
+        LayerSchema(
+            "statements",
+            ("statement_id", "stated_on", "refers_to", "measure", "region", "statement", "figure", "unit", "area_km2",
+             "people_prewar", "definition", "framing", "since", "comparable", "comparable_reason", "order_ref",
+             "attributed_to", "source", "url", "via", "derived_from"),
+            key="statement_id", geometry=False,
+            nullable=("region", "area_km2", "people_prewar", "framing", "since", "order_ref", "url", "via",
+                      "derived_from"),
+            description="Published OCHA statements on the area under orders (attributed reference figures, with "
+                        "their framing and whether our figure is on the same definition); never merged into ours.",
         ),
         LayerSchema(
             "order_blocks", ("order_id", "block_id", "raw_id", "matched_as", "source_name"), geometry=False,
             nullable=("block_id", "raw_id"),
-            description="The blocks each order names, matched to the grid (exact / parent-of-sub-block / unknown; "
-                        "area-majority for area orders).",
+            description="The blocks each order names, matched to the grid (exact / sub-block-outline / "
+                        "parent-of-sub-block / unknown; area-majority for area orders).",
         ),
         LayerSchema(
             "events", EVENT_COLUMNS, key="event_id", geom_types=("Point",),

@@ -82,7 +82,10 @@ class Setting(Generic[T]):
         return self.default if raw is None else self.parse(raw)
 
 
-def display_default(s: Setting[T]) -> str:
+AnySetting = Setting[int] | Setting[float] | Setting[str] | Setting[Path] | Setting[date]
+
+
+def display_default(s: AnySetting) -> str:
     default = s.default
     if isinstance(default, Path):
         return default.relative_to(PROJECT_ROOT).as_posix() if default.is_relative_to(PROJECT_ROOT) else str(default)
@@ -118,7 +121,7 @@ DEFAULT_DATE: Setting[date] = Setting(
     "default_date", date(2023, 12, 2),
     "Date the dashboard opens on: the shipped scenario (truce collapse, 2 December 2023).")
 
-SETTINGS: dict[str, Setting[int] | Setting[float] | Setting[str] | Setting[Path] | Setting[date]] = {
+SETTINGS: dict[str, AnySetting] = {
     s.name: s for s in (RAW_DIR, BUNDLE_DIR, WORKSPACE_DIR, MAX_UPLOAD_MB, MAX_FEATURES, MAX_UNZIPPED_MB,
                         STRIP_TOLERANCE_M, GRID_PUBLISHED_ON, DEFAULT_DATE)
 }

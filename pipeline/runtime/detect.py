@@ -32,6 +32,7 @@ import pandas as pd
 
 from pipeline.core import settings
 from pipeline.core.errors import InputError
+from pipeline.core.text import decode_text
 
 FORMATS = ("acled", "hxl", "csv", "zones")
 
@@ -39,7 +40,8 @@ ACLED_REQUIRED = ("event_id_cnty", "event_date", "sub_event_type", "latitude", "
 
 _SQLITE = b"SQLite format 3\x00"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
-_BINARY_CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
+_BINARY_FIX = ("CSV, HXL and GeoJSON are text: upload the CSV/GeoJSON itself; XLSX, GeoPackage and zip "
+               "are recognised by content")
 
 
 # ---------------------------------------------------------------- shared records
@@ -192,25 +194,7 @@ def _stream_members(path: Path, dest: Path, display: str, cap: int, out: list[Pa
             out.append(target)
 
 
-# ---------------------------------------------------------------- text
-
-
-def decode_text(data: bytes, display: str) -> str:
-    """Decode a text file; refuse binary content with a clear message."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    sample = data[:65536]
-    if b"\x00" in sample or sum(b in _BINARY_CONTROL for b in sample) > max(8, len(sample) // 100):
-        raise InputError("the file is binary, not text (CSV, HXL and GeoJSON are text)", file=display,
-                         fix="upload the CSV/GeoJSON itself; XLSX, GeoPackage and zip are recognised by content")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"the text is not UTF-8 ({exc.reason} at byte {exc.start})", file=display,
-                             fix="save the file as 'CSV UTF-8'") from exc
+# ---------------------------------------------------------------- text (decoded by pipeline.core.text)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -277,11 +261,12 @@ def detect(path: Path, *, display: str | None = None, declared: str | None = Non
                 _sniff_json(fh.read(), display)
             det = Detected("zones", "geojson", "GeoJSON")
         else:
-            text = decode_text(head, display)
-            lines = [ln for ln in text.splitlines() if ln.strip()]
+            # The whole file, not the head: whether it is UTF-8 is decided on all of it.
+            content = decode_text(path.read_bytes(), file=display, fix=_BINARY_FIX)
+            lines = [ln for ln in content.splitlines() if ln.strip()]
             if not lines:
                 raise InputError("the file holds only blank lines", file=display)
-            delim = sniff_delimiter(text)
+            delim = sniff_delimiter(content)
             rows = list(csv.reader(io.StringIO("\n".join(lines[:6])), delimiter=delim))
             fmt, why = _classify_table(rows[0], rows[1:])
             det = Detected(fmt, "csv", why)
@@ -328,10 +313,10 @@ def read_table(path: Path, container: str, display: str, *, header_row: int = 0)
             raise InputError(f"could not read the workbook ({type(exc).__name__}: {exc})", file=display) from exc
     else:
         raw = path.read_bytes()
-        text = decode_text(raw, display)
-        delim = sniff_delimiter(text)
+        content = decode_text(raw, file=display, fix=_BINARY_FIX)
+        delim = sniff_delimiter(content)
         try:
-            frame = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False, na_values=[""],
+            frame = pd.read_csv(io.StringIO(content), sep=delim, dtype=str, keep_default_na=False, na_values=[""],
                                 nrows=limit + 2, skip_blank_lines=True, engine="c")
         except pd.errors.EmptyDataError as exc:
             raise InputError("the file has no header row", file=display) from exc

@@ -37,12 +37,12 @@ import shapely
 from pyproj import Transformer
 
 from pipeline.core import settings
-from pipeline.runtime import workspace
-from pipeline.runtime.bundle import load_layer, load_manifest
-from pipeline.core.storage import sha256_file
-from pipeline.runtime.detect import detect, Detected, Parsed, Problem
 from pipeline.core.errors import InputError
 from pipeline.core.layers import AREA_CRS, area_km2
+from pipeline.core.storage import sha256_file
+from pipeline.runtime import workspace
+from pipeline.runtime.bundle import load_geolayer, load_manifest
+from pipeline.runtime.detect import Detected, Parsed, Problem, detect
 from pipeline.runtime.readers.acled import acled_attribution, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
 from pipeline.runtime.readers.hxl import read_hxl
@@ -61,9 +61,9 @@ _MARKUP = re.compile(r"<\s*[a-zA-Z!/]|javascript:", re.I)
 
 @lru_cache(maxsize=4)
 def _reference(tolerance_m: float, built_at: str) -> dict[str, Any]:
-    strip = load_layer("strip")
-    blocks = load_layer("blocks")[["block_id", "pcode", "geometry"]]
-    govs = load_layer("governorates")[["pcode", "geometry"]]
+    strip = load_geolayer("strip")
+    blocks = load_geolayer("blocks")[["block_id", "pcode", "geometry"]]
+    govs = load_geolayer("governorates")[["pcode", "geometry"]]
     outline_utm = strip.to_crs(AREA_CRS).union_all()
     zone_utm = outline_utm.buffer(tolerance_m)
     zone = gpd.GeoSeries([zone_utm], crs=AREA_CRS).to_crs(4326).iloc[0]
@@ -103,7 +103,7 @@ def _dates_check(dates: pd.Series, rows: pd.Series, field: str, claims_war: bool
     today = pd.Timestamp(datetime.now(timezone.utc).date())
     future = dates > today
     problems += [Problem(int(r), field, f"date {d.date()} is in the future", fix="check the year", layer=layer)
-                 for r, d in zip(rows[future], dates[future])]
+                 for r, d in zip(rows[future], dates[future], strict=True)]
     valid = dates.notna()
     war = pd.Timestamp(WAR_START)
     before = valid & (dates < war)
@@ -114,7 +114,7 @@ def _dates_check(dates: pd.Series, rows: pd.Series, field: str, claims_war: bool
         if claims_war:
             problems += [Problem(int(r), field, f"date {d.date()} is before 2023-10-07, but the file is about the war "
                                  "that began then (most of its dates are later)", fix="check the year", layer=layer)
-                         for r, d in zip(rows[before], dates[before])]
+                         for r, d in zip(rows[before], dates[before], strict=True)]
         else:
             warnings.append(f"{int(before.sum())} row(s) dated before 2023-10-07 kept (the file covers earlier years)")
     return problems, warnings
@@ -138,10 +138,10 @@ def _points_check(f: pd.DataFrame, layer: str | None) -> tuple[np.ndarray, list[
     swapped[cand] = shapely.contains_xy(ref["zone"], lat[cand], lon[cand])
     outside = cand & ~swapped
     problems: list[Problem] = []
-    for r, a, b in zip(rows[out_of_range], lat[out_of_range], lon[out_of_range]):
+    for r, a, b in zip(rows[out_of_range], lat[out_of_range], lon[out_of_range], strict=True):
         problems.append(Problem(int(r), f"{lat_f}/{lon_f}", f"({a:g}, {b:g}) is not latitude/longitude in degrees",
                                 fix="convert projected coordinates to EPSG:4326 degrees", layer=layer))
-    for r, a, b in zip(rows[swapped], lat[swapped], lon[swapped]):
+    for r, a, b in zip(rows[swapped], lat[swapped], lon[swapped], strict=True):
         problems.append(Problem(int(r), f"{lat_f}/{lon_f}",
                                 f"latitude and longitude look swapped: ({a:g}, {b:g}) lies outside the Gaza Strip, "
                                 "swapped it lies inside", fix="swap the two columns", layer=layer))
@@ -149,7 +149,7 @@ def _points_check(f: pd.DataFrame, layer: str | None) -> tuple[np.ndarray, list[
         x, y = ref["to_utm"].transform(lon[outside], lat[outside])
         with np.errstate(invalid="ignore"):
             dist = shapely.distance(ref["outline_utm"], shapely.points(x, y)) / 1000.0
-        for r, a, b, d in zip(rows[outside], lat[outside], lon[outside], dist):
+        for r, a, b, d in zip(rows[outside], lat[outside], lon[outside], dist, strict=True):
             problems.append(Problem(int(r), f"{lat_f}/{lon_f}",
                                     f"({a:g}, {b:g}) lies outside the Gaza Strip "
                                     + (f"({d:,.1f} km from its outline)" if np.isfinite(d) else "(far away)"),
@@ -187,7 +187,7 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         unknown = f["block_id"].notna() & ~known.fillna(False).astype(bool)
         problems += [Problem(int(r), bf, f"unknown block id {int(b)} (not in the 1 Dec 2023 block grid)",
                              fix="check the block number", layer=layer)
-                     for r, b in zip(rows[unknown], f.loc[unknown, "block_id"])]
+                     for r, b in zip(rows[unknown], f.loc[unknown, "block_id"], strict=True)]
         nocoord = f["lat"].isna() & f["lon"].isna() & known.fillna(False).astype(bool)
         if nocoord.any():
             centres = blocks.set_index("block_id").geometry.representative_point()
@@ -250,7 +250,7 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         first_row = pd.Series(rows[has_id].to_numpy(), index=ids[has_id].to_numpy())
         first_row = first_row[~first_row.index.duplicated(keep="first")]
         problems += [Problem(int(r), "event_id", f"duplicate event: same id {i!r} as row {int(first_row[i])}",
-                             layer=layer) for r, i in zip(rows[dup_id], ids[dup_id])]
+                             layer=layer) for r, i in zip(rows[dup_id], ids[dup_id], strict=True)]
     if (~has_id).any():
         if "_rowhash" in f:  # the reader hashed the whole source row
             content = f.loc[~has_id, "_rowhash"]
@@ -262,7 +262,8 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         if dup_sub.any():
             first = pd.Series(rows.loc[content.index].to_numpy(), index=content.to_numpy())
             first = first[~first.index.duplicated(keep="first")]
-            pairs = [f"{int(r)}={int(first[h])}" for r, h in zip(rows.loc[dup_sub.index[dup_sub]], content[dup_sub])]
+            pairs = [f"{int(r)}={int(first[h])}"
+                     for r, h in zip(rows.loc[dup_sub.index[dup_sub]], content[dup_sub], strict=True)]
             warnings.append(f"{len(pairs)} row(s) identical to an earlier row, kept (without an event id a repeat "
                             f"cannot be told from two events at one place and day): row=earlier row "
                             f"{', '.join(pairs[:20])}{' ...' if len(pairs) > 20 else ''}")
@@ -290,6 +291,8 @@ def finish_figures(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFram
 def finish_zones(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
     """Zones: inside the Strip (or swapped), known block ids, valid_from <= valid_to, area."""
     gdf = p.frame.copy()
+    if not isinstance(gdf, gpd.GeoDataFrame):  # the zone reader returns geometry; anything else is a bug
+        raise TypeError("zones come from the reader as a GeoDataFrame")
     problems, warnings = list(p.problems), list(p.warnings)
     ref = reference()
     rows = gdf["_row"]
@@ -315,7 +318,7 @@ def finish_zones(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame,
         bad = gdf["block_id"].notna() & ~gdf["block_id"].isin(list(ref["block_ids"])).fillna(False).astype(bool)
         bf = gdf.attrs.get("block_field", "block_id")
         problems += [Problem(int(r), bf, f"unknown block id {int(b)} (not in the 1 Dec 2023 block grid)", layer=layer)
-                     for r, b in zip(rows[bad], gdf.loc[bad, "block_id"])]
+                     for r, b in zip(rows[bad], gdf.loc[bad, "block_id"], strict=True)]
     order = gdf["valid_from"].notna() & gdf["valid_to"].notna() & (gdf["valid_to"] < gdf["valid_from"])
     problems += [Problem(int(r), "valid_to", "ends before it starts (valid_to < valid_from)", layer=layer)
                  for r in rows[order]]

@@ -1,7 +1,10 @@
 """The metrics index: the bundle's layers prepared once for fast date queries.
 
 The blocks are clipped to the Strip outline and made disjoint, so the area of any set of blocks is a
-sum; an order x block matrix answers "which blocks were named in [since, on]"; area orders (the 13 Oct
+sum; a block with sub-block outlines (layer ``sub_blocks``) is split into those outlines plus what they leave
+of it ("units"; a block without outlines is one unit). An order x block matrix answers "which blocks were
+named in [since, on]" and an order x unit matrix "which area": a sub-block with an outline covers its unit,
+every other id its whole block. Orders marked ``repeat_of`` are not counted again; area orders (the 13 Oct
 2023 north order) add their clipped area plus the area of selected blocks outside it (cached per set of
 active areas). The result equals the area of the geometric union (a test and ``bench/bench_metrics.py``
 check this).
@@ -28,6 +31,7 @@ from pipeline.runtime.bundle import bundle_dir, load_layer, load_manifest
 from pipeline.runtime.zones import zone_on
 
 INDEX_LAYERS = ("blocks", "strip", "orders", "order_blocks", "zones", "events", "series", "claims", "governorates")
+OPTIONAL_LAYERS = ("sub_blocks", "statements")  # read when the bundle has them
 
 
 @dataclass
@@ -52,6 +56,14 @@ class Index:
     series: pd.DataFrame
     governorates: pd.DataFrame
     claims: pd.DataFrame
+    unit_block: np.ndarray = None    # block position of each unit
+    unit_area: np.ndarray = None     # km² of each unit (disjoint, within the Strip)
+    unit_geom: np.ndarray = None     # EPSG:32636
+    unit_pop: np.ndarray = None      # pre-war population estimate of each unit (block's, shared by area)
+    umember: np.ndarray = None       # bool (orders x units): units counted
+    umember_geom: np.ndarray = None  # bool (orders x units): units whose geometry counts (area orders: none)
+    statements: pd.DataFrame = None
+    block_pcode: np.ndarray = None   # governorate pcode of each block
     _area_cache: dict[frozenset, tuple[float, np.ndarray]] = field(default_factory=dict)
     _metric_cache: dict[str, pd.DataFrame] = field(default_factory=dict)
 
@@ -62,13 +74,13 @@ class Index:
         return self._metric_cache[metric]
 
     def area_terms(self, active: frozenset) -> tuple[float, np.ndarray]:
-        """(km² of the union of the active area orders, per-block km² outside that union)."""
+        """(km² of the union of the active area orders, per-unit km² outside that union)."""
         if active not in self._area_cache:
             if not active:
-                self._area_cache[active] = (0.0, self.block_area)
+                self._area_cache[active] = (0.0, self.unit_area)
             else:
                 u = shapely.union_all([self.area_of[i] for i in sorted(active)])
-                outside = shapely.area(shapely.difference(self.block_geom, u)) / 1e6
+                outside = shapely.area(shapely.difference(self.unit_geom, u)) / 1e6
                 self._area_cache[active] = (u.area / 1e6, outside)
         return self._area_cache[active]
 
@@ -81,10 +93,22 @@ class Index:
         if not sel.any():
             return 0.0, np.zeros(len(self.block_ids), bool)
         mask = self.member[sel].any(axis=0)
-        gmask = self.member_geom[sel].any(axis=0)
+        gmask = self.umember_geom[sel].any(axis=0)
         active = frozenset(int(i) for i in np.flatnonzero(sel) if int(i) in self.area_of)
         a_area, outside = self.area_terms(active)
         return a_area + float(outside[gmask].sum()), mask
+
+    def population(self, sel: np.ndarray) -> int:
+        """Pre-war population estimate of the units the selected placed orders cover."""
+        if not sel.any():
+            return 0
+        return int(round(float(self.unit_pop[self.umember[sel].any(axis=0)].sum())))
+
+    def unit_mask(self, sel: np.ndarray) -> np.ndarray:
+        """Units covered by the selected placed orders (counted, incl. the majority blocks of areas)."""
+        if not sel.any():
+            return np.zeros(len(self.unit_block), bool)
+        return self.umember[sel].any(axis=0)
 
 
 def _disjoint_pieces(bg: np.ndarray) -> np.ndarray:
@@ -131,6 +155,36 @@ def _zone_per_event(zones: pd.DataFrame, zone_geom: dict[str, shapely.Geometry],
     return zid, inside
 
 
+def _units(pieces: np.ndarray, block_ids: np.ndarray, sub_blocks: pd.DataFrame | None
+           ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+    """(block position per unit, unit geometry, sub-block label or None): each block's disjoint piece split by its
+    sub-block outlines (each minus the earlier siblings) and what they leave (kept when larger than 1 m²)."""
+    by_block: dict[int, list[tuple[str, shapely.Geometry]]] = {}
+    if sub_blocks is not None and len(sub_blocks):
+        sg = sub_blocks.to_crs(AREA_CRS)
+        for lab, bid, g in zip(sg["sub_block_id"], sg["block_id"], sg.geometry):
+            by_block.setdefault(int(bid), []).append((str(lab), g))
+    ub, ug, ul = [], [], []
+    for i, bid in enumerate(block_ids):
+        subs = by_block.get(int(bid))
+        if not subs:
+            ub.append(i), ug.append(pieces[i]), ul.append(None)
+            continue
+        done = None
+        for lab, g in sorted(subs):
+            part = shapely.intersection(pieces[i], g)
+            if done is not None:
+                part = shapely.difference(part, done)
+            done = g if done is None else shapely.union(done, g)
+            ub.append(i), ug.append(shapely.make_valid(part)), ul.append(lab)
+        rest = shapely.make_valid(shapely.difference(pieces[i], done))
+        if rest.area > 1.0:
+            ub.append(i), ug.append(rest), ul.append(None)
+    geom = np.empty(len(ug), dtype=object)
+    geom[:] = ug
+    return np.asarray(ub, dtype=np.int64), geom, ul
+
+
 def build_index(layers: Mapping[str, pd.DataFrame]) -> Index:
     """Prepare the layers named in ``INDEX_LAYERS`` for fast queries (the frames are not changed)."""
     blocks = layers["blocks"].sort_values("block_id").reset_index(drop=True)
@@ -142,8 +196,22 @@ def build_index(layers: Mapping[str, pd.DataFrame]) -> Index:
     block_ids = blocks["block_id"].to_numpy(dtype=np.int64)
     pos = {int(b): i for i, b in enumerate(block_ids)}
 
+    unit_block, unit_geom, unit_label = _units(pieces, block_ids, layers.get("sub_blocks"))
+    unit_area = shapely.area(unit_geom) / 1e6
+    block_area = shapely.area(pieces) / 1e6
+    block_pop = blocks["pop_prewar_est"].to_numpy(dtype=np.int64)
+    share = np.divide(unit_area, block_area[unit_block], out=np.zeros(len(unit_area)), where=block_area[unit_block] > 0)
+    unit_pop = block_pop[unit_block] * share
+    units_of = {}
+    for u, b in enumerate(unit_block):
+        units_of.setdefault(int(b), []).append(u)
+    unit_pos = {lab: u for u, lab in enumerate(unit_label) if lab is not None}
+
     orders = layers["orders"]
-    placed = orders[orders["kind"].isin(["blocks", "area"])].sort_values(["issued_on", "order_id"]).reset_index(drop=True)
+    counted = orders["kind"].isin(["blocks", "area"])
+    if "repeat_of" in orders.columns:
+        counted &= orders["repeat_of"].isna()
+    placed = orders[counted].sort_values(["issued_on", "order_id"]).reset_index(drop=True)
     ob = layers["order_blocks"].copy()
     member = np.zeros((len(placed), len(block_ids)), dtype=bool)
     opos = {o: i for i, o in enumerate(placed["order_id"])}
@@ -153,6 +221,15 @@ def build_index(layers: Mapping[str, pd.DataFrame]) -> Index:
     member_geom = np.zeros_like(member)
     g = m[m["matched_as"] != "area-majority"]
     member_geom[g["order_id"].map(opos).to_numpy(), g["block_id"].astype(int).map(pos).to_numpy()] = True
+    umember = np.zeros((len(placed), len(unit_block)), dtype=bool)
+    umember_geom = np.zeros_like(umember)
+    for o, b, how, raw in zip(m["order_id"].map(opos), m["block_id"].astype(int).map(pos), m["matched_as"],
+                              m["raw_id"]):
+        lab = _label(raw) if how == "sub-block-outline" else None
+        us = [unit_pos[lab]] if lab in unit_pos else units_of[int(b)]
+        umember[o, us] = True
+        if how != "area-majority":
+            umember_geom[o, us] = True
     area_rows = placed.index[(placed["kind"] == "area").to_numpy()]
     area_of = {}
     if len(area_rows):
@@ -174,20 +251,35 @@ def build_index(layers: Mapping[str, pd.DataFrame]) -> Index:
     series["date"] = pd.to_datetime(series["date"]).dt.date
     claims = layers["claims"].copy()
     claims["date"] = pd.to_datetime(claims["date"]).dt.date
+    statements = layers.get("statements")
+    if statements is not None:
+        statements = pd.DataFrame(statements).copy()
+        for col in ("stated_on", "since"):
+            statements[col] = [optional_date(v) for v in statements[col]]
     return Index(
-        block_ids=block_ids, block_pop=blocks["pop_prewar_est"].to_numpy(dtype=np.int64),
-        block_area=shapely.area(pieces) / 1e6, block_geom=pieces, strip_area=float(outline.area / 1e6),
+        block_ids=block_ids, block_pop=block_pop,
+        block_area=block_area, block_geom=pieces, strip_area=float(outline.area / 1e6),
         order_ids=placed["order_id"].to_numpy(),
         order_dates=pd.to_datetime(placed["issued_on"]).to_numpy().astype("datetime64[D]"),
         member=member, member_geom=member_geom, area_of=area_of, orders=pd.DataFrame(orders.drop(columns="geometry")), order_blocks=ob,
         zones=zones, zone_geom=zone_geom, events=events, series=series,
         governorates=pd.DataFrame(layers["governorates"].drop(columns="geometry")), claims=claims,
+        unit_block=unit_block, unit_area=unit_area, unit_geom=unit_geom, unit_pop=unit_pop, umember=umember,
+        umember_geom=umember_geom, statements=statements, block_pcode=blocks["pcode"].to_numpy(dtype=object),
     )
+
+
+def _label(raw: object) -> str:
+    """``"42.10"`` -> ``"42.1"`` (as the sub_blocks layer writes its ids)."""
+    s = f"{float(str(raw).strip()):.3f}".rstrip("0").rstrip(".")
+    return s
 
 
 @lru_cache(maxsize=4)
 def _index(path: str, built_at: str) -> Index:
-    return build_index({name: load_layer(name, path) for name in INDEX_LAYERS})
+    have = load_manifest(path)["layers"]
+    names = INDEX_LAYERS + tuple(n for n in OPTIONAL_LAYERS if n in have)
+    return build_index({name: load_layer(name, path) for name in names})
 
 
 _INDEX_LOCK = threading.Lock()

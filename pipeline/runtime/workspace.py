@@ -63,7 +63,8 @@ def _read_manifest(root: Path) -> dict[str, Any]:
     p = root / MANIFEST
     if not p.exists():
         return {"layers": {}}
-    return json.loads(p.read_text(encoding="utf-8"))
+    manifest: dict[str, Any] = json.loads(p.read_text(encoding="utf-8"))
+    return manifest
 
 
 def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
@@ -138,7 +139,8 @@ def entry(name: str, root: str | Path | None = None) -> dict[str, Any]:
     layers = _read_manifest(workspace_dir(root))["layers"]
     if name not in layers:
         raise KeyError(f"no workspace layer {name!r} (layers: {sorted(layers)})")
-    return layers[name]
+    found: dict[str, Any] = layers[name]
+    return found
 
 
 def load(name: str, root: str | Path | None = None) -> pd.DataFrame:
@@ -223,7 +225,7 @@ def aggregate_events(gdf: pd.DataFrame, by: str = "block", period: str | None = 
     key = "block_id" if by == "block" else "pcode"
     dates = pd.to_datetime(gdf["date"])
     df = pd.DataFrame({key: gdf[key].to_numpy(), "date": dates.to_numpy(),
-                       "fatalities": pd.array(gdf["fatalities"], dtype="Int64")})
+                       "fatalities": pd.array(gdf["fatalities"].to_numpy(), dtype="Int64")})
     keys = [key]
     if period:
         df["period_start"] = dates.dt.to_period(period).dt.start_time.to_numpy()

@@ -14,9 +14,23 @@ REPORT = ("Families fled from the areas east of Khan Yunis towards Rafah on Frid
           "Aid agencies said the Mawasi area could not hold them. Talks continued in Doha.")
 
 
+CRAFTED = "[x](https://evil.example) ![i](https://evil.example/i.png) www.evil.example a@evil.example"
+
+
 def test_search_in_arabic_then_report_to_map(server, page):
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
     page.goto(f"{server.url}/places")
     expect(page.get_by_role("heading", name="Places")).to_be_visible()
+    # A query that is markdown is shown as typed: no link, no remote image.
+    page.get_by_label("Place name (English or Arabic)").fill(CRAFTED)
+    page.get_by_label("Place name (English or Arabic)").press("Enter")
+    page.wait_for_selector(IDLE)
+    warning = page.get_by_text("No place matches", exact=False)
+    expect(warning).to_be_visible()
+    assert warning.inner_text().replace("\u2060", "") == f"No place matches “{CRAFTED}”."  # word joiners: invisible
+    assert page.locator("a[href*='evil.example'], img[src*='evil.example']").count() == 0
+    assert not [u for u in requested if "evil.example" in u]
     page.get_by_label("Place name (English or Arabic)").fill("خان يونس")
     page.get_by_label("Place name (English or Arabic)").press("Enter")
     page.wait_for_selector(IDLE)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from pipeline.core.errors import InputError
-from pipeline.core.layers import AREA_CRS, area_km2, PCODES
+from pipeline.core.layers import AREA_CRS, PCODES, area_km2
 
 if TYPE_CHECKING:
     pass
@@ -26,7 +28,7 @@ GOVERNORATE_NAMES: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _read(path: object, label: str) -> gpd.GeoDataFrame:
+def _read(path: str | Path, label: str) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types for unreadable files
@@ -36,7 +38,7 @@ def _read(path: object, label: str) -> gpd.GeoDataFrame:
     return gdf
 
 
-def strip_from_outline(path: object, *, label: str = STRIP_FILE) -> gpd.GeoDataFrame:
+def strip_from_outline(path: str | Path, *, label: str = STRIP_FILE) -> gpd.GeoDataFrame:
     """The Strip outline as one valid polygon in EPSG:4326."""
     gdf = _read(path, label).to_crs(4326)
     geom = shapely.make_valid(gdf.union_all())
@@ -46,7 +48,7 @@ def strip_from_outline(path: object, *, label: str = STRIP_FILE) -> gpd.GeoDataF
 
 
 def governorates_from_arabic_polygons(
-    path: object, strip: gpd.GeoDataFrame, *, label: str = GOVERNORATES_FILE, simplify_m: float = 10.0
+    path: str | Path, strip: gpd.GeoDataFrame, *, label: str = GOVERNORATES_FILE, simplify_m: float = 10.0
 ) -> gpd.GeoDataFrame:
     """Five governorates keyed by pcode, clipped to the Strip, simplified by ``simplify_m`` metres.
 
@@ -57,7 +59,7 @@ def governorates_from_arabic_polygons(
     if "Name" not in gdf.columns:
         raise InputError("has no 'Name' column with the Arabic governorate name", file=label)
     rows = []
-    for idx, name in gdf["Name"].items():
+    for idx, name in enumerate(gdf["Name"]):  # read_file gives a RangeIndex: the position is the index
         key = str(name).strip()
         if key not in GOVERNORATE_NAMES:
             raise InputError(f"unknown governorate name {key!r}", file=label, row=idx, field="Name",
@@ -69,7 +71,7 @@ def governorates_from_arabic_polygons(
         raise InputError(f"expected the five governorates once each, found {sorted(out['pcode'])}", file=label)
     outline = strip.to_crs(AREA_CRS).union_all()
     geoms = []
-    taken = shapely.Polygon()
+    taken: BaseGeometry = shapely.Polygon()
     for geom in out.geometry.sort_index():
         g = shapely.make_valid(geom).intersection(outline).difference(taken)
         g = g.simplify(simplify_m, preserve_topology=True)

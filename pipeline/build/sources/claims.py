@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from pipeline.core.dates import parse_date_column
 from pipeline.core.errors import InputError
-
 
 CLAIMS_FILE = "reference/scenario-2023-12-claims.csv"
 
@@ -15,7 +16,7 @@ CLAIMS_FILE = "reference/scenario-2023-12-claims.csv"
 CLAIM_COLUMNS = ["date", "claim", "figure", "unit", "attributed_to", "place_id", "source"]
 
 
-def read_claims(path: object, *, label: str = CLAIMS_FILE) -> pd.DataFrame:
+def read_claims(path: str | Path, *, label: str = CLAIMS_FILE) -> pd.DataFrame:
     """The scenario's claims; every date must parse and every figure be a number or empty."""
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     miss = [c for c in CLAIM_COLUMNS if c not in raw.columns]

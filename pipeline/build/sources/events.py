@@ -70,13 +70,15 @@ def _num(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
     if not cols or not all(c in frame.columns for c in cols):
         return pd.Series(pd.NA, index=frame.index, dtype="Int64")
     vals = [pd.to_numeric(frame[c], errors="coerce") for c in cols]
-    total = sum(v.fillna(0) for v in vals)
+    total = vals[0].fillna(0)
+    for v in vals[1:]:
+        total = total + v.fillna(0)
     known = pd.concat(vals, axis=1).notna().any(axis=1)
     return total.where(known).round().astype("Int64")
 
 
 def normalise_insecurity_insight(frame: pd.DataFrame, *, dataset: str, kind: str, killed: list[str],
-                                 location_col: str, label: str) -> tuple[pd.DataFrame, dict]:
+                                 location_col: str, label: str) -> tuple[pd.DataFrame, dict[str, int]]:
     """Rows of one Insecurity Insight table (any country) -> candidate Gaza events + counts.
 
     ``frame`` has the source's column names (the HXL row already removed).
@@ -112,25 +114,27 @@ def normalise_insecurity_insight(frame: pd.DataFrame, *, dataset: str, kind: str
     return out[opt.to_numpy()].copy(), counts
 
 
-def read_insecurity_insight_json(path: str | Path, **kw: object) -> tuple[pd.DataFrame, dict]:
-    label = str(kw.pop("label"))
+def read_insecurity_insight_json(path: str | Path, *, dataset: str, kind: str, killed: list[str],
+                                 location_col: str, label: str) -> tuple[pd.DataFrame, dict[str, int]]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot be read as JSON ({exc})", file=label) from exc
-    return normalise_insecurity_insight(pd.DataFrame(data), label=label, **kw)  # type: ignore[arg-type]
+    return normalise_insecurity_insight(pd.DataFrame(data), dataset=dataset, kind=kind, killed=killed,
+                                        location_col=location_col, label=label)
 
 
-def read_insecurity_insight_xlsx(path: str | Path, **kw: object) -> tuple[pd.DataFrame, dict]:
+def read_insecurity_insight_xlsx(path: str | Path, *, dataset: str, kind: str, killed: list[str],
+                                 location_col: str, label: str) -> tuple[pd.DataFrame, dict[str, int]]:
     """First sheet; a second row of HXL tags (``#date``, ``#country +name`` ...) is detected and dropped."""
-    label = str(kw.pop("label"))
     frame = pd.read_excel(path, sheet_name=0, dtype=object)
     if len(frame) and frame.iloc[0].astype(str).str.startswith("#").sum() >= 3:
         frame = frame.iloc[1:].reset_index(drop=True)
-    return normalise_insecurity_insight(frame, label=label, **kw)  # type: ignore[arg-type]
+    return normalise_insecurity_insight(frame, dataset=dataset, kind=kind, killed=killed,
+                                        location_col=location_col, label=label)
 
 
-def read_jabalia(path: str | Path, *, label: str = JABALIA_FILE) -> tuple[pd.DataFrame, dict]:
+def read_jabalia(path: str | Path, *, label: str = JABALIA_FILE) -> tuple[pd.DataFrame, dict[str, int]]:
     """Forensic Architecture's Jabalia attack points (tab separated: lat lon date type area source)."""
     frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
     need = ["lat", "lon", "date", "type"]
@@ -152,7 +156,7 @@ def read_jabalia(path: str | Path, *, label: str = JABALIA_FILE) -> tuple[pd.Dat
 
 
 def place_events(cands: pd.DataFrame, strip: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame,
-                 governorates: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDataFrame, dict]:
+                 governorates: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDataFrame, dict[str, dict[str, int]]]:
     """Keep candidates inside the Strip; join block and governorate; return (events, report per dataset).
 
     A row counts as outside when its point lies more than ``tolerance_m`` past the
@@ -166,11 +170,11 @@ def place_events(cands: pd.DataFrame, strip: gpd.GeoDataFrame, blocks: gpd.GeoDa
     zone = strip.to_crs(AREA_CRS).buffer(tolerance_m).union_all()
     inside = pts.to_crs(AREA_CRS).within(zone) & has_xy
     has_date = c["date"].notna()
-    report: dict = {}
+    report: dict[str, dict[str, int]] = {}
     for ds, g in c.groupby("dataset"):
         m = (c["dataset"] == ds)
         wb = m & ~inside & ~c["_gaza_named"]  # includes rows with no coordinates
-        report[ds] = {"kept": int((m & inside & has_date).sum()),
+        report[str(ds)] = {"kept": int((m & inside & has_date).sum()),
                       "outside_strip": int((m & has_xy & ~inside & c["_gaza_named"]).sum()),
                       "no_coordinates": int((m & ~has_xy & c["_gaza_named"]).sum()),
                       "west_bank_or_elsewhere_not_gaza": int(wb.sum()),

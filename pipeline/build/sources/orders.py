@@ -3,11 +3,24 @@
 Rules (each has a unit test on small inline data):
 
 * **Block ids** are matched to the grid (``blocks.block_id``): ``exact`` when the id is a
-  grid block; ``parent-of-sub-block`` when it is a sub-block such as ``100.1`` whose
-  parent ``100`` is a grid block (the order then covers the whole parent: the grid
-  has no sub-block outlines); ``unknown`` otherwise (kept in ``order_blocks`` with a
-  null ``block_id`` and listed in the build report; never dropped).  An id repeated
-  within one order is kept once.
+  grid block; ``sub-block-outline`` when it is a sub-block such as ``100.1`` that GazaMaps'
+  period layers draw (the order covers that outline only, see ``sub_blocks``);
+  ``parent-of-sub-block`` when it is a sub-block with no outline whose parent ``100`` is a
+  grid block (the order then covers the whole parent); ``unknown`` otherwise (kept in
+  ``order_blocks`` with a null ``block_id`` and listed in the build report; never
+  dropped).  An id repeated within one order is kept once.
+* **Dates**: an order is dated by its source post where the list's date disagrees. An X
+  status id encodes the post's UTC time (``((id >> 22) + 1288834974657)`` ms since the
+  epoch); the order's date is the post's **UTC calendar day**, the convention the list
+  itself follows (its 7 Oct 2023 21:59 UTC and 6 Aug 2024 21:37 UTC posts are dated by
+  their UTC day although Gaza's local day was the next one).  ``listed_on`` keeps the
+  list's date and ``posted_at_utc`` the decoded time.
+* **Repeats**: an order whose block list (as written, labels normalised) equals an
+  earlier order's is kept with ``repeat_of`` = that order; it is not counted again (the
+  blocks keep the first order's date).
+* **Period layers**: an order the list names without blocks takes the displaced blocks
+  GazaMaps' period layers draw for it (``placed_by``); the list's "safe" labels are
+  carried as data (``safe_blocks``), never counted as ordered area.
 * **Polygon-only sources** (the bothness 2 and 4 Dec 2023 files have no properties)
   are matched to the grid by geometry: each polygon takes the block with the largest
   intersection-over-union; a polygon whose best IoU is below ``MIN_IOU`` is reported
@@ -31,9 +44,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import geopandas as gpd
@@ -44,6 +57,7 @@ import shapely
 from pipeline.core.dates import DateParseError, parse_date
 from pipeline.core.errors import InputError
 from pipeline.core.layers import AREA_CRS
+from pipeline.build.sources.idf_zones import SOURCE_ZONES, block_label, status_time
 
 GAZAMAPS_FILE = "orders/gazamaps-orders.json"
 OCHA_FILE = "orders/ocha-orders-2025.csv"
@@ -56,7 +70,7 @@ SOURCE_GAZAMAPS = "GazaMaps (gazamaps.com), from IDF Arabic-language posts"
 SOURCE_OCHA = "UN OCHA evacuation-order dashboard (list typed by GazaNowPop)"
 SOURCE_BOTHNESS = "bothness/gaza-geojson (block polygons of the order)"
 
-MATCH_KINDS = ("exact", "parent-of-sub-block", "unknown", "area-majority")
+MATCH_KINDS = ("exact", "sub-block-outline", "parent-of-sub-block", "unknown", "area-majority")
 MIN_IOU = 0.5
 SAME_DAY_JACCARD = 0.5
 SAME_DAY_CONTAINMENT = 0.9
@@ -81,6 +95,11 @@ class RawOrder:
     block_ids: list[int] = field(default_factory=list)  # for sources matched by geometry
     destination: str | None = None
     link: str | None = None
+    listed_on: date | None = None           # the list's own date where the post's date replaced it
+    posted_at: datetime | None = None       # UTC time decoded from the source post's status id
+    safe_ids: list[str] = field(default_factory=list)
+    ids_source: str | None = None           # who named the ids when not ``source_name`` (period layers)
+    repeat_of: str | None = None
 
 
 # --------------------------------------------------------------------------- id parsing and matching
@@ -97,8 +116,10 @@ def parse_block_ids(text: object) -> list[str]:
     return out
 
 
-def match_block_id(raw: str, grid: set[int]) -> tuple[int | None, str]:
-    """(block_id, matched_as) for one raw id against the grid's block ids."""
+def match_block_id(raw: str, grid: set[int], outlines: set[str] | frozenset[str] = frozenset()
+                   ) -> tuple[int | None, str]:
+    """(block_id, matched_as) for one raw id against the grid's block ids and the sub-block labels
+    that have an outline (``outlines``, e.g. ``{"42.1"}``)."""
     m = re.fullmatch(r"(\d+)(?:\.(\d+))?", raw.strip())
     if not m:
         return None, "unknown"
@@ -107,6 +128,8 @@ def match_block_id(raw: str, grid: set[int]) -> tuple[int | None, str]:
         return (whole, "exact") if whole in grid else (None, "unknown")
     if int(m[2]) == 0 and whole in grid:  # "100.0" is the block itself
         return whole, "exact"
+    if whole in grid and block_label(raw) in outlines:
+        return whole, "sub-block-outline"
     return (whole, "parent-of-sub-block") if whole in grid else (None, "unknown")
 
 
@@ -176,12 +199,66 @@ def read_gazamaps(path: str | Path, *, label: str = GAZAMAPS_FILE) -> list[RawOr
         except ValueError as exc:
             raise InputError(f"area {rec['area_sq_km_displacement']!r} is not a number", file=label, row=i,
                              field="area_sq_km_displacement") from exc
+        listed = _date(rec["date"], label, i)
+        posted = status_time(rec.get("source"))
+        issued = posted.date() if posted is not None else listed
         out.append(RawOrder(
-            order_id=oid, issued_on=_date(rec["date"], label, i), source_name=SOURCE_GAZAMAPS,
+            order_id=oid, issued_on=issued, source_name=SOURCE_GAZAMAPS,
             source_url=(rec.get("source") or rec.get("link") or None), stated_area_km2=stated,
             raw_ids=parse_block_ids(rec["displacement_blocks"]), link=rec.get("link") or None,
+            listed_on=listed, posted_at=posted, safe_ids=parse_block_ids(rec.get("labeled_safe_blocks")),
         ))
     return out
+
+
+def redated(orders: Iterable[RawOrder]) -> list[dict]:
+    """The orders whose post date differs from the list's date: order_id, listed_on, posted_at_utc, issued_on."""
+    return [{"order_id": o.order_id, "listed_on": o.listed_on.isoformat(), "issued_on": o.issued_on.isoformat(),
+             "posted_at_utc": o.posted_at.strftime("%Y-%m-%d %H:%M")} for o in orders
+            if o.listed_on is not None and o.posted_at is not None and o.listed_on != o.issued_on]
+
+
+def find_repeats(orders: Iterable[RawOrder]) -> dict[str, str]:
+    """{order_id: earlier order_id} for orders whose block list equals an earlier order's.
+
+    Orders are taken by (issued_on, post time, id); labels are normalised (``42.10`` = ``42.1``);
+    orders naming nothing are never repeats.
+    """
+    first: dict[frozenset[str], str] = {}
+    out: dict[str, str] = {}
+    for o in sorted(orders, key=lambda o: (o.issued_on, o.posted_at.timestamp() if o.posted_at else 1e18,
+                                           o.order_id)):
+        ids = frozenset(_label(x) for x in o.raw_ids)
+        if not ids:
+            continue
+        if ids in first:
+            out[o.order_id] = first[ids]
+        else:
+            first[ids] = o.order_id
+    return out
+
+
+def _label(raw: str) -> str:
+    try:
+        return block_label(raw)
+    except ValueError:
+        return raw.strip()
+
+
+def place_from_zones(orders: list[RawOrder], zone_sets: dict[int, set[str]]) -> list[str]:
+    """Give orders that name no block the displaced blocks the period layers draw for them (in place).
+
+    ``zone_sets`` is {gazamaps id: block labels}; returns the ids of the orders placed this way.
+    """
+    placed = []
+    for o in orders:
+        gid = int(o.order_id.split("-")[1]) if o.order_id.startswith("gazamaps-") else None
+        if o.raw_ids or gid not in zone_sets or not zone_sets[gid]:
+            continue
+        o.raw_ids = sorted(zone_sets[gid], key=float)
+        o.ids_source = SOURCE_ZONES
+        placed.append(o.order_id)
+    return placed
 
 
 def read_ocha_2025(path: str | Path, *, label: str = OCHA_FILE) -> list[RawOrder]:
@@ -267,14 +344,16 @@ def find_duplicates(primary: dict[str, tuple[date, set[int]]],
     return out
 
 
-def match_orders(orders: Iterable[RawOrder], grid: set[int]) -> pd.DataFrame:
-    """``order_blocks`` rows for orders that name ids: order_id, block_id, raw_id, matched_as, source_name."""
+def match_orders(orders: Iterable[RawOrder], grid: set[int], outlines: set[str] | frozenset[str] = frozenset()
+                 ) -> pd.DataFrame:
+    """``order_blocks`` rows for orders that name ids: order_id, block_id, raw_id, matched_as, source_name
+    (who named the id: the order's source, or the period layers for orders they place)."""
     rows = []
     for o in orders:
         for raw in o.raw_ids:
-            bid, how = match_block_id(raw, grid)
+            bid, how = match_block_id(raw, grid, outlines)
             rows.append({"order_id": o.order_id, "block_id": bid, "raw_id": raw, "matched_as": how,
-                         "source_name": o.source_name})
+                         "source_name": o.ids_source or o.source_name})
     df = pd.DataFrame(rows, columns=["order_id", "block_id", "raw_id", "matched_as", "source_name"])
     df["block_id"] = df["block_id"].astype("Int64")
     return df
@@ -302,6 +381,7 @@ def assemble_orders(
     *,
     areas: dict[str, tuple[shapely.Geometry, str]] | None = None,
     geometry_matched: set[str] | None = None,
+    outlines: Mapping[str, shapely.Geometry] | None = None,
 ) -> OrdersResult:
     """Match, place, merge and draw the orders.
 
@@ -309,13 +389,16 @@ def assemble_orders(
     into them where they duplicate one (see :func:`find_duplicates`) and kept as their own
     orders otherwise.  ``areas`` maps an ISO date to (area geometry in EPSG:4326,
     description) for orders that name an area; ``geometry_matched`` lists the order ids
-    whose blocks came from polygon matching (``matched_as = "geometry"``).
+    whose blocks came from polygon matching (``matched_as = "geometry"``); ``outlines`` maps a
+    sub-block label to its outline (EPSG:4326): such a sub-block covers its outline, not its parent.
+    Repeats (:func:`find_repeats`, among ``primary``) get ``repeat_of``.
     """
     areas = areas or {}
+    outlines = dict(outlines or {})
     geometry_matched = geometry_matched or set()
     grid = {int(x) for x in blocks["block_id"]}
     everyone = list(primary) + list(others)
-    ob = match_orders(everyone, grid)
+    ob = match_orders(everyone, grid, set(outlines))
     ob.loc[ob["order_id"].isin(geometry_matched), "matched_as"] = "geometry"
     id_counts = (ob[~ob["order_id"].isin(geometry_matched)].groupby(["source_name", "matched_as"]).size()
                  .unstack(fill_value=0))
@@ -325,7 +408,7 @@ def assemble_orders(
                                    for s in sorted({o.source_name for o in everyone})},
         "id_match_counts": {s: {k: int(v) for k, v in row.items()} for s, row in id_counts.iterrows()},
         "id_match_totals": {k: int((ob[~ob["order_id"].isin(geometry_matched)]["matched_as"] == k).sum())
-                            for k in ("exact", "parent-of-sub-block", "unknown")},
+                            for k in ("exact", "sub-block-outline", "parent-of-sub-block", "unknown")},
         "unknown_ids": sorted({f"{r.order_id}: {r.raw_id}" for r in unknown.itertuples()}),
     }
 
@@ -388,9 +471,15 @@ def assemble_orders(
     keep = [o for o in everyone if o.order_id not in dups]
     bgeo = blocks.set_index("block_id").geometry
     rows = []
+    repeats = find_repeats(primary)
+    report["repeats"] = repeats
     for o in keep:
-        ids = sorted({int(x) for x in ob.loc[ob["order_id"] == o.order_id, "block_id"].dropna()})
-        parts = [bgeo.loc[i] for i in ids if kind[o.order_id] != "area"]
+        mine = ob[(ob["order_id"] == o.order_id) & ob["block_id"].notna()]
+        ids = sorted({int(x) for x in mine["block_id"]})
+        whole = {int(r.block_id) for r in mine.itertuples() if r.matched_as != "sub-block-outline"}
+        parts = [bgeo.loc[i] for i in sorted(whole) if kind[o.order_id] != "area"]
+        parts += [outlines[block_label(r.raw_id)] for r in mine.itertuples()
+                  if r.matched_as == "sub-block-outline" and int(r.block_id) not in whole]
         if o.order_id in area_geom:
             parts.append(area_geom[o.order_id])
         geom = shapely.make_valid(shapely.union_all(parts)) if parts else None
@@ -403,6 +492,11 @@ def assemble_orders(
             "source_urls": " ".join(dict.fromkeys(u for u in urls if u)),
             "merged_from": ", ".join(merged_into.get(o.order_id, [])) or None,
             "kind": kind[o.order_id], "block_count": len(ids), "geometry": geom,
+            "listed_on": o.listed_on if o.listed_on is not None and o.listed_on != o.issued_on else None,
+            "posted_at_utc": o.posted_at.strftime("%Y-%m-%dT%H:%M:%SZ") if o.posted_at is not None else None,
+            "repeat_of": repeats.get(o.order_id),
+            "placed_by": o.ids_source,
+            "safe_blocks": ", ".join(o.safe_ids) or None, "safe_block_count": len(o.safe_ids),
         })
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
     area = out.geometry.to_crs(AREA_CRS).area / 1e6
@@ -414,19 +508,25 @@ def assemble_orders(
     return OrdersResult(out, ob, report)
 
 
-def cross_check(primary: list[RawOrder], order_blocks: pd.DataFrame, blocks: gpd.GeoDataFrame) -> pd.DataFrame:
+def cross_check(primary: list[RawOrder], order_blocks: pd.DataFrame, blocks: gpd.GeoDataFrame,
+                outline_km2: Mapping[str, float] | None = None) -> pd.DataFrame:
     """For each primary order with a stated area > 0: our area of its own matched blocks vs the stated area.
 
-    Our area = sum of the grid's ``area_km2`` (EPSG:32636) over the distinct blocks the
-    source itself names (sub-blocks count as their whole parent).
+    Our area = sum of the grid's ``area_km2`` (EPSG:32636) over the distinct blocks the source
+    itself names; a sub-block counts as its whole parent, or, when ``outline_km2`` gives its outline's
+    area, as that outline (unless the order also names the whole parent).
     """
     area = blocks.set_index("block_id")["area_km2"]
+    outline_km2 = dict(outline_km2 or {})
+    grid = set(area.index)
     rows = []
     for o in primary:
         if not o.stated_area_km2:
             continue
-        ids = {b for raw in o.raw_ids if (b := match_block_id(raw, set(area.index))[0]) is not None}
-        ours = float(area.reindex(sorted(ids)).sum())
+        matched = [(raw, *match_block_id(raw, grid, set(outline_km2))) for raw in o.raw_ids]
+        whole = {b for _, b, how in matched if b is not None and how != "sub-block-outline"}
+        subs = {block_label(raw) for raw, b, how in matched if how == "sub-block-outline" and b not in whole}
+        ours = float(area.reindex(sorted(whole)).sum()) + sum(outline_km2[x] for x in subs)
         rows.append({"order_id": o.order_id, "issued_on": o.issued_on, "stated_km2": o.stated_area_km2,
                      "ours_km2": round(ours, 4), "rel_diff": (ours - o.stated_area_km2) / o.stated_area_km2,
                      "sub_blocks": sum(match_block_id(r, set(area.index))[1] == "parent-of-sub-block"

@@ -11,6 +11,7 @@ Method page.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -43,7 +44,7 @@ LOCALITY_FIXES: dict[int, dict[str, Any]] = {
 # carries no population into the estimate.
 
 
-def strip_total_mid2023(path: object, *, label: str = PCBS_STRIP_FILE) -> tuple[int, int]:
+def strip_total_mid2023(path: str | Path, *, label: str = PCBS_STRIP_FILE) -> tuple[int, int]:
     """(mid-2023 estimate, 2017 census total) for the Strip from the PCBS reference file."""
     try:
         data = json.loads(open(path, encoding="utf-8").read())  # noqa: SIM115
@@ -54,7 +55,7 @@ def strip_total_mid2023(path: object, *, label: str = PCBS_STRIP_FILE) -> tuple[
                          field="scaling_reference.gaza_strip_total_2023") from exc
 
 
-def localities_from_pcbs_points(path: object, governorates: gpd.GeoDataFrame, *,
+def localities_from_pcbs_points(path: str | Path, governorates: gpd.GeoDataFrame, *,
                                 label: str = LOCALITIES_FILE) -> tuple[gpd.GeoDataFrame, list[str]]:
     """The 43 PCBS 2017 localities as points with pcode by location; returns (points, fixes made)."""
     pts = gpd.read_file(path)
@@ -73,13 +74,15 @@ def localities_from_pcbs_points(path: object, governorates: gpd.GeoDataFrame, *,
     pts["pop2017"] = pd.to_numeric(pts["pop2017"].replace("", None), errors="coerce")
     joined = gpd.sjoin(pts.to_crs(4326), governorates[["pcode", "name_en", "geometry"]], how="left",
                        predicate="within")
-    for r in joined.itertuples():
-        tagged = DISTRICT_PCODES.get(r.District)
-        if pd.isna(r.pcode):
-            raise InputError("locality point lies in no governorate", file=label, row=r.Index,
+    for idx, district, pcode, pcbs_name, gov_name in zip(
+            joined.index.tolist(), joined["District"], joined["pcode"], joined["PCBS_NAME"], joined["name_en"],
+            strict=True):
+        tagged = DISTRICT_PCODES.get(district)
+        if pd.isna(pcode):
+            raise InputError("locality point lies in no governorate", file=label, row=idx,
                              field="geometry")
-        if tagged != r.pcode:
-            notes.append(f"{r.PCBS_NAME}: tagged {r.District} but lies in {r.name_en}; pcode from location")
+        if tagged != pcode:
+            notes.append(f"{pcbs_name}: tagged {district} but lies in {gov_name}; pcode from location")
     out = gpd.GeoDataFrame({
         "locality_id": joined["PCODE"].astype(int).to_numpy(),
         "name_en": joined["PCBS_NAME"].to_numpy(),

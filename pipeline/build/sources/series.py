@@ -39,13 +39,13 @@ POP_METHOD = ("Advertising-audience estimate (edarin/Gaza_displacement_analytics
 SERIES_COLUMNS = ["date", "metric", "value", "unit", "pcode", "source", "filled", "method", "flag"]
 
 
-def _frame(rows: list[dict]) -> pd.DataFrame:
+def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=SERIES_COLUMNS)
     df["filled"] = df["filled"].astype(bool)
     return df
 
 
-def read_casualties(path: str | Path, *, label: str = CASUALTIES_FILE) -> tuple[pd.DataFrame, list[dict]]:
+def read_casualties(path: str | Path, *, label: str = CASUALTIES_FILE) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -53,8 +53,8 @@ def read_casualties(path: str | Path, *, label: str = CASUALTIES_FILE) -> tuple[
     raw = pd.DataFrame(data)
     dates, problems, _ = parse_date_column(raw["report_date"])
     src = "Tech for Palestine daily casualties (Gaza Ministry of Health / Government Media Office)"
-    rows = []
-    for i, rec in raw.iterrows():
+    rows: list[dict[str, object]] = []
+    for i, (_, rec) in enumerate(raw.iterrows()):  # a RangeIndex: position = label
         if pd.isna(dates.iloc[i]):
             continue
         d = dates.iloc[i].date()
@@ -74,19 +74,20 @@ def read_casualties(path: str | Path, *, label: str = CASUALTIES_FILE) -> tuple[
     return _frame(rows), [p.__dict__ | {"file": label} for p in problems]
 
 
-def read_trucks_daily(path: str | Path, *, label: str = TRUCKS_DAILY_FILE) -> tuple[pd.DataFrame, list[dict]]:
+def read_trucks_daily(path: str | Path, *, label: str = TRUCKS_DAILY_FILE) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     for col in ("date", "total_truck"):
         if col not in raw.columns:
             raise InputError(f"missing column '{col}'", file=label)
     dates, problems, _ = parse_date_column(raw["date"])
     src = "gaza_projections daily aid trucks (Gaza-projections/gaza_projections)"
-    rows = []
-    for i, rec in raw.iterrows():
+    rows: list[dict[str, object]] = []
+    for i, (_, rec) in enumerate(raw.iterrows()):  # a RangeIndex: position = label
         if pd.isna(dates.iloc[i]):
             continue
         for metric, col in (("aid_trucks_daily", "total_truck"), ("food_trucks_daily", "food_truck")):
-            v = pd.to_numeric(rec.get(col), errors="coerce")
+            cell = rec.get(col)  # None when the optional food_truck column is absent
+            v = None if cell is None else pd.to_numeric(cell, errors="coerce")
             if pd.isna(v):
                 problems.append(DateProblem(i, str(rec.get(col)), f"{col} is not a number"))
                 continue
@@ -97,7 +98,7 @@ def read_trucks_daily(path: str | Path, *, label: str = TRUCKS_DAILY_FILE) -> tu
     return _frame(rows), [p.__dict__ | {"file": label} for p in problems]
 
 
-def read_trucks_monthly(path: str | Path, *, label: str = TRUCKS_MONTHLY_FILE) -> tuple[pd.DataFrame, list[dict]]:
+def read_trucks_monthly(path: str | Path, *, label: str = TRUCKS_MONTHLY_FILE) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -107,14 +108,14 @@ def read_trucks_monthly(path: str | Path, *, label: str = TRUCKS_MONTHLY_FILE) -
         raise InputError("no 'totals' with 'key' and 'trucks'", file=label)
     dates, problems, _ = parse_date_column(totals["key"] + "-01")
     src = f"{data.get('source', 'COGAT')} (via leemordechai/Gaza-starvation-scrollytelling)"
-    rows = [{"date": dates.iloc[i].date(), "metric": "aid_trucks_monthly", "value": float(r["trucks"]),
+    rows: list[dict[str, object]] = [{"date": dates.iloc[i].date(), "metric": "aid_trucks_monthly", "value": float(r["trucks"]),
              "unit": "trucks per month", "pcode": None, "source": src, "filled": False,
              "method": "monthly total as published by COGAT; dated the first day of the month", "flag": None}
-            for i, r in totals.iterrows() if not pd.isna(dates.iloc[i])]
+            for i, (_, r) in enumerate(totals.iterrows()) if not pd.isna(dates.iloc[i])]
     return _frame(rows), [p.__dict__ | {"file": label} for p in problems]
 
 
-def read_population(path: str | Path, *, label: str = POPULATION_FILE) -> tuple[pd.DataFrame, list[dict]]:
+def read_population(path: str | Path, *, label: str = POPULATION_FILE) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     raw = pd.read_csv(path, dtype={"ADM2_PCODE": str})
     for col in ("ADM2_PCODE", "collection_date", "agesex", "mau_lower", "pop_mau_lower"):
         if col not in raw.columns:
@@ -125,8 +126,8 @@ def read_population(path: str | Path, *, label: str = POPULATION_FILE) -> tuple[
         raise InputError(f"unknown pcode(s) {bad}", file=label, field="ADM2_PCODE")
     dates, problems, _ = parse_date_column(t["collection_date"])
     src = "edarin/Gaza_displacement_analytics (advertising-audience estimates)"
-    rows = []
-    for i, r in t.iterrows():
+    rows: list[dict[str, object]] = []
+    for i, (_, r) in enumerate(t.iterrows()):  # a RangeIndex: position = label
         if pd.isna(dates.iloc[i]):
             continue
         floor = int(r["mau_lower"]) <= AUDIENCE_FLOOR
@@ -136,14 +137,14 @@ def read_population(path: str | Path, *, label: str = POPULATION_FILE) -> tuple[
     return _frame(rows), [p.__dict__ | {"file": label} for p in problems]
 
 
-def read_idps(path: str | Path, *, label: str = IDP_FILE) -> tuple[pd.DataFrame, list[dict]]:
+def read_idps(path: str | Path, *, label: str = IDP_FILE) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     for col in ("collection_date", "displacement", "shelter"):
         if col not in raw.columns:
             raise InputError(f"missing column '{col}'", file=label)
     dates, problems, _ = parse_date_column(raw["collection_date"])
-    rows = []
-    for i, r in raw.iterrows():
+    rows: list[dict[str, object]] = []
+    for i, (_, r) in enumerate(raw.iterrows()):  # a RangeIndex: position = label
         if pd.isna(dates.iloc[i]):
             continue
         v = pd.to_numeric(r["displacement"], errors="coerce")

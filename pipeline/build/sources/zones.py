@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TypedDict
 
 import geopandas as gpd
 import pandas as pd
@@ -36,7 +37,15 @@ MAWASI_FILE = "zones/al-mawasi-safe-area-2023-12.bothness.geojson"
 MAWASI_VALID = (date(2023, 12, 1), date(2023, 12, 6))
 
 
-def read_tentnetfa_zones(path: str | Path, *, label: str = ZONES_FILE) -> tuple[gpd.GeoDataFrame, list[dict]]:
+class ExcludedZone(TypedDict):
+    """A feature of the TentNetFA file left out of the zones layer, and why (in the build report)."""
+
+    feature: int
+    zone_id: str | None
+    reason: str
+
+
+def read_tentnetfa_zones(path: str | Path, *, label: str = ZONES_FILE) -> tuple[gpd.GeoDataFrame, list[ExcludedZone]]:
     """(zones, excluded) from the TentNetFA file."""
     raw = gpd.read_file(path)
     if raw.crs is None:
@@ -45,15 +54,16 @@ def read_tentnetfa_zones(path: str | Path, *, label: str = ZONES_FILE) -> tuple[
         if col not in raw.columns:
             raise InputError(f"missing property '{col}'", file=label)
     raw = raw.to_crs(4326)
-    rows, excluded = [], []
-    for i, r in raw.iterrows():
+    rows: list[dict[str, object]] = []
+    excluded: list[ExcludedZone] = []
+    for i, (_, r) in enumerate(raw.iterrows()):  # read_file gives a RangeIndex: the position is the index
         zid = r["hz_id"] if isinstance(r["hz_id"], str) and r["hz_id"].strip() else None
         if r["type"] == "hz_error":
-            excluded.append({"feature": int(i), "zone_id": zid, "reason": "flagged as an error version by the source "
+            excluded.append({"feature": i, "zone_id": zid, "reason": "flagged as an error version by the source "
                              "(type 'hz_error')"})
             continue
         if zid is None or pd.isna(r["safe_date"]):
-            excluded.append({"feature": int(i), "zone_id": zid, "reason": "no id or no start date"})
+            excluded.append({"feature": i, "zone_id": zid, "reason": "no id or no start date"})
             continue
         try:
             start = parse_date(r["safe_date"])
@@ -61,7 +71,7 @@ def read_tentnetfa_zones(path: str | Path, *, label: str = ZONES_FILE) -> tuple[
         except DateParseError as exc:
             raise InputError(f"unreadable date ({exc})", file=label, row=i) from exc
         if end is not None and end <= start:
-            excluded.append({"feature": int(i), "zone_id": zid, "reason": f"ends ({end}) on or before it starts"})
+            excluded.append({"feature": i, "zone_id": zid, "reason": f"ends ({end}) on or before it starts"})
             continue
         rows.append({"zone_id": zid, "kind": ZONE_KIND_DECLARED, "name": f"Humanitarian zone (Al-Mawasi), version {zid}",
                      "valid_from": start, "valid_to": end,

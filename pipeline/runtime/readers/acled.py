@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.runtime.detect import check_count, Detected, is_hashtag_row, Parsed, Problem, read_table
 from pipeline.core.errors import InputError
+from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, is_hashtag_row, read_table
 from pipeline.runtime.readers.csv_points import parse_dates, parse_numbers, pcode_for_names, row_numbers, text_column
 
 acled_attribution = (

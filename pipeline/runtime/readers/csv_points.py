@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.dates import parse_date_column
-from pipeline.runtime.detect import check_count, Detected, Parsed, Problem, read_table
 from pipeline.core.errors import InputError
 from pipeline.core.layers import PCODES
+from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, read_table
 
 EVENT_COLUMNS = ("event_id", "date", "kind", "fatalities", "location", "pcode", "block_id", "dataset",
                  "source", "source_url", "geo_precision", "notes")
@@ -141,17 +141,17 @@ def parse_numbers(values: pd.Series, rows: pd.Series, field: str, *, required: b
     nums = pd.to_numeric(text, errors="coerce")
     bad = nums.isna() & text.notna() & (text != "")
     problems = [Problem(int(r), field, f"not a number: {str(v)[:40]!r}")
-                for r, v in zip(rows[bad].tolist(), values[bad].tolist())]
+                for r, v in zip(rows[bad].tolist(), values[bad].tolist(), strict=True)]
     if required:
         empty = text.isna() | (text == "")
         problems += [Problem(int(r), field, "empty") for r in rows[empty].tolist()]
     if integer:
         frac = nums.notna() & (nums % 1 != 0)
         problems += [Problem(int(r), field, f"not a whole number: {v}") for r, v in
-                     zip(rows[frac].tolist(), nums[frac].tolist())]
+                     zip(rows[frac].tolist(), nums[frac].tolist(), strict=True)]
         nums = nums.where(~frac)
         neg = nums < 0
-        problems += [Problem(int(r), field, f"negative count: {v}") for r, v in zip(rows[neg].tolist(), nums[neg].tolist())]
+        problems += [Problem(int(r), field, f"negative count: {v}") for r, v in zip(rows[neg].tolist(), nums[neg].tolist(), strict=True)]
         nums = nums.where(~neg).astype("Int64")
     return nums, problems
 
@@ -221,7 +221,7 @@ def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | N
     problems += p
     if w:
         warnings.append(f"column {date_c!r}: {w}")
-    mapped = {lat_c, lon_c, date_c}
+    mapped = {c for c in (lat_c, lon_c, date_c) if c is not None}  # the columns are text: None matches none
     fields, p, block_field = map_event_fields(frame, cols, rows, mapped)
     problems += p
     for target, values in fields.items():

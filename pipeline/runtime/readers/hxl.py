@@ -18,15 +18,16 @@ Two shapes are read:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipeline.runtime.detect import check_count, Detected, is_hashtag_row, Parsed, Problem, read_table
 from pipeline.core.errors import InputError
 from pipeline.core.layers import PCODES
+from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, is_hashtag_row, read_table
 from pipeline.runtime.readers.csv_points import parse_dates, parse_numbers, pcode_for_names, row_numbers, text_column
 
 FIGURE_HASHTAGS = ("#affected", "#inneed", "#targeted", "#reached", "#population", "#value", "#total",
@@ -82,7 +83,7 @@ def _pick(cols: dict[str, Tag], *, hashtags: tuple[str, ...], need: tuple[str, .
 
 def _date_column(cols: dict[str, Tag]) -> str | None:
     dates = {c: t for c, t in cols.items() if t.hashtag == "#date"}
-    order = [
+    order: list[Callable[[Tag], bool]] = [
         lambda t: not t.attrs,
         lambda t: not (t.attrs & {"start", "end", "year", "created", "updated", "month"}),
         lambda t: "start" in t.attrs and not (t.attrs & {"year", "created", "updated"}),
@@ -107,7 +108,7 @@ def read_hxl(path: Path, det: Detected, display: str) -> Parsed:
         raise InputError("the HXL table has a header and tags but no data rows", file=display)
     data = data.copy()
     data.columns = [f"{i}:{c}" for i, c in enumerate(frame.columns)]  # unique names even for blank headers
-    cols = {c: t for c, t in zip(data.columns, tags) if t is not None}
+    cols = {c: t for c, t in zip(data.columns, tags, strict=True) if t is not None}
     tag_of = {c: str(t) for c, t in cols.items()}
     rows = row_numbers(data, first)
     lat_c = _pick(cols, hashtags=("#geo",), need=("lat",)) or _pick(cols, hashtags=("#lat", "#latitude"))
@@ -116,67 +117,101 @@ def read_hxl(path: Path, det: Detected, display: str) -> Parsed:
     adm_cols = [c for c, t in cols.items() if t.hashtag in ("#adm1", "#adm2", "#adm", "#admin1", "#admin2")]
     figure_cols = [c for c, t in cols.items() if t.hashtag in FIGURE_HASHTAGS]
     date_c = _date_column(cols)
-    meta = {"acled": False, "tags": {c.split(":", 1)[1]: tag_of[c] for c in cols}}
-    problems: list[Problem] = []
-    warnings: list[str] = []
+    meta: dict[str, object] = {"acled": False, "tags": {c.split(":", 1)[1]: tag_of[c] for c in cols}}
 
     pcode = pd.Series(pd.NA, index=data.index, dtype="string")
     for c in adm_cols:
         pcode = pcode.fillna(pcode_for_names(text_column(data, c)))
-    name_c = _pick(cols, hashtags=("#adm2", "#adm1", "#adm"), need=("name",), avoid=("i_ar",))
-    name_ar_c = _pick(cols, hashtags=("#adm2", "#adm1", "#adm", "#loc"), need=("i_ar",))
-
+    t = _Table(data, cols, tag_of, rows, figure_cols, date_c, pcode,
+               name_c=_pick(cols, hashtags=("#adm2", "#adm1", "#adm"), need=("name",), avoid=("i_ar",)),
+               name_ar_c=_pick(cols, hashtags=("#adm2", "#adm1", "#adm", "#loc"), need=("i_ar",)),
+               meta=meta, display=display)
     if lat_c and lon_c:
-        out = pd.DataFrame({"_row": rows}, index=data.index)
-        out["lat"], p = parse_numbers(data[lat_c], rows, tag_of[lat_c], required=True)
-        problems += p
-        out["lon"], p = parse_numbers(data[lon_c], rows, tag_of[lon_c], required=True)
-        problems += p
-        out.attrs["lat_field"], out.attrs["lon_field"] = tag_of[lat_c], tag_of[lon_c]
-        if date_c is None:
-            raise InputError("no #date tag", file=display, fix="tag the event date column #date")
-        out["date"], p, w = parse_dates(data[date_c], rows, tag_of[date_c])
-        problems += p
-        if w:
-            warnings.append(f"{tag_of[date_c]}: {w}")
-        id_c = _pick(cols, hashtags=("#event", "#meta", "#activity"), need=("id",)) or \
-            _pick(cols, hashtags=("#event", "#meta"), need=("code",))
-        out["event_id"] = text_column(data, id_c)
-        kind_c = (_pick(cols, hashtags=("#event",), need=("type",)) or
-                  _pick(cols, hashtags=("#event",), need=("displacement_type",)) or _pick(cols, hashtags=("#cause",)))
-        out["kind"] = text_column(data, kind_c).str.lower().fillna("hxl")
-        killed = [c for c in figure_cols if cols[c].has("killed")]
-        if killed:
-            out["fatalities"], p = parse_numbers(data[killed[0]], rows, tag_of[killed[0]], required=False,
-                                                 integer=True)
-            problems += p
-        else:
-            out["fatalities"] = pd.Series(pd.NA, index=data.index, dtype="Int64")
-        others = [c for c in figure_cols if c not in killed]
-        preferred = [c for c in others if cols[c].attrs & {"displaced", "idps", "idp"}] or others
-        if preferred:
-            fc = preferred[0]
-            out["figure"], p = parse_numbers(data[fc], rows, tag_of[fc], required=False)
-            problems += p
-            out["figure_tag"] = tag_of[fc]
-        loc_c = (_pick(cols, hashtags=("#loc",), need=("name",), avoid=("i_ar",)) or
-                 _pick(cols, hashtags=("#loc",), avoid=("i_ar", "type")) or name_c)
-        out["location"] = text_column(data, loc_c)
-        if name_ar_c:
-            out["location_ar"] = text_column(data, name_ar_c)
-        out["source"] = text_column(data, _pick(cols, hashtags=("#meta",), need=("source",)) or
-                                    _pick(cols, hashtags=("#org",), need=("name",)) or _pick(cols, hashtags=("#org",)))
-        out["source_url"] = text_column(data, _pick(cols, hashtags=("#meta",), need=("url",)))
-        out["geo_precision"] = text_column(data, _pick(cols, hashtags=("#geo",), need=("precision",)))
-        out["notes"] = text_column(data, _pick(cols, hashtags=("#description", "#narrative")) or
-                                   _pick(cols, hashtags=("#meta",), need=("description",)))
-        out["dataset"] = f"HXL: {Path(display).stem}"
-        out["block_id"] = pd.Series(pd.NA, index=data.index, dtype="Int64")
-        out["pcode_hint"] = pcode
-        out["_rowhash"] = pd.util.hash_pandas_object(data, index=False).to_numpy()
-        return Parsed("events", out, "hxl", problems=problems, warnings=warnings, meta=meta,
-                      name_hint=Path(display).stem)
+        return _hxl_events(t, lat_c, lon_c)
+    return _hxl_figures(t, adm_cols)
 
+
+@dataclass(frozen=True)
+class _Table:
+    """An HXL table's data rows with its tagged columns, as both readers below take it."""
+
+    data: pd.DataFrame
+    cols: dict[str, Tag]
+    tag_of: dict[str, str]
+    rows: pd.Series
+    figure_cols: list[str]
+    date_c: str | None
+    pcode: pd.Series
+    name_c: str | None
+    name_ar_c: str | None
+    meta: dict[str, object]
+    display: str
+
+
+def _hxl_events(t: _Table, lat_c: str, lon_c: str) -> Parsed:
+    """Rows with coordinates: events."""
+    data, cols, tag_of, rows, figure_cols, date_c, display = (t.data, t.cols, t.tag_of, t.rows, t.figure_cols,
+                                                                t.date_c, t.display)
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    out = pd.DataFrame({"_row": rows}, index=data.index)
+    out["lat"], p = parse_numbers(data[lat_c], rows, tag_of[lat_c], required=True)
+    problems += p
+    out["lon"], p = parse_numbers(data[lon_c], rows, tag_of[lon_c], required=True)
+    problems += p
+    out.attrs["lat_field"], out.attrs["lon_field"] = tag_of[lat_c], tag_of[lon_c]
+    if date_c is None:
+        raise InputError("no #date tag", file=display, fix="tag the event date column #date")
+    out["date"], p, w = parse_dates(data[date_c], rows, tag_of[date_c])
+    problems += p
+    if w:
+        warnings.append(f"{tag_of[date_c]}: {w}")
+    id_c = _pick(cols, hashtags=("#event", "#meta", "#activity"), need=("id",)) or \
+        _pick(cols, hashtags=("#event", "#meta"), need=("code",))
+    out["event_id"] = text_column(data, id_c)
+    kind_c = (_pick(cols, hashtags=("#event",), need=("type",)) or
+              _pick(cols, hashtags=("#event",), need=("displacement_type",)) or _pick(cols, hashtags=("#cause",)))
+    out["kind"] = text_column(data, kind_c).str.lower().fillna("hxl")
+    killed = [c for c in figure_cols if cols[c].has("killed")]
+    if killed:
+        out["fatalities"], p = parse_numbers(data[killed[0]], rows, tag_of[killed[0]], required=False,
+                                             integer=True)
+        problems += p
+    else:
+        out["fatalities"] = pd.Series(pd.NA, index=data.index, dtype="Int64")
+    others = [c for c in figure_cols if c not in killed]
+    preferred = [c for c in others if cols[c].attrs & {"displaced", "idps", "idp"}] or others
+    if preferred:
+        fc = preferred[0]
+        out["figure"], p = parse_numbers(data[fc], rows, tag_of[fc], required=False)
+        problems += p
+        out["figure_tag"] = tag_of[fc]
+    loc_c = (_pick(cols, hashtags=("#loc",), need=("name",), avoid=("i_ar",)) or
+             _pick(cols, hashtags=("#loc",), avoid=("i_ar", "type")) or t.name_c)
+    out["location"] = text_column(data, loc_c)
+    if t.name_ar_c:
+        out["location_ar"] = text_column(data, t.name_ar_c)
+    out["source"] = text_column(data, _pick(cols, hashtags=("#meta",), need=("source",)) or
+                                _pick(cols, hashtags=("#org",), need=("name",)) or _pick(cols, hashtags=("#org",)))
+    out["source_url"] = text_column(data, _pick(cols, hashtags=("#meta",), need=("url",)))
+    out["geo_precision"] = text_column(data, _pick(cols, hashtags=("#geo",), need=("precision",)))
+    out["notes"] = text_column(data, _pick(cols, hashtags=("#description", "#narrative")) or
+                               _pick(cols, hashtags=("#meta",), need=("description",)))
+    out["dataset"] = f"HXL: {Path(display).stem}"
+    out["block_id"] = pd.Series(pd.NA, index=data.index, dtype="Int64")
+    out["pcode_hint"] = t.pcode
+    out["_rowhash"] = pd.util.hash_pandas_object(data, index=False).to_numpy()
+    return Parsed("events", out, "hxl", problems=problems, warnings=warnings, meta=t.meta,
+                  name_hint=Path(display).stem)
+
+
+def _hxl_figures(t: _Table, adm_cols: list[str]) -> Parsed:
+    """Rows without coordinates: figures by governorate."""
+    data, cols, tag_of, rows, figure_cols, date_c, pcode, display = (t.data, t.cols, t.tag_of, t.rows, t.figure_cols,
+                                                                       t.date_c, t.pcode, t.display)
+    name_c, name_ar_c = t.name_c, t.name_ar_c
+    problems: list[Problem] = []
+    warnings: list[str] = []
     if not adm_cols:
         raise InputError("the HXL table has neither coordinates (#geo+lat/#geo+lon) nor governorates "
                          "(#adm1/#adm2 +code or +name): country-level figures cannot be placed on the map",
@@ -194,7 +229,7 @@ def read_hxl(path: Path, det: Detected, display: str) -> Parsed:
     for c in adm_cols[:1]:
         vals = text_column(data, c)
         problems += [Problem(int(r), tag_of[c], f"{v!r} is not a Gaza governorate (pcode or name)")
-                     for r, v in zip(rows[outside].tolist(), vals[outside].tolist())]
+                     for r, v in zip(rows[outside].tolist(), vals[outside].tolist(), strict=True)]
     if date_c is not None:
         dates, p, w = parse_dates(data[date_c], rows, tag_of[date_c])
         problems += p
@@ -216,5 +251,5 @@ def read_hxl(path: Path, det: Detected, display: str) -> Parsed:
         parts.append(part[part["value"].notna() | part["pcode"].isna()])
     out = pd.concat(parts, ignore_index=True)
     out["name_ar"] = out["name_ar"].astype("string")
-    return Parsed("figures", out, "hxl", problems=problems, warnings=warnings, meta=meta,
+    return Parsed("figures", out, "hxl", problems=problems, warnings=warnings, meta=t.meta,
                   name_hint=Path(display).stem)

@@ -10,16 +10,29 @@ this app) is read as events; polygons as zones.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyogrio
 import shapely
+from pyproj import CRS
 
-from pipeline.runtime.detect import check_count, Detected, extract_zip, Parsed, Problem
 from pipeline.core.errors import InputError
-from pipeline.runtime.readers.csv_points import claim_column, DATE_NAMES, find_column, map_event_fields, OTHER_NAMES, parse_dates, parse_numbers, pcode_for_names, text_column
+from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, extract_zip
+from pipeline.runtime.readers.csv_points import (
+    DATE_NAMES,
+    OTHER_NAMES,
+    claim_column,
+    find_column,
+    map_event_fields,
+    parse_dates,
+    parse_numbers,
+    pcode_for_names,
+    text_column,
+)
 
 ZONE_COLUMNS = ("zone_id", "kind", "name", "valid_from", "valid_to", "area_km2", "source")
 _ZONE_NAMES = {
@@ -70,6 +83,31 @@ def read_zone_files(path: Path, det: Detected, display: str, tmpdir: Path) -> li
 
 def _read_layer(f: Path, layer: str, display: str, *, multi: bool) -> Parsed:
     label = layer if multi else None
+    gdf, crs = _open_layer(f, layer, display, multi=multi)
+    src_crs = crs.to_string()
+    rows = pd.Series(np.arange(1, len(gdf) + 1), index=gdf.index)
+    geoms, missing, problems, repaired = _repair(np.asarray(gdf.geometry.values), rows, label)
+    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=crs))
+    if crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    types = gdf.geometry.geom_type.fillna("")
+    pointish = types.isin(["Point", "MultiPoint"])
+    polyish = types.isin(["Polygon", "MultiPolygon", "GeometryCollection"])
+    meta = _layer_meta(f, layer, src_crs)
+    name_hint = layer if multi else Path(display).stem
+    if meta.get("kind") == "figures" and {"pcode", "metric", "value"} <= set(gdf.columns):
+        return _as_figures(gdf, rows, problems, meta, name_hint, label)
+    if pointish.sum() > polyish.sum():
+        problems += [Problem(int(r), "geometry", f"{t or 'missing'} geometry in a layer of points", layer=label)
+                     for r, t in zip(rows[~pointish & ~missing], types[~pointish & ~missing], strict=True)]
+        return _as_events(gdf, rows, problems, repaired, display, meta, name_hint, label)
+    problems += [Problem(int(r), "geometry", f"{t} geometry: zones must be polygons", layer=label)
+                 for r, t in zip(rows[~polyish & ~missing], types[~polyish & ~missing], strict=True)]
+    return _as_zones(gdf, rows, types, problems, repaired, display, meta, name_hint)
+
+
+def _open_layer(f: Path, layer: str, display: str, *, multi: bool) -> tuple[gpd.GeoDataFrame, CRS]:
+    """The layer's features and CRS, or InputError (unreadable, too many features, no geometry, CRS or features)."""
     try:
         info = pyogrio.read_info(f, layer=layer)
     except Exception as exc:
@@ -84,21 +122,24 @@ def _read_layer(f: Path, layer: str, display: str, *, multi: bool) -> Parsed:
         raise InputError(f"{where or 'the file'} has no geometry", file=display)
     if gdf.empty:
         raise InputError(f"{where or 'the file'} has no features", file=display)
-    if gdf.crs is None:
+    crs = gdf.crs
+    if crs is None:
         raise InputError(f"{where or 'the layer'} has no coordinate reference system", file=display, field="crs",
                          fix="set the layer's CRS in QGIS (Layer > Set CRS) and export again")
     raw_bounds = gdf.total_bounds
-    if gdf.crs.is_geographic and (np.abs(raw_bounds[[0, 2]]) > 180).any() | (np.abs(raw_bounds[[1, 3]]) > 90).any():
+    if crs.is_geographic and (np.abs(raw_bounds[[0, 2]]) > 180).any() | (np.abs(raw_bounds[[1, 3]]) > 90).any():
         raise InputError(f"coordinates up to {np.abs(raw_bounds).max():,.0f} are not degrees, but the file declares "
                          "no projected CRS (GeoJSON without a 'crs' member must be EPSG:4326)", file=display,
                          field="crs", fix="export as GeoJSON in EPSG:4326 (RFC 7946)")
-    src_crs = gdf.crs.to_string()
-    rows = pd.Series(np.arange(1, len(gdf) + 1), index=gdf.index)
-    problems: list[Problem] = []
-    repaired: list[Problem] = []
-    geoms = np.asarray(gdf.geometry.values)
+    return gdf, crs
+
+
+def _repair(geoms: npt.NDArray[np.object_], rows: pd.Series, label: str | None
+            ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_], list[Problem], list[Problem]]:
+    """(geometries with invalid ones made valid, missing-or-empty mask, problems, repairs)."""
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    problems += [Problem(int(r), "geometry", "empty or missing geometry", layer=label) for r in rows[missing]]
+    problems = [Problem(int(r), "geometry", "empty or missing geometry", layer=label) for r in rows[missing]]
+    repaired: list[Problem] = []
     invalid = ~missing & ~shapely.is_valid(geoms)
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
@@ -106,29 +147,24 @@ def _read_layer(f: Path, layer: str, display: str, *, multi: bool) -> Parsed:
         geoms = geoms.copy()
         geoms[invalid] = fixed
         repaired += [Problem(int(r), "geometry", f"invalid geometry ({why}) repaired with make_valid", layer=label)
-                     for r, why in zip(rows[invalid], reasons)]
-    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
-    if gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
-    types = gdf.geometry.geom_type.fillna("")
-    pointish = types.isin(["Point", "MultiPoint"])
-    polyish = types.isin(["Polygon", "MultiPolygon", "GeometryCollection"])
-    meta = {"acled": False, "source_crs": src_crs, "source_layer": layer}
+                     for r, why in zip(rows[invalid], reasons, strict=True)]
+    return geoms, missing, problems, repaired
+
+
+def _layer_meta(f: Path, layer: str, src_crs: str) -> dict[str, Any]:
+    """What the reader knows of the layer, plus the ``gdm_*`` metadata this app writes into its exports."""
+    meta: dict[str, Any] = {"acled": False, "source_crs": src_crs, "source_layer": layer}
     try:
         lm = pyogrio.read_info(f, layer=layer).get("layer_metadata") or {}
         meta.update({k[4:]: v for k, v in lm.items() if k.startswith("gdm_")})
     except Exception:  # metadata is optional
         pass
     meta["acled"] = str(meta.get("acled", "")).lower() == "true"
-    name_hint = layer if multi else Path(display).stem
-    if meta.get("kind") == "figures" and {"pcode", "metric", "value"} <= set(gdf.columns):
-        return _as_figures(gdf, rows, problems, meta, name_hint, label)
-    if pointish.sum() > polyish.sum():
-        problems += [Problem(int(r), "geometry", f"{t or 'missing'} geometry in a layer of points", layer=label)
-                     for r, t in zip(rows[~pointish & ~missing], types[~pointish & ~missing])]
-        return _as_events(gdf, rows, problems, repaired, display, meta, name_hint, label)
-    problems += [Problem(int(r), "geometry", f"{t} geometry: zones must be polygons", layer=label)
-                 for r, t in zip(rows[~polyish & ~missing], types[~polyish & ~missing])]
+    return meta
+
+
+def _as_zones(gdf: gpd.GeoDataFrame, rows: pd.Series, types: pd.Series, problems: list[Problem],
+              repaired: list[Problem], display: str, meta: dict[str, Any], name_hint: str) -> Parsed:
     # keep only the polygonal parts of repaired geometry collections
     gc = types == "GeometryCollection"
     if gc.any():
@@ -165,7 +201,7 @@ def _read_layer(f: Path, layer: str, display: str, *, multi: bool) -> Parsed:
 
 
 def _as_events(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], repaired: list[Problem],
-               display: str, meta: dict, name_hint: str, label: str | None) -> Parsed:
+               display: str, meta: dict[str, Any], name_hint: str, label: str | None) -> Parsed:
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     pts = gdf.geometry.representative_point()
     out = pd.DataFrame({"_row": rows, "lat": pts.y, "lon": pts.x}, index=gdf.index)
@@ -192,7 +228,7 @@ def _as_events(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], 
     return Parsed("events", out, "zones", problems=problems, repaired=repaired, meta=meta, name_hint=name_hint)
 
 
-def _as_figures(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], meta: dict, name_hint: str,
+def _as_figures(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], meta: dict[str, Any], name_hint: str,
                 label: str | None) -> Parsed:
     """A figures layer exported by this app (GeoPackage metadata ``gdm_kind=figures``) read back as figures."""
     out = pd.DataFrame({"_row": rows}, index=gdf.index)

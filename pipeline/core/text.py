@@ -1,0 +1,47 @@
+"""Text decoding: the one policy for every text file the project reads (uploaded tables, reports).
+
+In order:
+
+1. a UTF-16 byte-order mark (``FF FE`` or ``FE FF``): UTF-16 in that byte order;
+2. binary content (a NUL byte, or more control bytes than ordinary text holds) is refused;
+3. UTF-8, with or without a byte-order mark, when the *whole* input is valid UTF-8;
+4. otherwise Windows-1256 (:data:`LEGACY_ENCODING`), the legacy Arabic code page that Arabic-language
+   material from Gaza is saved in when it is not UTF-8. It also keeps the Latin letters of French
+   (é, è, à, ç, ...) at their Latin-1 places. Every byte has a meaning in it, so this step never fails.
+"""
+
+from __future__ import annotations
+
+from pipeline.core.errors import InputError
+
+LEGACY_ENCODING = "cp1256"
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# Control bytes that ordinary text does not hold (tab, line feed, form feed and carriage return are fine).
+_CONTROL = bytes(sorted(set(range(32)) - {9, 10, 12, 13}))
+_NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL)
+
+
+def is_binary(data: bytes) -> bool:
+    """True when ``data`` holds a NUL byte or more control bytes than text does (over 1 %, at least 8)."""
+    if b"\x00" in data:
+        return True
+    controls = len(data.translate(None, _NOT_CONTROL))
+    return controls > max(8, len(data) // 100)
+
+
+def decode_text(data: bytes, *, file: str | None = None,
+                fix: str = "upload the text file itself, saved as UTF-8") -> str:
+    """The text of ``data`` by the policy above; ``file`` and ``fix`` go into the error for binary input."""
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"the text starts as UTF-16 but is damaged ({exc.reason} at byte {exc.start})",
+                             file=file, fix="save the file again as UTF-8") from exc
+    if is_binary(data):
+        raise InputError("the file is binary, not text", file=file, fix=fix)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode(LEGACY_ENCODING)
