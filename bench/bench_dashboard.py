@@ -1,14 +1,14 @@
 """Dashboard benchmark: a real `streamlit run` server, headless Chromium, and the naive build beside ours.
 
-    python3 bench/bench_dashboard.py [--runs 3]
+    python3 bench/bench_dashboard.py [--runs 3] [--baseline main] [--naive]
 
-Prints (targets from issue 4):
-- navigation to the map drawn with all default layers (< 4 s), cold (first visit) and warm;
-- a date change to the map redrawn (< 1.5 s);
-- the map's HTML for the default view (< 2 MB);
-- the server's peak RSS with one visitor (< 500 MB);
-- the naive build (one folium.Marker per event, unsimplified polygons) beside ours on the same data, as
-  ratios: server build+render time, HTML size, browser time to drawn.
+Measures today's build (``--baseline main``: a clean ``git archive`` copy, the folium map) and this
+checkout in the same run, and prints both with their ratio (targets from issue 13):
+- the first visit after server start to the map drawn with all default layers (< 3 s), later visits (< 2 s);
+- a date change (the "day" button) to the map restyled, median (< 0.3 s);
+- the bytes received over Streamlit's websocket per date change (< 50 KB);
+- the server's peak RSS with one visitor; playback frames per second at 20 days/s (>= 10);
+- with ``--naive``: the naive folium build (one Marker per event, full polygons) beside ours.
 Needs Debian's chromium (/usr/bin/chromium) and static/vendor (bash scripts/fetch_leaflet.sh).
 """
 
@@ -71,18 +71,20 @@ class PeakRSS(threading.Thread):
             time.sleep(0.05)
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
+def start_server(root: Path = ROOT, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, float]:
+    """`streamlit run app.py` in ``root``; (process, URL, seconds until healthy)."""
     port = free_port()
+    t0 = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return proc, url
+                return proc, url, time.perf_counter() - t0
         except OSError:
             time.sleep(0.1)
     proc.kill()
@@ -93,27 +95,46 @@ def day_label(d: date) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
+# The component's map (in the page): 620 blocks in Leaflet and the legend of the expected date.
+DRAWN_COMPONENT = """([day]) => { const m = window.gdmMap; if (!m || !m.__rev) return false; let n = 0;
+    m.eachLayer(l => { if (l.feature && l.feature.properties.block_id !== undefined) n++; });
+    const lg = document.querySelector('.gdm-map .gdm-legend');
+    return n === 620 && !!lg && lg.textContent.includes(day); }"""
+
+
 def wait_drawn(page, d: date, timeout: float = 60_000) -> None:
-    frame = page.locator(MAP_FRAME).last
-    frame.wait_for(state="attached", timeout=timeout)
+    if page.locator(MAP_FRAME).count() == 0 and page.locator(".gdm-map").count():
+        page.wait_for_function(DRAWN_COMPONENT, arg=[day_label(d)], timeout=timeout, polling="raf")
+        return
     deadline = time.monotonic() + timeout / 1000
     while time.monotonic() < deadline:
         try:
-            inner = page.locator(MAP_FRAME).last.element_handle(timeout=timeout).content_frame()
+            if page.locator(".gdm-map").count():  # the component appeared meanwhile
+                page.wait_for_function(DRAWN_COMPONENT, arg=[day_label(d)], timeout=timeout, polling="raf")
+                return
+            frame = page.locator(MAP_FRAME).last
+            frame.wait_for(state="attached", timeout=2_000)
+            inner = frame.element_handle(timeout=2_000).content_frame()
             inner.wait_for_function(DRAWN, arg=[day_label(d)], timeout=timeout, polling="raf")
             return
-        except Exception:  # the iframe was replaced while we waited (a rerun): look again
+        except Exception:  # not there yet, or the iframe was replaced while we waited (a rerun): look again
             if time.monotonic() >= deadline:
                 raise
 
 
-def bench_app(runs: int) -> dict[str, object]:
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def bench_app(runs: int, root: Path = ROOT, env: dict[str, str] | None = None,
+              fps_seconds: float = 0.0) -> dict[str, object]:
+    """First visit after start, later visits, date changes (time and websocket bytes), peak RSS; and, with
+    ``fps_seconds``, the frames per second of playback at the fastest speed (the component only)."""
     from playwright.sync_api import sync_playwright
 
-    proc, url = start_server()
+    proc, url, healthy = start_server(root, env)
     rss = PeakRSS(proc.pid)
     rss.start()
-    out: dict[str, object] = {}
+    out: dict[str, object] = {"healthy_s": healthy}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -129,17 +150,42 @@ def bench_app(runs: int) -> dict[str, object]:
                     ctx.close()
             out["load_cold_s"] = loads[0]
             out["load_warm_s"] = statistics.median(loads[1:])
-            changes = []
+            out["load_all_s"] = loads
+            received: list[int] = []
+            page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(
+                len(payload) if isinstance(payload, (bytes, str)) else 0)))
+            page.reload()  # the websocket of this page, now watched
+            wait_drawn(page, date(2023, 12, 2))
+            changes, sizes = [], []
             d = date(2023, 12, 2)
             for _ in range(runs):
-                page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+                page.wait_for_selector(IDLE)
+                page.wait_for_timeout(300)
                 d = d + timedelta(days=1)
+                received.clear()
                 t0 = time.perf_counter()
                 page.get_by_role("button", name="day ▶").click()
                 wait_drawn(page, d)
                 changes.append(time.perf_counter() - t0)
+                page.wait_for_selector(IDLE)
+                page.wait_for_timeout(500)  # the run's last messages
+                sizes.append(sum(received))
             out["date_change_s"] = statistics.median(changes)
             out["date_change_all_s"] = changes
+            out["date_change_bytes"] = statistics.median(sizes)
+            out["date_change_bytes_all"] = sizes
+            if fps_seconds and page.locator(".gdm-play-btn").count():
+                page.locator(".gdm-play-speed").select_option("20")
+                page.locator(".gdm-play-loop").check()
+                page.locator(".gdm-play-btn").click()
+                page.wait_for_function("() => window.gdmMap.__frames > 0", timeout=60_000)
+                f0 = page.evaluate("window.gdmMap.__frames")
+                t0 = time.perf_counter()
+                page.wait_for_timeout(fps_seconds * 1000)
+                f1 = page.evaluate("window.gdmMap.__frames")
+                out["playback_fps"] = (f1 - f0) / (time.perf_counter() - t0)
+                out["playback_speed"] = 20
+                page.locator(".gdm-play-btn").click()
             ctx.close()
             browser.close()
     finally:
@@ -149,6 +195,14 @@ def bench_app(runs: int) -> dict[str, object]:
         proc.wait(timeout=15)
     out["server_peak_rss_mb"] = rss.peak / 2**20
     return out
+
+
+def baseline_copy(ref: str) -> Path:
+    """A clean copy of ``ref``'s files (git archive): "today's build" measured in the same run."""
+    tmp = Path(tempfile.mkdtemp(prefix="gdm-baseline-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+    return tmp
 
 
 def build_maps() -> dict[str, object]:
@@ -226,30 +280,54 @@ def browser_draw(html_by_name: dict[str, str], expected: int) -> dict[str, float
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--baseline", default="main",
+                    help="git ref of today's build to measure in the same run (folium map), or '' to skip")
+    ap.add_argument("--naive", action="store_true", help="also the naive-vs-ours folium comparison")
     args = ap.parse_args()
     if not (ROOT / "static" / "vendor" / "leaflet" / "dist" / "leaflet.js").exists():
         print("static/vendor is missing: run `bash scripts/fetch_leaflet.sh` first", file=sys.stderr)
         return 1
 
-    app = bench_app(args.runs)
+    results = {}
+    if args.baseline:
+        base_root = baseline_copy(args.baseline)
+        try:
+            results["today"] = bench_app(args.runs, base_root)
+        finally:
+            shutil.rmtree(base_root, ignore_errors=True)
+    results["new"] = bench_app(args.runs, ROOT, fps_seconds=4.0)
+
+    print("Dashboard benchmark (streamlit run + headless Chromium, this machine)")
+    rows = [("server start to healthy (s)", "healthy_s", None),
+            ("first visit after start (s)", "load_cold_s", 3.0),
+            ("later visits, median (s)", "load_warm_s", 2.0),
+            ("date change to map restyled, median (s)", "date_change_s", 0.3),
+            ("websocket bytes per date change (KB)", "date_change_bytes", 50.0),
+            ("server peak RSS, one visitor (MB)", "server_peak_rss_mb", None)]
+    cols = list(results)
+    print(f"  {'':42}" + "".join(f"{c:>10}" for c in cols) + ("   new/today" if len(cols) == 2 else "") + "  target")
+    for label, k, target in rows:
+        vals = [results[c][k] / (1024 if "bytes" in k else 1) for c in cols]
+        ratio = f"{vals[1] / vals[0]:12.3f}" if len(vals) == 2 and vals[0] else ""
+        print(f"  {label:42}" + "".join(f"{v:10.2f}" for v in vals) + ratio + (f"  < {target:g}" if target else ""))
+    for c in cols:
+        r = results[c]
+        print(f"  {c}: loads {', '.join(f'{x:.2f}' for x in r['load_all_s'])}; date changes "
+              f"{', '.join(f'{x:.2f}' for x in r['date_change_all_s'])} s, "
+              f"{', '.join(f'{x / 1024:.1f}' for x in r['date_change_bytes_all'])} KB")
+    if "playback_fps" in results["new"]:
+        print(f"  playback at {results['new']['playback_speed']} days/s, all 620 blocks: "
+              f"{results['new']['playback_fps']:.1f} frames/s   (target >= 10)")
+    if not args.naive:
+        return 0
     b = build_maps()
     draw = browser_draw({"ours": b["ours_html"], "naive": b["naive_html"]}, b["n_blocks"] + b["n_events"])
     mb = lambda s: len(s.encode()) / 1e6  # noqa: E731
-
-    print("Dashboard benchmark (streamlit run + headless Chromium, this machine)")
-    print(f"  navigation -> map drawn, all default layers: cold {app['load_cold_s']:.2f} s, "
-          f"warm median {app['load_warm_s']:.2f} s   (target < 4 s)")
-    print(f"  date change -> map redrawn: median {app['date_change_s']:.2f} s "
-          f"({', '.join(f'{x:.2f}' for x in app['date_change_all_s'])})   (target < 1.5 s)")
-    print(f"  map HTML, default view: {mb(b['default_html']):.2f} MB (server build+render {b['default_build_s']:.2f} s)"
-          "   (target < 2 MB)")
-    print(f"  server peak RSS, one visitor: {app['server_peak_rss_mb']:.0f} MB   (target < 500 MB)")
-    print(f"Ours vs naive on the same data: {b['n_blocks']} blocks + {b['n_events']} events (all dates)")
+    print(f"Ours (folium) vs naive on the same data: {b['n_blocks']} blocks + {b['n_events']} events (all dates)")
     print(f"  {'':28}{'ours':>10}{'naive':>10}{'naive/ours':>12}")
-    rows = [("server build+render (s)", b["ours_build_s"], b["naive_build_s"]),
-            ("HTML size (MB)", mb(b["ours_html"]), mb(b["naive_html"])),
-            ("browser: to all drawn (s)", draw["ours"], draw["naive"])]
-    for label, o, n in rows:
+    for label, o, n in [("server build+render (s)", b["ours_build_s"], b["naive_build_s"]),
+                        ("HTML size (MB)", mb(b["ours_html"]), mb(b["naive_html"])),
+                        ("browser: to all drawn (s)", draw["ours"], draw["naive"])]:
         print(f"  {label:28}{o:10.2f}{n:10.2f}{n / o:12.1f}")
     return 0
 

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
+from dashboard import map_payload
 from dashboard.map_geometry import simplify_for_display
 from dashboard.map_layers import (
     MapInput,
@@ -35,7 +36,6 @@ from dashboard.map_layers import (
 )
 from pipeline.core import settings
 from pipeline.core.dates import to_date
-from pipeline.core.errors import BundleError
 from pipeline.runtime import bundle, disagreements, workspace
 from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import Index
@@ -57,20 +57,11 @@ def _date(d: date | str) -> date:
 
 def bundle_key() -> str:
     """Identifies the bundle on disk (folder + build time), so caches follow a rebuild."""
-    try:
-        return f"{settings.get(settings.BUNDLE_DIR)}@{bundle.load_manifest().get('built_at')}"
-    except BundleError:
-        return str(settings.get(settings.BUNDLE_DIR))
+    return map_payload.bundle_key()
 
 
-@st.cache_resource(show_spinner=False)
 def _layer(name: str, key: str) -> pd.DataFrame | None:
-    try:
-        if name not in bundle.layer_names():
-            return None
-        return bundle.load_layer(name)
-    except BundleError:
-        return None
+    return map_payload._layer(name, key)  # once per process, shared with the warm-up and the map's HTTP route
 
 
 def layer(name: str) -> pd.DataFrame | None:
@@ -103,26 +94,9 @@ def default_since(on: date | str) -> date:
     return to_date(pm.resolve_framing(_date(on), None)["since"])
 
 
-@st.cache_data(show_spinner=False)
-def _span(key: str) -> tuple[date, date]:
-    lo, hi = [], []
-    # Orders and series (Oct 2023 onwards); events reach back to 2017 and would stretch the control.
-    for name, col in (("orders", "issued_on"), ("series", "date")):
-        frame = layer(name)
-        if frame is not None and col in frame and len(frame):
-            d = pd.to_datetime(frame[col], errors="coerce").dropna()
-            if len(d):
-                lo.append(d.min().date())
-                hi.append(d.max().date())
-    if not lo:
-        return date(2023, 10, 7), date(2025, 12, 31)
-    return min(lo), max(hi)
-
-
 def span() -> tuple[date, date]:
     """First and last date of the time layers (the date control's range)."""
-    lo, hi = _span(bundle_key())
-    return min(lo, default_date()), max(hi, default_date())
+    return map_payload.time_span(bundle_key())
 
 
 # ---------------------------------------------------------------- metrics
@@ -268,9 +242,9 @@ def _display_base(key: str) -> dict[str, Any]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _map_frames(on: str, since: str, window: int, key: str) -> dict[str, Any]:
-    blocks = _display_base(key)["blocks"]
+def _map_frames(on: str, since: str, window: int, key: str, with_blocks: bool = True) -> dict[str, Any]:
     frames: dict[str, Any] = {}
+    blocks = _display_base(key)["blocks"] if with_blocks else None
     if blocks is not None:
         frames["blocks"] = prepare_blocks(blocks, block_status(on, since, window), order_history(),
                                           on=_date(on), since=_date(since), window=window)
@@ -284,15 +258,35 @@ def _map_frames(on: str, since: str, window: int, key: str) -> dict[str, Any]:
 
 
 def map_input(on: date | str, since: date | str, window: int, layers: list[str], basemap: str, *,
-              imported: list[str] | tuple[str, ...] | None = None, acled_detail: bool = False) -> MapInput:
-    """The prepared map input; ``imported``: the workspace layers to draw (None: all of them)."""
+              imported: list[str] | tuple[str, ...] | None = None, acled_detail: bool = False,
+              with_blocks: bool = True) -> MapInput:
+    """The prepared map input; ``imported``: the workspace layers to draw (None: all of them).
+    ``with_blocks=False`` leaves out the blocks' per-date texts (the map component builds them in the browser)."""
     key = bundle_key()
     base = _display_base(key)
-    frames = _map_frames(_iso(on), _iso(since), int(window), key)
+    frames = _map_frames(_iso(on), _iso(since), int(window), key, with_blocks)
     ws = workspace_layers(on, window, imported, acled_detail=acled_detail)
     return MapInput(on=_date(on), since=_date(since), window=int(window), layers=list(layers),
                          basemap=basemap, strip=base["strip"], governorates=base["governorates"],
                          places=base["places"], workspace=ws, **frames)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _map_view(on: str, since: str, window: int, layers: tuple[str, ...], basemap: str,
+              imported: tuple[str, ...] | None, acled_detail: bool, key: str, wkey: str) -> dict[str, Any]:
+    inp = map_input(on, since, window, list(layers), basemap, imported=imported, acled_detail=acled_detail,
+                    with_blocks=False)
+    z = zone_on(on)
+    zid = str(z["zone_id"].iloc[0]) if z is not None and len(z) else None
+    return map_payload.view(inp, block_status(on, since, window), zid, span=span())
+
+
+def map_view(on: date | str, since: date | str, window: int, layers: list[str] | tuple[str, ...], basemap: str, *,
+             imported: list[str] | tuple[str, ...] | None = None, acled_detail: bool = False) -> dict[str, Any]:
+    """The map component's per-view data (``map_payload.view``): a few KB, cached per view."""
+    chosen = None if imported is None else tuple(sorted(imported))
+    return _map_view(_iso(on), _iso(since), int(window), tuple(layers), basemap, chosen, bool(acled_detail),
+                     bundle_key(), workspace_key())
 
 
 # ---------------------------------------------------------------- imported (workspace) layers

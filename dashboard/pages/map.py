@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
-from dashboard import data, state
+from dashboard import data, map_component, state
 from dashboard.html import esc, fmt_int, is_missing, link, md, rtl
 from dashboard.kpis import (
     claims_list,
@@ -141,21 +142,48 @@ def _panel(block_id: int | None) -> None:
     st.html(html + "</div>")
 
 
+def _on_paused() -> None:
+    """Playback paused in the browser: the page's date (and so the KPIs) follows it."""
+    paused = getattr(st.session_state.get(state.MAP_KEY), "paused", None)
+    if paused:
+        lo, hi = data.span()
+        st.session_state[state.DATE] = min(max(date.fromisoformat(str(paused)), lo), hi)
+        st.session_state["gdm_paused_rerun"] = True
+
+
+# GDM_MAP=folium draws the previous folium + st_folium map (kept for the benchmark's comparison).
+FOLIUM = os.environ.get("GDM_MAP", "").lower() == "folium"
+
+
 @st.fragment
 def map_and_panel() -> None:
     col_map, col_panel = st.columns([3, 1], gap="small")
-    with col_map:
-        with st.spinner("Drawing the map…"):
-            inp = data.map_input(view.on, view.since, view.window, list(view.layers), view.basemap,
-                                 imported=shown_imported, acled_detail=acled_detail)
-            fmap = build_map(inp)
-        out: dict[str, Any] = st_folium(fmap, key=state.MAP_KEY, height=660, use_container_width=True,
-                                        returned_objects=["last_object_clicked"])
-    clicked = (out or {}).get("last_object_clicked")
-    if clicked and clicked.get("lat") is not None:
-        bid = data.block_at(clicked["lat"], clicked["lng"])
-        if bid is not None:
-            state.select_block(bid)
+    bid = None
+    if FOLIUM:
+        from streamlit_folium import st_folium  # only on the comparison path (third-party, not a project module)
+
+        with col_map:
+            with st.spinner("Drawing the map…"):
+                inp = data.map_input(view.on, view.since, view.window, list(view.layers), view.basemap,
+                                     imported=shown_imported, acled_detail=acled_detail)
+                fmap = build_map(inp)
+            out: dict[str, Any] = st_folium(fmap, key=state.MAP_KEY, height=660, use_container_width=True,
+                                            returned_objects=["last_object_clicked"])
+        clicked = (out or {}).get("last_object_clicked")
+        if clicked and clicked.get("lat") is not None:
+            bid = data.block_at(clicked["lat"], clicked["lng"])
+    else:
+        with col_map:
+            payload = data.map_view(view.on, view.since, view.window, view.layers, view.basemap,
+                                    imported=shown_imported, acled_detail=acled_detail)
+            res = map_component.show(payload, key=state.MAP_KEY, height=660, on_paused=_on_paused)
+        clicked = getattr(res, "clicked", None)
+        if isinstance(clicked, dict) and clicked.get("block_id") is not None:
+            bid = int(clicked["block_id"])
+        if st.session_state.pop("gdm_paused_rerun", False):
+            st.rerun(scope="app")  # the KPIs above the map follow the paused date
+    if bid is not None:
+        state.select_block(bid)
     with col_panel:
         _panel(state.selected_block())
 

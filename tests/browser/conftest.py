@@ -24,7 +24,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+MAP_FRAME = ".gdm-map"  # the map component's root (in the page: v2 components have no iframe)
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
@@ -35,7 +35,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, env: dict[str, str] | None = None, log_name: str = "server") -> None:
+    def __init__(self, env: dict[str, str] | None = None, log_name: str = "server", root: Path = ROOT) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         ARTIFACTS.mkdir(exist_ok=True)
@@ -43,7 +43,7 @@ class Server:
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(self.port), "--server.address", "127.0.0.1",
                "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=self.log,
+        self.proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, **(env or {})}, stdout=self.log,
                                      stderr=subprocess.STDOUT)
         self.wait_healthy()
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from pipeline.runtime.bundle import bundle_dir
+from pipeline.runtime.bundle import bundle_dir, sha256_file
 
 from .conftest import IDLE, MAP_FRAME, Server, shot
 from .test_journeys import block_point, click_block, map_frame, open_map
@@ -51,6 +51,7 @@ def hostile_server(tmp_path_factory):
         if "source_url" in frame.columns:
             frame["source_url"] = "javascript:alert(1)"
         frame.to_parquet(path, index=False)
+        manifest["layers"][name]["sha256"] = sha256_file(path)  # a rebuilt bundle, not a damaged one
     for meta in manifest["layers"].values():
         meta["description"] = f"description {PAYLOAD}"
         if "pop_method" in meta:
@@ -90,7 +91,7 @@ def test_hostile_text_shows_as_text_and_no_script_runs(hostile_server, page):
     # only blocks and boundaries: click a block, its popup and the history panel show the payload as text
     open_map(page, f"{hostile_server.url}/?layers=Boundaries&layers=Blocks")
     page.wait_for_selector(IDLE)
-    frame = page.frame_locator(MAP_FRAME).last
+    frame = page.locator(MAP_FRAME).last
     block = click_block(page, "recent")
     popup = frame.locator(".leaflet-popup-content")
     expect(popup).to_contain_text(f"Block {block}")
@@ -103,7 +104,7 @@ def test_hostile_text_shows_as_text_and_no_script_runs(hostile_server, page):
     expect(page.locator(".gdm-history")).to_contain_text("orders.source_name <img src=x")
     assert page.locator(".gdm-history a").count() == 0
     # a hover tooltip
-    map_frame(page).evaluate("() => { map_div.closePopup(); }")
+    map_frame(page).evaluate("() => { gdmMap.closePopup(); }")
     pt = block_point(page, "none")  # another block: the tooltip opens on entering it
     for d in range(0, 10, 2):  # mouse moves over the canvas: Leaflet hit-tests them
         page.mouse.move(pt["x"] + d, pt["y"] + d)

@@ -17,23 +17,28 @@ def metric(page, label: str):
         has=page.locator("[data-testid='stMetricLabel']", has_text=label)).locator("[data-testid='stMetricValue']")
 
 
-# All vector layers share one canvas: we ask Leaflet (the map object is `map_div` in the component)
+# All vector layers share one canvas: we ask Leaflet (the map object is `window.gdmMap`, set by the component)
 # which features it has drawn, instead of counting SVG paths.
-COUNT = """cls => { let n = 0; map_div.eachLayer(l => { if (l.feature && l.feature.properties &&
+COUNT = """cls => { let n = 0; gdmMap.eachLayer(l => { if (l.feature && l.feature.properties &&
     (cls === 'block' ? l.feature.properties.block_id !== undefined : l.feature.properties.zone_id !== undefined)
     && l._map) n++; }); return n; }"""
 
 
 def map_frame(page):
-    return page.locator(MAP_FRAME).last.element_handle().content_frame()
+    """Where the map's JavaScript runs: the page itself (the component is not in an iframe)."""
+    return page.main_frame
+
+
+def map_box(page) -> dict:
+    return page.locator(f"{MAP_FRAME} .leaflet-container").last.bounding_box()
 
 
 def open_map(page, url: str, blocks: int = 620):
     page.goto(url)
-    frame = page.frame_locator(MAP_FRAME).last
+    frame = page.locator(MAP_FRAME).last
     expect(frame.locator(".leaflet-container")).to_be_visible()
     expect(frame.locator("canvas").first).to_be_visible()
-    map_frame(page).wait_for_function(f"typeof map_div !== 'undefined' && ({COUNT})('block') === {blocks}")
+    map_frame(page).wait_for_function(f"typeof gdmMap !== 'undefined' && ({COUNT})('block') === {blocks}")
     return frame
 
 
@@ -42,18 +47,18 @@ def block_point(page, status: str = "recent") -> dict:
     inner = map_frame(page)
     pt = inner.evaluate("""status => {
         let found = null;
-        map_div.eachLayer(l => {
+        gdmMap.eachLayer(l => {
             if (found || !l.feature || l.feature.properties.status !== status || !l._containsPoint) return;
-            const ll = l.getBounds().getCenter(), c = map_div.latLngToContainerPoint(ll);
-            const size = map_div.getSize();
+            const ll = l.getBounds().getCenter(), c = gdmMap.latLngToContainerPoint(ll);
+            const size = gdmMap.getSize();
             if (c.x < 20 || c.y < 20 || c.x > size.x - 20 || c.y > size.y - 20) return;
-            if (l._containsPoint(map_div.latLngToLayerPoint(ll)))
+            if (l._containsPoint(gdmMap.latLngToLayerPoint(ll)))
                 found = {x: c.x, y: c.y, id: l.feature.properties.block_id};
         });
         return found;
     }""", status)
     assert pt, f"no {status} block with its centre inside it is in view"
-    box = page.locator(MAP_FRAME).last.bounding_box()
+    box = map_box(page)
     return {"x": box["x"] + pt["x"], "y": box["y"] + pt["y"], "id": pt["id"]}
 
 
@@ -100,7 +105,7 @@ def test_click_a_block_shows_its_history_without_reloading_the_map(server, page)
     frame = open_map(page, f"{server.url}/?layers=Boundaries&layers=Blocks")
     page.wait_for_selector(IDLE)
     inner = map_frame(page)
-    inner.evaluate("window.__notReloaded = true")
+    inner.evaluate("gdmMap.__notReloaded = true")  # a new map object (a reload) would not carry it
     # record every script run of the app from now on: panning/zooming must not rerun it
     page.evaluate("""() => {
         window.__states = [];
@@ -108,8 +113,8 @@ def test_click_a_block_shows_its_history_without_reloading_the_map(server, page)
         new MutationObserver(() => window.__states.push(app.getAttribute('data-test-script-state')))
             .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
     }""")
-    inner.evaluate("""() => new Promise(done => { map_div.once('zoomend', () => done()); map_div.zoomIn(); })""")
-    inner.evaluate("""() => new Promise(done => { map_div.once('moveend', () => done()); map_div.panBy([60, 40]); })""")
+    inner.evaluate("""() => new Promise(done => { gdmMap.once('zoomend', () => done()); gdmMap.zoomIn(); })""")
+    inner.evaluate("""() => new Promise(done => { gdmMap.once('moveend', () => done()); gdmMap.panBy([60, 40]); })""")
     assert page.evaluate("window.__states") == []
 
     block = str(click_block(page, "recent"))
@@ -121,14 +126,14 @@ def test_click_a_block_shows_its_history_without_reloading_the_map(server, page)
     history = page.locator(".gdm-history")
     expect(history).to_contain_text("order(s) named this block")
     expect(history.locator("a").first).to_have_attribute("href", re.compile(r"^https?://"))
-    assert inner.evaluate("window.__notReloaded") is True  # the map was not reloaded
+    assert inner.evaluate("window.gdmMap.__notReloaded") is True  # the map was not reloaded
     expect(popup).to_be_visible()  # and its popup is still open
     shot(page, f"map-block-{block}-history")
 
 
 def test_shared_link_opens_the_same_view(server, page):
     page.goto(f"{server.url}/?date=2023-12-05&window=3&layers=Blocks&layers=Zone")
-    frame = page.frame_locator(MAP_FRAME).last
+    frame = page.locator(MAP_FRAME).last
     expect(frame.locator(".gdm-legend")).to_contain_text("5 Dec 2023")
     expect(frame.locator(".gdm-legend")).to_contain_text("last 3 days")
     expect(frame.locator(".gdm-legend")).not_to_contain_text("Strikes")

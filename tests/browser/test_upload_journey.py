@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from pipeline.runtime import workspace
 
-from .conftest import IDLE, MAP_FRAME, Server, shot
-from .test_journeys import map_frame, open_map
+from .conftest import IDLE, Server, shot
+from .test_journeys import map_box, map_frame, open_map
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +24,9 @@ POINTS = """latitude,longitude,date,place
 """
 
 # Leaflet's own answer: the imported features on the map, with their container points.
-IMPORTED = """name => { const pts = []; map_div.eachLayer(l => {
+IMPORTED = """name => { const pts = []; gdmMap.eachLayer(l => {
     if (l.feature && l.feature.properties && l.feature.properties.ws === name && l._map) {
-        const c = map_div.latLngToContainerPoint(l.getLatLng()); pts.push({x: c.x, y: c.y}); } });
+        const c = gdmMap.latLngToContainerPoint(l.getLatLng()); pts.push({x: c.x, y: c.y}); } });
     return pts; }"""
 
 
@@ -88,8 +88,8 @@ def test_upload_a_csv_and_see_its_points_on_the_map(upload_server, page, tmp_pat
     expect(page.get_by_text("Imported layers: 3 events in window")).to_be_visible()
     assert frame.locator(".leaflet-marker-icon").count() == 0  # circle markers on the canvas
     # hovering a point shows its place text and the layer it came from
-    box = page.locator(MAP_FRAME).last.bounding_box()
-    size = inner.evaluate("() => map_div.getSize()")
+    box = map_box(page)
+    size = inner.evaluate("() => gdmMap.getSize()")
     pts = [p for p in inner.evaluate(f"({IMPORTED})('{LAYER}')")
            if 10 < p["x"] < size["x"] - 10 and 10 < p["y"] < size["y"] - 10]
     assert pts, "no imported point is in view"
@@ -101,10 +101,11 @@ def test_upload_a_csv_and_see_its_points_on_the_map(upload_server, page, tmp_pat
     shot(page, "upload-map-2023-12-02")
 
     # the layer's toggle takes it off the map (and out of the legend)
-    page.get_by_text(f"Imported: {LAYER}", exact=True).click()
+    # the page's toggle (the map, now in the page, shows the same words in its legend and layers control)
+    page.get_by_test_id("stCheckbox").get_by_text(f"Imported: {LAYER}", exact=True).click()
     expect(legend).not_to_contain_text("Imported:")
     expect(page.get_by_text("Imported layers: 0 events in window")).to_be_visible()
-    map_frame(page).wait_for_function(f"typeof map_div !== 'undefined' && ({IMPORTED})('{LAYER}').length === 0")
+    map_frame(page).wait_for_function(f"typeof gdmMap !== 'undefined' && ({IMPORTED})('{LAYER}').length === 0")
 
 
 def test_a_bad_file_shows_its_error_and_changes_nothing(upload_server, page, tmp_path):

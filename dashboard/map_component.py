@@ -1,0 +1,30 @@
+"""The Map page's map as a bidirectional Streamlit (v2) component over the locally served Leaflet.
+
+The browser fetches the date-free part once (``map_payload.base``, served over HTTP by app.py and cached);
+every rerun sends only the view (``map_payload.view``: block status codes, zone id, incidents, a few KB)
+and the map restyles in place. Back to Python: ``clicked`` (a block, trigger) and ``paused`` (the date
+where playback paused, trigger). JS and CSS: ``dashboard/map_component/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+HERE = Path(__file__).resolve().parent / "map_component"
+NAME = "gdm_map"
+
+_component = st.components.v2.component(
+    NAME, html="", css=(HERE / "map.css").read_text(encoding="utf-8"),
+    js=(HERE / "map.js").read_text(encoding="utf-8"), isolate_styles=False)
+
+
+def show(view: dict[str, Any], *, key: str, height: int = 660,
+         on_clicked: Callable[[], None] | None = None, on_paused: Callable[[], None] | None = None) -> Any:
+    """Mount the map with the view's data; returns the component's result (``clicked``, ``paused``)."""
+    return _component(key=key, data={**view, "height": height}, height=height,
+                      on_clicked_change=on_clicked or (lambda: None),
+                      on_paused_change=on_paused or (lambda: None))

@@ -1,0 +1,280 @@
+"""What the map component (``map_component``) receives: plain JSON, the date-free part once, the rest per view.
+
+- :func:`base` (once per process and bundle, served over HTTP by app.py and cached by the browser):
+  the display geometry of the blocks, governorates, Strip, every zone and the places, the blocks' date-free
+  hover text and every order that named each block (date, id, source, a link only for http(s) URLs).
+- :func:`view` (per date, framing and window, a few KB over the websocket): one status code per block in
+  the order of ``base``, the legend counts and labels, the zone id, the incidents and claims in the window
+  and the imported layers.
+- :func:`playback` (once per process and ``since``/``window``): every day's block status, run-length
+  encoded per block, for playing the days back in the browser.
+
+Every text is **plain text** (the component sets it with ``textContent``): the ``prepare_*`` functions of
+``map_layers`` give escaped HTML, which :func:`lines` turns back into the text lines it shows, so nothing
+from data is ever parsed as HTML in the browser. No streamlit import.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html as _html
+import json
+import re
+import threading
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from dashboard.html import fmt_date, is_missing, safe_url
+from dashboard.map_geometry import simplify_for_display, to_geojson
+from dashboard.map_layers import (MapInput, WorkspaceLayer, display_blocks, prepare_governorates, prepare_places,
+                                 prepare_zone, status_labels)
+from pipeline.core import settings
+from pipeline.core.errors import BundleError
+from pipeline.runtime import bundle
+from pipeline.runtime import metrics as pm
+from pipeline.runtime.metrics_index import index as metrics_index
+
+CODES = {"recent": "r", "earlier": "e", "none": "n"}
+STATUS_COLOURS = {"recent": "#b30000", "earlier": "#fc8d59", "none": "#fef0d9"}  # as map_draw (OrRd)
+WORKSPACE_COLOURS = ["#c51b7d", "#e6ab02", "#01665e", "#8c510a", "#4d4d4d"]
+ATTRIBUTION = "Blocks: IDF grid via GazaNowPop (GPL-3.0)"
+BASE_ROUTE = "/gdm-api/base.json"
+PLAYBACK_ROUTE = "/gdm-api/playback.json"
+
+_BR = re.compile(r"<br\s*/?>", re.I)
+_TAG = re.compile(r"<[^>]*>")
+_lock = threading.Lock()
+
+
+def lines(escaped_html: Any) -> list[str]:
+    """The text lines of HTML built by ``dashboard.html`` (data escaped, our own tags only): tags dropped,
+    entities decoded. The result is plain text, for ``textContent`` only."""
+    if is_missing(escaped_html):
+        return []
+    out = []
+    for part in _BR.split(str(escaped_html)):
+        text = " ".join(_html.unescape(_TAG.sub(" ", part)).split())
+        if text:
+            out.append(text)
+    return out
+
+
+def bundle_key() -> str:
+    """Identifies the bundle on disk (folder + build time), so caches follow a rebuild."""
+    try:
+        return f"{settings.get(settings.BUNDLE_DIR)}@{bundle.load_manifest().get('built_at')}"
+    except BundleError:
+        return str(settings.get(settings.BUNDLE_DIR))
+
+
+def version(key: str | None = None) -> str:
+    """A short, URL-safe tag of the bundle (the browser caches ``base`` under it)."""
+    return hashlib.sha1((key or bundle_key()).encode()).hexdigest()[:12]
+
+
+@functools.lru_cache(maxsize=32)
+def _layer(name: str, key: str) -> pd.DataFrame | None:
+    try:
+        return bundle.load_layer(name) if name in bundle.layer_names() else None
+    except BundleError:
+        return None
+
+
+def layer(name: str) -> pd.DataFrame | None:
+    """A bundle layer, read once per process (shared: do not change it)."""
+    return _layer(name, bundle_key())
+
+
+def _fc(gdf: Any, props: dict[str, Any]) -> dict[str, Any]:
+    """FeatureCollection of ``gdf`` with the given per-row property lists (plain JSON)."""
+    fc = to_geojson(gdf, [])
+    for i, f in enumerate(fc["features"]):
+        f["properties"] = {k: v[i] for k, v in props.items()}
+    return fc
+
+
+def _history(key: str) -> tuple[dict[str, list[Any]], dict[str, list[str]]]:
+    """(orders: id -> [ISO date, date label, source, http(s) URL or None], history: block id -> order ids)."""
+    ob, orders = _layer("order_blocks", key), _layer("orders", key)
+    if ob is None or orders is None:
+        return {}, {}
+    o = pd.DataFrame(orders[[c for c in ("order_id", "issued_on", "source_name", "source_url")
+                             if c in orders.columns]]).copy()
+    o["issued_on"] = pd.to_datetime(o["issued_on"])
+    table = {}
+    for r in o.itertuples():
+        src = getattr(r, "source_name", None)
+        table[str(r.order_id)] = [r.issued_on.strftime("%Y-%m-%d"), fmt_date(r.issued_on),
+                                  "source" if is_missing(src) else str(src), safe_url(getattr(r, "source_url", None))]
+    h = pd.DataFrame(ob[["order_id", "block_id"]]).dropna(subset=["block_id"]).merge(
+        o[["order_id", "issued_on"]], on="order_id", how="left").sort_values(["issued_on", "order_id"])
+    by_block: dict[str, list[str]] = {}
+    for r in h.itertuples():
+        by_block.setdefault(str(int(r.block_id)), []).append(str(r.order_id))
+    return table, by_block
+
+
+@functools.lru_cache(maxsize=4)
+def _base(key: str) -> bytes:
+    blocks, gov, strip = _layer("blocks", key), _layer("governorates", key), _layer("strip", key)
+    zones, places = _layer("zones", key), _layer("places", key)
+    out: dict[str, Any] = {"version": version(key), "colours": STATUS_COLOURS, "attribution": ATTRIBUTION}
+    if blocks is not None:
+        disp = display_blocks(blocks, gov, tolerance_m=15.0).reset_index(drop=True)
+        out["blocks"] = _fc(disp, {"block_id": [int(b) for b in disp["block_id"]],
+                                   "head": [lines(t) for t in disp["tip_head"]]})
+    if gov is not None:
+        g = prepare_governorates(gov, 15.0)
+        out["governorates"] = _fc(g, {"pcode": [str(p) for p in g["pcode"]], "tip": [lines(t) for t in g["tip"]]})
+    if strip is not None:
+        out["strip"] = _fc(simplify_for_display(strip, 15.0), {})
+    if zones is not None and len(zones):
+        z = prepare_zone(zones)
+        out["zones"] = _fc(z, {"zone_id": [str(i) for i in z["zone_id"]], "tip": [lines(t) for t in z["tip"]]})
+    if places is not None and len(places):
+        p = prepare_places(places)
+        out["places"] = [{"id": str(r.place_id), "lon": r.geometry.x, "lat": r.geometry.y,
+                          "label": " ".join(lines(r.label)), "tip": lines(r.tip), "major": bool(r.prominent)}
+                         for r in p.itertuples()]
+    out["orders"], out["history"] = _history(key)
+    return json.dumps(out, separators=(",", ":"), default=str).encode()
+
+
+def base(key: str | None = None) -> bytes:
+    """The date-free part of the map as JSON bytes, built once per process and bundle."""
+    with _lock:
+        return _base(key or bundle_key())
+
+
+def block_order(key: str | None = None) -> list[int]:
+    """The blocks' ids in the order of ``base`` (the order of the per-view status codes)."""
+    return _block_order(key or bundle_key())
+
+
+@functools.lru_cache(maxsize=4)
+def _block_order(key: str) -> list[int]:
+    data = json.loads(base(key))
+    return [f["properties"]["block_id"] for f in data.get("blocks", {}).get("features", [])]
+
+
+def status_codes(status: pd.DataFrame | None, order: list[int]) -> str:
+    """One letter per block (r recent, e earlier, n none) in ``order``."""
+    by = {} if status is None or status.empty else dict(zip(status["block_id"].astype(int), status["status"]))
+    return "".join(CODES.get(by.get(b, "none"), "n") for b in order)
+
+
+def _points(gdf: Any, *, label: bool = False) -> list[list[Any]]:
+    if gdf is None or gdf.empty:
+        return []
+    out = []
+    for r in gdf.itertuples():
+        g = r.geometry
+        row = [round(g.x, 5), round(g.y, 5), float(getattr(r, "radius", 5) or 5), lines(r.tip)]
+        if label:
+            row.append(" ".join(lines(getattr(r, "label", ""))))
+        out.append(row)
+    return out
+
+
+def _workspace(layers: list[WorkspaceLayer]) -> list[dict[str, Any]]:
+    out = []
+    for ly in sorted(layers, key=lambda x: {"zones": 0, "figures": 1, "events": 2}.get(x.kind, 9)):
+        item: dict[str, Any] = {"name": ly.name, "kind": ly.kind, "aggregated": ly.aggregated, "count": ly.count,
+                                "detail": ly.detail, "attribution": ly.attribution if ly.count else None,
+                                "colour": WORKSPACE_COLOURS[ly.slot % len(WORKSPACE_COLOURS)]}
+        frame = ly.frame
+        if frame is not None and not frame.empty:
+            if ly.kind == "zones":
+                item["zones"] = _fc(frame, {"tip": [lines(t) for t in frame["tip"]]})
+            else:
+                item["points"] = _points(frame, label=ly.kind == "figures")
+        out.append(item)
+    return out
+
+
+def view(inp: MapInput, status: pd.DataFrame | None, zone_id: str | None, *, span: tuple[date, date],
+         acled_attribution: str | None = None) -> dict[str, Any]:
+    """The per-view message (a few KB): status codes, zone id, incidents, claims, imported layers, legend."""
+    counts = {} if status is None or status.empty else status["status"].value_counts().to_dict()
+    labels = status_labels(inp.on, inp.since, inp.window)
+    out = {
+        "version": version(), "base_url": f"{BASE_ROUTE}?v={version()}",
+        "playback_url": f"{PLAYBACK_ROUTE}?v={version()}&since={inp.since:%Y-%m-%d}&window={int(inp.window)}",
+        "on": f"{inp.on:%Y-%m-%d}", "on_label": fmt_date(inp.on), "window": int(inp.window),
+        "since": f"{inp.since:%Y-%m-%d}", "span": [f"{span[0]:%Y-%m-%d}", f"{span[1]:%Y-%m-%d}"],
+        "layers": list(inp.layers), "basemap": inp.basemap,
+        "status": status_codes(status, block_order()),
+        "counts": {k: int(counts.get(k, 0)) for k in CODES},
+        "labels": labels,
+        "short": {"recent": f"ordered in the last {inp.window} days", "earlier": "ordered earlier",
+                  "none": "not ordered"},
+        "zone_id": zone_id,
+        "incidents": _points(inp.incidents),
+        "claims": _fc(inp.claims, {"tip": [lines(t) for t in inp.claims["tip"]]})
+        if inp.claims is not None and not inp.claims.empty else None,
+        "workspace": _workspace(inp.workspace),
+        "attributions": [acled_attribution] if acled_attribution else [],
+    }
+    out["rev"] = hashlib.sha1(json.dumps(out, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _playback(key: str, since: str, window: int, start: str, end: str) -> bytes:
+    order = block_order(key)
+    ix = metrics_index()
+    d0, d1 = date.fromisoformat(start), date.fromisoformat(end)
+    n = (d1 - d0).days + 1
+    runs: list[list[Any]] = [[] for _ in order]  # per block: [day index, code, day index, code, ...]
+    pos = {b: i for i, b in enumerate(order)}
+    prev = ["" for _ in order]
+    counts = []
+    for k in range(n):
+        day = d0 + timedelta(days=k)
+        st_ = pm.block_status(ix, day.isoformat(), since=since, window=window)
+        codes = ["n"] * len(order)
+        for b, s in zip(st_["block_id"].astype(int), st_["status"]):
+            i = pos.get(b)
+            if i is not None:
+                codes[i] = CODES.get(s, "n")
+        for i, c in enumerate(codes):
+            if c != prev[i]:
+                runs[i] += [k, c]
+                prev[i] = c
+        counts.append([codes.count("r"), codes.count("e"), codes.count("n")])
+    out = {"version": version(key), "since": since, "window": window, "start": start, "days": n,
+           "runs": runs, "counts": counts}
+    return json.dumps(out, separators=(",", ":")).encode()
+
+
+@functools.lru_cache(maxsize=4)
+def _span(key: str) -> tuple[date, date] | None:
+    lo, hi = [], []
+    # Orders and series (Oct 2023 onwards); events reach back to 2017 and would stretch the control.
+    for name, col in (("orders", "issued_on"), ("series", "date")):
+        frame = _layer(name, key)
+        if frame is not None and col in frame and len(frame):
+            d = pd.to_datetime(frame[col], errors="coerce").dropna()
+            if len(d):
+                lo.append(d.min().date())
+                hi.append(d.max().date())
+    return (min(lo), max(hi)) if lo else None
+
+
+def time_span(key: str | None = None) -> tuple[date, date]:
+    """First and last date of the time layers (the date control's range), with the default date and framing."""
+    found = _span(key or bundle_key()) or (date(2023, 10, 7), date(2025, 12, 31))
+    defaults = (settings.get(settings.GRID_PUBLISHED_ON), settings.get(settings.DEFAULT_DATE))
+    return min(found[0], *defaults), max(found[1], defaults[1])
+
+
+def playback(since: date | str, window: int, span: tuple[date, date] | None = None, key: str | None = None
+             ) -> bytes:
+    """Every day's block status from ``max(since, span start)`` to the span's end, RLE per block (JSON bytes)."""
+    span = span or time_span(key)
+    s = since if isinstance(since, str) else since.isoformat()
+    start = max(date.fromisoformat(s), span[0]).isoformat()
+    return _playback(key or bundle_key(), s, int(window), start, span[1].isoformat())
