@@ -55,10 +55,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from pipeline.build.sources.idf_zones import SOURCE_ZONES, block_label, status_time
 from pipeline.core.dates import DateParseError, parse_date
 from pipeline.core.errors import InputError
 from pipeline.core.layers import AREA_CRS
-from pipeline.build.sources.idf_zones import SOURCE_ZONES, block_label, status_time
 
 GAZAMAPS_FILE = "orders/gazamaps-orders.json"
 OCHA_FILE = "orders/ocha-orders-2025.csv"
