@@ -6,8 +6,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from pipeline.core.layers import AREA_CRS, PCODES, SCHEMAS, area_km2
 from pipeline.runtime.bundle import load_layer, load_manifest
-from pipeline.core.layers import AREA_CRS, area_km2, PCODES, SCHEMAS
 from tests.conftest import RAW
 
 

@@ -16,7 +16,7 @@ from pipeline.runtime import imports, workspace
 from pipeline.runtime.bundle import load_layer
 from pipeline.runtime.readers.acled import acled_attribution
 from pipeline.runtime.readers.csv_points import pcode_for_names
-from pipeline.runtime.readers.hxl import find_tag_row, parse_tag, Tag
+from pipeline.runtime.readers.hxl import Tag, find_tag_row, parse_tag
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "imports"
@@ -101,7 +101,7 @@ def test_hxl_governorate_figures_with_arabic_names(ws):
     assert idps == {"PS0255": 1000, "PS0265": 2000, "PS0270": 3000, "PS0275": 4000}  # Khan Younis by Arabic name
     assert set(g["date"].dt.strftime("%Y-%m-%d")) == {"2023-12-02"}  # "20231202"
     govs = load_layer("governorates").set_index("pcode")
-    for pc, geom in zip(g["pcode"], g.geometry):
+    for pc, geom in zip(g["pcode"], g.geometry, strict=True):
         assert geom.within(govs.geometry.loc[pc])
 
 

@@ -101,7 +101,7 @@ def test_all_layers_legend_and_palette(base, status):
 
 def test_incident_radius_grows_with_fatalities():
     ev = map_layers.prepare_events(small_events())
-    r = dict(zip(ev["event_id"], ev["radius"]))
+    r = dict(zip(ev["event_id"], ev["radius"], strict=True))
     assert r["e2"] > r["e1"] >= 4 and r["e3"] == 4  # unknown fatalities: the smallest size
 
 
@@ -192,7 +192,7 @@ def test_block_outlines_simplified_once_only_status_changes_per_date(base, statu
                                      since=SINCE, window=7)
     for day in (day1, day2):  # the very same outlines, not recomputed
         assert len(day) == len(display)
-        assert all(a is b for a, b in zip(day.geometry.values, display.geometry.values))
+        assert all(a is b for a, b in zip(day.geometry.values, display.geometry.values, strict=True))
     assert day1["status"].tolist() == status["status"].tolist()
     assert set(day2["status"]) == {"none"}
     assert day1["tip"].iloc[0].endswith("<i>ordered in the last 7 days</i>")

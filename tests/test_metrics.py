@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.__main__ import main
+from pipeline.build.bundle_writer import write_bundle
+from pipeline.build.sources import orders as od
 from pipeline.runtime import metrics
 from pipeline.runtime.bundle import load_layer
 from pipeline.runtime.metrics_index import _disjoint_pieces, index
-from pipeline.build.bundle_writer import write_bundle
-from pipeline.build.sources import orders as od
 from tests.conftest import squares
 
 # --------------------------------------------------------------------------- a tiny bundle
@@ -239,7 +239,8 @@ def test_shipped_index_pieces_and_event_zones_equal_the_plain_loops():
     # the zone of each event's date, and whether the zone covers the event, one event at a time
     events = load_layer("events")
     pts = events.to_crs(AREA_CRS).geometry
-    for d, g, zid, inside in zip(pd.to_datetime(events["date"]).dt.date, pts, ix.events["_zone"], ix.events["_inside"]):
+    for d, g, zid, inside in zip(pd.to_datetime(events["date"]).dt.date, pts, ix.events["_zone"], ix.events["_inside"],
+                                  strict=True):
         z = zone_on(ix.zones, d)
         assert (None if pd.isna(zid) else zid) == (None if z is None else z["zone_id"])
         assert inside == bool(z is not None and ix.zone_geom[z["zone_id"]].covers(g))
@@ -249,7 +250,7 @@ def test_shipped_index_pieces_and_event_zones_equal_the_plain_loops():
 def test_event_zones_on_hand_over_days(tiny):
     ix = index(tiny)
     got = {e: (None if pd.isna(z) else z, bool(i))
-           for e, z, i in zip(ix.events["event_id"], ix.events["_zone"], ix.events["_inside"])}
+           for e, z, i in zip(ix.events["event_id"], ix.events["_zone"], ix.events["_inside"], strict=True)}
     # e1 (2 Dec, in z1's area, z1 declared 1-4 Dec); e2 (2 Dec, z2's area only); e3 (1 Dec, hand-over day of z1,
     # outside it); e4 (1 Nov, before any zone)
     assert got == {"e1": ("z1", True), "e2": ("z1", False), "e3": ("z1", False), "e4": (None, False)}

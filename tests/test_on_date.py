@@ -42,4 +42,4 @@ def test_latest_on_or_before_per_key_undated_rows_lose_to_dated_ones():
                             "date": pd.to_datetime(["2023-11-30", "2023-12-02", "2023-12-20", None, "2023-12-05"]),
                             "value": [1, 2, 3, 4, 5]})
     got = on_date.latest_on_or_before(figures, ON, ["pcode", "metric"])
-    assert dict(zip(got["pcode"], got["value"])) == {"P1": 2, "P2": 4}  # P3 only after the date
+    assert dict(zip(got["pcode"], got["value"], strict=True)) == {"P1": 2, "P2": 4}  # P3 only after the date

@@ -8,8 +8,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pipeline.runtime.bundle import load_layer, load_manifest
 from pipeline.build.sources import orders as od
+from pipeline.runtime.bundle import load_layer, load_manifest
 from tests.conftest import RAW, squares
 
 # --------------------------------------------------------------------------- small inline data

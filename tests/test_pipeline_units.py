@@ -14,12 +14,12 @@ from shapely.geometry import Point, Polygon
 
 from pipeline.__main__ import main
 from pipeline.build import derive
-from pipeline.core import settings as project_settings
-from pipeline.runtime import metrics_index
-from pipeline.runtime.bundle import load_layer, load_manifest
 from pipeline.build.bundle_writer import write_bundle
+from pipeline.core import settings as project_settings
 from pipeline.core.errors import InputError, LayerValidationError
 from pipeline.core.layers import area_km2, validate_layer
+from pipeline.runtime import metrics_index
+from pipeline.runtime.bundle import load_layer, load_manifest
 from tests.conftest import ROOT, squares
 
 
@@ -114,7 +114,8 @@ def test_property_population_is_conserved_when_spread(pops, cuts):
     n = len(pops)
     sources = squares([(i * 1000, 0, (i + 1) * 1000, 1000) for i in range(n)], pop=pops)
     edges = [0.0, *sorted(c * n * 1000 for c in cuts), n * 1000.0]
-    blocks = squares([(a, 0, b, 1000) for a, b in zip(edges, edges[1:]) if b - a > 1])
+    # consecutive pairs: edges[1:] is one shorter, so the last edge pairs with nothing
+    blocks = squares([(a, 0, b, 1000) for a, b in zip(edges, edges[1:], strict=False) if b - a > 1])
     est = derive.spread_to_blocks(sources, blocks)
     assert est.sum() == pytest.approx(sum(pops), rel=1e-6, abs=1e-3)
     assert (est >= -1e-9).all()
@@ -160,8 +161,8 @@ def test_failed_write_leaves_previous_bundle_untouched(tmp_path):
 def test_build_stops_on_a_bad_source_and_keeps_the_bundle(tmp_path):
     import shutil
 
-    from pipeline.build.steps import STEPS
     from pipeline.build.run import build
+    from pipeline.build.steps import STEPS
 
     raw = tmp_path / "raw"
     shutil.copytree(ROOT / "geodata" / "raw", raw)

@@ -12,12 +12,12 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, box
 
+from pipeline.build.geometry import east_of_khan_younis, split_by_wadi
+from pipeline.build.sources.places import PCBS_FIXES
+from pipeline.core.layers import AREA_CRS, SCHEMAS, validate_layer
+from pipeline.core.names import normalize
 from pipeline.runtime.bundle import load_layer
 from pipeline.runtime.place_search import load_places
-from pipeline.core.names import normalize
-from pipeline.core.layers import AREA_CRS, SCHEMAS, validate_layer
-from pipeline.build.sources.places import PCBS_FIXES
-from pipeline.build.geometry import east_of_khan_younis, split_by_wadi
 
 REQUIRED = ["khan-younis", "rafah", "al-mawasi", "gaza-city", "deir-al-balah", "jabalia", "beit-hanoun",
             "beit-lahia", "nuseirat", "bureij", "maghazi", "bani-suheila", "khuzaa", "abasan-al-kabira",

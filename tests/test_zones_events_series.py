@@ -9,13 +9,13 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from pipeline.runtime.bundle import load_layer, load_manifest
 from pipeline.build.sources import events as ev
 from pipeline.build.sources import series as se
 from pipeline.build.sources import zones as zn
-from pipeline.core.layers import ZONE_KIND_PROPOSED
-from pipeline.runtime.zones import zone_on, zones_valid_on
 from pipeline.build.sources.claims import read_claims
+from pipeline.core.layers import ZONE_KIND_PROPOSED
+from pipeline.runtime.bundle import load_layer, load_manifest
+from pipeline.runtime.zones import zone_on, zones_valid_on
 from tests.conftest import squares
 
 # --------------------------------------------------------------------------- zones

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -51,13 +52,14 @@ def build_boundaries(ctx: BuildContext) -> None:
     ctx.note("strip_area_km2", float(strip["area_km2"].iloc[0]))
     ctx.note("governorates_union_vs_strip",
              round(float(area_km2(gov).sum() / strip["area_km2"].iloc[0]), 4))
-    ctx.note("prewar_population", {r.pcode: int(r.pop_prewar) for r in gov.itertuples()})
+    ctx.note("prewar_population", {str(pcode): int(pop) for pcode, pop in zip(gov["pcode"], gov["pop_prewar"],
+                                                                              strict=True)})
 
 
 def build_blocks(ctx: BuildContext) -> None:
     """Build step: ``localities`` and ``blocks`` (with ``pop_prewar_est``)."""
 
-    gov = ctx.layer("governorates")
+    gov = ctx.geo_layer("governorates")
     blocks = derive.blocks_from_grid(ctx.path(derive.BLOCKS_FILE))
     blocks["pcode"] = derive.assign_largest_overlap(blocks, gov, "pcode")
     if blocks["pcode"].isna().any():
@@ -129,8 +131,8 @@ def build_places(ctx: BuildContext) -> None:
         mawasi=pl.read_vector(ctx.path(pl.MAWASI_FILE), pl.MAWASI_FILE),
         wadi=pl.read_vector(ctx.path(pl.WADI_FILE), pl.WADI_FILE),
         perimeter=pl.read_vector(ctx.path(pl.BUFFER_FILE), pl.BUFFER_FILE),
-        strip=ctx.layer("strip"),
-        governorates=ctx.layer("governorates"),
+        strip=ctx.geo_layer("strip"),
+        governorates=ctx.geo_layer("governorates"),
     )
     ctx.add("places", to_storage(places), inputs=inputs,
             description="Gazetteer: named places in English and Arabic with aliases, kinds, governorate "
@@ -158,9 +160,9 @@ def _sub_blocks(ctx: BuildContext, zones: gpd.GeoDataFrame, blocks: gpd.GeoDataF
                           "variants", "files", "geometry"]])
 
 
-def _period_differences(zones: pd.DataFrame, gm: list[od.RawOrder]) -> dict:
+def _period_differences(zones: pd.DataFrame, gm: list[od.RawOrder]) -> dict[str, Any]:
     """Per order drawn in the period layers: block ids only in the list and only in the layers (displaced, safe)."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     for status, attr in (("displaced", "raw_ids"), ("safe", "safe_ids")):
         listed = {int(o.order_id.split("-")[1]): set(getattr(o, attr)) for o in gm}
         if status == "displaced":  # the list's own ids, before any order was placed from the layers
@@ -176,13 +178,13 @@ def _period_differences(zones: pd.DataFrame, gm: list[od.RawOrder]) -> dict:
 def build_orders(ctx: BuildContext) -> None:
     """Build step: ``orders`` (mapped, unplaced and reported-not-mapped), ``order_blocks``, ``sub_blocks``."""
 
-    blocks, strip = ctx.layer("blocks"), ctx.layer("strip")
+    blocks, strip = ctx.geo_layer("blocks"), ctx.geo_layer("strip")
     gm = od.read_gazamaps(ctx.path(od.GAZAMAPS_FILE))
     zones = iz.read_zone_dir(ctx.path(iz.ZONES_DIR))
     differences = _period_differences(zones, gm)
     placed_from_zones = od.place_from_zones(gm, iz.order_block_sets(zones, "displaced"))
     sub_blocks = _sub_blocks(ctx, zones, blocks)
-    outlines = dict(zip(sub_blocks["sub_block_id"], sub_blocks.geometry))
+    outlines = dict(zip(sub_blocks["sub_block_id"], sub_blocks.geometry, strict=True))
     oc = od.read_ocha_2025(ctx.path(od.OCHA_FILE))
     d2, m2 = od.read_polygon_order(ctx.path(od.DEC2_FILE), date(2023, 12, 2), blocks, label=od.DEC2_FILE)
     d4, m4 = od.read_polygon_order(ctx.path(od.DEC4_FILE), date(2023, 12, 4), blocks, label=od.DEC4_FILE)
@@ -205,7 +207,7 @@ def build_orders(ctx: BuildContext) -> None:
                                       "unmatched": int(m["block_id"].isna().sum()),
                                       "min_iou": float(m["iou"].min()),
                                       "same_block_twice": int(m["block_id"].dropna().duplicated().sum())}
-    outline_km2 = dict(zip(sub_blocks["sub_block_id"], sub_blocks["area_km2"]))
+    outline_km2 = dict(zip(sub_blocks["sub_block_id"], sub_blocks["area_km2"], strict=True))
     cc_parent = od.cross_check(gm, res.order_blocks, blocks)
     cc = od.cross_check(gm, res.order_blocks, blocks, outline_km2)
     rel = cc["rel_diff"].abs()
@@ -213,8 +215,9 @@ def build_orders(ctx: BuildContext) -> None:
     orders = res.orders
     placed = orders.geometry.notna()
     geo = to_storage(orders[placed.to_numpy()])
-    orders = gpd.GeoDataFrame(orders.drop(columns="geometry"), geometry=gpd.GeoSeries(
-        [None] * len(orders), index=orders.index, crs=4326), crs=4326)
+    # the stubs do not admit missing geometries (None), which GeoSeries takes
+    no_geometry = gpd.GeoSeries([None] * len(orders), index=orders.index, crs=4326)  # type: ignore[arg-type]
+    orders = gpd.GeoDataFrame(orders.drop(columns="geometry"), geometry=no_geometry, crs=4326)
     orders.loc[placed, "geometry"] = geo.geometry
     reported = rf.read_reported_unmapped(ctx.path(rf.REPORTED_FILE))
     orders = gpd.GeoDataFrame(pd.concat([orders, reported], ignore_index=True), geometry="geometry", crs=4326)
@@ -286,7 +289,7 @@ def note_population_weighting_test(ctx: BuildContext) -> None:
     """Build report only: the pre-war population of the orders OCHA gives a figure for, as shipped and re-weighted
     by UNOSAT's Oct 2025 damaged-structure counts (a test; the shipped estimate is not changed: the layer counts
     damaged buildings, so weighting by it is partly circular)."""
-    blocks, ob = ctx.layer("blocks"), ctx.layer("order_blocks")
+    blocks, ob = ctx.geo_layer("blocks"), ctx.layer("order_blocks")
     orders = ctx.layer("orders")
     cells = gpd.read_file(ctx.path(DAMAGE_FILE))
     w = derive.counts_to_blocks(cells, blocks)
@@ -310,7 +313,7 @@ def note_population_weighting_test(ctx: BuildContext) -> None:
         "2024-01-30 since 1 Dec 2023 (OCHA 1,380,000)": (ids((issued >= date(2023, 12, 1))
                                                              & (issued <= date(2024, 1, 30))), 1_380_000),
     }
-    out = {}
+    out: dict[str, object] = {}
     for name, (b, ocha) in cases.items():
         out[name] = {k: {"people": int(round(v.reindex(sorted(b)).sum())),
                          "ratio_to_ocha": round(float(v.reindex(sorted(b)).sum()) / ocha, 2)}
@@ -358,8 +361,8 @@ def build_events(ctx: BuildContext) -> None:
     d, c = ev.read_jabalia(ctx.path(ev.JABALIA_FILE))
     parts.append(d)
     counts["forensic-architecture-jabalia-oct2023.tsv"] = c
-    events, report = ev.place_events(pd.concat(parts, ignore_index=True), ctx.layer("strip"), ctx.layer("blocks"),
-                                     ctx.layer("governorates"), settings.get(settings.STRIP_TOLERANCE_M))
+    events, report = ev.place_events(pd.concat(parts, ignore_index=True), ctx.geo_layer("strip"),
+                                     ctx.geo_layer("blocks"), ctx.geo_layer("governorates"), settings.get(settings.STRIP_TOLERANCE_M))
     events = to_storage(events)
     ctx.add("events", events, inputs=[ev.II_DIR, ev.JABALIA_FILE],
             description="Incidents (Insecurity Insight, CC BY; Forensic Architecture Jabalia) inside the Strip, "

@@ -6,7 +6,9 @@ EPSG:32636 (UTM zone 36N), which covers the Gaza Strip.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import geopandas as gpd
 import pandas as pd
@@ -172,65 +174,87 @@ def validate_layer(
     ``source`` names the file the layer was read from, for the message.
     """
     schema = SCHEMAS[name]
+    _check_columns(frame, schema, source)
+    if not schema.geometry:
+        return
+    if not isinstance(frame, gpd.GeoDataFrame):
+        _fail(schema, source, "has no geometry column")
+    frame = _check_geometries(frame, schema, source)
+    if strip is not None and schema.inside_strip:
+        _check_inside_strip(frame, schema, source, strip, tolerance_m)
 
-    def fail(reason: str, row: object = None, fieldname: str | None = None, fix: str | None = None) -> None:
-        raise LayerValidationError(f"layer '{name}': {reason}", file=source, row=row,
-                                   field=fieldname, fix=fix)
 
+def _fail(schema: LayerSchema, source: str, reason: str, row: str | None = None, fieldname: str | None = None,
+          fix: str | None = None) -> NoReturn:
+    raise LayerValidationError(f"layer '{schema.name}': {reason}", file=source, row=row, field=fieldname, fix=fix)
+
+
+def _check_columns(frame: pd.DataFrame, schema: LayerSchema, source: str) -> None:
+    """Required columns present, required values non-null, the key unique."""
     missing = [c for c in schema.columns if c not in frame.columns]
     if missing:
-        fail(f"missing required column(s) {missing}", fix="map the source's columns to the schema")
+        _fail(schema, source, f"missing required column(s) {missing}", fix="map the source's columns to the schema")
     for col in schema.columns:
         if col in schema.nullable:
             continue
         nulls = frame[col].isna()
         if nulls.any():
             idx = frame.index[nulls.to_numpy()][0]
-            fail("required value is empty", row=_label(frame, schema, idx), fieldname=col)
+            _fail(schema, source, "required value is empty", row=_label(frame, schema, idx), fieldname=col)
     if schema.key:
         dup = frame[schema.key].duplicated(keep=False)
         if dup.any():
             idx = frame.index[dup.to_numpy()][0]
-            fail(f"duplicate key {_plain(frame.loc[idx, schema.key])!r}", row=_label(frame, schema, idx),
-                 fieldname=schema.key)
-    if not schema.geometry:
-        return
-    if not isinstance(frame, gpd.GeoDataFrame):
-        fail("has no geometry column")
+            _fail(schema, source, f"duplicate key {_plain(frame.loc[idx, schema.key])!r}",
+                  row=_label(frame, schema, idx), fieldname=schema.key)
+
+
+def _check_geometries(frame: gpd.GeoDataFrame, schema: LayerSchema, source: str) -> gpd.GeoDataFrame:
+    """CRS EPSG:4326; each geometry present (unless the schema allows none), valid, of an allowed type.
+
+    Returns the rows that have a geometry (all of them unless the schema allows none), for the Strip check.
+    """
     if frame.crs is None:
-        fail("has no CRS", fix="declare the CRS of the source (EPSG:4326 expected)")
+        _fail(schema, source, "has no CRS", fix="declare the CRS of the source (EPSG:4326 expected)")
     if frame.crs.to_epsg() != 4326:
-        fail(f"CRS is {frame.crs.to_string()}, expected {STORAGE_CRS}", fix="reproject with to_crs(4326)")
+        _fail(schema, source, f"CRS is {frame.crs.to_string()}, expected {STORAGE_CRS}",
+              fix="reproject with to_crs(4326)")
     if schema.geometry_nullable:
         frame = frame[frame.geometry.notna().to_numpy()]
     geoms = frame.geometry
     empty = geoms.isna() | geoms.is_empty
     if empty.any():
         idx = frame.index[empty.to_numpy()][0]
-        fail("empty or missing geometry", row=_label(frame, schema, idx))
+        _fail(schema, source, "empty or missing geometry", row=_label(frame, schema, idx))
     invalid = ~geoms.is_valid
     if invalid.any():
         idx = frame.index[invalid.to_numpy()][0]
-        fail(f"invalid geometry ({shapely.is_valid_reason(geoms.loc[idx])})",
-             row=_label(frame, schema, idx), fix="repair with shapely.make_valid")
+        _fail(schema, source, f"invalid geometry ({shapely.is_valid_reason(geoms.loc[idx])})",
+              row=_label(frame, schema, idx), fix="repair with shapely.make_valid")
     if schema.geom_types:
         bad = ~geoms.geom_type.isin(schema.geom_types)
         if bad.any():
             idx = frame.index[bad.to_numpy()][0]
-            fail(f"geometry type {geoms.loc[idx].geom_type}, expected one of {list(schema.geom_types)}",
-                 row=_label(frame, schema, idx))
-    if strip is not None and schema.inside_strip:
-        zone = strip.to_crs(AREA_CRS).buffer(tolerance_m).union_all()
-        outside = ~frame.to_crs(AREA_CRS).within(zone)
-        if outside.any():
-            idx = frame.index[outside.to_numpy()][0]
-            fail(f"geometry lies outside the Gaza Strip (more than {tolerance_m:.0f} m past the outline)",
-                 row=_label(frame, schema, idx), fix="check the CRS and coordinate order (lat/lon swapped?)")
+            _fail(schema, source,
+                  f"geometry type {geoms.loc[idx].geom_type}, expected one of {list(schema.geom_types)}",
+                  row=_label(frame, schema, idx))
+    return frame
 
 
-def _label(frame: pd.DataFrame, schema: LayerSchema, idx: object) -> str:
+def _check_inside_strip(frame: gpd.GeoDataFrame, schema: LayerSchema, source: str, strip: gpd.GeoDataFrame,
+                        tolerance_m: float) -> None:
+    """Each geometry within the Strip outline buffered by ``tolerance_m``."""
+    zone = strip.to_crs(AREA_CRS).buffer(tolerance_m).union_all()
+    outside = ~frame.to_crs(AREA_CRS).within(zone)
+    if outside.any():
+        idx = frame.index[outside.to_numpy()][0]
+        _fail(schema, source,
+              f"geometry lies outside the Gaza Strip (more than {tolerance_m:.0f} m past the outline)", row=_label(frame, schema, idx), fix="check the CRS and coordinate order (lat/lon swapped?)")
+
+
+def _label(frame: pd.DataFrame, schema: LayerSchema, idx: Hashable) -> str:
     if schema.key and schema.key in frame.columns:
-        return f"{idx} ({schema.key}={_plain(frame.loc[idx, schema.key])})"
+        return f"{idx} ({schema.key}={_plain(frame.at[idx, schema.key])})"
     return str(idx)
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -23,11 +23,11 @@ import shapely
 
 from pipeline.core import settings
 from pipeline.core.dates import optional_date, to_date, window_start
+from pipeline.core.errors import InputError
+from pipeline.core.layers import AREA_CRS, PCODES
 from pipeline.runtime import workspace
 from pipeline.runtime.metrics_index import Index, index
 from pipeline.runtime.on_date import rows_in_window, window_bounds
-from pipeline.core.errors import InputError
-from pipeline.core.layers import AREA_CRS, PCODES
 from pipeline.runtime.zones import zone_on
 
 SOUTH = ("PS0265", "PS0270", "PS0275")  # south of Wadi Gaza: Deir al-Balah, Khan Younis, Rafah
@@ -152,7 +152,14 @@ def default_framing(on: date | str) -> str:
 
 def _default_since(on: date) -> date:
     """The start date of :func:`default_framing` for ``on``."""
-    return _framings()[default_framing(on)].since
+    return _start(_framings()[default_framing(on)])
+
+
+def _start(f: Framing) -> date:
+    """The start date of a named framing (every framing but "custom" has one)."""
+    if f.since is None:
+        raise ValueError(f"the framing {f.key!r} has no start date")
+    return f.since
 
 
 def resolve_framing(on: date, since: date | str | None) -> dict[str, Any]:
@@ -160,9 +167,10 @@ def resolve_framing(on: date, since: date | str | None) -> dict[str, Any]:
     fr = _framings()
     if since is None:
         f, default = fr[default_framing(on)], True
-        d = f.since
+        d = _start(f)
     elif isinstance(since, str) and since in fr and since != "custom":
-        f, default, d = fr[since], False, fr[since].since
+        f, default = fr[since], False
+        d = _start(f)
     else:
         d = to_date(since, "since")
         f = next((x for x in fr.values() if x.since == d), None) or fr["custom"]
@@ -226,7 +234,7 @@ def _reported(o: pd.DataFrame) -> dict[str, Any]:
 def _zone(ix: Index, on: date) -> dict[str, Any]:
     z = zone_on(ix.zones, on)
     src = ["TentNetFA (realgoodresearch) humanitarian zone versions", "bothness/gaza-geojson (Al-Mawasi proposal)"]
-    starts = sorted(optional_date(v) for v in ix.zones["valid_from"])
+    starts = sorted(b for v in ix.zones["valid_from"] if (b := optional_date(v)) is not None)  # never null (schema)
     ends = sorted(e for v in ix.zones["valid_to"] if (e := optional_date(v)) is not None)
     coverage = {"from": _py(starts[0]) if starts else None, "to": _py(max(ends)) if ends else None}
     if z is None:
@@ -246,11 +254,13 @@ def _strikes(ix: Index, on: date, window: int) -> dict[str, Any]:
     start, on = window_bounds(on, window)
     e = rows_in_window(ix.events, on, window)
     fat = pd.to_numeric(e["fatalities"], errors="coerce")
-    by_gov = {}
-    for pcode, g in e.groupby("pcode"):
+    by_gov: dict[str, dict[str, Any]] = {}
+    for key, g in e.groupby("pcode"):
+        pcode = str(key)
         f = pd.to_numeric(g["fatalities"], errors="coerce")
         by_gov[pcode] = {"name": PCODES.get(pcode, pcode), "count": int(len(g)), "fatalities": int(f.sum())}
-    by_block = {str(int(b)): int(n) for b, n in e.dropna(subset=["block_id"]).groupby("block_id").size().items()}
+    by_block = {str(int(cast(float, b))): int(n)  # block_id is a numeric column
+                for b, n in e.dropna(subset=["block_id"]).groupby("block_id").size().items()}
     return {
         "count": int(len(e)), "fatalities": int(fat.sum()), "events_reporting_fatalities": int(fat.notna().sum()),
         "by_governorate": by_gov, "by_block": by_block, "inside_zone": int(e["_inside"].sum()),
@@ -515,7 +525,7 @@ def _compare(ix: Index, st: Mapping[str, Any]) -> dict[str, Any]:
     if st["comparable"] and _py(st.get("area_km2")) is not None and ours["km2"] is not None:
         km2_gap = round(ours["km2"] - float(st["area_km2"]), 2)
     people = _py(st.get("people_prewar"))
-    explain = []
+    explain: dict[str, Any] | None = None
     if st["measure"] == "share of the Strip under orders" and st.get("since") is not None:
         o = ix.orders
         issued = pd.to_datetime(o["issued_on"]).dt.date
@@ -557,7 +567,7 @@ def nearest_statement(ix: Index, on: date | str, since: date | str) -> dict[str,
         return None
     dist = st["stated_on"].map(lambda v: abs((v - d_on).days))
     row = st.loc[dist.sort_values(kind="stable").index[0]]
-    out = _compare(ix, row.to_dict())
+    out = _compare(ix, _record(row))
     out["days_from_on"] = (row["stated_on"] - d_on).days
     return out
 
@@ -565,7 +575,12 @@ def nearest_statement(ix: Index, on: date | str, since: date | str) -> dict[str,
 def crosscheck(ix: Index) -> list[dict[str, Any]]:
     """Every OCHA statement beside our figure on the same definition (see :func:`_compare`), by date."""
     st = _statements(ix).sort_values(["stated_on", "statement_id"])
-    return [_compare(ix, r.to_dict()) for _, r in st.iterrows()]
+    return [_compare(ix, _record(r)) for _, r in st.iterrows()]
+
+
+def _record(row: pd.Series) -> dict[str, Any]:
+    """A statements row as {column: value} (the columns are names)."""
+    return {str(k): v for k, v in row.to_dict().items()}
 
 
 def crosscheck_table(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -654,7 +669,8 @@ def block_status(ix: Index, on: date | str, since: date | str | None = None, win
     if sel.any():
         dates = np.where(ix.member[sel], d[sel][:, None], np.datetime64("NaT"))
         valid = ix.member[sel].any(axis=0)
-        last[valid] = dates[:, valid].max(axis=0, initial=np.datetime64("1900-01-01"))
+        # numpy's stubs type initial= as a number; a datetime64 array takes a datetime64 one
+        last[valid] = dates[:, valid].max(axis=0, initial=np.datetime64("1900-01-01"))  # type: ignore[call-overload]
     status = np.where(rec, "recent", np.where(cum, "earlier", "none"))
     return pd.DataFrame({"block_id": ix.block_ids, "status": status,
                          "last_order_on": pd.to_datetime(last).date})

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -38,15 +39,15 @@ OPTIONAL_LAYERS = ("sub_blocks", "statements")  # read when the bundle has them
 class Index:
     """Everything ``compute`` needs, prepared once per bundle."""
 
-    block_ids: np.ndarray
-    block_pop: np.ndarray
-    block_area: np.ndarray          # km², clipped to the Strip, disjoint pieces
-    block_geom: np.ndarray          # the disjoint pieces (EPSG:32636)
+    block_ids: npt.NDArray[np.int64]
+    block_pop: npt.NDArray[np.int64]
+    block_area: npt.NDArray[np.float64]  # km², clipped to the Strip, disjoint pieces
+    block_geom: npt.NDArray[np.object_]  # the disjoint pieces (EPSG:32636)
     strip_area: float
-    order_ids: np.ndarray           # placed orders (kind blocks/area)
-    order_dates: np.ndarray         # datetime64[D]
-    member: np.ndarray              # bool (orders x blocks): blocks counted (incl. area-majority blocks)
-    member_geom: np.ndarray         # bool (orders x blocks): blocks whose geometry counts (area orders: none)
+    order_ids: npt.NDArray[np.object_]  # placed orders (kind blocks/area)
+    order_dates: npt.NDArray[np.datetime64]  # datetime64[D]
+    member: npt.NDArray[np.bool_]       # (orders x blocks): blocks counted (incl. area-majority blocks)
+    member_geom: npt.NDArray[np.bool_]  # (orders x blocks): blocks whose geometry counts (area orders: none)
     area_of: dict[int, shapely.Geometry]  # order position -> clipped area geometry (EPSG:32636)
     orders: pd.DataFrame            # all orders (incl. unplaced), no geometry
     order_blocks: pd.DataFrame
@@ -56,15 +57,15 @@ class Index:
     series: pd.DataFrame
     governorates: pd.DataFrame
     claims: pd.DataFrame
-    unit_block: np.ndarray = None    # block position of each unit
-    unit_area: np.ndarray = None     # km² of each unit (disjoint, within the Strip)
-    unit_geom: np.ndarray = None     # EPSG:32636
-    unit_pop: np.ndarray = None      # pre-war population estimate of each unit (block's, shared by area)
-    umember: np.ndarray = None       # bool (orders x units): units counted
-    umember_geom: np.ndarray = None  # bool (orders x units): units whose geometry counts (area orders: none)
-    statements: pd.DataFrame = None
-    block_pcode: np.ndarray = None   # governorate pcode of each block
-    _area_cache: dict[frozenset, tuple[float, np.ndarray]] = field(default_factory=dict)
+    unit_block: npt.NDArray[np.int64]    # block position of each unit
+    unit_area: npt.NDArray[np.float64]   # km² of each unit (disjoint, within the Strip)
+    unit_geom: npt.NDArray[np.object_]   # EPSG:32636
+    unit_pop: npt.NDArray[np.float64]    # pre-war population estimate of each unit (block's, shared by area)
+    umember: npt.NDArray[np.bool_]       # (orders x units): units counted
+    umember_geom: npt.NDArray[np.bool_]  # (orders x units): units whose geometry counts (area orders: none)
+    statements: pd.DataFrame | None      # None when the bundle has no statements layer
+    block_pcode: npt.NDArray[np.object_]  # governorate pcode of each block
+    _area_cache: dict[frozenset[int], tuple[float, npt.NDArray[np.float64]]] = field(default_factory=dict)
     _metric_cache: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def metric_rows(self, metric: str) -> pd.DataFrame:
@@ -73,7 +74,7 @@ class Index:
             self._metric_cache[metric] = self.series[(self.series["metric"] == metric).to_numpy()]
         return self._metric_cache[metric]
 
-    def area_terms(self, active: frozenset) -> tuple[float, np.ndarray]:
+    def area_terms(self, active: frozenset[int]) -> tuple[float, npt.NDArray[np.float64]]:
         """(km² of the union of the active area orders, per-unit km² outside that union)."""
         if active not in self._area_cache:
             if not active:
@@ -84,7 +85,7 @@ class Index:
                 self._area_cache[active] = (u.area / 1e6, outside)
         return self._area_cache[active]
 
-    def covered(self, sel: np.ndarray) -> tuple[float, np.ndarray]:
+    def covered(self, sel: npt.NDArray[np.bool_]) -> tuple[float, npt.NDArray[np.bool_]]:
         """(km², block mask) for the placed orders selected by the boolean ``sel``.
 
         The area is the union of the selected orders' geometry (blocks named, plus areas);
@@ -92,23 +93,24 @@ class Index:
         """
         if not sel.any():
             return 0.0, np.zeros(len(self.block_ids), bool)
-        mask = self.member[sel].any(axis=0)
+        mask: npt.NDArray[np.bool_] = np.any(self.member[sel], axis=0)
         gmask = self.umember_geom[sel].any(axis=0)
         active = frozenset(int(i) for i in np.flatnonzero(sel) if int(i) in self.area_of)
         a_area, outside = self.area_terms(active)
         return a_area + float(outside[gmask].sum()), mask
 
-    def population(self, sel: np.ndarray) -> int:
+    def population(self, sel: npt.NDArray[np.bool_]) -> int:
         """Pre-war population estimate of the units the selected placed orders cover."""
         if not sel.any():
             return 0
         return int(round(float(self.unit_pop[self.umember[sel].any(axis=0)].sum())))
 
-    def unit_mask(self, sel: np.ndarray) -> np.ndarray:
+    def unit_mask(self, sel: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
         """Units covered by the selected placed orders (counted, incl. the majority blocks of areas)."""
         if not sel.any():
             return np.zeros(len(self.unit_block), bool)
-        return self.umember[sel].any(axis=0)
+        mask: npt.NDArray[np.bool_] = np.any(self.umember[sel], axis=0)
+        return mask
 
 
 def _disjoint_pieces(bg: np.ndarray) -> np.ndarray:
@@ -145,41 +147,49 @@ def _zone_per_event(zones: pd.DataFrame, zone_geom: dict[str, shapely.Geometry],
         k = bisect_right(bounds, d)
         if k not in seg:
             z = zone_on(zones, d)
-            seg[k] = None if z is None else z["zone_id"]
+            seg[k] = None if z is None else str(z["zone_id"])
         zid.append(seg[k])
     zarr = np.array(zid, dtype=object)
     inside = np.zeros(len(zid), dtype=bool)
-    for z in {z for z in zid if z is not None}:
-        m = zarr == z
-        inside[m] = shapely.covers(zone_geom[z], points[m])
+    for zone_id in {z for z in zid if z is not None}:
+        m = zarr == zone_id
+        inside[m] = shapely.covers(zone_geom[zone_id], points[m])
     return zid, inside
 
 
-def _units(pieces: np.ndarray, block_ids: np.ndarray, sub_blocks: pd.DataFrame | None
-           ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+def _units(pieces: npt.NDArray[np.object_], block_ids: npt.NDArray[np.int64], sub_blocks: gpd.GeoDataFrame | None
+           ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], list[str | None]]:
     """(block position per unit, unit geometry, sub-block label or None): each block's disjoint piece split by its
     sub-block outlines (each minus the earlier siblings) and what they leave (kept when larger than 1 m²)."""
     by_block: dict[int, list[tuple[str, shapely.Geometry]]] = {}
     if sub_blocks is not None and len(sub_blocks):
         sg = sub_blocks.to_crs(AREA_CRS)
-        for lab, bid, g in zip(sg["sub_block_id"], sg["block_id"], sg.geometry):
+        for lab, bid, g in zip(sg["sub_block_id"], sg["block_id"], sg.geometry, strict=True):
             by_block.setdefault(int(bid), []).append((str(lab), g))
-    ub, ug, ul = [], [], []
+    ub: list[int] = []
+    ug: list[shapely.Geometry] = []
+    ul: list[str | None] = []
+
+    def unit(block_pos: int, geom: shapely.Geometry, label: str | None) -> None:
+        ub.append(block_pos)
+        ug.append(geom)
+        ul.append(label)
+
     for i, bid in enumerate(block_ids):
         subs = by_block.get(int(bid))
         if not subs:
-            ub.append(i), ug.append(pieces[i]), ul.append(None)
+            unit(i, pieces[i], None)
             continue
-        done = None
-        for lab, g in sorted(subs):
-            part = shapely.intersection(pieces[i], g)
+        done: shapely.Geometry | None = None
+        for lab, outline in sorted(subs):
+            part: shapely.Geometry = shapely.intersection(pieces[i], outline)
             if done is not None:
                 part = shapely.difference(part, done)
-            done = g if done is None else shapely.union(done, g)
-            ub.append(i), ug.append(shapely.make_valid(part)), ul.append(lab)
+            done = outline if done is None else shapely.union(done, outline)
+            unit(i, shapely.make_valid(part), lab)
         rest = shapely.make_valid(shapely.difference(pieces[i], done))
         if rest.area > 1.0:
-            ub.append(i), ug.append(rest), ul.append(None)
+            unit(i, rest, None)
     geom = np.empty(len(ug), dtype=object)
     geom[:] = ug
     return np.asarray(ub, dtype=np.int64), geom, ul
@@ -187,8 +197,8 @@ def _units(pieces: np.ndarray, block_ids: np.ndarray, sub_blocks: pd.DataFrame |
 
 def build_index(layers: Mapping[str, pd.DataFrame]) -> Index:
     """Prepare the layers named in ``INDEX_LAYERS`` for fast queries (the frames are not changed)."""
-    blocks = layers["blocks"].sort_values("block_id").reset_index(drop=True)
-    strip = layers["strip"]
+    blocks = _geo(layers, "blocks").sort_values("block_id").reset_index(drop=True)
+    strip = _geo(layers, "strip")
     outline = strip.to_crs(AREA_CRS).union_all()
     bg = np.asarray(blocks.to_crs(AREA_CRS).geometry.values)
     bg = shapely.make_valid(shapely.intersection(bg, outline))
@@ -196,18 +206,18 @@ def build_index(layers: Mapping[str, pd.DataFrame]) -> Index:
     block_ids = blocks["block_id"].to_numpy(dtype=np.int64)
     pos = {int(b): i for i, b in enumerate(block_ids)}
 
-    unit_block, unit_geom, unit_label = _units(pieces, block_ids, layers.get("sub_blocks"))
+    unit_block, unit_geom, unit_label = _units(pieces, block_ids, _geo(layers, "sub_blocks") if "sub_blocks" in layers else None)
     unit_area = shapely.area(unit_geom) / 1e6
     block_area = shapely.area(pieces) / 1e6
     block_pop = blocks["pop_prewar_est"].to_numpy(dtype=np.int64)
     share = np.divide(unit_area, block_area[unit_block], out=np.zeros(len(unit_area)), where=block_area[unit_block] > 0)
     unit_pop = block_pop[unit_block] * share
-    units_of = {}
+    units_of: dict[int, list[int]] = {}
     for u, b in enumerate(unit_block):
         units_of.setdefault(int(b), []).append(u)
     unit_pos = {lab: u for u, lab in enumerate(unit_label) if lab is not None}
 
-    orders = layers["orders"]
+    orders = _geo(layers, "orders")
     counted = orders["kind"].isin(["blocks", "area"])
     if "repeat_of" in orders.columns:
         counted &= orders["repeat_of"].isna()
@@ -224,26 +234,27 @@ def build_index(layers: Mapping[str, pd.DataFrame]) -> Index:
     umember = np.zeros((len(placed), len(unit_block)), dtype=bool)
     umember_geom = np.zeros_like(umember)
     for o, b, how, raw in zip(m["order_id"].map(opos), m["block_id"].astype(int).map(pos), m["matched_as"],
-                              m["raw_id"]):
+                              m["raw_id"], strict=True):
         lab = _label(raw) if how == "sub-block-outline" else None
         us = [unit_pos[lab]] if lab in unit_pos else units_of[int(b)]
         umember[o, us] = True
         if how != "area-majority":
             umember_geom[o, us] = True
     area_rows = placed.index[(placed["kind"] == "area").to_numpy()]
-    area_of = {}
+    area_of: dict[int, shapely.Geometry] = {}
     if len(area_rows):
-        ag = gpd.GeoSeries(placed.geometry.loc[area_rows].to_numpy(), crs=orders.crs).to_crs(AREA_CRS)
+        ag = gpd.GeoSeries(np.asarray(placed.geometry.loc[area_rows]), crs=orders.crs).to_crs(AREA_CRS)
         area_of = dict(zip((int(i) for i in area_rows),
-                           shapely.make_valid(shapely.intersection(np.asarray(ag.values), outline))))
+                           shapely.make_valid(shapely.intersection(np.asarray(ag.values), outline)), strict=True))
 
-    zones = layers["zones"]
-    zone_geom = dict(zip(zones["zone_id"], zones.to_crs(AREA_CRS).geometry))
-    zones = pd.DataFrame(zones.drop(columns="geometry"))
-    events = layers["events"]
-    ev_dates = pd.to_datetime(events["date"]).dt.date
-    zid, inside = _zone_per_event(zones, zone_geom, ev_dates, np.asarray(events.to_crs(AREA_CRS).geometry.values))
-    events = pd.DataFrame(events.drop(columns="geometry"))
+    zone_layer = _geo(layers, "zones")
+    zone_geom = dict(zip(zone_layer["zone_id"], zone_layer.to_crs(AREA_CRS).geometry, strict=True))
+    zones = pd.DataFrame(zone_layer.drop(columns="geometry"))
+    event_layer = _geo(layers, "events")
+    ev_dates = pd.to_datetime(event_layer["date"]).dt.date
+    zid, inside = _zone_per_event(zones, zone_geom, ev_dates,
+                                  np.asarray(event_layer.to_crs(AREA_CRS).geometry.values))
+    events = pd.DataFrame(event_layer.drop(columns="geometry"))
     events["date"] = ev_dates
     events["_zone"] = zid
     events["_inside"] = inside
@@ -267,6 +278,14 @@ def build_index(layers: Mapping[str, pd.DataFrame]) -> Index:
         unit_block=unit_block, unit_area=unit_area, unit_geom=unit_geom, unit_pop=unit_pop, umember=umember,
         umember_geom=umember_geom, statements=statements, block_pcode=blocks["pcode"].to_numpy(dtype=object),
     )
+
+
+def _geo(layers: Mapping[str, pd.DataFrame], name: str) -> gpd.GeoDataFrame:
+    """Layer ``name`` of ``layers``, which has geometry."""
+    frame = layers[name]
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise TypeError(f"layer '{name}' has no geometry")
+    return frame
 
 
 def _label(raw: object) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import pandas as pd
 
@@ -36,7 +36,8 @@ def days(frame: pd.DataFrame, col: str) -> pd.Series:
         values = pd.to_datetime(values, errors="coerce")
     if getattr(values.dt, "tz", None) is not None:
         values = values.dt.tz_localize(None)
-    return values.dt.normalize()
+    normalized: pd.Series = values.dt.normalize()
+    return normalized
 
 
 def window_bounds(on: date | str, window: int) -> tuple[date, date]:
@@ -76,4 +77,5 @@ def latest_on_or_before(frame: Frame, on: date | str, by: Sequence[str], date_co
     keep = day.isna() | (day <= d)
     sel = frame[keep].assign(_on_date_day=day[keep])
     sel = sel.sort_values("_on_date_day", na_position="first", kind="mergesort").drop(columns="_on_date_day")
-    return sel.groupby(list(by), dropna=False, sort=True).tail(1).copy()
+    # GroupBy.tail keeps the frame's type (a GeoDataFrame stays one); the stubs return a plain DataFrame.
+    return cast(Frame, sel.groupby(list(by), dropna=False, sort=True).tail(1).copy())

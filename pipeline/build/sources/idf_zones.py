@@ -23,8 +23,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -144,7 +146,7 @@ def read_zone_dir(directory: str | Path) -> gpd.GeoDataFrame:
 def order_block_sets(zones: pd.DataFrame, status: str = "displaced") -> dict[int, set[str]]:
     """{gazamaps id: set of block labels} for one status, over all files."""
     z = zones[(zones["status"] == status) & zones["gazamaps_id"].notna()]
-    return {int(k): set(g["raw_block"]) for k, g in z.groupby("gazamaps_id")}
+    return {int(cast(float, k)): set(g["raw_block"]) for k, g in z.groupby("gazamaps_id")}  # a numeric column
 
 
 def sub_block_outlines(zones: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -166,7 +168,7 @@ def sub_block_outlines(zones: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> gpd
                      "files": ", ".join(sorted(set(g["file"]))), "geometry": geom})
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
     a = out.to_crs("EPSG:32636").area
-    pa = gpd.GeoSeries(parents.loc[out["block_id"]].to_numpy(), crs=blocks.crs).to_crs("EPSG:32636").area
+    pa = gpd.GeoSeries(np.asarray(parents.loc[out["block_id"]]), crs=blocks.crs).to_crs("EPSG:32636").area
     out["share_of_parent"] = (a.to_numpy() / pa.to_numpy()).round(4)
     return out.sort_values(["block_id", "sub_block_id"]).reset_index(drop=True)
 

@@ -48,16 +48,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from pipeline.build.sources.idf_zones import SOURCE_ZONES, block_label, status_time
 from pipeline.core.dates import DateParseError, parse_date
 from pipeline.core.errors import InputError
 from pipeline.core.layers import AREA_CRS
-from pipeline.build.sources.idf_zones import SOURCE_ZONES, block_label, status_time
 
 GAZAMAPS_FILE = "orders/gazamaps-orders.json"
 OCHA_FILE = "orders/ocha-orders-2025.csv"
@@ -169,7 +170,7 @@ def majority_blocks(area: shapely.Geometry, blocks: gpd.GeoDataFrame, threshold:
 
 # --------------------------------------------------------------------------- readers
 
-def _date(value: object, label: str, row: object) -> date:
+def _date(value: object, label: str, row: int) -> date:
     try:
         return parse_date(value)
     except DateParseError as exc:
@@ -211,7 +212,7 @@ def read_gazamaps(path: str | Path, *, label: str = GAZAMAPS_FILE) -> list[RawOr
     return out
 
 
-def redated(orders: Iterable[RawOrder]) -> list[dict]:
+def redated(orders: Iterable[RawOrder]) -> list[dict[str, str]]:
     """The orders whose post date differs from the list's date: order_id, listed_on, posted_at_utc, issued_on."""
     return [{"order_id": o.order_id, "listed_on": o.listed_on.isoformat(), "issued_on": o.issued_on.isoformat(),
              "posted_at_utc": o.posted_at.strftime("%Y-%m-%d %H:%M")} for o in orders
@@ -270,7 +271,8 @@ def read_ocha_2025(path: str | Path, *, label: str = OCHA_FILE) -> list[RawOrder
     out = []
     dates = [_date(v, label, i + 2) for i, v in enumerate(df["date"])]
     df = df.assign(_d=dates)
-    for d, grp in df.groupby("_d", sort=True):
+    for key, grp in df.groupby("_d", sort=True):
+        d = cast(date, key)  # the _d column holds the parsed dates
         out.append(RawOrder(
             order_id=f"ocha-{d.isoformat()}", issued_on=d, source_name=SOURCE_OCHA,
             source_url="https://www.unocha.org/occupied-palestinian-territory", stated_area_km2=None,
@@ -362,7 +364,7 @@ def match_orders(orders: Iterable[RawOrder], grid: set[int], outlines: set[str] 
 def order_block_sets(ob: pd.DataFrame) -> dict[str, set[int]]:
     """Matched block ids per order (unknown ids left out)."""
     m = ob.dropna(subset=["block_id"])
-    return {k: {int(x) for x in g["block_id"]} for k, g in m.groupby("order_id")}
+    return {str(k): {int(x) for x in g["block_id"]} for k, g in m.groupby("order_id")}
 
 
 # --------------------------------------------------------------------------- assembling the layers
@@ -371,7 +373,7 @@ def order_block_sets(ob: pd.DataFrame) -> dict[str, set[int]]:
 class OrdersResult:
     orders: gpd.GeoDataFrame
     order_blocks: pd.DataFrame
-    report: dict
+    report: dict[str, Any]
 
 
 def assemble_orders(
@@ -403,7 +405,7 @@ def assemble_orders(
     id_counts = (ob[~ob["order_id"].isin(geometry_matched)].groupby(["source_name", "matched_as"]).size()
                  .unstack(fill_value=0))
     unknown = ob[ob["matched_as"] == "unknown"]
-    report: dict = {
+    report: dict[str, Any] = {
         "order_counts_by_source": {s: sum(o.source_name == s for o in everyone)
                                    for s in sorted({o.source_name for o in everyone})},
         "id_match_counts": {s: {k: int(v) for k, v in row.items()} for s, row in id_counts.iterrows()},
@@ -449,17 +451,17 @@ def assemble_orders(
     dups = find_duplicates(prim, oth)
     merged_into: dict[str, list[str]] = {}
     for oid, targets in dups.items():
-        rows = ob["order_id"] == oid
+        its_rows = ob["order_id"] == oid
         new_ids = []
-        for r in ob.loc[rows].itertuples():
-            if pd.notna(r.block_id):
-                holder = [t for t in targets if int(r.block_id) in prim[t][1]]
+        for block_id in ob.loc[its_rows, "block_id"]:
+            if pd.notna(block_id):
+                holder = [t for t in targets if int(block_id) in prim[t][1]]
             else:
                 holder = []
             if not holder:
                 holder = [max(targets, key=lambda t: (len(prim[t][1] & oth[oid][1]), t))]
             new_ids.append(holder[0])
-        ob.loc[rows, "order_id"] = new_ids
+        ob.loc[its_rows, "order_id"] = new_ids
         for t in targets:
             merged_into.setdefault(t, []).append(oid)
     ob = ob.drop_duplicates(["order_id", "block_id", "raw_id", "matched_as", "source_name"]).reset_index(drop=True)
@@ -470,19 +472,20 @@ def assemble_orders(
     by_id = {o.order_id: o for o in everyone}
     keep = [o for o in everyone if o.order_id not in dups]
     bgeo = blocks.set_index("block_id").geometry
-    rows = []
+    rows: list[dict[str, object]] = []
     repeats = find_repeats(primary)
     report["repeats"] = repeats
     for o in keep:
         mine = ob[(ob["order_id"] == o.order_id) & ob["block_id"].notna()]
         ids = sorted({int(x) for x in mine["block_id"]})
-        whole = {int(r.block_id) for r in mine.itertuples() if r.matched_as != "sub-block-outline"}
-        parts = [bgeo.loc[i] for i in sorted(whole) if kind[o.order_id] != "area"]
-        parts += [outlines[block_label(r.raw_id)] for r in mine.itertuples()
-                  if r.matched_as == "sub-block-outline" and int(r.block_id) not in whole]
+        matched = list(zip(mine["block_id"], mine["raw_id"], mine["matched_as"], strict=True))
+        whole = {int(bid) for bid, _, how in matched if how != "sub-block-outline"}
+        parts: list[shapely.Geometry] = [bgeo.loc[i] for i in sorted(whole) if kind[o.order_id] != "area"]
+        parts += [outlines[block_label(raw)] for bid, raw, how in matched
+                  if how == "sub-block-outline" and int(bid) not in whole]
         if o.order_id in area_geom:
             parts.append(area_geom[o.order_id])
-        geom = shapely.make_valid(shapely.union_all(parts)) if parts else None
+        shape = shapely.make_valid(shapely.union_all(parts)) if parts else None
         srcs = [o.source_name] + [by_id[m].source_name for m in merged_into.get(o.order_id, [])]
         urls = [o.source_url] + [by_id[m].source_url for m in merged_into.get(o.order_id, [])]
         rows.append({
@@ -491,7 +494,7 @@ def assemble_orders(
             "destination": o.destination, "sources": "; ".join(dict.fromkeys(srcs)),
             "source_urls": " ".join(dict.fromkeys(u for u in urls if u)),
             "merged_from": ", ".join(merged_into.get(o.order_id, [])) or None,
-            "kind": kind[o.order_id], "block_count": len(ids), "geometry": geom,
+            "kind": kind[o.order_id], "block_count": len(ids), "geometry": shape,
             "listed_on": o.listed_on if o.listed_on is not None and o.listed_on != o.issued_on else None,
             "posted_at_utc": o.posted_at.strftime("%Y-%m-%dT%H:%M:%SZ") if o.posted_at is not None else None,
             "repeat_of": repeats.get(o.order_id),

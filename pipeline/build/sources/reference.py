@@ -110,18 +110,18 @@ def _url(text: str) -> str | None:
 def read_statements(path: str | Path, *, label: str = STATEMENTS_FILE) -> pd.DataFrame:
     """The ``statements`` layer: one row per statement (plus its parts), with framing, measure and comparability."""
     df = _read(path, label, STATEMENT_COLUMNS)
-    rows = []
-    for i, r in df.iterrows():
-        d = _date(r["stated_on"], label, int(i) + 2, "stated_on")
+    rows: list[dict[str, object]] = []
+    for i, (_, r) in enumerate(df.iterrows()):  # a RangeIndex: position = label
+        d = _date(r["stated_on"], label, i + 2, "stated_on")
         key = (d.isoformat(), r["refers_to"].strip())
         if key not in ANNOTATIONS:
             raise InputError(f"no reading for the statement {key} (add it to ANNOTATIONS with its framing and "
-                             "whether it is comparable)", file=label, row=int(i) + 2)
+                             "whether it is comparable)", file=label, row=i + 2)
         a = ANNOTATIONS[key]
         try:
             figure = float(r["figure"])
         except ValueError as exc:
-            raise InputError(f"figure {r['figure']!r} is not a number", file=label, row=int(i) + 2,
+            raise InputError(f"figure {r['figure']!r} is not a number", file=label, row=i + 2,
                              field="figure") from exc
         sid = f"ocha-{d.isoformat()}"
         base = {
@@ -163,9 +163,9 @@ def read_reported_unmapped(path: str | Path, *, label: str = REPORTED_FILE) -> g
     ``possible_duplicate_of`` names the mapped GazaMaps order the row may be (from its note or block source).
     """
     df = _read(path, label, REPORTED_COLUMNS)
-    rows = []
-    for i, r in df.iterrows():
-        d = _date(r["reported_on"], label, int(i) + 2, "reported_on")
+    rows: list[dict[str, object]] = []
+    for i, (_, r) in enumerate(df.iterrows()):  # a RangeIndex: position = label
+        d = _date(r["reported_on"], label, i + 2, "reported_on")
         dup = re.search(r"#(\d+)", f"{r['note']} {r['block_source']}")
         url = _url(r["source"])
         rows.append({
@@ -181,4 +181,6 @@ def read_reported_unmapped(path: str | Path, *, label: str = REPORTED_FILE) -> g
         })
     out = pd.DataFrame(rows)
     out["reported_people"] = out["reported_people"].astype("Int64")
-    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries([None] * len(out), crs=4326), crs=4326)
+    # the stubs do not admit missing geometries (None), which GeoSeries takes
+    no_geometry = gpd.GeoSeries([None] * len(out), crs=4326)  # type: ignore[arg-type]
+    return gpd.GeoDataFrame(out, geometry=no_geometry, crs=4326)

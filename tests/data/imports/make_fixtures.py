@@ -15,7 +15,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from pipeline.runtime.bundle import load_layer
+from pipeline.runtime.bundle import load_layer  # noqa: E402  (needs the sys.path insert above: a script run by path)
 
 ACLED_HEADER = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
                 "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
@@ -35,7 +35,7 @@ def block_points() -> list[tuple[int, float, float]]:
     out = []
     for _, pcode in PLACES:
         inner = govs.to_crs(32636).geometry.loc[pcode].buffer(-300)
-        for bid, geom in zip(blocks.block_id, blocks.geometry):
+        for bid, geom in zip(blocks.block_id, blocks.geometry, strict=True):
             p = geom.representative_point()
             import geopandas as gpd
 
@@ -58,7 +58,7 @@ def main() -> None:
     pts = block_points()
     subs = ["Air/drone strike", "Shelling/artillery/missile attack", "Armed clash", "Attack", "Air/drone strike"]
     clean = []
-    for i, ((admin2, _), (bid, lat, lon), sub) in enumerate(zip(PLACES, pts, subs), 1):
+    for i, ((admin2, _), (bid, lat, lon), sub) in enumerate(zip(PLACES, pts, subs, strict=True), 1):
         clean.append(acled_row(i, f"2023-12-0{i}", sub, admin2, lat, lon, i - 1, f"Synthetic note {i}."))
     with open(HERE / "acled-clean.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -106,7 +106,7 @@ def main() -> None:
         w = csv.writer(fh)
         w.writerow(["Date", "Latitude", "Lng", "Type", "Place", "Notes"])
         dates = ["07 October 2023", "6-Jun-25", "20231202", "2023-12-03", "13/12/2023"]
-        for d, (bid, a, b) in zip(dates, pts):
+        for d, (bid, a, b) in zip(dates, pts, strict=True):
             w.writerow([d, a, b, "observation", f"Invented place {bid}", "invented for tests"])
     # a zone (GeoJSON, EPSG:4326): one valid polygon and one self-intersecting bow-tie
     cx, cy = pts[0][2], pts[0][1]
@@ -123,7 +123,7 @@ def main() -> None:
     ]}
     (HERE / "zones-invalid.geojson").write_text(json.dumps(fc, indent=1) + "\n", encoding="utf-8")
     (HERE / "expected-blocks.json").write_text(json.dumps(
-        [{"block_id": b, "pcode": pc, "admin2": a2} for (b, _, _), (a2, pc) in zip(pts, PLACES)], indent=1) + "\n")
+        [{"block_id": b, "pcode": pc, "admin2": a2} for (b, _, _), (a2, pc) in zip(pts, PLACES, strict=True)], indent=1) + "\n")
     print("fixtures written to", HERE)
 
 
