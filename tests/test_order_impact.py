@@ -200,14 +200,12 @@ def test_cli_rejects_a_bad_date(capsys):
     assert "error:" in capsys.readouterr().err
 
 
-def test_all_orders_fast_enough(layers):
-    import time
+def test_every_order_has_a_row(layers):
+    """One row per order of the layer (speed is measured by bench/bench_order_impact.py, not here)."""
     ix, fac, blocks = layers
-    oi.impact_table(ix, fac, blocks)  # warm
-    t = time.perf_counter()
     rows = oi.impact_table(ix, fac, blocks)
-    assert len(rows) == 139
-    assert time.perf_counter() - t < 4.0  # bench/bench_order_impact.py measures the 2 s target; 2x slack here
+    assert len(rows) == len(load_layer("orders")) == 145
+    assert sum(r["kind"] == "reported, not mapped" for r in rows) == 6  # listed, with no figures of their own
     assert np.isfinite([r["area_km2"] for r in rows if r["mapped"]]).all()
 
 

@@ -72,9 +72,10 @@ class _Base:
     fac_ids: np.ndarray
     fac_kind: np.ndarray       # int code into KINDS
     fac_pos: np.ndarray        # position of the facility's block in ix.block_ids, -1 if none
+    fac_unit: np.ndarray       # position of the facility's unit (block, or sub-block outline) in ix.unit_geom, -1 if none
     fac_in_area: dict[int, np.ndarray]
     block_pcode: np.ndarray
-    zone_block_km2: dict[str, np.ndarray]
+    zone_unit_km2: dict[str, np.ndarray]
     zone_km2: dict[str, float]
     placed_pos: dict[str, int]
     orders: pd.DataFrame       # ix.orders indexed by order_id, with issued_on as date
@@ -116,13 +117,14 @@ def _base(ix: Index, facilities: pd.DataFrame, blocks: pd.DataFrame) -> _Base:
             fac_in_area[i] = inside
     bp = blocks.set_index("block_id")["pcode"]
     block_pcode = np.array([bp.get(int(b)) for b in ix.block_ids], dtype=object)
-    zone_block = {z: shapely.area(shapely.intersection(ix.block_geom, g)) / 1e6 for z, g in ix.zone_geom.items()}
+    zone_unit = {z: shapely.area(shapely.intersection(ix.unit_geom, g)) / 1e6 for z, g in ix.zone_geom.items()}
+    fac_unit = _facility_units(ix, facilities, fac_pos)
     orders = ix.orders.copy()
     orders["issued_on"] = pd.to_datetime(orders["issued_on"]).dt.date
     orders.index = pd.Index(orders["order_id"].astype(str).to_numpy())
     named = {o: g for o, g in ix.order_blocks.groupby("order_id")}
     base = _Base(fac_ids=facilities["facility_id"].to_numpy(), fac_kind=fac_kind, fac_pos=fac_pos,
-                 fac_in_area=fac_in_area, block_pcode=block_pcode, zone_block_km2=zone_block,
+                 fac_in_area=fac_in_area, block_pcode=block_pcode, zone_unit_km2=zone_unit, fac_unit=fac_unit,
                  zone_km2={z: float(g.area / 1e6) for z, g in ix.zone_geom.items()},
                  placed_pos={str(o): i for i, o in enumerate(ix.order_ids)}, orders=orders, named=named,
                  zone_bounds=sorted({b for c in ("valid_from", "valid_to") for b in map(optional_date, ix.zones[c])
@@ -144,9 +146,27 @@ def _py(v: Any) -> Any:
     return v
 
 
+def _facility_units(ix: Index, facilities: pd.DataFrame, fac_pos: np.ndarray) -> np.ndarray:
+    """The unit of each facility: its block's only unit, or (a block split into sub-block outlines) the unit that
+    holds the point, else the nearest of the block's units (a point on the beach, past the clipped outline)."""
+    units_of: dict[int, list[int]] = {}
+    for u, b in enumerate(ix.unit_block):
+        units_of.setdefault(int(b), []).append(u)
+    out = np.full(len(fac_pos), -1, dtype=np.int64)
+    pts = np.asarray(facilities.geometry.to_crs("EPSG:32636").values)
+    for i, b in enumerate(fac_pos):
+        us = units_of.get(int(b), []) if b >= 0 else []
+        if len(us) == 1:
+            out[i] = us[0]
+        elif us:
+            d = shapely.distance(ix.unit_geom[us], pts[i])
+            out[i] = us[int(np.argmin(d))]
+    return out
+
+
 def _fac_mask(ix: Index, base: _Base, sel: np.ndarray) -> np.ndarray:
-    gmask = ix.member_geom[sel].any(axis=0) if sel.any() else np.zeros(len(ix.block_ids), bool)
-    inside = (base.fac_pos >= 0) & gmask[np.maximum(base.fac_pos, 0)]
+    umask = ix.umember_geom[sel].any(axis=0) if sel.any() else np.zeros(len(ix.unit_geom), bool)
+    inside = (base.fac_unit >= 0) & umask[np.maximum(base.fac_unit, 0)]
     for i in np.flatnonzero(sel):
         if int(i) in base.fac_in_area:
             inside |= base.fac_in_area[int(i)]
@@ -159,13 +179,13 @@ def _zone(ix: Index, base: _Base, sel: np.ndarray, on: date) -> dict[str, Any]:
         return {"zone_id": None, "kind": None, "name": None, "on": on.isoformat(), "zone_km2": None,
                 "taken_km2": None, "share_of_zone": None, "source": None}
     zid = z["zone_id"]
-    gmask = ix.member_geom[sel].any(axis=0) if sel.any() else np.zeros(len(ix.block_ids), bool)
+    umask = ix.umember_geom[sel].any(axis=0) if sel.any() else np.zeros(len(ix.unit_geom), bool)
     areas = [ix.area_of[int(i)] for i in np.flatnonzero(sel) if int(i) in ix.area_of]
     if areas:
-        u = shapely.union_all(areas + list(ix.block_geom[gmask]))
+        u = shapely.union_all(areas + list(ix.unit_geom[umask]))
         taken = float(shapely.intersection(u, ix.zone_geom[zid]).area / 1e6)
     else:
-        taken = float(base.zone_block_km2[zid][gmask].sum())
+        taken = float(base.zone_unit_km2[zid][umask].sum())
     zkm2 = base.zone_km2[zid]
     return {"zone_id": zid, "kind": z["kind"], "name": z["name"], "on": on.isoformat(), "zone_km2": round(zkm2, 3),
             "taken_km2": round(taken, 3), "share_of_zone": round(min(taken / zkm2, 1.0), 4) if zkm2 else None,
