@@ -25,8 +25,31 @@ def _rule(on: date) -> alt.Chart:
         color="#444", strokeDash=[4, 3]).encode(x="date:T", tooltip=[alt.Tooltip("date:T", title="Selected date")])
 
 
-def share_chart(share: pd.DataFrame, orders: pd.DataFrame | None, *, on: date, source: str) -> alt.LayerChart:
-    """Share of the Strip under orders over time (cumulative since the chosen start), order dates marked."""
+def statement_points(statements: pd.DataFrame | None, share: pd.DataFrame, since: date) -> pd.DataFrame:
+    """OCHA's statements of the share under orders, with ours on the same day: the ones counted from ``since``
+    (comparable: drawn filled) and those with another definition (drawn hollow, "not compared")."""
+    cols = ["date", "share_pct", "ours_pct", "said", "definition", "compared", "attributed_to", "source"]
+    if statements is None or statements.empty:
+        return pd.DataFrame(columns=cols)
+    s = statements[statements["measure"].astype(str).str.startswith("share of the Strip")
+                   & statements["region"].isna()].copy()
+    s["date"] = pd.to_datetime(s["stated_on"])
+    s = s[pd.to_datetime(s["since"]).dt.date.eq(since) | ~s["comparable"].astype(bool)]
+    ours = share.assign(date=pd.to_datetime(share["date"])).set_index("date")["share_of_strip"] * 100
+    s = s[(s["date"] >= ours.index.min()) & (s["date"] <= ours.index.max())]
+    if s.empty:
+        return pd.DataFrame(columns=cols)
+    s["share_pct"] = s["figure"].astype(float)
+    s["ours_pct"] = ours.reindex(s["date"]).round(1).to_numpy()
+    s["said"] = [f"{float(f):g}% ({d})" for f, d in zip(s["figure"], s["definition"], strict=True)]
+    s["compared"] = ["yes" if c else f"no: {r}" for c, r in zip(s["comparable"], s["comparable_reason"], strict=True)]
+    return s[cols].reset_index(drop=True)
+
+
+def share_chart(share: pd.DataFrame, orders: pd.DataFrame | None, *, on: date, source: str,
+                statements: pd.DataFrame | None = None) -> alt.LayerChart:
+    """Share of the Strip under orders over time (cumulative since the chosen start), order dates marked, and
+    ``statements`` (:func:`statement_points`) drawn as points on the curve, attributed."""
     d = share.copy()
     d["date"] = pd.to_datetime(d["date"])
     d["share_pct"] = d["share_of_strip"] * 100
@@ -52,6 +75,13 @@ def share_chart(share: pd.DataFrame, orders: pd.DataFrame | None, *, on: date, s
                 + ([alt.Tooltip("block_count:Q", title="Blocks named")] if "block_count" in cols else [])
                 + [alt.Tooltip("source_name:N", title="Source")])
             layers.append(ticks)
+    if statements is not None and len(statements):
+        tips = [alt.Tooltip("date:T", title="Stated on"), alt.Tooltip("attributed_to:N", title="According to"),
+                alt.Tooltip("said:N", title="Their figure"), alt.Tooltip("ours_pct:Q", title="Ours that day, %"),
+                alt.Tooltip("compared:N", title="Same definition"), alt.Tooltip("source:N", title="Source")]
+        layers.append(alt.Chart(statements).mark_point(size=90, strokeWidth=2, color="#2171b5").encode(
+            x="date:T", y="share_pct:Q", tooltip=tips,
+            fill=alt.condition(alt.datum.compared == "yes", alt.value("#2171b5"), alt.value("white"))))
     layers.append(_rule(on))
     return alt.layer(*layers).properties(height=260)
 
@@ -87,11 +117,18 @@ def casualties_charts(daily: pd.DataFrame, cumulative: pd.DataFrame, *, on: date
         x=alt.X("date:T", title=None, axis=DATE_AXIS), y=alt.Y("value:Q", title="Killed per day (reported)"),
         tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("value:Q", title="Killed that day", format=","),
                  alt.Tooltip("source:N", title="Source")])
+    b["reported"] = b["filled"].map({True: "interpolated between two reports", False: "reported"}) \
+        if "filled" in b else "reported"
     line = alt.Chart(b).mark_line(color="#000000").encode(
         x=alt.X("date:T", title=None, axis=DATE_AXIS), y=alt.Y("value:Q", title="Killed, cumulative (reported)"),
         tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("value:Q", title="Cumulative", format=","),
-                 alt.Tooltip("source:N", title="Source")])
-    return alt.layer(bars, _rule(on)).properties(height=170), alt.layer(line, _rule(on)).properties(height=170)
+                 alt.Tooltip("reported:N", title="Value"), alt.Tooltip("source:N", title="Source")])
+    filled = b[b["reported"] != "reported"] if "filled" in b else b.iloc[0:0]
+    marks = alt.Chart(filled).mark_point(shape="circle", size=18, color="#d95f0e", filled=True).encode(
+        x="date:T", y="value:Q", tooltip=[alt.Tooltip("date:T", title="Date"),
+                                          alt.Tooltip("value:Q", title="Cumulative (interpolated)", format=",")])
+    return (alt.layer(bars, _rule(on)).properties(height=170),
+            alt.layer(line, marks, _rule(on)).properties(height=170))
 
 
 def trucks_chart(trucks: pd.DataFrame, *, on: date, title: str = "Aid trucks per day") -> alt.LayerChart:

@@ -15,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import state
 from dashboard.kpis import kpis
-from pipeline.runtime import metrics
+from pipeline.runtime import metrics, order_impact
+from pipeline.runtime.bundle import load_layer
 from pipeline.runtime.metrics_index import index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -261,3 +262,27 @@ def test_every_week_of_the_span_opens_every_page():
                 at.run()
                 assert not at.exception, (d, page, [e.value for e in at.exception])
         assert len(at.metric) == 9, d
+
+
+def test_what_changed_cards_show_the_orders_of_the_date_with_the_clis_figures():
+    at = run_app()
+    labels = [e.label for e in at.expander]
+    assert "What changed: 2 order(s) issued in the 7 days to the date (2 on the date itself)" in labels
+    html = " ".join(h.proto.body for h in at.get("html"))
+    r = {x["order_id"]: x for x in order_impact.what_changed(index(), load_layer("facilities"), load_layer("blocks"),
+                                                             "2023-12-02", 7)}
+    assert f"{r['gazamaps-18']['facilities']['total']:,} facilities inside" in html
+    assert "order gazamaps-42" in html and "repeat of earlier orders" in html
+
+
+def test_timeline_draws_ochas_statements_on_the_curve():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["date"] = "2024-01-30"
+    at.run()
+    at.switch_page("dashboard/pages/timeline.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    spec = at.get("arrow_vega_lite_chart")[0].proto.spec
+    assert "OCHA" in spec or "UN OCHA" in spec
+    captions = " ".join(c.value for c in at.caption)
+    assert "Blue points: OCHA's published figures" in captions and "since the block grid" in captions

@@ -21,6 +21,8 @@ from dashboard.kpis import (
 )
 from dashboard.map_draw import build_map
 from dashboard.map_layers import status_labels
+from dashboard.order_cards import order_cards
+from pipeline.runtime import order_impact
 from pipeline.runtime.readers.acled import acled_attribution
 
 view = state.view()
@@ -39,7 +41,7 @@ if m:
     cards = kpis(m)
     for row in (cards[:4], cards[4:]):
         cols = st.columns(len(row))
-        for col, card in zip(cols, row):
+        for col, card in zip(cols, row, strict=True):
             col.metric(card["label"], card["value"], help=card["help"], border=True)
     recent = (m.get("orders") or {}).get("recent") or {}
     if recent:
@@ -48,6 +50,16 @@ if m:
             f"Of which ordered in the last {view.window} days: {recent.get('area_km2') or 0:,.1f} km² in "
             f"{fmt_int(recent.get('blocks'), '0')} blocks, ~{fmt_int(recent.get('population_prewar_est'), '0')} "
             "people (pre-war estimate). Hover the (?) by a figure for its definition and source.")
+    changed = order_impact.what_changed(data.index(), data.layer("facilities"), data.layer("blocks"), view.on,
+                                        view.window) if data.has("facilities") else []
+    cards = order_cards(changed)
+    if cards:
+        n_day = sum(1 for r in changed if r.get("scope") == "order" and str(r.get("issued_on")) == view.on.isoformat())
+        with st.expander(f"What changed: {len([r for r in changed if r.get('scope') == 'order'])} order(s) issued in "
+                         f"the {view.window} days to the date ({n_day} on the date itself)", expanded=n_day > 0):
+            st.html(cards)
+            st.caption("Each order's area, people, facilities and zone share: the same figures as the Orders page "
+                       "and `python -m pipeline orders`. 'Adds' counts what orders issued earlier had not covered.")
     ref = reference_line(m)
     if ref:
         st.html('<div style="font-size:0.9rem;border-left:4px solid #2171b5;padding:2px 0 2px 10px">' + ref + "</div>")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import data, state
 from dashboard.kpis import sources_text
+from pipeline.runtime import metrics as pm
 
 view = state.view()
 st.title("Method and caveats")
@@ -15,11 +16,14 @@ man = data.manifest(data.bundle_key())
 layers = man.get("layers", {})
 
 st.subheader("Definitions")
-st.caption("The texts below come from the code that computes each figure (pipeline.metrics), so they cannot "
-           "drift from it.")
-if m is None:
-    st.info("pipeline.metrics is not available in this build.")
-else:
+st.caption("The texts below come from the code that computes each figure (pipeline.runtime.metrics), so they "
+           "cannot drift from it.")
+st.markdown("**Framings: what 'since' means, and the default**")
+st.text(pm.DEF_FRAMING)
+st.table([{"framing": f["label"], "counts orders issued from": f["since"] or "the date you pick",
+           "what it is": f["description"]} for f in pm.framings()])
+st.caption(f"This view: orders {view.framing_words()}.")
+if m:
     orders, zone, strikes = m.get("orders") or {}, m.get("zone") or {}, m.get("strikes") or {}
     shares, series = m.get("population_shares") or {}, m.get("series") or {}
     defs = [
@@ -45,6 +49,8 @@ else:
         st.text(shares["method"])
 
 st.subheader("Pre-war population of blocks")
+st.markdown("**Where our estimate and OCHA's differ**")
+st.text(pm.DEF_POP_GAP)
 for name in ("governorates", "blocks"):
     method = (layers.get(name) or {}).get("pop_method")
     if method:
@@ -62,7 +68,9 @@ st.markdown("""
   (PCBS mid-2023 spread by the 2017 census). After mass displacement they say how many people's homes an order
   touched, not how many people were there on the date.
 - **Orders.** An order counts from its issue date; the sources rarely say when an order was lifted, so the
-  cumulative area only grows for a fixed 'since'. Sub-blocks count as their whole parent block.
+  cumulative area only grows for a fixed 'since'. A sub-block (e.g. 642.1) covers its own outline where
+  GazaMaps' period layers draw one, else its whole parent block. Orders that OCHA or UNRWA reported but no
+  source maps are listed beside the figure, never added into it.
 - **Incidents are samples.** The incident datasets cover specific categories (health care, education, aid
   workers, protection ...) and are not a count of all strikes.
 - **Display only.** Map polygons are simplified (about 15 m) and rounded to 5 decimals for drawing; every

@@ -32,10 +32,13 @@ if share is None or share.empty:
 else:
     m = data.metrics(view.on, view.since, view.window) or {}
     src = sources_text((m.get("orders") or {}).get("sources")) if m else "evacuation orders layer"
-    st.altair_chart(charts.share_chart(share, data.layer("orders"), on=view.on, source=src), width="stretch")
-    st.caption(f"Cumulative: blocks named by any order issued from {view.since:%-d %b %Y} (the sidebar's "
-               "'Orders since') up to each day; each block counted once. Ticks: the dates orders were issued. "
-               "A block that was ordered stays counted: orders are rarely lifted explicitly.")
+    points = charts.statement_points(data.layer("statements"), share, view.since)
+    st.altair_chart(charts.share_chart(share, data.layer("orders"), on=view.on, source=src, statements=points),
+                    width="stretch")
+    st.caption(f"Cumulative: blocks named by any order issued {md(view.framing_words())} up to each day; each block "
+               "counted once. Ticks: the dates orders were issued. A block that was ordered stays counted: orders "
+               "are rarely lifted explicitly. Blue points: OCHA's published figures, attributed (filled: the same "
+               "definition as the curve; hollow: another definition, not compared); hover for theirs and ours.")
 
 st.subheader("Population by governorate")
 pop = metric_rows("population_adults_est")
@@ -43,7 +46,7 @@ if pop.empty:
     st.info("No population series in the bundle.")
 else:
     gov = data.layer("governorates")
-    names = dict(zip(gov["pcode"], gov["name_en"])) if gov is not None else {}
+    names = dict(zip(gov["pcode"], gov["name_en"], strict=True)) if gov is not None else {}
     st.altair_chart(charts.population_chart(pop, names, on=view.on), width="stretch")
     method = pop["method"].dropna().iloc[0] if "method" in pop and pop["method"].notna().any() else ""
     st.caption("**Caveat**: an advertising-audience estimate of adults (18+), not a census; where the audience "
@@ -58,8 +61,11 @@ if daily.empty or cum.empty:
 else:
     for chart in charts.casualties_charts(daily, cum, on=view.on):
         st.altair_chart(chart, width="stretch")
+    n_filled = int(cum["filled"].sum()) if "filled" in cum else 0
     st.caption(f"Source: {md(sources_text(sorted(cum['source'].dropna().unique())))}. Figures as reported; "
-               "contested and revised over time.")
+               "contested and revised over time."
+               + (f" Orange dots: {n_filled} day(s) with no report, interpolated between two reports." if n_filled
+                  else ""))
 
 st.subheader("Aid trucks")
 trucks = metric_rows("aid_trucks_daily")

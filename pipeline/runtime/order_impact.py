@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from pipeline.core.dates import optional_date, to_date
+from pipeline.core.dates import optional_date, to_date, window_start
 from pipeline.core.errors import InputError
 from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
 from pipeline.core.layers import PCODES
@@ -350,7 +350,7 @@ def what_changed(ix: Index, facilities: pd.DataFrame, blocks: pd.DataFrame, on: 
     d = to_date(on, "on")
     if window < 1:
         raise InputError(f"window must be at least 1 day, got {window}", field="window")
-    return impact_table(ix, facilities, blocks, start=d - timedelta(days=window - 1), end=d)
+    return impact_table(ix, facilities, blocks, start=window_start(d, window), end=d)
 
 
 TABLE_COLUMNS = (["scope", "order_id", "issued_on", "status", "label", "source_name", "source_url", "link",
