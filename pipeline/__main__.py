@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline build | summary | check | metrics | import | places``."""
+"""Command line: ``python -m pipeline build | summary | check | metrics | sitrep | import | places``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pipeline.build.provenance import sources_table
 from pipeline.build.run import build
 from pipeline.core import settings
 from pipeline.core.errors import BundleError, InputError, SettingError
-from pipeline.runtime import gazetteer, imports, metrics
+from pipeline.runtime import gazetteer, imports, metrics, sitrep
 from pipeline.runtime.bundle import load_manifest, summary
 
 
@@ -90,6 +90,16 @@ def make_parser() -> argparse.ArgumentParser:
     m.add_argument("--since", default=None, help="start of the cumulative window (default: 2023-12-01)")
     m.add_argument("--window", type=int, default=7, help="days for 'recent' orders and strikes (default 7)")
     m.set_defaults(func=_delegate(metrics.cli))
+
+    r = sub.add_parser("sitrep", help="write a one-page A4 situation report (PDF) for a date")
+    r.add_argument("--on", required=True, help="date, YYYY-MM-DD")
+    r.add_argument("--since", default=None, help="start of the cumulative window (default: as `metrics`)")
+    r.add_argument("--window", type=int, default=7, help="days for 'recent' orders and incidents (default 7)")
+    r.add_argument("--lang", default="en", help="en (default) or ar (Arabic, right to left)")
+    r.add_argument("-o", "--output", default=None, help="PDF file to write (default: sitrep-DATE-LANG.pdf)")
+    r.add_argument("--base-url", default=None, help="dashboard address for the page's link "
+                                                     "(default: the dashboard_url setting)")
+    r.set_defaults(func=_delegate(sitrep.cli))
 
     i = sub.add_parser("import", help="import a file into the workspace (prints a JSON report)")
     i.add_argument("path")
