@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import matplotlib
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from pipeline.core import settings
@@ -39,18 +39,20 @@ from pipeline.runtime.sitrep_text import AR_CLAIM_SOUTH, AR_METHOD, AR_UNITS, EN
 
 PAGE = (8.27, 11.69)  # A4 portrait, inches
 MARGIN = 0.45
-MAP_BOX = (4.8, 6.9)  # the largest element on the page
+MAP_BOX = (4.8, 6.3)  # the largest element on the page
+MAP_WIDTH_AR = 4.65  # Arabic lines run longer: the figures column beside the map gets a little more room
 GAP = 0.22
 MAX_ORDER_ROWS = 9
+MEASURE = Measure()  # text widths, shared by every page (cached, thread-safe)
 PAGE_LAYERS = ("strip", "governorates", "blocks", "localities", "orders", "order_blocks", "zones", "events",
                "places", "series", "claims")
 LAYER_NAMES = {
     "en": {"strip": "outline", "governorates": "governorates", "blocks": "blocks", "localities": "localities",
            "orders": "orders", "order_blocks": "orders", "zones": "zone", "events": "incidents",
-           "places": "places", "series": "casualties, aid, population", "claims": "reported claims"},
+           "places": "places", "series": "dated series", "claims": "reported claims"},
     "ar": {"strip": "حدود القطاع", "governorates": "المحافظات", "blocks": "المربعات", "localities": "التجمعات",
            "orders": "الأوامر", "order_blocks": "الأوامر", "zones": "المنطقة الإنسانية", "events": "الحوادث",
-           "places": "الأماكن", "series": "الضحايا والمساعدات والسكان", "claims": "ادعاءات منسوبة"},
+           "places": "الأماكن", "series": "السلاسل الزمنية", "claims": "ادعاءات منسوبة"},
 }
 STRINGS["en"]["pop_source"] = "PCBS mid-2023 estimate and 2017 census localities, spread over the IDF block grid"
 STRINGS["ar"]["pop_source"] = "تقدير الجهاز المركزي للإحصاء الفلسطيني لمنتصف 2023 وتجمعات تعداد 2017، موزعة على شبكة المربعات"
@@ -133,16 +135,16 @@ def _d(value: Any) -> date | None:
 
 def _figure(col: Column, label: str, value: str, definition: str, source: str) -> None:
     col.para(label, 6.8, weight="bold", colour="#444444", after=0.5)
-    col.para(value, 9.5, weight="bold", colour="#111111", after=0.5)
+    col.para(value, 9.0, weight="bold", colour="#111111", after=0.5)
     col.para(definition, 6.0, colour="#333333", after=0.3)
-    col.para(source, 5.4, colour="#666666", after=5.0)
+    col.para(source, 5.4, colour="#666666", after=3.5)
 
 
 def _src(w: Words, sources: Any, as_of: Any) -> str:
     items = list(sources) if isinstance(sources, (list, tuple)) else [sources or w.t("no_data")]
     text = "; ".join(w.iso(str(x)) for x in items)
     d = _d(as_of)
-    return w.t("source", source=text, as_of=w.t("as_of", d=w.date(d))) if d else w.t("source_only", source=text)
+    return w.t("source", source=text, as_of=w.t("as_of", d=w.short_date(d))) if d else w.t("source_only", source=text)
 
 
 def _statement(m: dict[str, Any]) -> dict[str, Any] | None:
@@ -253,7 +255,7 @@ def _people(col: Column, m: dict[str, Any], w: Words) -> None:
     col.para(w.t("people"), 8.5, weight="bold", after=2.0)
     if p["basis"] == "series":
         unit = (AR_UNITS if w.rtl else EN_UNITS).get(p["unit"], p["unit"])
-        method = AR_METHOD if w.rtl else p["method"]
+        method = AR_METHOD if w.rtl else p["method"].split(". ")[0] + "."  # the rest: "at most" in the table
         col.para(w.t("people_series", unit=unit, d=w.date(_d(p["as_of"])), method=method), 5.8, colour="#444444",
                  after=2.0, max_lines=7)
     else:
@@ -279,9 +281,8 @@ def _people(col: Column, m: dict[str, Any], w: Words) -> None:
 def _footer(col: Column, manifest: dict[str, Any], link: str, w: Words) -> None:
     col.rule(after=3.0)
     col.para(w.t("sources"), 7.0, weight="bold", after=1.0)
-    col.para(" · ".join(page_sources(manifest, PAGE_LAYERS, w.lang)), 5.6, colour="#444444", after=1.0)
-    notes = [manifest["layers"].get("places", {}).get("licence_note")]
-    col.para(" ".join(w.iso(n) for n in notes if n), 5.6, colour="#444444", after=2.0)
+    notes = [w.iso(n) for n in [manifest["layers"].get("places", {}).get("licence_note")] if n]
+    col.para(" · ".join(page_sources(manifest, PAGE_LAYERS, w.lang) + notes), 5.6, colour="#444444", after=2.0)
     built = _d(manifest.get("built_at"))
     made = datetime.now(timezone.utc).date()
     col.para(w.t("built", built=w.date(built), made=w.date(made)), 5.8, colour="#444444", after=1.0)
@@ -293,7 +294,7 @@ def _footer(col: Column, manifest: dict[str, Any], link: str, w: Words) -> None:
 def _columns(fig: Figure, measure: Measure, top: float, rtl: bool) -> tuple[list[float], Column]:
     """The map's rectangle [x, y, w, h] (inches) and the figures column beside it."""
     W, _ = PAGE
-    mw, mh = MAP_BOX
+    mw, mh = (MAP_WIDTH_AR if rtl else MAP_BOX[0]), MAP_BOX[1]
     map_x = W - MARGIN - mw if rtl else MARGIN
     side = (MARGIN, map_x - GAP) if rtl else (MARGIN + mw + GAP, W - MARGIN)
     return [map_x, top - mh, mw, mh], Column(fig, measure, side[0], side[1], top, rtl)
@@ -307,9 +308,8 @@ def sitrep_figure(ix: Index, on: date | str, *, since: date | str | None = None,
     layers = tuple(MAP_LAYERS if layers is None else [x for x in layers if x in MAP_LAYERS])
     m = compute(ix, d_on, since=d_since, window=int(window))
     status = block_status(ix, d_on, m["since"], int(window))
-    w, measure = Words(lang), Measure()
+    w, measure = Words(lang), MEASURE
     fig = Figure(figsize=PAGE)
-    FigureCanvasAgg(fig)  # measures the map labels while placing them; savefig writes the PDF
     W, H = PAGE
     head = Column(fig, measure, MARGIN, W - MARGIN, H - MARGIN, w.rtl)
     head.para(w.t("title", on=w.date(d_on)), 14.0, weight="bold", colour="#111111", after=2.0)
@@ -323,11 +323,12 @@ def sitrep_figure(ix: Index, on: date | str, *, since: date | str | None = None,
     side.para(w.t("figures"), 9.0, weight="bold", after=4.0)
     _area_figures(side, m, w)
     _other_figures(side, m, w)
-    low = min(rect[1], side.y) - 0.14
-    ow = MAP_BOX[0]
+    ow = rect[2]
     ox = (W - MARGIN - ow, W - MARGIN) if w.rtl else (MARGIN, MARGIN + ow)
     px = (MARGIN, W - MARGIN - ow - GAP) if w.rtl else (MARGIN + ow + GAP, W - MARGIN)
-    orders, people = Column(fig, measure, *ox, low, w.rtl), Column(fig, measure, *px, low, w.rtl)
+    # the orders under the map, where people are under the figures: each starts where its column ends
+    orders = Column(fig, measure, *ox, rect[1] - 0.14, w.rtl)
+    people = Column(fig, measure, *px, min(rect[1], side.y) - 0.14, w.rtl)
     _orders_table(orders, ix, m, w)
     _people(people, m, w)
     link = dashboard_link(base_url or settings.get(settings.DASHBOARD_URL), m["on"], m["since"], m["window"], layers)
@@ -349,7 +350,8 @@ def sitrep_pdf(ix: Index, on: date | str, *, since: date | str | None = None, wi
     fig = sitrep_figure(ix, on, since=since, window=window, lang=lang, layers=layers, base_url=base_url,
                         bundle=bundle)
     buf = io.BytesIO()
-    fig.savefig(buf, format="pdf", metadata={"Title": f"Gaza Strip situation report {on}", "Creator": "pipeline"})
+    with matplotlib.rc_context({"pdf.fonttype": 42}):  # TrueType subsets: smaller, and text extracts cleanly
+        fig.savefig(buf, format="pdf", metadata={"Title": f"Gaza Strip situation report {on}", "Creator": "pipeline"})
     return buf.getvalue()
 
 

@@ -9,6 +9,7 @@ with a number or a Latin name still reads right to left.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from matplotlib.backends.backend_agg import RendererAgg
@@ -19,47 +20,64 @@ from matplotlib.text import Text
 
 from pipeline.runtime.sitrep_text import LRI, PDI, RLM, isolate
 
-LEADING = 1.28  # line height / font size
+LEADING = {False: 1.3, True: 1.45}  # line height / font size; Arabic marks (shadda, damma) sit higher
 MEASURE_DPI = 600  # fine enough that hinting does not round small sizes' widths
 
 
 class Measure:
-    """Widths of text in inches, by the font and size it is drawn in (cached)."""
+    """Widths of text in inches, by the font and size it is drawn in (cached per word; thread-safe).
+
+    A line's width is the sum of its words' and spaces' widths: words are shaped on their own (Arabic
+    letters never join across a space), and kerning across a space is nil in DejaVu Sans.
+    """
 
     def __init__(self) -> None:
         self._r = RendererAgg(100, 100, MEASURE_DPI)
         self._cache: dict[tuple[str, float, str], float] = {}
+        self._lock = threading.Lock()
 
-    def width(self, text: str, size: float, weight: str = "normal") -> float:
+    def _one(self, text: str, size: float, weight: str) -> float:
         key = (text, size, weight)
         if key not in self._cache:
-            w, _, _ = self._r.get_text_width_height_descent(text, FontProperties(size=size, weight=weight),
-                                                             ismath=False)
+            with self._lock:
+                w, _, _ = self._r.get_text_width_height_descent(text, FontProperties(size=size, weight=weight),
+                                                                 ismath=False)
             self._cache[key] = w / MEASURE_DPI
         return self._cache[key]
+
+    def width(self, text: str, size: float, weight: str = "normal") -> float:
+        words = [x for x in text.replace(LRI, "").replace(PDI, "").split(" ")]
+        space = self._one("a a", size, weight) - 2 * self._one("a", size, weight)
+        return sum(self._one(x, size, weight) for x in words if x) + space * (len(words) - 1)
 
     def wrap(self, text: str, size: float, width: float, weight: str = "normal") -> list[str]:
         """Greedy word wrap of ``text`` to ``width`` inches (a word longer than the width gets a line of its own)."""
         lines: list[str] = []
+        space = self.width("a a", size, weight) - 2 * self.width("a", size, weight)
         for para in text.split("\n"):
-            cur = ""
+            cur, cur_w = "", 0.0
             for word in para.split():
-                trial = f"{cur} {word}" if cur else word
-                if cur and self.width(trial, size, weight) > width:
+                ww = self.width(word, size, weight)
+                if cur and cur_w + space + ww > width:
                     lines.append(cur)
-                    cur = word
+                    cur, cur_w = word, ww
                 else:
-                    cur = trial
+                    cur, cur_w = (f"{cur} {word}", cur_w + space + ww) if cur else (word, ww)
             lines.append(cur)
         return _carry_isolates(lines)
 
     def fit(self, text: str, size: float, width: float, weight: str = "normal") -> str:
-        """``text`` cut to ``width`` inches with an ellipsis."""
+        """``text`` cut to ``width`` inches with an ellipsis (the longest prefix that fits: binary search)."""
         if self.width(text, size, weight) <= width:
             return text
-        while text and self.width(text + "…", size, weight) > width:
-            text = text[:-1]
-        return text.rstrip() + "…"
+        lo, hi = 0, len(text)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.width(text[:mid].rstrip() + "…", size, weight) <= width:
+                lo = mid
+            else:
+                hi = mid - 1
+        return text[:lo].rstrip() + "…"
 
 
 def _carry_isolates(lines: list[str]) -> list[str]:
@@ -104,7 +122,7 @@ class Column:
         x, ha = (self.x1, "right") if self.rtl else (self.x0, "left")
         for line in lines:
             self._put(x, self.y, line, size, weight, colour, ha)
-            self.y -= size * LEADING / 72
+            self.y -= size * LEADING[self.rtl] / 72
         self.y -= after / 72
 
     def row(self, cells: list[str], stops: list[tuple[float, float, str]], size: float = 6.5, *,
@@ -120,7 +138,7 @@ class Column:
             cell = isolate(cell) if self.rtl else cell
             x = {"left": lo, "right": hi, "center": (lo + hi) / 2}[align]
             self._put(x, self.y, cell, size, weight, colour, align)
-        self.y -= size * LEADING / 72 + after / 72
+        self.y -= size * LEADING[self.rtl] / 72 + after / 72
 
     def rule(self, colour: str = "#bbbbbb", after: float = 2.0) -> None:
         self.fig.add_artist(Line2D([self.x0, self.x1], [self.y, self.y], transform=self.fig.dpi_scale_trans,

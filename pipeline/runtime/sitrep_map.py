@@ -16,8 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib import patheffects
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -33,7 +33,8 @@ LABEL_SIDE = {"gaza-city": "w", "jabalia": "w", "beit-lahia": "w", "beit-hanoun"
               "deir-al-balah": "w", "khan-younis": "e", "rafah": "e", "al-mawasi": "w", "khuzaa": "e"}
 MAP_LAYERS = ("boundaries", "blocks", "zone", "incidents", "places")
 WEST_MARGIN_M = 2500.0  # extra sea to the west, for the coastal places' labels
-HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+# A light box behind each label (a stroked halo would turn the label into paths: no longer text in the PDF).
+LABEL_BOX = {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def _draw_places(ax: Axes, base: BaseLayers, w: Words, obstacles: list) -> list:
     placed: list = []
     for r in p.itertuples():
         label = ax.annotate(w.place(r.name_en, r.name_ar), (r.geometry.x, r.geometry.y), textcoords="offset points",
-                            xytext=(0, 0), fontsize=6.8, fontweight="bold", color="#111111", path_effects=HALO,
+                            xytext=(0, 0), fontsize=6.8, fontweight="bold", color="#111111", bbox=LABEL_BOX,
                             zorder=7, gid="place-label")
         for side in _ORDER[LABEL_SIDE.get(r.place_id, "e")]:
             offset, ha, va = _SIDES[side]
@@ -154,7 +155,7 @@ def _draw_places(ax: Axes, base: BaseLayers, w: Words, obstacles: list) -> list:
 
 def _legend(ax: Axes, view: MapView, w: Words, status_counts: dict[str, int]) -> Legend:
     labels = {"recent": w.t("legend_recent", days=w.days(view.window)),
-              "earlier": w.t("legend_earlier", since=w.date(view.since)),
+              "earlier": w.t("legend_earlier", since=w.short_date(view.since)),
               "none": w.t("legend_none")}
     handles = []
     if "blocks" in view.layers:
@@ -167,7 +168,7 @@ def _legend(ax: Axes, view: MapView, w: Words, status_counts: dict[str, int]) ->
     if "incidents" in view.layers:
         handles.append(Line2D([], [], linestyle="none", marker="o", markersize=4.5,
                               markerfacecolor=palette.INCIDENT_COLOUR, markeredgecolor="white",
-                              label=w.t("legend_incidents", start=w.date(view.start), on=w.date(view.on))))
+                              label=w.t("legend_incidents", start=w.short_date(view.start), on=w.short_date(view.on))))
     if "places" in view.layers:
         handles.append(Line2D([], [], linestyle="none", marker="o", markersize=3.5,
                               markerfacecolor=palette.PLACE_COLOUR, markeredgecolor="white",
@@ -181,6 +182,7 @@ def _legend(ax: Axes, view: MapView, w: Words, status_counts: dict[str, int]) ->
     if w.rtl:
         for t in leg.get_texts():
             t.set_horizontalalignment("right")
+            t.set_multialignment("right")
         leg._legend_box.align = "right"
     return leg
 
@@ -239,6 +241,8 @@ def draw_map(ax: Axes, base: BaseLayers, status: pd.DataFrame, view: MapView, w:
     leg = _legend(ax, view, w, counts)
     marks = _scale_and_north(ax, w)
     if "places" in view.layers:
-        renderer = ax.figure.canvas.get_renderer()
+        # The Agg canvas measures the labels; attached only now, because geopandas' plot asks the canvas to
+        # redraw after each layer and Agg would render the whole page each time.
+        renderer = FigureCanvasAgg(ax.figure).get_renderer()
         obstacles = [a.get_window_extent(renderer) for a in [leg, *marks]]
         _draw_places(ax, base, w, obstacles)

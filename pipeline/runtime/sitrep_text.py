@@ -7,7 +7,8 @@ as the data has them.
 Number convention of the Arabic page: Western digits (0-9) with the Arabic thousands separator U+066C
 (``1٬502٬092``), the Arabic decimal separator U+066B (``84٫3``) and the Arabic percent sign U+066A;
 Gregorian dates with the month in the United Nations' Arabic form, Levantine and Egyptian names together
-(``2 كانون الأول/ديسمبر 2023``), in tables day/month/year in digits (``2/12/2023``). The English page writes ``1,502,092``, ``84.3`` and ``2 Dec 2023``.
+(``2 كانون الأول/ديسمبر 2023``), in tables day/month/year in digits (``2/12/2023``). Short vowel marks (harakat) are left out, as in most printed Arabic: at 6 pt they
+crowd the line above. The English page writes ``1,502,092``, ``84.3`` and ``2 Dec 2023``.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "legend_earlier": "Ordered earlier, since {since}",
         "legend_none": "Not ordered in this period",
         "legend_zone": "Humanitarian zone declared on the date",
-        "legend_incidents": "Incidents, {start} to {on} (size: deaths)",
+        "legend_incidents": "Incidents, {start} to {on}\n(size: reported deaths)",
         "legend_gov": "Governorate boundary",
         "legend_places": "Places",
         "north": "N",
@@ -103,24 +104,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "figures": "الأرقام الرئيسية",
         "area": "المساحة الخاضعة لأوامر الإخلاء",
         "area_value": "{km2} كم² ({pct} من القطاع)",
-        "area_def": "اتحاد المربعات والمناطق التي سمّتها أوامر صدرت من {since} إلى {on}، ويُحسب كل مربع مرة واحدة.",
+        "area_def": "اتحاد المربعات والمناطق التي سمتها أوامر صدرت من {since} إلى {on}، ويحسب كل مربع مرة واحدة.",
         "recent": "صدرت أوامرها في آخر {days}",
-        "recent_value": "{km2} كم² ({pct})، عدد المربعات: {blocks}",
+        "recent_value": "{km2} كم² ({pct}) · المربعات {blocks}",
         "recent_def": "الحساب نفسه للأوامر الصادرة من {start} إلى {on}.",
         "pop": "السكان المقيمون فيها قبل الحرب",
         "pop_value": "نحو {n} (تقدير)",
-        "pop_def": "مجموع تقديرات سكان المربعات قبل الحرب (توزيع مساحي لأرقام الجهاز المركزي للإحصاء)؛ ليس تعداداً.",
+        "pop_def": "مجموع تقديرات سكان المربعات قبل الحرب (توزيع مساحي لأرقام الجهاز المركزي للإحصاء)؛ ليس تعدادا.",
         "zone": "المنطقة الإنسانية المعلنة",
         "zone_value": "{km2} كم²",
         "zone_none": "لا منطقة معلنة",
-        "zone_def": "نسخة المنطقة السارية في التاريخ (أُعلنت في {valid_from}).",
+        "zone_def": "نسخة المنطقة السارية في التاريخ (أعلنت في {valid_from}).",
         "incidents": "الحوادث خلال الفترة",
-        "incidents_value": "عدد الحوادث: {n}، الوفيات المُبلغ عنها: {deaths}",
+        "incidents_value": "الحوادث {n} · الوفيات {deaths}",
         "incidents_def": "حوادث محددة الموقع من {start} إلى {on} (عينات لا كل الضربات)؛ داخل المنطقة: {inside}.",
         "killed": "القتلى منذ 7 تشرين الأول/أكتوبر 2023",
         "killed_def": "العدد التراكمي، آخر تقرير في التاريخ أو قبله.",
         "trucks": "شاحنات المساعدات",
-        "trucks_day": "{n} في ذلك اليوم",
+        "trucks_day": "{n} في اليوم",
         "trucks_month": "{n} في {month}",
         "trucks_def": "الشاحنات التي دخلت غزة: الملف اليومي حيث يغطي التاريخ، والمجموع الشهري لمنسق أعمال الحكومة.",
         "no_data": "لا بيانات",
@@ -128,7 +129,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "source_only": "المصدر: {source}.",
         "as_of": "حتى {d}",
         "statement": "قال مكتب أوتشا ({d}): {text}",
-        "unmapped": "أوامر أُبلغ عنها ولم تُرسم (غير محسوبة): {items}",
+        "unmapped": "أوامر أبلغ عنها ولم ترسم (غير محسوبة): {items}",
         "unplaced": "أوامر بلا مربعات مرسومة (مذكورة غير محسوبة): {items}",
         "orders": "الأوامر الصادرة خلال الفترة",
         "orders_none": "لم يصدر أي أمر خلال الفترة.",
@@ -146,22 +147,22 @@ STRINGS: dict[str, dict[str, str]] = {
         "legend_earlier": "صدرت أوامرها قبل ذلك، منذ {since}",
         "legend_none": "بلا أوامر في هذه الفترة",
         "legend_zone": "المنطقة الإنسانية المعلنة في التاريخ",
-        "legend_incidents": "حوادث من {start} إلى {on} (الحجم: الوفيات)",
+        "legend_incidents": "حوادث من {start} إلى {on}\n(الحجم: الوفيات المبلغ عنها)",
         "legend_gov": "حدود المحافظة",
         "legend_places": "أماكن",
         "north": "ش",
         "km": "{n} كم",
         "sources": "المصادر والتراخيص",
-        "built": "بُنيت حزمة البيانات في {built}؛ أُعدّت الصفحة في {made} باستخدام \u2066matplotlib\u2069 (الخط \u2066DejaVu Sans\u2069).",
+        "built": "بنيت حزمة البيانات في {built}؛ أعدت الصفحة في {made} باستخدام \u2066matplotlib\u2069 (الخط \u2066DejaVu Sans\u2069).",
         "link": "العرض نفسه في لوحة البيانات: {url}",
     },
 }
 
 # Arabic words for the data's English units and basis notes (the method text itself is data).
-AR_UNITS = {"adults (18+)": "البالغون (18 عاماً فأكثر)", "people": "السكان"}
+AR_UNITS = {"adults (18+)": "البالغون (18 عاما فأكثر)", "people": "السكان"}
 EN_UNITS = {"adults (18+)": "Adults (18+)", "people": "People"}
-AR_METHOD = ("تقدير من جمهور الإعلانات (\u2066edarin/Gaza_displacement_analytics\u2069): مستخدمو ميتا النشطون شهرياً "
-             "بعمر 18 عاماً فأكثر حسب المحافظة، بعد تحجيمهم إلى عدد السكان؛ البالغون فقط.")
+AR_METHOD = ("تقدير من جمهور إعلانات ميتا: المستخدمون النشطون شهريا بعمر 18 عاما فأكثر حسب المحافظة، بعد تحجيمهم "
+             "إلى عدد السكان (\u2066edarin/Gaza_displacement_analytics\u2069).")
 AR_CLAIM_SOUTH = "من سكان غزة في الجنوب بعد أمر إخلاء الشمال"
 
 
@@ -219,7 +220,7 @@ class Words:
             return "يوم واحد"
         if n == 2:
             return "يومين"
-        return f"{n} أيام" if 3 <= n <= 10 else f"{n} يوماً"
+        return f"{n} أيام" if 3 <= n <= 10 else f"{n} يوما"
 
     def month(self, d: date) -> str:
         return f"{_AR_MONTHS[d.month - 1]} {d.year}" if self.rtl else f"{_EN_MONTHS[d.month - 1]} {d.year}"
