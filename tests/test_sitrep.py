@@ -26,7 +26,7 @@ from pipeline.runtime.sitrep import data_span, dashboard_link, order_impacts, si
 from pipeline.runtime.sitrep_map import base_layers
 from pipeline.runtime.sitrep_text import STRINGS, Words
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils (pdftotext)")
+assert shutil.which("pdftotext"), "install poppler-utils (bash scripts/test does) to read the PDFs back"
 
 DATES = ("2023-12-02", "2024-01-30")
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -114,6 +114,12 @@ def test_orders_in_the_window_with_what_each_touched(pdfs, ix, on):
             c = compute(ix, d, since=d, window=1)["orders"]
             assert (row["blocks"], round(row["area_km2"], 3), row["people"]) == (
                 c["blocks"], c["area_km2"], c["population_prewar_est"])
+
+
+def test_a_window_without_orders_says_so(ix):
+    assert order_impacts(ix, date(2023, 10, 20), date(2023, 10, 26)) == []
+    fig = sitrep_figure(ix, "2023-10-26")
+    assert STRINGS["en"]["orders_none"] in [t.get_text() for t in fig.texts]
 
 
 def _ar_num(n: float) -> str:
@@ -261,6 +267,7 @@ def test_cli_writes_one_pdf_page(tmp_path, capsys):
 @pytest.mark.parametrize("argv,needle", [
     (["--on", "2030-01-01"], "is outside the data, which spans {lo} to {hi}"),
     (["--on", "2019-05-01"], "is outside the data, which spans {lo} to {hi}"),
+    (["--on", "2023-10-03"], "is outside the data, which spans {lo} to {hi}"),
     (["--on", "yesterday"], "on 'yesterday' is not a date"),
     (["--on", "2023-12-02", "--lang", "fr"], "unknown language 'fr' (fix: choose one of en, ar)"),
     (["--on", "2023-12-02", "--window", "0"], "window must be at least 1 day"),

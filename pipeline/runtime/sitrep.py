@@ -62,9 +62,10 @@ GOV_AR = {"PS0255": "شمال غزة", "PS0260": "غزة", "PS0265": "دير ا�
 # ---------------------------------------------------------------- inputs
 
 def data_span(ix: Index) -> tuple[date, date]:
-    """First and last date of the time layers (orders issued, dated series): the dates a report can show."""
+    """The dates a report can show: from 7 Oct 2023 (the figures' start) or the first dated row if later, to the
+    last order or dated series row."""
     d = pd.concat([pd.to_datetime(ix.orders["issued_on"]), pd.to_datetime(ix.series["date"])]).dropna()
-    return d.min().date(), d.max().date()
+    return max(d.min().date(), WAR_START), d.max().date()
 
 
 def check_request(ix: Index, on: date | str, since: date | str | None, window: int, lang: str
@@ -216,8 +217,8 @@ def _order_notes(col: Column, m: dict[str, Any], w: Words) -> None:
 
 def order_impacts(ix: Index, start: date, on: date) -> list[dict[str, Any]]:
     """Each order issued in [start, on] with what it touched on its own: blocks, km², pre-war people."""
-    issued = pd.to_datetime(ix.orders["issued_on"]).dt.date
-    rows = ix.orders[(issued >= start) & (issued <= on)].assign(issued_date=issued).sort_values(["issued_date", "order_id"])
+    o = ix.orders.assign(issued_date=pd.to_datetime(ix.orders["issued_on"]).dt.date)
+    rows = o[(o["issued_date"] >= start) & (o["issued_date"] <= on)].sort_values(["issued_date", "order_id"])
     out = []
     for r in rows.itertuples():
         sel = ix.order_ids == r.order_id
@@ -291,13 +292,16 @@ def _footer(col: Column, manifest: dict[str, Any], link: str, w: Words) -> None:
 
 # ---------------------------------------------------------------- the page
 
-def _columns(fig: Figure, measure: Measure, top: float, rtl: bool) -> tuple[list[float], Column]:
+def _columns(fig: Figure, measure: Measure, top: float, rtl: bool, scale: float) -> tuple[list[float], Column]:
     """The map's rectangle [x, y, w, h] (inches) and the figures column beside it."""
     W, _ = PAGE
-    mw, mh = (MAP_WIDTH_AR if rtl else MAP_BOX[0]), MAP_BOX[1]
+    mw, mh = (MAP_WIDTH_AR if rtl else MAP_BOX[0]), MAP_BOX[1] * scale
     map_x = W - MARGIN - mw if rtl else MARGIN
     side = (MARGIN, map_x - GAP) if rtl else (MARGIN + mw + GAP, W - MARGIN)
-    return [map_x, top - mh, mw, mh], Column(fig, measure, side[0], side[1], top, rtl)
+    return [map_x, top - mh, mw, mh], Column(fig, measure, side[0], side[1], top, rtl, scale)
+
+
+SCALES = (1.0, 0.95, 0.9, 0.85)  # tried in turn until the page's last line ends above the bottom margin
 
 
 def sitrep_figure(ix: Index, on: date | str, *, since: date | str | None = None, window: int = 7,
@@ -308,33 +312,43 @@ def sitrep_figure(ix: Index, on: date | str, *, since: date | str | None = None,
     layers = tuple(MAP_LAYERS if layers is None else [x for x in layers if x in MAP_LAYERS])
     m = compute(ix, d_on, since=d_since, window=int(window))
     status = block_status(ix, d_on, m["since"], int(window))
-    w, measure = Words(lang), MEASURE
+    link = dashboard_link(base_url or settings.get(settings.DASHBOARD_URL), m["on"], m["since"], m["window"], layers)
+    page = {"m": m, "status": status, "w": Words(lang), "layers": layers, "link": link,
+            "manifest": load_manifest(bundle), "base": base_layers(bundle)}
+    for scale in SCALES:
+        fig, bottom = _page(ix, page, scale)
+        if bottom >= MARGIN - 0.05:
+            break
+    return fig
+
+
+def _page(ix: Index, page: dict[str, Any], scale: float) -> tuple[Figure, float]:
+    """(the page drawn at ``scale``, the bottom of its last line in inches)."""
+    m, w, d_on = page["m"], page["w"], _d(page["m"]["on"])
     fig = Figure(figsize=PAGE)
     W, H = PAGE
-    head = Column(fig, measure, MARGIN, W - MARGIN, H - MARGIN, w.rtl)
+    head = Column(fig, MEASURE, MARGIN, W - MARGIN, H - MARGIN, w.rtl, scale)
     head.para(w.t("title", on=w.date(d_on)), 14.0, weight="bold", colour="#111111", after=2.0)
     head.para(w.t("framing", framing=framing_of(m, w), days=w.days(m["window"]),
                   start=w.date(_d(m["strikes"]["from"])), on=w.date(d_on)), 7.8, colour="#333333", after=6.0)
-    rect, side = _columns(fig, measure, head.y, w.rtl)
+    rect, side = _columns(fig, MEASURE, head.y, w.rtl, scale)
     ax = fig.add_axes([rect[0] / W, rect[1] / H, rect[2] / W, rect[3] / H])
-    view = MapView(on=d_on, since=_d(m["since"]), start=_d(m["strikes"]["from"]), window=int(window),
-                   zone_id=m["zone"].get("zone_id"), layers=layers)
-    draw_map(ax, base_layers(bundle), status, view, w, (rect[2], rect[3]))
+    view = MapView(on=d_on, since=_d(m["since"]), start=_d(m["strikes"]["from"]), window=int(m["window"]),
+                   zone_id=m["zone"].get("zone_id"), layers=page["layers"])
+    draw_map(ax, page["base"], page["status"], view, w, (rect[2], rect[3]))
     side.para(w.t("figures"), 9.0, weight="bold", after=4.0)
     _area_figures(side, m, w)
     _other_figures(side, m, w)
-    ow = rect[2]
-    ox = (W - MARGIN - ow, W - MARGIN) if w.rtl else (MARGIN, MARGIN + ow)
-    px = (MARGIN, W - MARGIN - ow - GAP) if w.rtl else (MARGIN + ow + GAP, W - MARGIN)
+    ox = (W - MARGIN - rect[2], W - MARGIN) if w.rtl else (MARGIN, MARGIN + rect[2])
+    px = (MARGIN, W - MARGIN - rect[2] - GAP) if w.rtl else (MARGIN + rect[2] + GAP, W - MARGIN)
     # the orders under the map, where people are under the figures: each starts where its column ends
-    orders = Column(fig, measure, *ox, rect[1] - 0.14, w.rtl)
-    people = Column(fig, measure, *px, min(rect[1], side.y) - 0.14, w.rtl)
+    orders = Column(fig, MEASURE, *ox, rect[1] - 0.14, w.rtl, scale)
+    people = Column(fig, MEASURE, *px, min(rect[1], side.y) - 0.14, w.rtl, scale)
     _orders_table(orders, ix, m, w)
     _people(people, m, w)
-    link = dashboard_link(base_url or settings.get(settings.DASHBOARD_URL), m["on"], m["since"], m["window"], layers)
-    foot = Column(fig, measure, MARGIN, W - MARGIN, min(orders.y, people.y) - 0.06, w.rtl)
-    _footer(foot, load_manifest(bundle), link, w)
-    return fig
+    foot = Column(fig, MEASURE, MARGIN, W - MARGIN, min(orders.y, people.y) - 0.06, w.rtl, scale)
+    _footer(foot, page["manifest"], page["link"], w)
+    return fig, foot.y
 
 
 def sitrep_pdf(ix: Index, on: date | str, *, since: date | str | None = None, window: int = 7, lang: str = "en",

@@ -101,6 +101,7 @@ class Column:
     x1: float
     y: float
     rtl: bool = False
+    scale: float = 1.0  # every font size times this (a page that runs long is redrawn a little smaller)
     texts: list[Text] = field(default_factory=list)
 
     @property
@@ -115,6 +116,7 @@ class Column:
     def para(self, text: str, size: float = 7.0, *, weight: str = "normal", colour: str = "#222222",
              after: float = 2.0, max_lines: int | None = None) -> None:
         """A wrapped paragraph; ``after`` points of space below it."""
+        size, after = size * self.scale, after * self.scale
         lines = self.measure.wrap(text, size, self.width * 0.98, weight)
         if max_lines is not None and len(lines) > max_lines:
             lines = lines[:max_lines - 1] + [self.measure.fit(" ".join(lines[max_lines - 1:]), size,
@@ -129,6 +131,7 @@ class Column:
             weight: str = "normal", colour: str = "#222222", after: float = 0.5) -> None:
         """One table row: ``stops`` are (start, end, align) as fractions of the width, left to right;
         mirrored on a right-to-left page. Cells are cut to their column with an ellipsis."""
+        size, after = size * self.scale, after * self.scale
         for text, (a, b, align) in zip(cells, stops):
             if self.rtl:
                 a, b = 1 - b, 1 - a
@@ -143,5 +146,5 @@ class Column:
     def rule(self, colour: str = "#bbbbbb", after: float = 2.0) -> None:
         self.fig.add_artist(Line2D([self.x0, self.x1], [self.y, self.y], transform=self.fig.dpi_scale_trans,
                                    color=colour, linewidth=0.5))
-        self.y -= after / 72
+        self.y -= after * self.scale / 72
 
