@@ -21,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from pipeline.__main__ import main
 from pipeline.core import palette
 from pipeline.runtime.metrics import block_status, compute
+from pipeline.runtime import sitrep as sitrep_module
 from pipeline.runtime.metrics_index import index
 from pipeline.runtime.sitrep import data_span, dashboard_link, order_impacts, sitrep_figure, sitrep_pdf
 from pipeline.runtime.sitrep_map import base_layers
@@ -120,6 +121,25 @@ def test_a_window_without_orders_says_so(ix):
     assert order_impacts(ix, date(2023, 10, 20), date(2023, 10, 26)) == []
     fig = sitrep_figure(ix, "2023-10-26")
     assert STRINGS["en"]["orders_none"] in [t.get_text() for t in fig.texts]
+
+
+def test_fields_compute_may_add_are_shown(ix, monkeypatch):
+    """framing, OCHA's nearest statement and reported-but-unmapped orders appear when compute() has them."""
+    real = sitrep_module.compute
+
+    def richer(*args, **kwargs):
+        m = real(*args, **kwargs)
+        m["framing"] = {"label": "since the block grid (OCHA's framing in Dec 2023)"}
+        m["nearest_statement"] = {"date": "2023-12-03", "text": "about 20% of the Strip under orders",
+                                  "source": "OCHA Flash Update #56"}
+        m["orders"]["reported_unmapped"] = [{"order_id": "unrwa-2023-12-02", "label": "UNRWA, 2 Dec: Khan Younis east"}]
+        return m
+
+    monkeypatch.setattr(sitrep_module, "compute", richer)
+    texts = " ".join(t.get_text() for t in sitrep_figure(ix, "2023-12-02").texts)
+    assert "since the block grid (OCHA's framing in Dec 2023)" in texts
+    assert "OCHA said (3 Dec 2023): about 20% of the Strip under orders (OCHA Flash Update #56)" in texts
+    assert "Reported but not mapped (not counted): UNRWA, 2 Dec: Khan Younis east" in texts
 
 
 def _ar_num(n: float) -> str:
