@@ -35,7 +35,8 @@ from pipeline.runtime.metrics import SERIES_MAX_GAP_DAYS, WAR_START, block_statu
 from pipeline.runtime.metrics_index import Index, index
 from pipeline.runtime.sitrep_layout import Column, Measure
 from pipeline.runtime.sitrep_map import MAP_LAYERS, MapView, base_layers, draw_map
-from pipeline.runtime.sitrep_text import AR_CLAIM_SOUTH, AR_METHOD, AR_UNITS, EN_UNITS, LANGS, STRINGS, Words
+from pipeline.runtime.sitrep_text import (AR_CLAIM_SOUTH, AR_METHOD, AR_UNITS, EN_UNITS, GOV_AR, LANGS, LAYER_NAMES,
+                                          Words)
 
 PAGE = (8.27, 11.69)  # A4 portrait, inches
 MARGIN = 0.45
@@ -46,19 +47,6 @@ MAX_ORDER_ROWS = 9
 MEASURE = Measure()  # text widths, shared by every page (cached, thread-safe)
 PAGE_LAYERS = ("strip", "governorates", "blocks", "localities", "orders", "order_blocks", "zones", "events",
                "places", "series", "claims")
-LAYER_NAMES = {
-    "en": {"strip": "outline", "governorates": "governorates", "blocks": "blocks", "localities": "localities",
-           "orders": "orders", "order_blocks": "orders", "zones": "zone", "events": "incidents",
-           "places": "places", "series": "dated series", "claims": "reported claims"},
-    "ar": {"strip": "حدود القطاع", "governorates": "المحافظات", "blocks": "المربعات", "localities": "التجمعات",
-           "orders": "الأوامر", "order_blocks": "الأوامر", "zones": "المنطقة الإنسانية", "events": "الحوادث",
-           "places": "الأماكن", "series": "السلاسل الزمنية", "claims": "ادعاءات منسوبة"},
-}
-STRINGS["en"]["pop_source"] = "PCBS mid-2023 estimate and 2017 census localities, spread over the IDF block grid"
-STRINGS["ar"]["pop_source"] = "تقدير الجهاز المركزي للإحصاء الفلسطيني لمنتصف 2023 وتجمعات تعداد 2017، موزعة على شبكة المربعات"
-GOV_AR = {"PS0255": "شمال غزة", "PS0260": "غزة", "PS0265": "دير البلح", "PS0270": "خان يونس", "PS0275": "رفح"}
-
-
 # ---------------------------------------------------------------- inputs
 
 def data_span(ix: Index) -> tuple[date, date]:

@@ -50,6 +50,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "pop": "People living there before the war",
         "pop_value": "about {n} (estimate)",
         "pop_def": "Sum of the blocks' pre-war population estimate (dasymetric, PCBS figures); not a count.",
+        "pop_source": "PCBS mid-2023 estimate and 2017 census localities, spread over the IDF block grid",
         "zone": "Humanitarian zone declared",
         "zone_value": "{km2} km²",
         "zone_none": "none declared",
@@ -111,6 +112,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "pop": "السكان المقيمون فيها قبل الحرب",
         "pop_value": "نحو {n} (تقدير)",
         "pop_def": "مجموع تقديرات سكان المربعات قبل الحرب (توزيع مساحي لأرقام الجهاز المركزي للإحصاء)؛ ليس تعدادا.",
+        "pop_source": "تقدير الجهاز المركزي للإحصاء الفلسطيني لمنتصف 2023 وتجمعات تعداد 2017، موزعة على شبكة المربعات",
         "zone": "المنطقة الإنسانية المعلنة",
         "zone_value": "{km2} كم²",
         "zone_none": "لا منطقة معلنة",
@@ -157,6 +159,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "link": "العرض نفسه في لوحة البيانات: {url}",
     },
 }
+
+# Layer names in the sources list, and governorate names (the Arabic page does not print the data's English).
+LAYER_NAMES = {
+    "en": {"strip": "outline", "governorates": "governorates", "blocks": "blocks", "localities": "localities",
+           "orders": "orders", "order_blocks": "orders", "zones": "zone", "events": "incidents",
+           "places": "places", "series": "dated series", "claims": "reported claims"},
+    "ar": {"strip": "حدود القطاع", "governorates": "المحافظات", "blocks": "المربعات", "localities": "التجمعات",
+           "orders": "الأوامر", "order_blocks": "الأوامر", "zones": "المنطقة الإنسانية", "events": "الحوادث",
+           "places": "الأماكن", "series": "السلاسل الزمنية", "claims": "ادعاءات منسوبة"},
+}
+GOV_AR = {"PS0255": "شمال غزة", "PS0260": "غزة", "PS0265": "دير البلح", "PS0270": "خان يونس", "PS0275": "رفح"}
 
 # Arabic words for the data's English units and basis notes (the method text itself is data).
 AR_UNITS = {"adults (18+)": "البالغون (18 عاما فأكثر)", "people": "السكان"}
