@@ -5,7 +5,7 @@ is what the command line (``python -m pipeline sitrep``) and the dashboard call.
 comes from :func:`pipeline.runtime.metrics.compute` and :func:`~pipeline.runtime.metrics.block_status` (the
 web page's functions); the per-order impact of the orders in the window uses the index's ``covered``, as
 ``compute`` does. Fields ``compute`` may carry (``framing``, ``nearest_statement``,
-``orders.reported_unmapped``, coverage notes) are shown when present.
+``orders.reported_unmapped``) are shown when present; a figure without a value prints "no data", never 0.
 
 The font is matplotlib's own DejaVu Sans (it has Arabic); matplotlib shapes and orders Arabic itself, so
 strings are never pre-shaped.
@@ -47,6 +47,8 @@ MAX_ORDER_ROWS = 9
 MEASURE = Measure()  # text widths, shared by every page (cached, thread-safe)
 PAGE_LAYERS = ("strip", "governorates", "blocks", "localities", "orders", "order_blocks", "zones", "events",
                "places", "series", "claims")
+
+
 # ---------------------------------------------------------------- inputs
 
 def data_span(ix: Index) -> tuple[date, date]:
