@@ -1,4 +1,5 @@
-"""Command line: ``python -m pipeline build | summary | check | metrics | crosscheck | import | places``."""
+"""Command line: ``python -m pipeline build | summary | check | metrics | crosscheck | sitrep | import | places |
+orders``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pipeline.build.provenance import sources_table
 from pipeline.build.run import build
 from pipeline.core import settings
 from pipeline.core.errors import BundleError, InputError, SettingError
-from pipeline.runtime import imports, metrics, order_impact, places_cli
+from pipeline.runtime import imports, metrics, order_impact, places_cli, sitrep
 from pipeline.runtime.bundle import load_manifest, summary
 
 
@@ -96,6 +97,16 @@ def make_parser() -> argparse.ArgumentParser:
     x = sub.add_parser("crosscheck", help="every OCHA statement beside our figure on the same definition")
     x.add_argument("--json", action="store_true", help="print the rows as JSON")
     x.set_defaults(func=_delegate(metrics.crosscheck_cli))
+
+    r = sub.add_parser("sitrep", help="write a one-page A4 situation report (PDF) for a date")
+    r.add_argument("--on", required=True, help="date, YYYY-MM-DD")
+    r.add_argument("--since", default=None, help="start of the cumulative window (default: as `metrics`)")
+    r.add_argument("--window", type=int, default=7, help="days for 'recent' orders and incidents (default 7)")
+    r.add_argument("--lang", default="en", help="en (default) or ar (Arabic, right to left)")
+    r.add_argument("-o", "--output", default=None, help="PDF file to write (default: sitrep-DATE-LANG.pdf)")
+    r.add_argument("--base-url", default=None, help="dashboard address for the page's link "
+                                                     "(default: the dashboard_url setting)")
+    r.set_defaults(func=_delegate(sitrep.cli))
 
     i = sub.add_parser("import", help="import a file into the workspace (prints a JSON report)")
     i.add_argument("path")

@@ -121,9 +121,13 @@ DEFAULT_DATE: Setting[date] = Setting(
     "default_date", date(2023, 12, 2),
     "Date the dashboard opens on: the shipped scenario (truce collapse, 2 December 2023).")
 
+DASHBOARD_URL: Setting[str] = Setting(
+    "dashboard_url", "http://localhost:8501",
+    "Base URL of the dashboard; the situation report (`python -m pipeline sitrep`) links to the same view there.")
+
 SETTINGS: dict[str, AnySetting] = {
     s.name: s for s in (RAW_DIR, BUNDLE_DIR, WORKSPACE_DIR, MAX_UPLOAD_MB, MAX_FEATURES, MAX_UNZIPPED_MB,
-                        STRIP_TOLERANCE_M, GRID_PUBLISHED_ON, DEFAULT_DATE)
+                        STRIP_TOLERANCE_M, GRID_PUBLISHED_ON, DEFAULT_DATE, DASHBOARD_URL)
 }
 
 
