@@ -14,16 +14,18 @@ from itertools import combinations
 
 import matplotlib.colors as mcolors
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from pipeline.__main__ import main
 from pipeline.core import palette
-from pipeline.runtime.metrics import block_status, compute
 from pipeline.runtime import sitrep as sitrep_module
+from pipeline.runtime.bundle import load_manifest
+from pipeline.runtime.metrics import block_status, compute
 from pipeline.runtime.metrics_index import index
-from pipeline.runtime.sitrep import data_span, dashboard_link, order_impacts, sitrep_figure, sitrep_pdf
+from pipeline.runtime.sitrep import dashboard_link, data_span, order_impacts, sitrep_figure, sitrep_pdf
 from pipeline.runtime.sitrep_map import base_layers
 from pipeline.runtime.sitrep_text import STRINGS, Words
 
@@ -123,23 +125,15 @@ def test_a_window_without_orders_says_so(ix):
     assert STRINGS["en"]["orders_none"] in [t.get_text() for t in fig.texts]
 
 
-def test_fields_compute_may_add_are_shown(ix, monkeypatch):
-    """framing, OCHA's nearest statement and reported-but-unmapped orders appear when compute() has them."""
-    real = sitrep_module.compute
-
-    def richer(*args, **kwargs):
-        m = real(*args, **kwargs)
-        m["framing"] = {"label": "since the block grid (OCHA's framing in Dec 2023)"}
-        m["nearest_statement"] = {"date": "2023-12-03", "text": "about 20% of the Strip under orders",
-                                  "source": "OCHA Flash Update #56"}
-        m["orders"]["reported_unmapped"] = [{"order_id": "unrwa-2023-12-02", "label": "UNRWA, 2 Dec: Khan Younis east"}]
-        return m
-
-    monkeypatch.setattr(sitrep_module, "compute", richer)
-    texts = " ".join(t.get_text() for t in sitrep_figure(ix, "2023-12-02").texts)
-    assert "since the block grid (OCHA's framing in Dec 2023)" in texts
-    assert "OCHA said (3 Dec 2023): about 20% of the Strip under orders (OCHA Flash Update #56)" in texts
-    assert "Reported but not mapped (not counted): UNRWA, 2 Dec: Khan Younis east" in texts
+def test_framing_statement_and_unmapped_orders_are_on_the_page(ix):
+    """compute()'s framing, OCHA's nearest statement (with ours and the gap) and the reported-but-unmapped orders."""
+    m = compute(ix, "2024-01-30")
+    texts = " ".join(" ".join(t.get_text() for t in sitrep_figure(ix, "2024-01-30").texts).split())
+    assert m["framing"]["label"] in texts
+    ref = m["reference"]
+    assert (f"OCHA said (30 Jan 2024): 41.0% (cumulative since 1 Dec 2023); ours on the same definition "
+            f"{ref['ours']['share_pct']:.1f}%, a gap of {ref['gap_points']:+.1f} points") in texts
+    assert "Reported but not mapped (not counted): 3 Dec 2023 about 20% of Khan Younis city" in texts
 
 
 def _ar_num(n: float) -> str:
@@ -185,7 +179,8 @@ def test_sources_and_licences_of_the_page_come_from_the_manifest(pdfs):
     for origin in ("realgoodresearch/GazaNowPop (GPL-3.0)", "OCHA-DAP/hdx-scraper-insecurity-insight (CC BY 4.0 (HDX))",
                    "realgoodresearch/TentNetFA (MIT)", "© OpenStreetMap contributors (ODbL)"):
         assert origin in text
-    assert "Data bundle built 25 Nov 2026" in text
+    built = pd.Timestamp(load_manifest()["built_at"]).strftime("%-d %b %Y")
+    assert f"Data bundle built {built}" in text
 
 
 def test_arabic_number_convention():

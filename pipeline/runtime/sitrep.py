@@ -35,8 +35,16 @@ from pipeline.runtime.metrics import SERIES_MAX_GAP_DAYS, WAR_START, block_statu
 from pipeline.runtime.metrics_index import Index, index
 from pipeline.runtime.sitrep_layout import Column, Measure
 from pipeline.runtime.sitrep_map import MAP_LAYERS, MapView, base_layers, draw_map
-from pipeline.runtime.sitrep_text import (AR_CLAIM_SOUTH, AR_METHOD, AR_UNITS, EN_UNITS, GOV_AR, LANGS, LAYER_NAMES,
-                                          Words)
+from pipeline.runtime.sitrep_text import (
+    AR_CLAIM_SOUTH,
+    AR_METHOD,
+    AR_UNITS,
+    EN_UNITS,
+    GOV_AR,
+    LANGS,
+    LAYER_NAMES,
+    Words,
+)
 
 PAGE = (8.27, 11.69)  # A4 portrait, inches
 MARGIN = 0.45
@@ -139,17 +147,23 @@ def _src(w: Words, sources: Any, as_of: Any) -> str:
 
 
 def _statement(m: dict[str, Any]) -> dict[str, Any] | None:
-    st = m.get("nearest_statement") or m["orders"].get("nearest_statement")
-    return st if isinstance(st, dict) else None
+    """OCHA's nearest statement on the same framing (``compute()["reference"]``), if any."""
+    st = m.get("reference")
+    return st if isinstance(st, dict) and st else None
 
 
 def _statement_line(st: dict[str, Any], w: Words) -> str:
-    text = st.get("text") or st.get("statement") or st.get("claim") or ""
-    fig = st.get("figure", st.get("value"))
-    if fig is not None and str(fig) not in str(text):
-        text = f"{w.dec(fig) if isinstance(fig, float) else fig} {st.get('unit', '')} {text}".strip()
-    src = st.get("source") or st.get("attributed_to")
-    line = w.t("statement", d=w.date(_d(st.get("date") or st.get("as_of"))), text=text)
+    theirs = w.pct(float(st["ocha_share_pct"]) / 100) if st.get("ocha_share_pct") is not None else \
+        f"{w.dec(st.get('figure'))} {st.get('unit') or ''}".strip()
+    definition = w.iso(str(st.get("definition") or ""))
+    ours = (st.get("ours") or {}).get("share_pct")
+    if st.get("comparable", True) and ours is not None and st.get("gap_points") is not None:
+        text = w.t("reference", theirs=theirs, definition=definition, ours=w.pct(float(ours) / 100),
+                   gap=f"{float(st['gap_points']):+.1f}")
+    else:
+        text = w.t("reference_other", theirs=theirs, definition=definition)
+    line = w.t("statement", d=w.date(_d(st.get("stated_on"))), text=text)
+    src = st.get("attributed_to")
     return f"{line} ({w.iso(str(src))})" if src else line
 
 
@@ -196,9 +210,10 @@ def _other_figures(col: Column, m: dict[str, Any], w: Words) -> None:
 
 def _order_notes(col: Column, m: dict[str, Any], w: Words) -> None:
     o = m["orders"]
-    unmapped = o.get("reported_unmapped")
-    if unmapped:
-        items = [u.get("label") or u.get("order_id") or str(u) if isinstance(u, dict) else str(u) for u in unmapped]
+    unmapped = o.get("reported_unmapped") or {}
+    if unmapped.get("count"):
+        items = [w.short_date(_d(u.get("reported_on"))) + ("" if w.rtl else f" {u.get('area_named') or ''}".rstrip())
+                 for u in unmapped.get("items") or []]
         col.para(w.t("unmapped", items="; ".join(items)), 5.8, colour="#444444", after=2.0, max_lines=3)
     if o.get("unplaced_order_ids"):
         col.para(w.t("unplaced", items=", ".join(o["unplaced_order_ids"])), 5.8, colour="#444444", after=2.0,
@@ -285,7 +300,7 @@ def _footer(col: Column, manifest: dict[str, Any], link: str, w: Words) -> None:
 def _columns(fig: Figure, measure: Measure, top: float, rtl: bool, scale: float) -> tuple[list[float], Column]:
     """The map's rectangle [x, y, w, h] (inches) and the figures column beside it."""
     W, _ = PAGE
-    mw, mh = (MAP_WIDTH_AR if rtl else MAP_BOX[0]), MAP_BOX[1] * scale
+    mw, mh = (MAP_WIDTH_AR if rtl else MAP_BOX[0]), MAP_BOX[1]  # the map keeps its size; text shrinks first
     map_x = W - MARGIN - mw if rtl else MARGIN
     side = (MARGIN, map_x - GAP) if rtl else (MARGIN + mw + GAP, W - MARGIN)
     return [map_x, top - mh, mw, mh], Column(fig, measure, side[0], side[1], top, rtl, scale)
