@@ -286,3 +286,10 @@ def test_timeline_draws_ochas_statements_on_the_curve():
     assert "OCHA" in spec or "UN OCHA" in spec
     captions = " ".join(c.value for c in at.caption)
     assert "Blue points: OCHA's published figures" in captions and "since the block grid" in captions
+
+
+def test_map_page_offers_the_situation_report_of_the_view():
+    at = run_app()
+    assert not at.exception
+    (button,) = [b for b in at.get("download_button") if b.proto.label == "Situation report (PDF)"]
+    assert "A4 page of this view" in button.proto.help

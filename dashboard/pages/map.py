@@ -22,13 +22,38 @@ from dashboard.kpis import (
 from dashboard.map_draw import build_map
 from dashboard.map_layers import status_labels
 from dashboard.order_cards import order_cards
-from pipeline.runtime import order_impact
+from pipeline.runtime import order_impact, sitrep
 from pipeline.runtime.readers.acled import acled_attribution
 
 view = state.view()
 
 st.title("Evacuation orders, zones and strikes")
 st.caption(view.describe())
+
+
+def _report_base_url() -> str | None:
+    """The address this dashboard is served at (for the report's "same view" link), else the setting."""
+    url = str(getattr(st.context, "url", "") or "")
+    return url.split("?")[0].rsplit("/", 1)[0] + "/" if url.startswith(("http://", "https://")) else None
+
+
+@st.fragment
+def report_download() -> None:
+    """The current view as a one-page PDF (``pipeline.runtime.sitrep``), drawn only when asked for."""
+    c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
+    lang = c1.segmented_control("Report language", ["English", "العربية"], default="English", key="gdm_report_lang")
+    code = "ar" if lang == "العربية" else "en"
+    layers = [x for x in view.layers if x in sitrep.MAP_LAYERS]
+    c2.download_button(
+        "Situation report (PDF)", icon=":material/picture_as_pdf:", on_click="ignore", mime="application/pdf",
+        file_name=f"gaza-sitrep-{view.on.isoformat()}-{code}.pdf", key="gdm_report",
+        data=lambda: sitrep.sitrep_pdf(data.index(), view.on, since=view.since, window=view.window, lang=code,
+                                       layers=layers, base_url=_report_base_url()),
+        help="One A4 page of this view (date, framing, window, layers) with its map, figures, definitions and "
+             "sources, drawn on the server with no internet; in English or Arabic (right to left).")
+
+
+report_download()
 
 if not data.has("blocks"):
     st.error("The bundle has no blocks layer: run `python -m pipeline build`.")
