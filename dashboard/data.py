@@ -69,13 +69,19 @@ def layer(name: str) -> pd.DataFrame | None:
     return _layer(name, bundle_key())
 
 
+def geolayer(name: str) -> gpd.GeoDataFrame | None:
+    """A spatial layer as :func:`layer` gives it (shared read-only), or None if absent or without geometry."""
+    return map_payload._geolayer(name, bundle_key())
+
+
 def has(name: str) -> bool:
     return layer(name) is not None
 
 
 @st.cache_data(show_spinner=False)
 def manifest(key: str | None = None) -> dict[str, Any]:
-    return json.loads(json.dumps(bundle.load_manifest(), default=str))
+    out: dict[str, Any] = json.loads(json.dumps(bundle.load_manifest(), default=str))
+    return out
 
 
 def index() -> Index:
@@ -103,7 +109,8 @@ def span() -> tuple[date, date]:
 
 @st.cache_data(show_spinner=False)
 def _metrics(on: str, since: str, window: int, key: str) -> dict[str, Any]:
-    return json.loads(json.dumps(pm.compute(index(), on, since=since, window=window), default=str))
+    out: dict[str, Any] = json.loads(json.dumps(pm.compute(index(), on, since=since, window=window), default=str))
+    return out
 
 
 def metrics(on: date | str, since: date | str, window: int) -> dict[str, Any]:
@@ -193,7 +200,7 @@ def is_acled(frame: pd.DataFrame) -> pd.Series:
 
 def incidents(on: date | str, window: int) -> gpd.GeoDataFrame | None:
     """The shipped incidents in the ``window`` days ending on ``on`` (``pipeline.runtime.on_date``), no ACLED row."""
-    ev = layer("events")
+    ev = geolayer("events")
     if ev is None:
         return None
     sel = rows_in_window(ev, on, window)
@@ -202,7 +209,7 @@ def incidents(on: date | str, window: int) -> gpd.GeoDataFrame | None:
 
 def zone_on(on: date | str) -> gpd.GeoDataFrame | None:
     """The humanitarian zone declared on the date: the one ``pipeline.metrics`` picks (same as the KPI)."""
-    z = layer("zones")
+    z = geolayer("zones")
     if z is None or z.empty:
         return None
     zid = (metrics(on, default_since(on), 7).get("zone") or {}).get("zone_id")
@@ -218,7 +225,7 @@ def claims_in(on: date | str, window: int) -> pd.DataFrame | None:
 
 
 def blocks_with_status(on: date | str, since: date | str, window: int) -> gpd.GeoDataFrame | None:
-    b = layer("blocks")
+    b = geolayer("blocks")
     if b is None:
         return None
     out = b.merge(block_status(on, since, window), on="block_id", how="left")
@@ -232,7 +239,7 @@ def blocks_with_status(on: date | str, since: date | str, window: int) -> gpd.Ge
 def _display_base(key: str) -> dict[str, Any]:
     """What the map draws the same on every date, prepared once per process and bundle: the outlines
     simplified for display (blocks included: a date changes only their status and texts) and the places."""
-    strip, gov, places, blocks = layer("strip"), layer("governorates"), layer("places"), layer("blocks")
+    strip, gov, places, blocks = geolayer("strip"), geolayer("governorates"), geolayer("places"), geolayer("blocks")
     return {
         "strip": simplify_for_display(strip, 15.0) if strip is not None else None,
         "governorates": prepare_governorates(gov, 15.0) if gov is not None else None,
@@ -253,7 +260,7 @@ def _map_frames(on: str, since: str, window: int, key: str, with_blocks: bool = 
     ev = incidents(on, window)
     frames["incidents"] = prepare_events(ev) if ev is not None and len(ev) else None
     cl = claims_in(on, window)
-    frames["claims"] = prepare_claims(cl, layer("places")) if cl is not None and len(cl) else None
+    frames["claims"] = prepare_claims(cl, geolayer("places")) if cl is not None and len(cl) else None
     return frames
 
 
@@ -325,7 +332,7 @@ def _workspace_layers(on: str, window: int, names: tuple[str, ...] | None, detai
         if names is not None and entry["name"] not in names:
             continue
         out.append(prepare_workspace_layer(entry, frame, on=_date(on), window=window, slot=i,
-                                           blocks=layer("blocks"), governorates=layer("governorates"),
+                                           blocks=geolayer("blocks"), governorates=geolayer("governorates"),
                                            acled_detail=detail))
     return out
 
@@ -339,7 +346,9 @@ def workspace_layers(on: date | str, window: int, names: list[str] | tuple[str, 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _workspace_counts(on: str, window: int, key: str) -> dict[str, Any]:
-    return json.loads(json.dumps(pm.workspace_strikes(_workspace(key), _date(on), int(window)), default=str))
+    out: dict[str, Any] = json.loads(json.dumps(pm.workspace_strikes(_workspace(key), _date(on), int(window)),
+                                                default=str))
+    return out
 
 
 def workspace_counts(on: date | str, window: int) -> dict[str, Any]:
@@ -350,7 +359,7 @@ def workspace_counts(on: date | str, window: int) -> dict[str, Any]:
 
 def block_at(lat: float, lon: float) -> int | None:
     """The block under a clicked point (the nearest within 100 m when the click fell in a gap)."""
-    b = layer("blocks")
+    b = geolayer("blocks")
     if b is None or lat is None or lon is None:
         return None
     pt = shapely.Point(float(lon), float(lat))
@@ -381,16 +390,18 @@ def filtered_layers(on: date | str, since: date | str, window: int, layers: list
         ev = incidents(on, window)
         if ev is not None:
             out["events"] = ev.drop(columns=[c for c in ("acled",) if c in ev.columns])
-    if "places" in layers and layer("places") is not None:
-        out["places"] = layer("places").copy()
+    places = layer("places") if "places" in layers else None
+    if places is not None:
+        out["places"] = places.copy()
     if "claims" in layers:
         c = claims_in(on, window)
         if c is not None:
             out["claims"] = c
     if "boundaries" in layers:
         for name in ("strip", "governorates"):
-            if layer(name) is not None:
-                out[name] = layer(name).copy()
+            frame = layer(name)
+            if frame is not None:
+                out[name] = frame.copy()
     return out
 
 
@@ -413,11 +424,13 @@ def to_bytes(frame: pd.DataFrame, name: str, fmt: str) -> bytes:
         if isinstance(f, gpd.GeoDataFrame):
             f = pd.DataFrame(f.drop(columns="geometry").assign(wkt=f.geometry.to_wkt()))
         return f.to_csv(index=False).encode("utf-8")
+    if fmt not in ("geojson", "gpkg"):
+        raise ValueError(f"unknown format {fmt!r}")
+    if not isinstance(f, gpd.GeoDataFrame):
+        raise ValueError(f"{name} has no geometry: {fmt} needs a spatial layer (CSV does not)")
     if fmt == "geojson":
         return f.to_json(drop_id=True, na="null").encode("utf-8")
-    if fmt == "gpkg":
-        with tempfile.TemporaryDirectory() as tmp:
-            p = Path(tmp) / f"{name}.gpkg"
-            f.to_file(p, driver="GPKG", layer=name)
-            return p.read_bytes()
-    raise ValueError(f"unknown format {fmt!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / f"{name}.gpkg"
+        f.to_file(p, driver="GPKG", layer=name)
+        return p.read_bytes()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import folium
+from branca.element import Figure
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,14 @@ VENDOR_MAP: list[tuple[str, str | None]] = [
     (r"leaflet\.awesome\.rotate", None),
 ]
 
+
+def figure(m: folium.Map) -> Figure:
+    """The map's root ``Figure`` (folium puts every new map in one), whose ``header``/``html`` take our CSS
+    and HTML. branca types ``get_root`` as returning any ``Element``."""
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        raise TypeError(f"a folium map sits in a Figure, not in {type(root).__name__}")
+    return root
 
 
 def vendor_available(vendor_dir: Path = VENDOR_DIR) -> bool:

@@ -16,6 +16,7 @@ No streamlit import: tested as HTML in tests/test_maps.py.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -26,7 +27,7 @@ from folium.template import Template
 from folium.utilities import JsCode
 
 from dashboard.html import esc, fmt_date
-from dashboard.map_assets import localize_assets
+from dashboard.map_assets import figure, localize_assets
 from dashboard.map_geometry import to_geojson
 from dashboard.map_layers import MapInput, WorkspaceLayer, status_labels
 
@@ -63,8 +64,8 @@ class Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, body: str):
-        super().__init__()
+    def __init__(self, body: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "Legend"
         self.body = body
 
@@ -78,8 +79,8 @@ class Attribution(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, text: str):
-        super().__init__()
+    def __init__(self, text: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "Attribution"
         self.text = text
 
@@ -145,6 +146,40 @@ def _tooltip(field_: str = "tip", **kw: Any) -> folium.GeoJsonTooltip:
                                  style="font-size:12px;max-width:340px;white-space:normal", **kw)
 
 
+def _add_blocks(m: folium.Map, blocks: gpd.GeoDataFrame) -> None:
+    """The blocks, filled by status, with the hover tip and the orders popup."""
+    colours = STATUS_COLOURS
+
+    def style(f: dict[str, Any]) -> dict[str, Any]:
+        s = f["properties"].get("status", "none")
+        return {"fillColor": colours.get(s, colours["none"]), "color": "#7a7a7a", "weight": 0.4,
+                "fillOpacity": 0.85 if s != "none" else 0.55, "className": f"gdm-block gdm-{s}"}
+
+    folium.GeoJson(
+        to_geojson(blocks, ["block_id", "status", "tip", "orders"]), name="Evacuation blocks",
+        style_function=style,
+        highlight_function=lambda f: {"weight": 2.2, "color": "#000000"},
+        tooltip=_tooltip(), popup=folium.GeoJsonPopup(fields=["tip", "orders"], labels=False, max_width=340),
+    ).add_to(m)
+
+
+def _add_places(m: folium.Map, places: gpd.GeoDataFrame) -> None:
+    """The places as one toggle: small dots with a tooltip, prominent ones larger with a permanent label."""
+    fg = folium.FeatureGroup(name="Places")
+    prominent = places[places["prominent"]]
+    others = places[~places["prominent"]]
+    dot = folium.CircleMarker(radius=3, color="#ffffff", weight=1, fill=True, fill_color=PLACE_COLOUR,
+                              fill_opacity=1)
+    if not others.empty:
+        folium.GeoJson(to_geojson(others, ["place_id", "tip"]), marker=dot, tooltip=_tooltip()).add_to(fg)
+    if not prominent.empty:
+        dot2 = folium.CircleMarker(radius=4, color="#ffffff", weight=1, fill=True, fill_color=PLACE_COLOUR,
+                                   fill_opacity=1)
+        folium.GeoJson(to_geojson(prominent, ["place_id", "label", "tip"]), marker=dot2, tooltip=None,
+                       on_each_feature=PLACE_LABEL).add_to(fg)
+    fg.add_to(m)
+
+
 def build_map(inp: MapInput, *, localize: bool = True, height: int | None = None) -> folium.Map:
     """The Map page's folium map for one view (date, since, window, layers, basemap)."""
     enabled = set(inp.layers)
@@ -155,26 +190,14 @@ def build_map(inp: MapInput, *, localize: bool = True, height: int | None = None
     m = folium.Map(location=[31.42, 34.38], zoom_start=11, tiles=None, prefer_canvas=True,
                    control_scale=True, zoom_snap=0.25, zoom_delta=0.5, min_zoom=9, max_zoom=17,
                    height=height or "100%")
-    m.get_root().header.add_child(Element(CSS))
+    figure(m).header.add_child(Element(CSS))
     if inp.basemap == "osm":
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True,
                          attr='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
                               "contributors").add_to(m)
 
     if "blocks" in enabled and inp.blocks is not None and not inp.blocks.empty:
-        colours = STATUS_COLOURS
-
-        def style(f: dict) -> dict:
-            s = f["properties"].get("status", "none")
-            return {"fillColor": colours.get(s, colours["none"]), "color": "#7a7a7a", "weight": 0.4,
-                    "fillOpacity": 0.85 if s != "none" else 0.55, "className": f"gdm-block gdm-{s}"}
-
-        folium.GeoJson(
-            to_geojson(inp.blocks, ["block_id", "status", "tip", "orders"]), name="Evacuation blocks",
-            style_function=style,
-            highlight_function=lambda f: {"weight": 2.2, "color": "#000000"},
-            tooltip=_tooltip(), popup=folium.GeoJsonPopup(fields=["tip", "orders"], labels=False, max_width=340),
-        ).add_to(m)
+        _add_blocks(m, inp.blocks)
 
     if "boundaries" in enabled and inp.governorates is not None and not inp.governorates.empty:
         folium.GeoJson(to_geojson(inp.governorates, ["pcode", "tip"]), name="Governorates",
@@ -211,25 +234,13 @@ def build_map(inp: MapInput, *, localize: bool = True, height: int | None = None
         ).add_to(m)
 
     if "places" in enabled and inp.places is not None and not inp.places.empty:
-        fg = folium.FeatureGroup(name="Places")
-        prominent = inp.places[inp.places["prominent"]]
-        others = inp.places[~inp.places["prominent"]]
-        dot = folium.CircleMarker(radius=3, color="#ffffff", weight=1, fill=True, fill_color=PLACE_COLOUR,
-                                  fill_opacity=1)
-        if not others.empty:
-            folium.GeoJson(to_geojson(others, ["place_id", "tip"]), marker=dot, tooltip=_tooltip()).add_to(fg)
-        if not prominent.empty:
-            dot2 = folium.CircleMarker(radius=4, color="#ffffff", weight=1, fill=True, fill_color=PLACE_COLOUR,
-                                       fill_opacity=1)
-            folium.GeoJson(to_geojson(prominent, ["place_id", "label", "tip"]), marker=dot2, tooltip=None,
-                           on_each_feature=PLACE_LABEL).add_to(fg)
-        fg.add_to(m)
+        _add_places(m, inp.places)
 
     ws_rows = add_workspace_layers(m, inp.workspace) if inp.workspace else []
 
-    counts = None
+    counts: dict[str, int] | None = None
     if inp.blocks is not None and not inp.blocks.empty:
-        counts = inp.blocks["status"].value_counts().to_dict()
+        counts = {str(k): int(v) for k, v in inp.blocks["status"].value_counts().items()}
     Legend("<br>".join([legend_html(enabled, on=inp.on, since=inp.since, window=inp.window, counts=counts)]
                        + ws_rows)).add_to(m)
     Attribution("Blocks: IDF grid via GazaNowPop (GPL-3.0); other layers: see the Data page").add_to(m)
@@ -319,7 +330,8 @@ def naive_map(blocks: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, localize: b
     b["tip"] = b["block_id"].astype(str)
     folium.GeoJson(json.loads(b[["block_id", "tip", "geometry"]].to_json(drop_id=True)),
                    tooltip=folium.GeoJsonTooltip(fields=["tip"])).add_to(m)
-    for r in events.itertuples():
+    rows: Iterable[Any] = events.itertuples()  # one named tuple per event (geometry: a Point or None)
+    for r in rows:
         if r.geometry is None or r.geometry.is_empty:
             continue
         folium.Marker([r.geometry.y, r.geometry.x], tooltip=esc(getattr(r, "location", ""))).add_to(m)

@@ -57,4 +57,5 @@ def to_geojson(gdf: gpd.GeoDataFrame | None, columns: list[str]) -> dict[str, An
     for c in cols:
         if pd.api.types.is_datetime64_any_dtype(frame[c]):
             frame[c] = frame[c].dt.strftime("%Y-%m-%d")
-    return json.loads(frame.to_json(drop_id=True, na="null"))
+    out: dict[str, Any] = json.loads(frame.to_json(drop_id=True, na="null"))
+    return out

@@ -10,9 +10,10 @@ from data is escaped (``dashboard.html``). No streamlit import.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -86,7 +87,8 @@ def prepare_blocks(display: gpd.GeoDataFrame, status: pd.DataFrame | None, histo
         h = history.copy()
         h["issued_on"] = pd.to_datetime(h["issued_on"])
         h = h[h["issued_on"] <= pd.Timestamp(on)].sort_values(["issued_on", "order_id"])
-        for r in h.itertuples():
+        rows: Iterable[Any] = h.itertuples()  # one named tuple per (order, block)
+        for r in rows:
             src = link(r.source_url, r.source_name if not is_missing(r.source_name) else "source")
             orders_by_block.setdefault(int(r.block_id), []).append(
                 f"<li>{esc(fmt_date(r.issued_on))}: order {esc(r.order_id)} ({src})</li>")
@@ -95,7 +97,7 @@ def prepare_blocks(display: gpd.GeoDataFrame, status: pd.DataFrame | None, histo
     for bid in gdf["block_id"]:
         items = orders_by_block.get(int(bid))
         pops.append(f"<b>Orders that named it</b><ul>{''.join(items)}</ul>" if items else "No order named it.")
-    gdf["tip"] = [f"{head}<i>{esc(short.get(s, s))}</i>" for head, s in zip(display["tip_head"], gdf["status"])]
+    gdf["tip"] = [f"{head}<i>{esc(short.get(s, s))}</i>" for head, s in zip(display["tip_head"], gdf["status"], strict=True)]
     gdf["orders"] = pops
     return gdf
 
@@ -117,11 +119,13 @@ def prepare_events(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if events is None or events.empty:
         return events
     gdf = events[events.geometry.notna() & ~events.geometry.is_empty].copy()
-    fat = pd.to_numeric(gdf.get("fatalities"), errors="coerce")
+    # No fatalities column: every figure "not reported" (pd.to_numeric(None) would give one NaN, not a column).
+    reported = gdf["fatalities"] if "fatalities" in gdf else pd.Series(np.nan, index=gdf.index, dtype=float)
+    fat = pd.to_numeric(reported, errors="coerce")
     gdf["radius"] = np.where(fat.notna(), 4 + 2.2 * np.sqrt(fat.fillna(0).clip(lower=0)), 4).round(1)
     gdf["radius"] = gdf["radius"].clip(upper=22)
     tips = []
-    for r, f in zip(gdf.itertuples(), fat):
+    for r, f in zip(gdf.itertuples(), fat, strict=True):
         tips.append(
             f"<b>{esc(getattr(r, 'kind', 'incident'))}</b>, {esc(fmt_date(getattr(r, 'date', None)))}<br>"
             f"{esc(getattr(r, 'location', ''))}<br>"
@@ -167,8 +171,8 @@ def prepare_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if {"label_lon", "label_lat"} <= set(gdf.columns):
         pts = gpd.points_from_xy(gdf["label_lon"], gdf["label_lat"], crs=STORAGE_CRS)
         fallback = gdf.geometry.representative_point()
-        gdf["geometry"] = [p if (p is not None and not p.is_empty and np.isfinite(p.x)) else f
-                           for p, f in zip(pts, fallback)]
+        gdf["geometry"] = gpd.GeoSeries([p if (p is not None and not p.is_empty and np.isfinite(p.x)) else f
+                                         for p, f in zip(pts, fallback, strict=True)], index=gdf.index, crs=gdf.crs)
     else:
         gdf["geometry"] = gdf.geometry.representative_point()
     gdf = gdf.set_geometry("geometry")
@@ -194,7 +198,8 @@ def prepare_claims(claims: pd.DataFrame, places: gpd.GeoDataFrame | None, *, buf
     gdf = gpd.GeoDataFrame(c, geometry="geometry", crs=places.crs)
     metric = gdf.geometry.to_crs(AREA_CRS)
     pts = metric.geom_type.isin(["Point", "MultiPoint"])
-    metric[pts] = metric[pts].buffer(buffer_m)
+    points: gpd.GeoSeries = cast(gpd.GeoSeries, metric[pts])  # a GeoSeries subset (stubs: a plain Series)
+    metric[pts] = points.buffer(buffer_m)
     gdf["geometry"] = metric.to_crs(STORAGE_CRS)
     gdf = simplify_for_display(gdf, 20.0, coverage=False)
     gdf["tip"] = [
@@ -244,8 +249,8 @@ class WorkspaceLayer:
     attribution: str | None = None
 
 
-def aggregate_points(events: gpd.GeoDataFrame, *, label: str, blocks: gpd.GeoDataFrame,
-                     governorates: gpd.GeoDataFrame, acled: bool = False) -> tuple[gpd.GeoDataFrame, int]:
+def aggregate_points(events: gpd.GeoDataFrame, *, label: str, blocks: gpd.GeoDataFrame | None,
+                     governorates: gpd.GeoDataFrame | None, acled: bool = False) -> tuple[gpd.GeoDataFrame, int]:
     """Events counted per block (else per governorate), one point per area sized by count; (frame, unplaced).
 
     Uses ``pipeline.runtime.workspace.aggregate_events``; the tip shows counts and dates only, never a row's text.
@@ -273,7 +278,7 @@ def aggregate_points(events: gpd.GeoDataFrame, *, label: str, blocks: gpd.GeoDat
     agg = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
     agg = agg[agg.geometry.notna() & ~agg.geometry.is_empty].copy()
     agg["geometry"] = round_coords(agg.geometry.representative_point().values)
-    agg["radius"] = (5 + 3 * np.sqrt(agg["events"].astype(float))).clip(upper=24).round(1)
+    agg["radius"] = np.minimum(5 + 3 * np.sqrt(agg["events"].to_numpy(dtype=float)), 24).round(1)
     src = "ACLED, shown aggregated" if acled else "imported, shown aggregated"
     agg["tip"] = [
         f"<b>{esc(r.where)}</b>: {fmt_int(r.events)} event(s)<br>"
@@ -295,7 +300,7 @@ def _none_for_na(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame, *, on: date, window: int,
-                            blocks: gpd.GeoDataFrame, governorates: gpd.GeoDataFrame,
+                            blocks: gpd.GeoDataFrame | None, governorates: gpd.GeoDataFrame | None,
                             slot: int = 0, acled_detail: bool = False,
                             max_points: int = MAX_WORKSPACE_POINTS) -> WorkspaceLayer:
     """An imported layer (workspace manifest ``entry`` + stored ``frame``) filtered to the view and prepared.
@@ -372,7 +377,7 @@ def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame, *, on: d
             dates = [esc(fmt_date(g.day)) or "undated" for g in grp.itertuples()]
             rows.append({"label": f"{esc(place)}: " + "; ".join(lines),
                          "tip": f"<b>{esc(place)}</b> {rtl(first.get('name_ar'))}<br>"
-                                + "<br>".join(f"{ln} ({dt})" for ln, dt in zip(lines, dates))
+                                + "<br>".join(f"{ln} ({dt})" for ln, dt in zip(lines, dates, strict=True))
                                 + f"<br>Source: {esc(first.get('dataset') if is_missing(first.get('source')) else first.get('source'))}"
                                 + f"<br>Imported: {esc(name)}",
                          "geometry": grp.geometry.iloc[0]})

@@ -22,15 +22,24 @@ import html as _html
 import json
 import re
 import threading
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from dashboard.html import fmt_date, is_missing, safe_url
 from dashboard.map_geometry import simplify_for_display, to_geojson
-from dashboard.map_layers import (MapInput, WorkspaceLayer, display_blocks, prepare_governorates, prepare_places,
-                                 prepare_zone, status_labels)
+from dashboard.map_layers import (
+    MapInput,
+    WorkspaceLayer,
+    display_blocks,
+    prepare_governorates,
+    prepare_places,
+    prepare_zone,
+    status_labels,
+)
 from pipeline.core import settings
 from pipeline.core.errors import BundleError
 from pipeline.runtime import bundle
@@ -88,6 +97,13 @@ def layer(name: str) -> pd.DataFrame | None:
     return _layer(name, bundle_key())
 
 
+def _geolayer(name: str, key: str) -> gpd.GeoDataFrame | None:
+    """A spatial bundle layer as :func:`_layer` reads it; None also when it has no geometry (a damaged
+    bundle: ``bundle.load_geolayer`` refuses such a layer the same way)."""
+    frame = _layer(name, key)
+    return frame if isinstance(frame, gpd.GeoDataFrame) else None
+
+
 def _fc(gdf: Any, props: dict[str, Any]) -> dict[str, Any]:
     """FeatureCollection of ``gdf`` with the given per-row property lists (plain JSON)."""
     fc = to_geojson(gdf, [])
@@ -104,30 +120,32 @@ def _history(key: str) -> tuple[dict[str, list[Any]], dict[str, list[str]]]:
     o = pd.DataFrame(orders[[c for c in ("order_id", "issued_on", "source_name", "source_url")
                              if c in orders.columns]]).copy()
     o["issued_on"] = pd.to_datetime(o["issued_on"])
-    table = {}
-    for r in o.itertuples():
+    table: dict[str, list[Any]] = {}
+    rows: Iterable[Any] = o.itertuples()  # one named tuple per order (mixed column types)
+    for r in rows:
         src = getattr(r, "source_name", None)
         table[str(r.order_id)] = [r.issued_on.strftime("%Y-%m-%d"), fmt_date(r.issued_on),
                                   "source" if is_missing(src) else str(src), safe_url(getattr(r, "source_url", None))]
     h = pd.DataFrame(ob[["order_id", "block_id"]]).dropna(subset=["block_id"]).merge(
         o[["order_id", "issued_on"]], on="order_id", how="left").sort_values(["issued_on", "order_id"])
     by_block: dict[str, list[str]] = {}
-    for r in h.itertuples():
+    pairs: Iterable[Any] = h.itertuples()  # one named tuple per (order, block)
+    for r in pairs:
         by_block.setdefault(str(int(r.block_id)), []).append(str(r.order_id))
     return table, by_block
 
 
 @functools.lru_cache(maxsize=4)
 def _base(key: str) -> bytes:
-    blocks, gov, strip = _layer("blocks", key), _layer("governorates", key), _layer("strip", key)
-    zones, places = _layer("zones", key), _layer("places", key)
+    blocks, gov, strip = _geolayer("blocks", key), _geolayer("governorates", key), _geolayer("strip", key)
+    zones, places = _geolayer("zones", key), _geolayer("places", key)
     out: dict[str, Any] = {"version": version(key), "colours": STATUS_COLOURS, "attribution": ATTRIBUTION}
     if blocks is not None:
         disp = display_blocks(blocks, gov, tolerance_m=15.0).reset_index(drop=True)
         out["blocks"] = _fc(disp, {"block_id": [int(b) for b in disp["block_id"]],
                                    "head": [lines(t) for t in disp["tip_head"]]})
-    if gov is not None:
-        g = prepare_governorates(gov, 15.0)
+    g = prepare_governorates(gov, 15.0)
+    if g is not None:
         out["governorates"] = _fc(g, {"pcode": [str(p) for p in g["pcode"]], "tip": [lines(t) for t in g["tip"]]})
     if strip is not None:
         out["strip"] = _fc(simplify_for_display(strip, 15.0), {})
@@ -135,10 +153,10 @@ def _base(key: str) -> bytes:
         z = prepare_zone(zones)
         out["zones"] = _fc(z, {"zone_id": [str(i) for i in z["zone_id"]], "tip": [lines(t) for t in z["tip"]]})
     if places is not None and len(places):
-        p = prepare_places(places)
+        prows: Iterable[Any] = prepare_places(places).itertuples()  # one named tuple per place (a Point)
         out["places"] = [{"id": str(r.place_id), "lon": r.geometry.x, "lat": r.geometry.y,
                           "label": " ".join(lines(r.label)), "tip": lines(r.tip), "major": bool(r.prominent)}
-                         for r in p.itertuples()]
+                         for r in prows]
     out["orders"], out["history"] = _history(key)
     return json.dumps(out, separators=(",", ":"), default=str).encode()
 
@@ -162,7 +180,7 @@ def _block_order(key: str) -> list[int]:
 
 def status_codes(status: pd.DataFrame | None, order: list[int]) -> str:
     """One letter per block (r recent, e earlier, n none) in ``order``."""
-    by = {} if status is None or status.empty else dict(zip(status["block_id"].astype(int), status["status"]))
+    by = {} if status is None or status.empty else dict(zip(status["block_id"].astype(int), status["status"], strict=True))
     return "".join(CODES.get(by.get(b, "none"), "n") for b in order)
 
 
@@ -236,7 +254,7 @@ def _playback(key: str, since: str, window: int, start: str, end: str) -> bytes:
         day = d0 + timedelta(days=k)
         st_ = pm.block_status(ix, day.isoformat(), since=since, window=window)
         codes = ["n"] * len(order)
-        for b, s in zip(st_["block_id"].astype(int), st_["status"]):
+        for b, s in zip(st_["block_id"].astype(int), st_["status"], strict=True):
             i = pos.get(b)
             if i is not None:
                 codes[i] = CODES.get(s, "n")

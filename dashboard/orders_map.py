@@ -28,7 +28,7 @@ BLOCK_COLOUR, ZONE_COLOUR = "#b2182b", "#1a9850"
 def _facility_features(fac: gpd.GeoDataFrame) -> dict[str, Any]:
     f = fac[["facility_id", "kind", "geometry"]].copy()
     f["tip"] = [f"{rtl(n)}<br>{esc(KIND_EN.get(k, k))} · {esc(i)}"
-                for n, k, i in zip(fac["name_ar"], fac["kind"], fac["facility_id"])]
+                for n, k, i in zip(fac["name_ar"], fac["kind"], fac["facility_id"], strict=True)]
     f["colour"] = f["kind"].map(KIND_COLOURS).fillna(KIND_COLOURS["other"])
     f["geometry"] = round_coords(f.geometry.values)
     return f.to_geo_dict()
@@ -82,7 +82,7 @@ def build_orders_map(*, strip: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, block
     if not sel.empty:
         b = sel[["block_id", "geometry"]].copy()
         b["tip"] = [f"Block {int(i)} · {esc(n, '')} · ~{int(p):,} people (pre-war est.)"
-                    for i, n, p in zip(sel["block_id"], sel["neighbourhood"], sel["pop_prewar_est"])]
+                    for i, n, p in zip(sel["block_id"], sel["neighbourhood"], sel["pop_prewar_est"], strict=True)]
         b["geometry"] = round_coords(b.geometry.values)
         folium.GeoJson(b.to_geo_dict(), name=f"Blocks ordered ({len(sel)})",
                        style_function=lambda ft: {"color": BLOCK_COLOUR, "weight": 0.8, "fillColor": BLOCK_COLOUR,

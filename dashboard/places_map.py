@@ -14,7 +14,7 @@ import folium
 import geopandas as gpd
 
 from dashboard.html import esc, rtl
-from dashboard.map_assets import localize_assets
+from dashboard.map_assets import figure, localize_assets
 from dashboard.map_draw import BACKGROUND
 from pipeline.core.layers import AREA_CRS
 
@@ -64,7 +64,7 @@ def build_places_map(
     """
     m = folium.Map(location=[31.41, 34.38], zoom_start=11, tiles=None, prefer_canvas=False,
                    control_scale=True, height=height)
-    m.get_root().header.add_child(folium.Element(
+    figure(m).header.add_child(folium.Element(
         f"<style>.leaflet-container{{background:{BACKGROUND}}}</style>"))
     inside = places[places["inside_gaza"].astype(bool)]
     strip = inside[inside["place_id"] == "gaza-strip"]
@@ -125,7 +125,7 @@ def build_places_map(
     else:
         m.fit_bounds(GAZA_BOUNDS)
     folium.LayerControl(collapsed=True).add_to(m)
-    m.get_root().html.add_child(folium.Element(
+    figure(m).html.add_child(folium.Element(
         '<div style="position:absolute;bottom:4px;left:60px;z-index:999;font:11px sans-serif;'
         'background:rgba(255,255,255,.8);padding:1px 4px">Names: © OpenStreetMap contributors (ODbL), '
         'PCBS; see Data page</div>'))

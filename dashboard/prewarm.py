@@ -59,12 +59,17 @@ def warm_playback() -> None:
         log.exception("warming the playback table failed")
 
 
+def _warm_all() -> None:
+    warm()
+    warm_playback()
+
+
 def start() -> None:
     """Start the warm-up thread unless it has run in this process already."""
     if _started.is_set():
         return
     _started.set()
-    threading.Thread(target=lambda: (warm(), warm_playback()), name="gdm-prewarm", daemon=True).start()
+    threading.Thread(target=_warm_all, name="gdm-prewarm", daemon=True).start()
 
 
 @contextlib.asynccontextmanager

@@ -9,13 +9,14 @@ are markdown-escaped, so a value cannot become a link, markup or formatting).
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.html import md_escape
-from pipeline.runtime import imports, workspace
 from pipeline.core import settings
+from pipeline.runtime import imports, workspace
 from pipeline.runtime.readers.acled import acled_attribution
 
 FORMATS = {"auto": "detect from content", "acled": "ACLED export (CSV/XLSX)", "hxl": "HXL-tagged CSV/XLSX",
@@ -25,13 +26,13 @@ CLOUD_NOTICE = ("On Streamlit Community Cloud the disk is not permanent: importe
                 "restarts or goes to sleep. Download the workspace as a GeoPackage below and import it again later.")
 
 
-def _report_table(rep: dict) -> pd.DataFrame:
+def _report_table(rep: dict[str, Any]) -> pd.DataFrame:
     rows = rep.get("rejections") or []
     cols = ["row", "field", "reason", "fix"] + (["layer"] if any("layer" in r for r in rows) else [])
     return pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols).astype("string")
 
 
-def show_report(rep: dict, *, heading: str) -> None:
+def show_report(rep: dict[str, Any], *, heading: str) -> None:
     """The report of a dry run or an import: counts, error, rejected rows, repairs, warnings."""
     st.markdown(f"**{heading}**")
     if rep.get("status") == "error":
@@ -95,7 +96,7 @@ def render_upload_section() -> None:
     st.subheader("Add your own data")
     max_mb = settings.get(settings.MAX_UPLOAD_MB)
     st.caption(f"ACLED exports, HXL-tagged sheets, CSV points (latitude/longitude) or zones (GeoJSON, GeoPackage, "
-               f"zipped Shapefile). Up to {max_mb} MB and {settings.get(settings.MAX_FEATURES):,} rows. "  # type: ignore[arg-type]
+               f"zipped Shapefile). Up to {max_mb} MB and {settings.get(settings.MAX_FEATURES):,} rows. "
                "Each file is checked first; nothing is saved until you press Import.")
     st.info(CLOUD_NOTICE)
     up = st.file_uploader("File to import", type=UPLOAD_TYPES, max_upload_size=max_mb, key="gdm_upload")

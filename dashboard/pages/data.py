@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -77,7 +79,7 @@ for name, frame in layers.items():
         ext = fmt
         col.download_button(
             label,
-            data=lambda fr=frame, n=name, f=fmt: data.to_bytes(fr, n, f),  # built on click only
+            data=functools.partial(data.to_bytes, frame, name, fmt),  # built on click only
             file_name=f"gaza-{name}-{stamp}.{ext}", mime=mime, key=f"dl_{name}_{fmt}", on_click="ignore")
 
 st.divider()

@@ -84,7 +84,7 @@ if day == ALL_DATES:
     d_to = c3.date_input("To", value=days[-1], min_value=days[0], max_value=days[-1], key=TO)
 else:
     d_from = d_to = date.fromisoformat(day)
-govs = c4.multiselect("Governorates (blocks in any of them)", list(PCODES), format_func=PCODES.get, key=GOV)
+govs = c4.multiselect("Governorates (blocks in any of them)", list(PCODES), format_func=PCODES.__getitem__, key=GOV)
 
 issued = pd.to_datetime(table["issued_on"]).dt.date
 shown = table[(issued >= d_from) & (issued <= d_to)]
