@@ -30,7 +30,10 @@ def map_frame(page):
 
 
 def map_box(page) -> dict:
-    return page.locator(f"{MAP_FRAME} .leaflet-container").last.bounding_box()
+    """The map's box on the page, scrolled into view first: a mouse event lands only on what the viewport shows."""
+    container = page.locator(f"{MAP_FRAME} .leaflet-container").last
+    container.scroll_into_view_if_needed()
+    return container.bounding_box()
 
 
 def open_map(page, url: str, blocks: int = 620):
@@ -44,6 +47,7 @@ def open_map(page, url: str, blocks: int = 620):
 
 def block_point(page, status: str = "recent") -> dict:
     """A page point inside a block of the given status (Leaflet's own hit test) and the block's id."""
+    map_box(page)  # scrolls the map into view before its points are read
     inner = map_frame(page)
     pt = inner.evaluate("""status => {
         let found = null;

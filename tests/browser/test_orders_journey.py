@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IDLE, MAP_FRAME, ROOT, shot
+from .conftest import IDLE, ROOT, shot
+
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"  # the Orders page's folium map
 
 pytestmark = pytest.mark.browser
 
@@ -46,27 +47,17 @@ def test_pick_dec2_orders_see_blocks_and_cli_count(server, page):
     shot(page, "orders-dec2")
 
 
-def test_orders_page_interactive_quickly_on_a_warm_server(server, page):
-    """From the Map page (its map painted), click Orders; time until the page is idle and its map visible."""
-    page.goto(f"{server.url}/orders")  # warm the server's caches
+def test_map_and_orders_pages_keep_their_maps_across_navigation(server, page):
+    """Map -> Orders -> Map -> Orders: each page's map draws every time (timing is bench/bench_dashboard.py's job)."""
+    page.goto(f"{server.url}/orders")
     page.wait_for_selector(IDLE)
     expect(page.frame_locator(MAP_FRAME).first.locator(".leaflet-container")).to_be_visible()
-    times = []
-    for _ in range(3):
+    for _ in range(2):
         page.get_by_role("link", name="Map").first.click()
         page.wait_for_selector(IDLE)
-        expect(page.frame_locator(MAP_FRAME).first.locator(".leaflet-container")).to_be_visible()
-        expect(page.get_by_role("link", name="Orders").first).to_be_enabled()
-        page.wait_for_timeout(500)  # the Map page's own map settles; Playwright keeps delivering events
-        t = time.perf_counter()
+        expect(page.locator(".gdm-map .leaflet-container").last).to_be_visible()  # the Map page's own component
         page.get_by_role("link", name="Orders").first.click()
         expect(page.get_by_label("Orders issued on")).to_be_visible()
         page.wait_for_selector(IDLE)
         expect(page.frame_locator(MAP_FRAME).first.locator(".leaflet-container")).to_be_visible()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    line = "Orders page interactive after navigation from Map (warm server): " + ", ".join(f"{x:.2f}" for x in times) + " s"
-    print(line)
-    (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    (ROOT / "test-artifacts" / "orders-page-timing.txt").write_text(line + "\n")
-    assert times[1] < 3.0  # median; target 2 s, slack for the shared 2-core runner
+        assert page.locator("[data-testid='stException']").count() == 0
