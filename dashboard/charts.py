@@ -10,7 +10,7 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
-from dashboard.map_draw import STATUS_COLOURS
+from pipeline.core.palette import STATUS_COLOURS
 
 # Okabe-Ito (colour-blind safe) for the five governorates, north to south.
 GOV_ORDER = ["PS0255", "PS0260", "PS0265", "PS0270", "PS0275"]
@@ -19,10 +19,14 @@ GOV_COLOURS = ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#D55E00"]
 # Month and year on every date axis: the series span 2023-2026, so "December" alone is ambiguous.
 DATE_AXIS = alt.Axis(format="%b %Y", labelOverlap=True)
 
+# What ``alt.layer`` returns: a LayerChart, or a FacetChart when every layer has the same facet encoding.
+Layered = alt.LayerChart | alt.FacetChart
+
 
 def _rule(on: date) -> alt.Chart:
-    return alt.Chart(pd.DataFrame({"date": [pd.Timestamp(on)], "label": ["selected date"]})).mark_rule(
+    rule: alt.Chart = alt.Chart(pd.DataFrame({"date": [pd.Timestamp(on)], "label": ["selected date"]})).mark_rule(
         color="#444", strokeDash=[4, 3]).encode(x="date:T", tooltip=[alt.Tooltip("date:T", title="Selected date")])
+    return rule
 
 
 def statement_points(statements: pd.DataFrame | None, share: pd.DataFrame, since: date) -> pd.DataFrame:
@@ -31,7 +35,7 @@ def statement_points(statements: pd.DataFrame | None, share: pd.DataFrame, since
     cols = ["date", "share_pct", "ours_pct", "said", "definition", "compared", "attributed_to", "source"]
     if statements is None or statements.empty:
         return pd.DataFrame(columns=cols)
-    s = statements[statements["measure"].astype(str).str.startswith("share of the Strip")
+    s: pd.DataFrame = statements[statements["measure"].astype(str).str.startswith("share of the Strip")
                    & statements["region"].isna()].copy()
     s["date"] = pd.to_datetime(s["stated_on"])
     s = s[pd.to_datetime(s["since"]).dt.date.eq(since) | ~s["comparable"].astype(bool)]
@@ -47,7 +51,7 @@ def statement_points(statements: pd.DataFrame | None, share: pd.DataFrame, since
 
 
 def share_chart(share: pd.DataFrame, orders: pd.DataFrame | None, *, on: date, source: str,
-                statements: pd.DataFrame | None = None) -> alt.LayerChart:
+                statements: pd.DataFrame | None = None) -> Layered:
     """Share of the Strip under orders over time (cumulative since the chosen start), order dates marked, and
     ``statements`` (:func:`statement_points`) drawn as points on the curve, attributed."""
     d = share.copy()
@@ -86,7 +90,7 @@ def share_chart(share: pd.DataFrame, orders: pd.DataFrame | None, *, on: date, s
     return alt.layer(*layers).properties(height=260)
 
 
-def population_chart(pop: pd.DataFrame, names: dict[str, str], *, on: date) -> alt.LayerChart:
+def population_chart(pop: pd.DataFrame, names: dict[str, str], *, on: date) -> Layered:
     """Population by governorate over time, stacked (series ``population_adults_est``)."""
     d = pop.copy()
     d["date"] = pd.to_datetime(d["date"])
@@ -107,7 +111,7 @@ def population_chart(pop: pd.DataFrame, names: dict[str, str], *, on: date) -> a
 
 
 def casualties_charts(daily: pd.DataFrame, cumulative: pd.DataFrame, *, on: date
-                      ) -> tuple[alt.LayerChart, alt.LayerChart]:
+                      ) -> tuple[Layered, Layered]:
     """Daily killed (bars) and cumulative killed (line), drawn one above the other."""
     a = daily.copy()
     a["date"] = pd.to_datetime(a["date"])
@@ -131,7 +135,7 @@ def casualties_charts(daily: pd.DataFrame, cumulative: pd.DataFrame, *, on: date
             alt.layer(line, marks, _rule(on)).properties(height=170))
 
 
-def trucks_chart(trucks: pd.DataFrame, *, on: date, title: str = "Aid trucks per day") -> alt.LayerChart:
+def trucks_chart(trucks: pd.DataFrame, *, on: date, title: str = "Aid trucks per day") -> Layered:
     d = trucks.copy()
     d["date"] = pd.to_datetime(d["date"])
     bars = alt.Chart(d).mark_bar(color="#2166ac").encode(

@@ -39,6 +39,11 @@ def is_missing(value: Any) -> bool:
         return False
 
 
+def as_float(value: Any) -> float | None:
+    """``float(value)``, or None for a missing value (None, NaN, NaT, pandas NA)."""
+    return None if is_missing(value) else float(value)
+
+
 def esc(value: Any, default: str = "") -> str:
     """Escape any value for use as HTML text or an attribute value (quotes included)."""
     if is_missing(value):

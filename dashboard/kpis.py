@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.html import esc, fmt_date, fmt_int, is_missing, md
+from dashboard.html import as_float, esc, fmt_date, fmt_int, is_missing, md
 
 
 def sources_text(value: Any) -> str:
@@ -28,10 +28,9 @@ def sources_text(value: Any) -> str:
 
 def share_percent(orders: dict[str, Any]) -> float | None:
     """The share of the Strip under orders in per cent (the metric gives a fraction 0-1)."""
-    v = orders.get("share_of_strip")
-    if is_missing(v):
+    v = as_float(orders.get("share_of_strip"))
+    if v is None:
         return None
-    v = float(v)
     return v * 100 if v <= 1.0 else v
 
 
@@ -79,10 +78,10 @@ def kpis(m: dict[str, Any]) -> list[dict[str, str]]:
     series = m.get("series") or {}
     window = m.get("window")
     share = share_percent(orders)
-    area = orders.get("area_km2")
+    area = as_float(orders.get("area_km2"))
     cards = [
         {"label": "Area under orders",
-         "value": "n/a" if is_missing(area) else f"{float(area):,.1f} km²",
+         "value": "n/a" if area is None else f"{area:,.1f} km²",
          "help": _help(orders.get("definition"), orders.get("sources"))},
         {"label": "Share of the Strip", "value": "n/a" if share is None else f"{share:.1f}%",
          "help": _help(orders.get("definition"), orders.get("sources"),
@@ -161,8 +160,8 @@ def population_comparison(m: dict[str, Any] | None) -> str:
 
 
 def share_pct(v: Any) -> float:
-    v = float(v)
-    return v * 100 if v <= 1 else v
+    f = float(v)
+    return f * 100 if f <= 1 else f
 
 
 def figure_text(v: Any) -> str:
@@ -206,9 +205,9 @@ def reference_line(m: dict[str, Any]) -> str:
     if not ref.get("comparable", True):
         return (f'<div class="gdm-reference">{head}. <i>Not compared: {esc(ref.get("comparable_reason"))}.</i>'
                 "</div>")
-    gap = ref.get("gap_points")
+    gap = as_float(ref.get("gap_points"))
     body = (f" · ours on the same definition: <b>{esc(ours.get('share_pct'))}%</b> ({esc(ours.get('km2'))} km², "
-            f"{esc(ours.get('what') or '')})" + (f", gap {float(gap):+.1f} points" if not is_missing(gap) else ""))
+            f"{esc(ours.get('what') or '')})" + (f", gap {gap:+.1f} points" if gap is not None else ""))
     ru = ref.get("reported_unmapped") or {}
     if ru.get("count"):
         body += (f". {esc(ru['count'])} order(s) of the period were reported but are mapped by no source; they are "

@@ -31,16 +31,21 @@ from dashboard.map_assets import figure, localize_assets
 from dashboard.map_geometry import to_geojson
 from dashboard.map_layers import MapInput, WorkspaceLayer, status_labels
 
-# Block status: ColorBrewer OrRd (colour-blind safe, photocopy safe); dark / mid / light in greyscale.
-STATUS_COLOURS = {"recent": "#b30000", "earlier": "#fc8d59", "none": "#fef0d9"}
-STATUS_ORDER = ["recent", "earlier", "none"]
-STRIP_COLOUR = "#1a1a1a"
-GOV_COLOUR = "#525252"
-ZONE_COLOUR = "#1b7837"  # green outline, light fill: apart from the OrRd blocks in hue and pattern
-INCIDENT_COLOUR = "#08306b"  # dark blue dots with a white rim read on all three block fills
-CLAIM_COLOUR = "#6a51a3"  # purple dashed outline: reported (attributed) events, not incident points
-PLACE_COLOUR = "#252525"
-BACKGROUND = "#eef1f4"
+# The map colours are the report's (one palette): block status in ColorBrewer OrRd, the zone a green outline
+# with a light fill, incidents dark blue dots with a white rim, claims a purple dashed outline (reported,
+# attributed events, not incident points). The tests import them from here.
+from pipeline.core.palette import (
+    BACKGROUND,
+    CLAIM_COLOUR,
+    GOV_COLOUR,
+    INCIDENT_COLOUR,
+    PLACE_COLOUR,
+    STATUS_COLOURS,
+    STATUS_ORDER,
+    STRIP_COLOUR,
+    ZONE_COLOUR,
+)
+
 # Imported layers, apart from the OrRd blocks, the blue incidents, the green zone and the purple claims
 # (``WorkspaceLayer.slot`` picks one); imported points get a black rim (shipped incidents have a white one).
 WORKSPACE_COLOURS = ["#c51b7d", "#e6ab02", "#01665e", "#8c510a", "#4d4d4d"]

@@ -22,6 +22,7 @@ import pandas as pd
 from dashboard.html import esc, fmt_date, fmt_int, is_missing, link, rtl
 from dashboard.map_geometry import round_coords, simplify_for_display
 from pipeline.core.layers import AREA_CRS, PCODES, STORAGE_CRS
+from pipeline.core.palette import MAJOR_PLACES
 from pipeline.runtime.on_date import days, latest_on_or_before, rows_in_window, valid_on
 from pipeline.runtime.readers.acled import acled_attribution
 from pipeline.runtime.workspace import aggregate_events
@@ -154,9 +155,8 @@ def _km2(v: Any) -> str:
     return "n/a" if is_missing(v) else f"{float(v):,.1f} km²"
 
 
-# Labelled permanently (the main towns and the places the scenario names); every other place on hover.
-MAJOR_PLACES = {"gaza-city", "jabalia", "beit-lahia", "beit-hanoun", "nuseirat", "deir-al-balah", "khan-younis",
-                "rafah", "al-mawasi", "khuzaa"}
+# Labelled permanently: ``MAJOR_PLACES`` (the main towns and the places the scenario names, shared with the
+# report through ``pipeline.core.palette``); every other place on hover.
 
 
 def prepare_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

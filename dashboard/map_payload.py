@@ -42,12 +42,12 @@ from dashboard.map_layers import (
 )
 from pipeline.core import settings
 from pipeline.core.errors import BundleError
+from pipeline.core.palette import STATUS_COLOURS
 from pipeline.runtime import bundle
 from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import index as metrics_index
 
 CODES = {"recent": "r", "earlier": "e", "none": "n"}
-STATUS_COLOURS = {"recent": "#b30000", "earlier": "#fc8d59", "none": "#fef0d9"}  # as map_draw (OrRd)
 WORKSPACE_COLOURS = ["#c51b7d", "#e6ab02", "#01665e", "#8c510a", "#4d4d4d"]
 ATTRIBUTION = "Blocks: IDF grid via GazaNowPop (GPL-3.0)"
 BASE_ROUTE = "/gdm-api/base.json"

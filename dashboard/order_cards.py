@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard.html import esc, fmt_date, fmt_int, is_missing, link
+from dashboard.html import as_float, esc, fmt_date, fmt_int, is_missing, link
 
 LABELS = {"new": "new area", "partly new": "partly new", "repeat": "repeat of earlier orders"}
 
@@ -29,9 +29,9 @@ def order_card(r: dict[str, Any]) -> str:
     new = r.get("new") or {}
     zone = r.get("zone") or {}
     fac = r.get("facilities") or {}
-    share = r.get("share_of_strip")
+    share = as_float(r.get("share_of_strip"))
     parts = [
-        f"{esc(r['area_km2'])} km²" + ("" if is_missing(share) else f" ({float(share) * 100:.1f}% of the Strip)"),
+        f"{esc(r['area_km2'])} km²" + ("" if share is None else f" ({share * 100:.1f}% of the Strip)"),
         f"~{fmt_int(r.get('population_prewar_est'), '0')} people before the war (estimate)",
         f"{fmt_int(fac.get('total'), '0')} facilities inside: {esc(_facilities(fac.get('by_kind') or {}))}",
     ]

@@ -15,14 +15,13 @@ import geopandas as gpd
 
 from dashboard.html import esc, rtl
 from dashboard.map_assets import figure, localize_assets
-from dashboard.map_draw import BACKGROUND
 from pipeline.core.layers import AREA_CRS
+from pipeline.core.palette import BACKGROUND, STRIP_COLOUR
 
 REGION_COLOUR = "#6a51a3"  # purple: a region named in the text, drawn as an area
 AREA_COLOUR = "#1b7837"  # green: areas and camps (polygons)
 POINT_COLOUR = "#08306b"  # dark blue dots: cities, landmarks, crossings
 FOCUS_COLOUR = "#b30000"
-STRIP_COLOUR = "#1a1a1a"
 GAZA_BOUNDS = [[31.215, 34.215], [31.60, 34.575]]
 
 

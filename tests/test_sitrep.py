@@ -21,7 +21,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from pipeline.__main__ import main
 from pipeline.core import palette
-from pipeline.runtime import sitrep as sitrep_module
 from pipeline.runtime.bundle import load_manifest
 from pipeline.runtime.metrics import block_status, compute
 from pipeline.runtime.metrics_index import index
@@ -102,7 +101,7 @@ def test_orders_in_the_window_with_what_each_touched(pdfs, ix, on):
     layout = pdfs[(on, "en")][3]
     m = compute(ix, on)
     rows = order_impacts(ix, date.fromisoformat(m["orders"]["recent"]["from"]), date.fromisoformat(on))
-    issued = dict(zip(ix.orders["order_id"], ix.orders["issued_on"].astype(str).str[:10]))
+    issued = dict(zip(ix.orders["order_id"], ix.orders["issued_on"].astype(str).str[:10], strict=True))
     in_window = {o for o in m["orders"]["order_ids"] if issued[o] >= m["orders"]["recent"]["from"]}
     assert {row["order_id"] for row in rows} == in_window and rows, "both dates have orders in their window"
     for row in rows:  # one table row each: date, order, source, blocks, km², pre-war people
@@ -232,11 +231,11 @@ def test_layout_nothing_overlaps_and_the_map_is_largest(ix, on, lang):
     texts = [t for t in fig.texts if t.get_text().strip()]
     boxes = [t.get_window_extent(renderer) for t in texts]
     margin = 0.4 * fig.dpi
-    for t, b in zip(texts, boxes):
+    for t, b in zip(texts, boxes, strict=True):
         assert b.x0 >= margin - 1 and b.x1 <= W - margin + 1 and b.y0 >= margin - 1 and b.y1 <= H - margin + 1, \
             t.get_text()
         assert not b.overlaps(map_box), t.get_text()
-    clashes = [(a.get_text(), b.get_text()) for (a, ba), (b, bb) in combinations(zip(texts, boxes), 2)
+    clashes = [(a.get_text(), b.get_text()) for (a, ba), (b, bb) in combinations(zip(texts, boxes, strict=True), 2)
                if ba.overlaps(bb)]
     assert clashes == []
     # the map is the largest element: larger than the whole column of figures beside it and than any section
@@ -256,10 +255,10 @@ def test_map_labels_and_legend_stay_clear(ix, on, lang):
     assert len(labels) == len(palette.MAJOR_PLACES)
     boxes = [t.get_window_extent(renderer) for t in labels]
     legend = ax.get_legend().get_window_extent(renderer)
-    for t, b in zip(labels, boxes):
+    for t, b in zip(labels, boxes, strict=True):
         assert frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1, t.get_text()
         assert not b.overlaps(legend), t.get_text()
-    assert [(a.get_text(), b.get_text()) for (a, ba), (b, bb) in combinations(zip(labels, boxes), 2)
+    assert [(a.get_text(), b.get_text()) for (a, ba), (b, bb) in combinations(zip(labels, boxes, strict=True), 2)
             if ba.overlaps(bb)] == []
     # the legend sits off the Strip (in data coordinates, the map's metres)
     (x0, y0), (x1, y1) = ax.transData.inverted().transform([[legend.x0, legend.y0], [legend.x1, legend.y1]])

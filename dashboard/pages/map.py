@@ -24,6 +24,7 @@ from dashboard.map_layers import status_labels
 from dashboard.order_cards import order_cards
 from pipeline.runtime import order_impact, sitrep
 from pipeline.runtime.readers.acled import acled_attribution
+from pipeline.runtime.sitrep_map import MAP_LAYERS
 
 view = state.view()
 
@@ -43,7 +44,7 @@ def report_download() -> None:
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
     lang = c1.segmented_control("Report language", ["English", "العربية"], default="English", key="gdm_report_lang")
     code = "ar" if lang == "العربية" else "en"
-    layers = [x for x in view.layers if x in sitrep.MAP_LAYERS]
+    layers = [x for x in view.layers if x in MAP_LAYERS]
     c2.download_button(
         "Situation report (PDF)", icon=":material/picture_as_pdf:", on_click="ignore", mime="application/pdf",
         file_name=f"gaza-sitrep-{view.on.isoformat()}-{code}.pdf", key="gdm_report",
@@ -75,14 +76,15 @@ if m:
             f"Of which ordered in the last {view.window} days: {recent.get('area_km2') or 0:,.1f} km² in "
             f"{fmt_int(recent.get('blocks'), '0')} blocks, ~{fmt_int(recent.get('population_prewar_est'), '0')} "
             "people (pre-war estimate). Hover the (?) by a figure for its definition and source.")
-    changed = order_impact.what_changed(data.index(), data.layer("facilities"), data.layer("blocks"), view.on,
-                                        view.window) if data.has("facilities") else []
-    cards = order_cards(changed)
-    if cards:
+    facilities, blocks = data.layer("facilities"), data.layer("blocks")
+    changed = order_impact.what_changed(data.index(), facilities, blocks, view.on, view.window) \
+        if facilities is not None and blocks is not None else []
+    changes_html = order_cards(changed)
+    if changes_html:
         n_day = sum(1 for r in changed if r.get("scope") == "order" and str(r.get("issued_on")) == view.on.isoformat())
         with st.expander(f"What changed: {len([r for r in changed if r.get('scope') == 'order'])} order(s) issued in "
                          f"the {view.window} days to the date ({n_day} on the date itself)", expanded=n_day > 0):
-            st.html(cards)
+            st.html(changes_html)
             st.caption("Each order's area, people, facilities and zone share: the same figures as the Orders page "
                        "and `python -m pipeline orders`. 'Adds' counts what orders issued earlier had not covered.")
     ref = reference_line(m)
@@ -139,7 +141,7 @@ def _panel(block_id: int | None) -> None:
         st.caption("Click a block on the map to see every order that named it.")
         return
     blocks = data.layer("blocks")
-    row = blocks[blocks["block_id"] == block_id]
+    row = blocks[blocks["block_id"] == block_id] if blocks is not None else pd.DataFrame()
     if row.empty:
         st.caption("No block here.")
         return
@@ -163,13 +165,15 @@ def _panel(block_id: int | None) -> None:
         return
     hist = hist.copy()
     hist["issued_on"] = pd.to_datetime(hist["issued_on"]).dt.date
-    before, later = [], []
-    for h in hist.itertuples():
-        matched = getattr(h, "matched_as", None)
+    before: list[str] = []
+    later: list[str] = []
+    for h in hist.to_dict("records"):
+        issued: date = h["issued_on"]
+        matched = h.get("matched_as")
         note = f" (matched as {esc(matched)})" if not is_missing(matched) and matched != "exact" else ""
-        src = link(getattr(h, "source_url", None), getattr(h, "source_name", None) or "source")
-        item = f"<li>{esc(f'{h.issued_on:%-d %b %Y}')}: order {esc(h.order_id)}, {src}{note}</li>"
-        (later if h.issued_on > view.on else before).append(item)
+        src = link(h.get("source_url"), h.get("source_name") or "source")
+        item = f"<li>{esc(f'{issued:%-d %b %Y}')}: order {esc(h['order_id'])}, {src}{note}</li>"
+        (later if issued > view.on else before).append(item)
     html = (f'<div class="gdm-history"><b>{len(hist)} order(s) named this block</b>'
             f"<div>On or before {esc(f'{view.on:%-d %b %Y}')}: {len(before)}</div>"
             f"<ul style='padding-left:18px;margin:2px 0'>{''.join(before)}</ul>")

@@ -126,7 +126,7 @@ with report_tab:
 
     st.subheader("Outside the map's area")
     if res["outside"]:
-        outside = {}
+        outside: dict[str, dict[str, Any]] = {}
         for m in res["outside"]:
             outside.setdefault(m["place_id"], m)
         st.markdown("<ul>" + "".join(f"<li><b>{esc(m['name_en'])}</b> {_ar(m['name_ar'])} — outside Gaza, "
@@ -162,9 +162,9 @@ with report_tab:
         link = st.text_input("Link (URL)", key=LINK)
         submitted = st.form_submit_button("Keep as annotation layer", key=SAVE)
     if submitted:
-        chosen = [m for m in res["mentions"] if m["place_id"] in set(keep)]
+        kept = [m for m in res["mentions"] if m["place_id"] in set(keep)]
         try:
-            entry = save_annotations(idx, chosen, title=title, date=rdate.isoformat() if rdate else None,
+            entry = save_annotations(idx, kept, title=title, date=rdate.isoformat() if rdate else None,
                                      link=link.strip() or None)
         except InputError as exc:
             st.error(md(exc.message()))

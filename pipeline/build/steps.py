@@ -414,7 +414,7 @@ def build_facilities(ctx: BuildContext) -> None:
     """Build step: ``facilities`` (named landmarks classified by kind from their Arabic names)."""
     rules = fa.read_rules(ctx.path(fa.RULES_FILE))
     landmarks = pl.read_vector(ctx.path(fa.LANDMARKS_FILE), fa.LANDMARKS_FILE)
-    fac = fa.facilities_from_landmarks(landmarks, rules, ctx.layer("blocks"), ctx.layer("governorates"),
+    fac = fa.facilities_from_landmarks(landmarks, rules, ctx.geo_layer("blocks"), ctx.geo_layer("governorates"),
                                        tolerance_m=settings.get(settings.STRIP_TOLERANCE_M))
     fac = to_storage(fac)
     ctx.add("facilities", fac, inputs=[fa.LANDMARKS_FILE, fa.RULES_FILE],

@@ -44,12 +44,13 @@ def zone_area_statements(zone: dict[str, Any], statements: pd.DataFrame) -> list
     start, end = optional_date(zone.get("valid_from")), optional_date(zone.get("valid_to"))
     rows = statements[statements["measure"].astype(str).str.contains("humanitarian zone", case=False)]
     out = []
-    for r in rows.itertuples(index=False):
-        said = optional_date(r.stated_on)
+    cols = ("stated_on", "figure", "unit", "attributed_to", "source", "url")
+    for stated_on, figure, unit, attributed_to, source, url in zip(*(rows[c] for c in cols), strict=True):
+        said = optional_date(stated_on)
         if said is None or start is None or said < start or (end is not None and said >= end):
             continue
-        out.append({"stated_on": said, "figure": float(r.figure), "unit": str(r.unit),
-                    "attributed_to": str(r.attributed_to), "source": str(r.source),
-                    "url": None if pd.isna(r.url) else str(r.url),
+        out.append({"stated_on": said, "figure": float(figure), "unit": str(unit),
+                    "attributed_to": str(attributed_to), "source": str(source),
+                    "url": None if pd.isna(url) else str(url),
                     "ours_km2": float(zone["area_km2"]), "zone_id": zone.get("zone_id")})
     return out

@@ -122,10 +122,10 @@ def _base(ix: Index, facilities: pd.DataFrame, blocks: pd.DataFrame) -> _Base:
     orders = ix.orders.copy()
     orders["issued_on"] = pd.to_datetime(orders["issued_on"]).dt.date
     orders.index = pd.Index(orders["order_id"].astype(str).to_numpy())
-    named = {o: g for o, g in ix.order_blocks.groupby("order_id")}
+    named = {str(o): g for o, g in ix.order_blocks.groupby("order_id")}
     base = _Base(fac_ids=facilities["facility_id"].to_numpy(), fac_kind=fac_kind, fac_pos=fac_pos,
                  fac_in_area=fac_in_area, block_pcode=block_pcode, zone_unit_km2=zone_unit, fac_unit=fac_unit,
-                 zone_km2={z: float(g.area / 1e6) for z, g in ix.zone_geom.items()},
+                 zone_km2={z: float(shapely.area(g) / 1e6) for z, g in ix.zone_geom.items()},
                  placed_pos={str(o): i for i, o in enumerate(ix.order_ids)}, orders=orders, named=named,
                  zone_bounds=sorted({b for c in ("valid_from", "valid_to") for b in map(optional_date, ix.zones[c])
                                      if b is not None}), zone_seg={})
@@ -166,7 +166,7 @@ def _facility_units(ix: Index, facilities: pd.DataFrame, fac_pos: np.ndarray) ->
 
 def _fac_mask(ix: Index, base: _Base, sel: np.ndarray) -> np.ndarray:
     umask = ix.umember_geom[sel].any(axis=0) if sel.any() else np.zeros(len(ix.unit_geom), bool)
-    inside = (base.fac_unit >= 0) & umask[np.maximum(base.fac_unit, 0)]
+    inside: np.ndarray = (base.fac_unit >= 0) & umask[np.maximum(base.fac_unit, 0)]
     for i in np.flatnonzero(sel):
         if int(i) in base.fac_in_area:
             inside |= base.fac_in_area[int(i)]
@@ -246,6 +246,8 @@ def _one(ix: Index, base: _Base, order_id: str) -> dict[str, Any]:
                          fix="list the ids with `python -m pipeline orders`")
     o = base.orders.loc[order_id]
     on = o["issued_on"]
+    if not isinstance(on, date):  # one row per order id, its issue date (NaT is a date too)
+        raise ValueError(f"order {order_id!r}: issued_on is {on!r}, not one date")
     p = base.placed_pos.get(order_id)
     mapped = p is not None and o["kind"] in PLACED_KINDS
     if mapped:

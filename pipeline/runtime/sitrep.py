@@ -17,7 +17,7 @@ import argparse
 import io
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,14 @@ def _d(value: Any) -> date | None:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+def _day(value: Any) -> date:
+    """A date ``compute`` always gives (``on``, ``since``, a window's first day)."""
+    d = _d(value)
+    if d is None:
+        raise ValueError(f"expected a date, got {value!r}")
+    return d
+
+
 # ---------------------------------------------------------------- page sections
 
 def _figure(col: Column, label: str, value: str, definition: str, source: str) -> None:
@@ -167,7 +175,7 @@ def _statement_line(st: dict[str, Any], w: Words) -> str:
     return f"{line} ({w.iso(str(src))})" if src else line
 
 
-def _value_or_none(d: dict[str, Any] | None, fmt) -> str | None:
+def _value_or_none(d: dict[str, Any] | None, fmt: Callable[[Any], str]) -> str | None:
     if not isinstance(d, dict) or d.get("value") is None:
         return None
     return fmt(d["value"])
@@ -202,7 +210,7 @@ def _other_figures(col: Column, m: dict[str, Any], w: Words) -> None:
     day, month = ser.get("aid_trucks"), ser.get("aid_trucks_month")
     parts = [w.t("trucks_day", n=v) for v in [_value_or_none(day, w.num)] if v]
     if (mv := _value_or_none(month, w.num)) is not None:
-        parts.append(w.t("trucks_month", n=mv, month=w.month(_d(month["as_of"]))))
+        parts.append(w.t("trucks_month", n=mv, month=w.month(_day(month["as_of"]))))
     srcs = [x.get("source") for x in (day, month) if isinstance(x, dict) and x.get("source")]
     _figure(col, w.t("trucks"), ("، " if w.rtl else "; ").join(parts) or w.t("no_data"), w.t("trucks_def"),
             _src(w, srcs, (day or {}).get("as_of") or (month or {}).get("as_of")))
@@ -227,6 +235,7 @@ def order_impacts(ix: Index, start: date, on: date) -> list[dict[str, Any]]:
     out = []
     for r in rows.itertuples():
         sel = ix.order_ids == r.order_id
+        impact: dict[str, int | float | None]
         if sel.any():
             km2, mask = ix.covered(sel)
             impact = {"blocks": int(mask.sum()), "area_km2": km2, "people": int(ix.block_pop[mask].sum())}
@@ -238,7 +247,7 @@ def order_impacts(ix: Index, start: date, on: date) -> list[dict[str, Any]]:
 
 def _orders_table(col: Column, ix: Index, m: dict[str, Any], w: Words) -> None:
     col.para(w.t("orders"), 8.5, weight="bold", after=2.0)
-    rows = order_impacts(ix, _d(m["orders"]["recent"]["from"]), _d(m["on"]))
+    rows = order_impacts(ix, _day(m["orders"]["recent"]["from"]), _day(m["on"]))
     if not rows:
         col.para(w.t("orders_none"), 6.5, after=3.0)
     stops = [(0, .16, "left"), (.16, .32, "left"), (.32, .63, "left"), (.63, .72, "right"), (.72, .81, "right"),
@@ -329,7 +338,7 @@ def sitrep_figure(ix: Index, on: date | str, *, since: date | str | None = None,
 
 def _page(ix: Index, page: dict[str, Any], scale: float) -> tuple[Figure, float]:
     """(the page drawn at ``scale``, the bottom of its last line in inches)."""
-    m, w, d_on = page["m"], page["w"], _d(page["m"]["on"])
+    m, w, d_on = page["m"], page["w"], _day(page["m"]["on"])
     fig = Figure(figsize=PAGE)
     W, H = PAGE
     head = Column(fig, MEASURE, MARGIN, W - MARGIN, H - MARGIN, w.rtl, scale)
@@ -337,8 +346,8 @@ def _page(ix: Index, page: dict[str, Any], scale: float) -> tuple[Figure, float]
     head.para(w.t("framing", framing=framing_of(m, w), days=w.days(m["window"]),
                   start=w.date(_d(m["strikes"]["from"])), on=w.date(d_on)), 7.8, colour="#333333", after=6.0)
     rect, side = _columns(fig, MEASURE, head.y, w.rtl, scale)
-    ax = fig.add_axes([rect[0] / W, rect[1] / H, rect[2] / W, rect[3] / H])
-    view = MapView(on=d_on, since=_d(m["since"]), start=_d(m["strikes"]["from"]), window=int(m["window"]),
+    ax = fig.add_axes((rect[0] / W, rect[1] / H, rect[2] / W, rect[3] / H))
+    view = MapView(on=d_on, since=_day(m["since"]), start=_day(m["strikes"]["from"]), window=int(m["window"]),
                    zone_id=m["zone"].get("zone_id"), layers=page["layers"])
     draw_map(ax, page["base"], page["status"], view, w, (rect[2], rect[3]))
     side.para(w.t("figures"), 9.0, weight="bold", after=4.0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -32,7 +33,9 @@ class Measure:
     """
 
     def __init__(self) -> None:
-        self._r = RendererAgg(100, 100, MEASURE_DPI)
+        # Typed as the base class, whose stub declares the measuring method: matplotlib's backend_agg module
+        # carries no annotations, so constructing its renderer is an untyped call.
+        self._r: RendererBase = RendererAgg(100, 100, MEASURE_DPI)  # type: ignore[no-untyped-call]
         self._cache: dict[tuple[str, float, str], float] = {}
         self._lock = threading.Lock()
 
@@ -132,7 +135,7 @@ class Column:
         """One table row: ``stops`` are (start, end, align) as fractions of the width, left to right;
         mirrored on a right-to-left page. Cells are cut to their column with an ellipsis."""
         size, after = size * self.scale, after * self.scale
-        for text, (a, b, align) in zip(cells, stops):
+        for text, (a, b, align) in zip(cells, stops, strict=True):
             if self.rtl:
                 a, b = 1 - b, 1 - a
                 align = {"left": "right", "right": "left"}.get(align, align)

@@ -11,20 +11,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from pipeline.core import palette
 from pipeline.core.layers import AREA_CRS
-from pipeline.runtime.bundle import bundle_dir, load_layer, load_manifest
+from pipeline.runtime.bundle import bundle_dir, load_geolayer, load_manifest
 from pipeline.runtime.sitrep_text import Words
 
 # Which side of its dot each label sits on: the sea (west) for coastal places, the east for inland ones,
@@ -60,22 +66,22 @@ def _simplified(gdf: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
 
 @lru_cache(maxsize=2)
 def _base(path: str, built_at: str) -> BaseLayers:
-    places = load_layer("places", path)
+    places = load_geolayer("places", path)
     places = places[places["place_id"].isin(palette.MAJOR_PLACES)].copy()
     places["geometry"] = gpd.points_from_xy(places["label_lon"], places["label_lat"], crs=places.crs)
-    events = load_layer("events", path)
+    events = load_geolayer("events", path)
     events["date"] = pd.to_datetime(events["date"]).dt.date
     return BaseLayers(
-        blocks=_simplified(load_layer("blocks", path)[["block_id", "geometry"]], 15.0),
-        governorates=_simplified(load_layer("governorates", path), 20.0),
-        strip=load_layer("strip", path).to_crs(AREA_CRS),
-        zones=load_layer("zones", path).to_crs(AREA_CRS),
+        blocks=_simplified(load_geolayer("blocks", path)[["block_id", "geometry"]], 15.0),
+        governorates=_simplified(load_geolayer("governorates", path), 20.0),
+        strip=load_geolayer("strip", path).to_crs(AREA_CRS),
+        zones=load_geolayer("zones", path).to_crs(AREA_CRS),
         events=events.to_crs(AREA_CRS),
         places=places.set_geometry("geometry").to_crs(AREA_CRS),
     )
 
 
-def base_layers(path: str | None = None) -> BaseLayers:
+def base_layers(path: str | Path | None = None) -> BaseLayers:
     """The map's layers for the bundle (cached; read afresh when the bundle is rebuilt)."""
     p = str(bundle_dir(path))
     return _base(p, str(load_manifest(p).get("built_at")))
@@ -93,7 +99,8 @@ class MapView:
     layers: tuple[str, ...] = MAP_LAYERS
 
 
-def fit_limits(bounds: np.ndarray, box_w: float, box_h: float, pad: float = 0.04) -> tuple[tuple, tuple]:
+def fit_limits(bounds: np.ndarray, box_w: float, box_h: float, pad: float = 0.04
+               ) -> tuple[tuple[float, float], tuple[float, float]]:
     """x and y limits around ``bounds`` (minx, miny, maxx, maxy) with the box's aspect ratio, equal scale."""
     minx, miny, maxx, maxy = bounds
     w, h = (maxx - minx) * (1 + 2 * pad), (maxy - miny) * (1 + 2 * pad)
@@ -122,25 +129,40 @@ def _draw_blocks(ax: Axes, base: BaseLayers, status: pd.DataFrame) -> None:
 
 
 # Label positions tried in turn: (offset x, offset y) in points, horizontal and vertical alignment.
-_SIDES = {"e": ((3.5, 0), "left", "center"), "w": ((-3.5, 0), "right", "center"),
-          "n": ((0, 3.5), "center", "bottom"), "s": ((0, -3.5), "center", "top")}
+_HAlign = Literal["left", "center", "right"]
+_VAlign = Literal["bottom", "center", "top"]
+_SIDES: dict[str, tuple[tuple[float, float], _HAlign, _VAlign]] = {
+    "e": ((3.5, 0), "left", "center"), "w": ((-3.5, 0), "right", "center"),
+    "n": ((0, 3.5), "center", "bottom"), "s": ((0, -3.5), "center", "top")}
 _ORDER = {"e": "ewns", "w": "wens"}
 
 
-def _draw_places(ax: Axes, base: BaseLayers, w: Words, obstacles: list) -> list:
+def _agg_renderer(ax: Axes) -> RendererAgg:
+    """Attach an Agg canvas to the axes' figure and return its renderer (it measures the labels)."""
+    fig = ax.figure
+    if not isinstance(fig, Figure):
+        raise TypeError("the map's axes must sit on a Figure, not a SubFigure")
+    # matplotlib's backend_agg module carries no annotations (no stub either), so its calls are untyped.
+    renderer: RendererAgg = FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]
+    return renderer
+
+
+def _draw_places(ax: Axes, base: BaseLayers, w: Words, obstacles: list[Bbox], renderer: RendererAgg
+                 ) -> list[Bbox]:
     """Dots and labels of the major places; each label on the first side where it stays inside the map and
-    clear of the other labels and of ``obstacles`` (display-space boxes: legend, scale bar)."""
+    clear of the other labels and of ``obstacles`` (display-space boxes: legend, scale bar), as measured by
+    ``renderer`` (the figure's Agg renderer)."""
     p = base.places
     ax.scatter(p.geometry.x, p.geometry.y, s=9, c=palette.PLACE_COLOUR, edgecolors="white", linewidths=0.6,
                zorder=6)
-    renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer).padded(-2)
-    placed: list = []
-    for r in p.itertuples():
-        label = ax.annotate(w.place(r.name_en, r.name_ar), (r.geometry.x, r.geometry.y), textcoords="offset points",
+    placed: list[Bbox] = []
+    rows = zip(p["name_en"], p["name_ar"], p["place_id"], p.geometry.x.tolist(), p.geometry.y.tolist(), strict=True)
+    for name_en, name_ar, place_id, x, y in rows:
+        label = ax.annotate(w.place(name_en, name_ar), (x, y), textcoords="offset points",
                             xytext=(0, 0), fontsize=6.8, fontweight="bold", color="#111111", bbox=LABEL_BOX,
                             zorder=7, gid="place-label")
-        for side in _ORDER[LABEL_SIDE.get(r.place_id, "e")]:
+        for side in _ORDER[LABEL_SIDE.get(place_id, "e")]:
             offset, ha, va = _SIDES[side]
             label.set_position(offset)
             label.set_horizontalalignment(ha)
@@ -157,7 +179,7 @@ def _legend(ax: Axes, view: MapView, w: Words, status_counts: dict[str, int]) ->
     labels = {"recent": w.t("legend_recent", days=w.days(view.window)),
               "earlier": w.t("legend_earlier", since=w.short_date(view.since)),
               "none": w.t("legend_none")}
-    handles = []
+    handles: list[Artist] = []
     if "blocks" in view.layers:
         for s in palette.STATUS_ORDER:
             handles.append(Patch(facecolor=palette.STATUS_COLOURS[s], edgecolor=palette.BLOCK_EDGE, linewidth=0.4,
@@ -183,11 +205,11 @@ def _legend(ax: Axes, view: MapView, w: Words, status_counts: dict[str, int]) ->
         for t in leg.get_texts():
             t.set_horizontalalignment("right")
             t.set_multialignment("right")
-        leg._legend_box.align = "right"
+        leg.set_alignment("right")
     return leg
 
 
-def _scale_and_north(ax: Axes, w: Words) -> list:
+def _scale_and_north(ax: Axes, w: Words) -> list[Text]:
     """Scale bar and north arrow in the map's top-left corner (the sea); returns their text artists."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     km = 5
@@ -237,12 +259,12 @@ def draw_map(ax: Axes, base: BaseLayers, status: pd.DataFrame, view: MapView, w:
     for spine in ax.spines.values():
         spine.set_edgecolor("#777777")
         spine.set_linewidth(0.6)
-    counts = status["status"].value_counts().to_dict()
+    counts = {str(k): int(v) for k, v in status["status"].value_counts().items()}
     leg = _legend(ax, view, w, counts)
     marks = _scale_and_north(ax, w)
     if "places" in view.layers:
         # The Agg canvas measures the labels; attached only now, because geopandas' plot asks the canvas to
         # redraw after each layer and Agg would render the whole page each time.
-        renderer = FigureCanvasAgg(ax.figure).get_renderer()
+        renderer = _agg_renderer(ax)
         obstacles = [a.get_window_extent(renderer) for a in [leg, *marks]]
-        _draw_places(ax, base, w, obstacles)
+        _draw_places(ax, base, w, obstacles, renderer)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date as Date  # the class below has a method named ``date``
 
 LANGS = ("en", "ar")
 
@@ -212,7 +212,7 @@ class Words:
         text = self._ar(f"{100 * float(share):.{places}f}")
         return f"{text}\u066a" if self.rtl else f"{text}%"
 
-    def date(self, d: date | None) -> str:
+    def date(self, d: Date | None) -> str:
         if d is None:
             return self.t("no_data")
         if self.rtl:
@@ -223,7 +223,7 @@ class Words:
         """Data text (source names, ids) kept in its own order on a right-to-left page."""
         return isolate(text) if self.rtl else text
 
-    def short_date(self, d: date | None) -> str:
+    def short_date(self, d: Date | None) -> str:
         """Dates in tables: ``2 Dec 2023``; on the Arabic page day/month/year in digits (``2/12/2023``)."""
         if d is None or not self.rtl:
             return self.date(d)
@@ -239,7 +239,7 @@ class Words:
             return "يومين"
         return f"{n} أيام" if 3 <= n <= 10 else f"{n} يوما"
 
-    def month(self, d: date) -> str:
+    def month(self, d: Date) -> str:
         return f"{_AR_MONTHS[d.month - 1]} {d.year}" if self.rtl else f"{_EN_MONTHS[d.month - 1]} {d.year}"
 
     def place(self, name_en: str, name_ar: str | None) -> str:

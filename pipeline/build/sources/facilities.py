@@ -79,8 +79,7 @@ def read_rules(path: Any, *, label: str = RULES_FILE) -> list[Rule]:
     if missing:
         raise InputError(f"missing column(s) {missing}", file=label, fix=f"the header is {','.join(need)}")
     rules: list[Rule] = []
-    for i, r in df.iterrows():
-        row = int(i) + 2
+    for row, (_, r) in enumerate(df.iterrows(), start=2):  # file row: the header is row 1
         if r["kind"] not in FACILITY_KINDS:
             raise InputError(f"unknown kind {r['kind']!r}", file=label, row=row, field="kind",
                              fix=f"use one of {list(FACILITY_KINDS)}")
@@ -110,10 +109,11 @@ def _eq(word: str, pat: str) -> bool:
 def _matches(words: list[str], rule: Rule) -> bool:
     p = rule.words
     if rule.match == "first":
-        return len(words) >= len(p) and all(_eq(w, q) for w, q in zip(words, p))
+        return len(words) >= len(p) and all(_eq(w, q) for w, q in zip(words[:len(p)], p, strict=True))
     if rule.match == "any":
         n = len(p)
-        return any(all(_eq(w, q) for w, q in zip(words[i:i + n], p)) for i in range(len(words) - n + 1))
+        return any(all(_eq(w, q) for w, q in zip(words[i:i + n], p, strict=True))
+                   for i in range(len(words) - n + 1))
     return all(any(_eq(w, q) for w in words) for q in p)
 
 
