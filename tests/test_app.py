@@ -282,8 +282,10 @@ def test_timeline_draws_ochas_statements_on_the_curve():
     at.switch_page("dashboard/pages/timeline.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    spec = at.get("arrow_vega_lite_chart")[0].proto.spec
-    assert "OCHA" in spec or "UN OCHA" in spec
+    chart = at.get("vega_lite_chart")[0].proto
+    assert '"type": "point"' in chart.spec and '"title": "According to"' in chart.spec  # the statements layer
+    assert len(chart.datasets) == 4  # the curve, the order ticks, OCHA's points and the selected-date rule
+    assert any(b"UN OCHA" in d.data.data for d in chart.datasets)
     captions = " ".join(c.value for c in at.caption)
     assert "Blue points: OCHA's published figures" in captions and "since the block grid" in captions
 
