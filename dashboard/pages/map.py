@@ -54,7 +54,6 @@ def report_download() -> None:
              "sources, drawn on the server with no internet; in English or Arabic (right to left).")
 
 
-report_download()
 
 if not data.has("blocks"):
     st.error("The bundle has no blocks layer: run `python -m pipeline build`.")
@@ -76,34 +75,9 @@ if m:
             f"Of which ordered in the last {view.window} days: {recent.get('area_km2') or 0:,.1f} km² in "
             f"{fmt_int(recent.get('blocks'), '0')} blocks, ~{fmt_int(recent.get('population_prewar_est'), '0')} "
             "people (pre-war estimate). Hover the (?) by a figure for its definition and source.")
-    facilities, blocks = data.layer("facilities"), data.layer("blocks")
-    changed = order_impact.what_changed(data.index(), facilities, blocks, view.on, view.window) \
-        if facilities is not None and blocks is not None else []
-    changes_html = order_cards(changed)
-    if changes_html:
-        n_day = sum(1 for r in changed if r.get("scope") == "order" and str(r.get("issued_on")) == view.on.isoformat())
-        with st.expander(f"What changed: {len([r for r in changed if r.get('scope') == 'order'])} order(s) issued in "
-                         f"the {view.window} days to the date ({n_day} on the date itself)", expanded=n_day > 0):
-            st.html(changes_html)
-            st.caption("Each order's area, people, facilities and zone share: the same figures as the Orders page "
-                       "and `python -m pipeline orders`. 'Adds' counts what orders issued earlier had not covered.")
     ref = reference_line(m)
     if ref:
         st.html('<div style="font-size:0.9rem;border-left:4px solid #2171b5;padding:2px 0 2px 10px">' + ref + "</div>")
-    unmapped = reported_unmapped_list(m)
-    if unmapped:
-        n = ((m.get("orders") or {}).get("reported_unmapped") or {}).get("count", 0)
-        with st.expander(f"{n} order(s) in the period reported but mapped by no source (listed, not counted)"):
-            st.html(unmapped)
-    disagree = disagreements_list(data.order_block_disagreements(view.since, view.on), data.zone_disagreements(m))
-    if disagree:
-        with st.expander("Where sources disagree (each shown, never merged)"):
-            st.html(disagree)
-    comparison = population_comparison(m)
-    if comparison:
-        st.html('<div style="font-size:0.9rem;border-left:4px solid #6a51a3;padding:2px 0 2px 10px">'
-                "<b>Where are people now?</b> Sources disagree; each figure is shown with its source."
-                f"{comparison}</div>")
 
 # Imported (workspace) layers: their own toggles and count line, never merged into the figures above.
 imported = data.workspace_entries()
@@ -128,12 +102,6 @@ if imported:
                + ". Your own data, not part of the figures above.")
     if any(e.get("acled") and e["name"] in shown_imported for e in imported):
         st.caption(md(acled_attribution))
-
-claims_html = claims_list(data.claims_in(view.on, view.window))
-if claims_html:
-    with st.expander(f"Reported events in the {view.window} days to the date (attributed claims, "
-                     "drawn on their areas, not counted with incidents)"):
-        st.html(claims_html)
 
 def _panel(block_id: int | None) -> None:
     st.subheader("Block history")
@@ -196,6 +164,38 @@ def _on_paused() -> None:
 FOLIUM = os.environ.get("GDM_MAP", "").lower() == "folium"
 
 
+def what_changed_section() -> None:
+    """Under the KPIs: impact cards of the orders issued in the window (open when one was issued on the date)."""
+    facilities, blocks = data.layer("facilities"), data.layer("blocks")
+    changed = order_impact.what_changed(data.index(), facilities, blocks, view.on, view.window) \
+        if facilities is not None and blocks is not None else []
+    changes_html = order_cards(changed)
+    if changes_html:
+        n_day = sum(1 for r in changed if r.get("scope") == "order" and str(r.get("issued_on")) == view.on.isoformat())
+        with st.expander(f"What changed: {len([r for r in changed if r.get('scope') == 'order'])} order(s) issued in "
+                         f"the {view.window} days to the date ({n_day} on the date itself)", expanded=n_day > 0):
+            st.html(changes_html)
+            st.caption("Each order's area, people, facilities and zone share: the same figures as the Orders page "
+                       "and `python -m pipeline orders`. 'Adds' counts what orders issued earlier had not covered.")
+
+def context_sections(m: dict[str, Any]) -> None:
+    """Below the map: reported-but-unmapped orders, disagreements, where people are."""
+    unmapped = reported_unmapped_list(m)
+    if unmapped:
+        n = ((m.get("orders") or {}).get("reported_unmapped") or {}).get("count", 0)
+        with st.expander(f"{n} order(s) in the period reported but mapped by no source (listed, not counted)"):
+            st.html(unmapped)
+    disagree = disagreements_list(data.order_block_disagreements(view.since, view.on), data.zone_disagreements(m))
+    if disagree:
+        with st.expander("Where sources disagree (each shown, never merged)"):
+            st.html(disagree)
+    comparison = population_comparison(m)
+    if comparison:
+        st.html('<div style="font-size:0.9rem;border-left:4px solid #6a51a3;padding:2px 0 2px 10px">'
+                "<b>Where are people now?</b> Sources disagree; each figure is shown with its source."
+                f"{comparison}</div>")
+
+
 @st.fragment
 def map_and_panel() -> None:
     col_map, col_panel = st.columns([3, 1], gap="small")
@@ -229,7 +229,16 @@ def map_and_panel() -> None:
         _panel(state.selected_block())
 
 
+what_changed_section()
 map_and_panel()
+if m:
+    context_sections(m)
+claims_html = claims_list(data.claims_in(view.on, view.window))
+if claims_html:
+    with st.expander(f"Reported events in the {view.window} days to the date (attributed claims, "
+                     "drawn on their areas, not counted with incidents)"):
+        st.html(claims_html)
+report_download()
 st.caption("Blocks: the IDF evacuation-block grid of 1 Dec 2023. Polygons are simplified for display only; "
            "every figure is computed on the full geometry. Definitions and caveats: Method page; "
            "sources and downloads: Data page.")
