@@ -13,9 +13,14 @@ from dashboard.html import as_float, esc, fmt_date, fmt_int, is_missing, link
 LABELS = {"new": "new area", "partly new": "partly new", "repeat": "repeat of earlier orders"}
 
 
+NOUNS = {"school": ("school", "schools"), "hospital": ("hospital", "hospitals"), "clinic": ("clinic", "clinics"),
+         "pharmacy": ("pharmacy", "pharmacies"), "water": ("water facility", "water facilities"),
+         "bakery": ("bakery", "bakeries"), "mosque": ("mosque", "mosques"), "shelter": ("shelter", "shelters")}
+
+
 def _facilities(by_kind: dict[str, int]) -> str:
     shown = [(k, n) for k, n in by_kind.items() if n and k != "other"]
-    return ", ".join(f"{n:,} {k}{'s' if n != 1 else ''}" for k, n in shown) or "none named in the landmarks file"
+    return ", ".join(f"{n:,} {NOUNS.get(k, (k, k))[n != 1]}" for k, n in shown) or "none named in the landmarks file"
 
 
 def order_card(r: dict[str, Any]) -> str:
