@@ -131,6 +131,18 @@ def order_block_disagreements(start: date | str, end: date | str) -> list[dict[s
     return _order_block_disagreements(_iso(start), _iso(end), bundle_key())
 
 
+@st.cache_data(show_spinner=False)
+def _crosscheck(key: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = json.loads(json.dumps(pm.crosscheck(index()), default=str))
+    return rows
+
+
+def population_statements(on: date | str) -> list[dict[str, Any]]:
+    """Statements of the date that give the pre-war population of what they describe, with our estimate."""
+    day = _iso(on)
+    return [r for r in _crosscheck(bundle_key()) if r["stated_on"] == day and r.get("people_prewar") is not None]
+
+
 def zone_disagreements(m: dict[str, Any]) -> list[dict[str, Any]]:
     """Attributed statements of the zone's area beside the outline shipped here."""
     statements = layer("statements")

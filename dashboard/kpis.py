@@ -234,9 +234,17 @@ def reported_unmapped_list(m: dict[str, Any]) -> str:
             + "</ul>")
 
 
-def disagreements_list(orders: list[dict[str, Any]], zone: list[dict[str, Any]]) -> str:
-    """Escaped HTML: per source, the figures that disagree (blocks an order names; the zone's area)."""
+def disagreements_list(orders: list[dict[str, Any]], zone: list[dict[str, Any]],
+                       people: list[dict[str, Any]] | None = None) -> str:
+    """Escaped HTML: per source, the figures that disagree (blocks an order names; the zone's area; the pre-war
+    population of an area OCHA states beside our estimate for it)."""
     items = []
+    for p in people or []:
+        ours = (p.get("ours") or {}).get("people")
+        items.append(f"<li>Pre-war population of {esc(p.get('refers_to'))}: {fmt_int(p.get('people_prewar'))} "
+                     f"<i>according to {esc(p.get('attributed_to'))}</i> ({esc(fmt_date(p.get('stated_on')))}); our "
+                     f"estimate for the same blocks: ~{fmt_int(ours)} (dasymetric, pre-war; why they differ: Method "
+                     "page).</li>")
     for o in orders:
         per = "; ".join(f"{esc(src)}: {n} blocks" for src, n in o["by_source"].items())
         items.append(f"<li>Order {esc(o['order_id'])} of {esc(fmt_date(o['issued_on']))}: {per}. The map and the "

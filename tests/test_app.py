@@ -295,3 +295,15 @@ def test_map_page_offers_the_situation_report_of_the_view():
     assert not at.exception
     (button,) = [b for b in at.get("download_button") if b.proto.label == "Situation report (PDF)"]
     assert "A4 page of this view" in button.proto.help
+
+
+def test_zone_area_and_population_disagreements_are_shown_per_source():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["date"] = "2023-12-10"  # zone version hz_005 (17.7 km² in the outline shipped here)
+    at.run()
+    assert not at.exception
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert "17.673 km² in the outline shipped here; 8.5 km2 <i>according to press report" in html
+    at = run_app()  # 2 Dec 2023: OCHA gave the pre-war population of the southern and northern orders
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert "352,000 <i>according to UN OCHA</i> (2 Dec 2023); our estimate for the same blocks: ~197,883" in html

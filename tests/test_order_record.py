@@ -134,7 +134,10 @@ def test_reported_unmapped_orders_beside_never_inside():
 
 def test_statements_layer():
     st = load_layer("statements").set_index("statement_id")
-    assert len(st) == 10
+    assert len(st) == 13  # 8 OCHA statements, 2 parts of the 2 Dec 2023 one, 3 press figures for the zone's area
+    press = st[st.index.str.startswith("press-")]
+    assert press["measure"].eq("area of the declared humanitarian zone").all() and press["comparable"].all()
+    assert sorted(press["figure"]) == [8.5, 8.5, 12.0] and press["url"].str.startswith("https://").all()
     assert not st.loc["ocha-2025-05-22", "comparable"]
     assert "militarised" in st.loc["ocha-2025-05-22", "comparable_reason"]
     assert st.loc["ocha-2023-12-02-south", "people_prewar"] == 352_000
@@ -170,14 +173,15 @@ def test_nearest_statement_beside_our_figure():
 def test_crosscheck_command(capsys):
     assert main(["crosscheck"]) == 0
     out = capsys.readouterr().out
-    rows = {line[:10] + line[12:34].strip(): line for line in out.splitlines() if line[:4] in ("2023", "2024", "2025")}
-    assert "-1.9 pts" in rows["2023-12-022023-12-02"]
-    assert "-2.8 pts" in rows["2023-12-022023-12-02-south"] and "352,000 / 197,883" in rows["2023-12-022023-12-02-south"]
-    assert "300,000 / 170,741" in rows["2024-01-292024-01-29"]
-    assert "-9.2 pts" in rows["2024-01-302024-01-30"]
-    assert "-3.2 pts" in rows["2024-08-192024-08-19"]
-    assert "+1.1 pts" in rows["2025-03-242025-03-24"]
-    assert "not compared" in rows["2025-05-222025-05-22"]
+    rows = {line[12:34].strip(): line for line in out.splitlines() if line[:4] in ("2023", "2024", "2025")}
+    assert "-1.9 pts" in rows["ocha-2023-12-02"]
+    assert "-2.8 pts" in rows["ocha-2023-12-02-south"] and "352,000 / 197,883" in rows["ocha-2023-12-02-south"]
+    assert "300,000 / 170,741" in rows["ocha-2024-01-29"]
+    assert "-9.2 pts" in rows["ocha-2024-01-30"]
+    assert "-3.2 pts" in rows["ocha-2024-08-19"]
+    assert "+1.1 pts" in rows["ocha-2025-03-24"]
+    assert "not compared" in rows["ocha-2025-05-22"]
+    assert "8.5 km²" in rows["press-2023-12-08-1"] and "17.7 km²" in rows["press-2023-12-08-1"]  # the zone's area
     assert "different definition: a wider definition" in out
     # the reported, unmapped orders are listed under the one gap they explain (30 Jan 2024), not under small gaps
     assert out.count("reported, not mapped in the period (6):") == 1

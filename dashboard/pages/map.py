@@ -185,7 +185,8 @@ def context_sections(m: dict[str, Any]) -> None:
         n = ((m.get("orders") or {}).get("reported_unmapped") or {}).get("count", 0)
         with st.expander(f"{n} order(s) in the period reported but mapped by no source (listed, not counted)"):
             st.html(unmapped)
-    disagree = disagreements_list(data.order_block_disagreements(view.since, view.on), data.zone_disagreements(m))
+    disagree = disagreements_list(data.order_block_disagreements(view.since, view.on), data.zone_disagreements(m),
+                                  data.population_statements(view.on))
     if disagree:
         with st.expander("Where sources disagree (each shown, never merged)"):
             st.html(disagree)

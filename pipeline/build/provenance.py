@@ -132,6 +132,11 @@ PROVENANCE: list[Provenance] = [
                NO_LICENCE + " by the cited reports (facts restated as data, each row with its source)",
                "Dated OCHA statements: share or km² under evacuation orders, zone area, with their definition",
                "Most rows are press reproductions of OCHA updates; shown beside the project's figure, never merged."),
+    Provenance("reference/zone-area-reports.csv",
+               "this project, compiled from the press reports cited per row",
+               NO_LICENCE + " by the cited reports (facts restated as data, each row with its source)",
+               "Press figures for the area of the declared Al-Mawasi zone (Dec 2023 - Feb 2024)",
+               "Shown beside the area of the zone outline shipped here, attributed; never merged with it."),
     Provenance("reference/", "this project", "CC BY 4.0",
                "Reference points and claims compiled by this project from cited public sources"),
     Provenance("reference/facility-kinds.csv", "this project (rules written against the names of "

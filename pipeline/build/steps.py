@@ -325,8 +325,10 @@ def note_population_weighting_test(ctx: BuildContext) -> None:
 
 def build_statements(ctx: BuildContext) -> None:
     """Build step: the ``statements`` reference layer (OCHA's published figures, attributed)."""
-    st = rf.read_statements(ctx.path(rf.STATEMENTS_FILE))
-    ctx.add("statements", st, inputs=[rf.STATEMENTS_FILE],
+    st = pd.concat([rf.read_statements(ctx.path(rf.STATEMENTS_FILE)),
+                    rf.read_zone_area_reports(ctx.path(rf.ZONE_REPORTS_FILE))], ignore_index=True)
+    st = st.sort_values(["stated_on", "statement_id"]).reset_index(drop=True)
+    ctx.add("statements", st, inputs=[rf.STATEMENTS_FILE, rf.ZONE_REPORTS_FILE],
             description="OCHA statements on the area under orders and the zone, with framing and comparability; "
                         "reference figures shown beside ours, never merged.")
     ctx.note("statements", {"rows": int(len(st)), "comparable": int(st["comparable"].sum()),

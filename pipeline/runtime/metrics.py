@@ -573,7 +573,8 @@ def nearest_statement(ix: Index, on: date | str, since: date | str) -> dict[str,
 
 
 def crosscheck(ix: Index) -> list[dict[str, Any]]:
-    """Every OCHA statement beside our figure on the same definition (see :func:`_compare`), by date."""
+    """Every statement (OCHA's, and press figures for the zone's area) beside our figure on the same definition
+    (see :func:`_compare`), by date."""
     st = _statements(ix).sort_values(["stated_on", "statement_id"])
     return [_compare(ix, _record(r)) for _, r in st.iterrows()]
 
@@ -585,8 +586,8 @@ def _record(row: pd.Series) -> dict[str, Any]:
 
 def crosscheck_table(rows: Sequence[Mapping[str, Any]]) -> str:
     """The crosscheck as a plain-text table (one line per statement; explaining orders indented below)."""
-    lines = [f"{'stated':10}  {'statement':22}  {'definition':44}  {'OCHA':>12}  {'ours':>18}  {'gap':>9}  people "
-             "(OCHA / ours)", "-" * 150]
+    lines = [f"{'stated':10}  {'statement':22}  {'definition':44}  {'theirs':>12}  {'ours':>18}  {'gap':>9}  people "
+             "(theirs / ours)", "-" * 150]
     for r in rows:
         unit = "%" if r["unit"].startswith("percent") else " km²"
         ocha = f"{_fmt(r['figure'])}{unit}"
@@ -601,7 +602,7 @@ def crosscheck_table(rows: Sequence[Mapping[str, Any]]) -> str:
         ppl = ""
         if r["people_prewar"] is not None:
             ppl = f"{r['people_prewar']:,} / {o['people']:,}" if o["people"] is not None else f"{r['people_prewar']:,}"
-        lines.append(f"{r['stated_on']:10}  {r['statement_id'][5:]:22}  {r['definition'][:44]:44}  {ocha:>12}  "
+        lines.append(f"{r['stated_on']:10}  {r['statement_id']:22}  {r['definition'][:44]:44}  {ocha:>12}  "
                      f"{ours:>18}  {gap:>9}  {ppl}")
         if not r["comparable"]:
             lines.append(f"{'':12}different definition: {r['comparable_reason']}")

@@ -26,6 +26,7 @@ from pipeline.core.dates import DateParseError, parse_date
 from pipeline.core.errors import InputError
 
 STATEMENTS_FILE = "reference/ocha-statements.csv"
+ZONE_REPORTS_FILE = "reference/zone-area-reports.csv"  # press figures for the zone's area, restated as data
 REPORTED_FILE = "orders/reported-unmapped-2023-12_2024-01.csv"
 KIND_REPORTED = "reported, not mapped"
 
@@ -143,6 +144,35 @@ def read_statements(path: str | Path, *, label: str = STATEMENTS_FILE) -> pd.Dat
     out["people_prewar"] = out["people_prewar"].astype("Int64")
     out["area_km2"] = out["area_km2"].astype(float)
     return out.sort_values(["stated_on", "statement_id"]).reset_index(drop=True)
+
+
+def read_zone_area_reports(path: str | Path, *, label: str = ZONE_REPORTS_FILE) -> pd.DataFrame:
+    """Press figures for the declared zone's area, as rows of the ``statements`` layer (attributed, comparable with
+    the outline shipped here: the same measure on the same date)."""
+    df = _read(path, label, STATEMENT_COLUMNS)
+    rows: list[dict[str, object]] = []
+    for i, (_, r) in enumerate(df.iterrows()):
+        d = _date(r["stated_on"], label, i + 2, "stated_on")
+        try:
+            figure = float(r["figure"])
+        except ValueError as exc:
+            raise InputError(f"figure {r['figure']!r} is not a number", file=label, row=i + 2,
+                             field="figure") from exc
+        if r["unit"] != "km2":
+            raise InputError(f"unit {r['unit']!r}: a zone area is given in km2", file=label, row=i + 2, field="unit")
+        rows.append({
+            "statement_id": f"press-{d.isoformat()}-{i + 1}", "stated_on": d, "refers_to": r["refers_to"],
+            "measure": MEASURE_ZONE, "region": None, "statement": r["statement"], "figure": figure,
+            "unit": r["unit"], "area_km2": figure, "people_prewar": None, "definition": r["definition"],
+            "framing": None, "since": None, "comparable": True,
+            "comparable_reason": "same measure: the area of the zone declared on that date", "order_ref": None,
+            "attributed_to": r["attributed_to"], "source": r["source"], "url": _url(r["source"]), "via": r["via"],
+            "derived_from": None,
+        })
+    out = pd.DataFrame(rows)
+    out["people_prewar"] = out["people_prewar"].astype("Int64")
+    out["area_km2"] = out["area_km2"].astype(float)
+    return out
 
 
 def _people(text: str) -> int | None:
