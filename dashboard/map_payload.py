@@ -30,7 +30,7 @@ import geopandas as gpd
 import pandas as pd
 
 from dashboard.html import fmt_date, is_missing, safe_url
-from dashboard.map_geometry import simplify_for_display, to_geojson
+from dashboard.map_geometry import round_coords, simplify_for_display, to_geojson
 from dashboard.map_layers import (
     MapInput,
     WorkspaceLayer,
@@ -42,7 +42,8 @@ from dashboard.map_layers import (
 )
 from pipeline.core import settings
 from pipeline.core.errors import BundleError
-from pipeline.core.palette import STATUS_COLOURS
+from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
+from pipeline.core.palette import FACILITY_COLOURS, STATUS_COLOURS
 from pipeline.runtime import bundle
 from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import index as metrics_index
@@ -157,8 +158,24 @@ def _base(key: str) -> bytes:
         out["places"] = [{"id": str(r.place_id), "lon": r.geometry.x, "lat": r.geometry.y,
                           "label": " ".join(lines(r.label)), "tip": lines(r.tip), "major": bool(r.prominent)}
                          for r in prows]
+    facilities = _geolayer("facilities", key)
+    if facilities is not None and len(facilities):
+        out["facility_kinds"], out["facilities"] = _facilities(facilities)
     out["orders"], out["history"] = _history(key)
     return json.dumps(out, separators=(",", ":"), default=str).encode()
+
+
+def _facilities(f: gpd.GeoDataFrame) -> tuple[list[dict[str, str]], list[list[Any]]]:
+    """(kinds with their label and colour, one [lon, lat, kind index, tip lines] per facility): a layer the
+    person switches on in the map's layers control (off by default)."""
+    kinds = [{"key": k, "label": KIND_EN[k], "colour": FACILITY_COLOURS[k]} for k in FACILITY_KINDS]
+    pos = {k["key"]: i for i, k in enumerate(kinds)}
+    xy = round_coords(f.geometry.values)
+    rows: list[list[Any]] = []
+    for g, name, kind, block in zip(xy, f["name_ar"], f["kind"], f["block_id"], strict=True):
+        tip = [str(name), KIND_EN.get(str(kind), str(kind)) + ("" if pd.isna(block) else f" · block {int(block)}")]
+        rows.append([g.x, g.y, pos.get(str(kind), pos["other"]), tip])
+    return kinds, rows
 
 
 def base(key: str | None = None) -> bytes:

@@ -17,11 +17,9 @@ from dashboard.map_assets import localize_assets
 from dashboard.map_draw import Legend
 from dashboard.map_geometry import round_coords
 from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
+from pipeline.core.palette import FACILITY_COLOURS
 
-KIND_COLOURS: dict[str, str] = {
-    "school": "#1f77b4", "hospital": "#d62728", "clinic": "#e377c2", "pharmacy": "#9467bd", "water": "#17becf",
-    "bakery": "#8c564b", "mosque": "#2ca02c", "shelter": "#ff7f0e", "other": "#7f7f7f",
-}
+KIND_COLOURS = FACILITY_COLOURS
 BLOCK_COLOUR, ZONE_COLOUR = "#b2182b", "#1a9850"
 
 

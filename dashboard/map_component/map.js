@@ -126,8 +126,21 @@ function build(st, root, base) {
     }
     st.groups.places = { label: "Places", layer: g };
   }
+  if (base.facilities) {  // named landmarks by kind: off by default, switched on in the layers control
+    const g = L.featureGroup(), kinds = base.facility_kinds;
+    for (const [lon, lat, k, tip] of base.facilities) {
+      const m = L.circleMarker([lat, lon], { radius: 3, color: "#ffffff", weight: 0.6, fill: true,
+                                            fillColor: kinds[k].colour, fillOpacity: 0.95 });
+      m.feature = { properties: { facility: kinds[k].key } };
+      m.bindTooltip(() => linesEl(tip), { sticky: true, className: "gdm-tooltip" });
+      g.addLayer(m);
+    }
+    st.facilities = { label: "Facilities (named landmarks)", layer: g, kinds: kinds };
+    map.on("overlayadd overlayremove", e => { if (e.layer === g && st.view) legend(st, st.view, st.view.counts, st.view.on_label); });
+  }
   st.wsGroup = {};
   st.control = L.control.layers(null, {}, { collapsed: true, position: "topright" }).addTo(map);
+  if (st.facilities) st.control.addOverlay(st.facilities.layer, st.facilities.label);
 
   // legend: collapsible, collapsed on narrow screens
   const Legend = L.Control.extend({ onAdd: () => {
@@ -203,6 +216,10 @@ function legend(st, v, counts, dayLabel) {
   if (on.has("claims")) row(sw({ background: "none", border: "2px dotted " + C.claim }), "Reported events (attributed claims)");
   if (on.has("places")) row(sw({ width: "8px", height: "8px", background: C.place }, "dot"), "Places");
   if (on.has("boundaries")) row(sw({ background: "none", border: "2px solid " + C.gov }), "Governorate boundary");
+  if (st.facilities && st.map.hasLayer(st.facilities.layer)) {
+    row(null, "Facilities (named landmarks, Arabic names; classified by this project's rules):");
+    for (const k of st.facilities.kinds) row(sw({ width: "8px", height: "8px", background: k.colour }, "dot"), k.label);
+  }
   for (const w of v.workspace) {
     const r = row(sw(w.kind === "zones" ? { background: "none", border: "2px dashed " + w.colour }
                        : { width: "10px", height: "10px", background: w.colour, border: "1.5px solid " + C.rim }, w.kind === "zones" ? "sw" : "dot"),

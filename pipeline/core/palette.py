@@ -21,3 +21,9 @@ BLOCK_EDGE = "#7a7a7a"
 # Labelled permanently (the main towns and the places the default scenario names).
 MAJOR_PLACES = ("gaza-city", "jabalia", "beit-lahia", "beit-hanoun", "nuseirat", "deir-al-balah", "khan-younis",
                 "rafah", "al-mawasi", "khuzaa")
+
+# Facilities by kind (pipeline.core.facilities): one colour a kind, on the Orders page and the Map page.
+FACILITY_COLOURS: dict[str, str] = {
+    "school": "#1f77b4", "hospital": "#d62728", "clinic": "#e377c2", "pharmacy": "#9467bd", "water": "#17becf",
+    "bakery": "#8c564b", "mosque": "#2ca02c", "shelter": "#ff7f0e", "other": "#7f7f7f",
+}

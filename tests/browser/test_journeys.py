@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from pipeline.runtime.bundle import load_layer
+
 from .conftest import IDLE, MAP_FRAME, shot
 
 pytestmark = pytest.mark.browser
@@ -133,6 +135,27 @@ def test_click_a_block_shows_its_history_without_reloading_the_map(server, page)
     assert inner.evaluate("window.gdmMap.__notReloaded") is True  # the map was not reloaded
     expect(popup).to_be_visible()  # and its popup is still open
     shot(page, f"map-block-{block}-history")
+
+
+FACILITIES = """() => { const by = {}; gdmMap.eachLayer(l => { const k = l.feature && l.feature.properties
+    && l.feature.properties.facility; if (k && l._map) by[k] = (by[k] || 0) + 1; }); return by; }"""
+
+
+def test_facilities_layer_is_off_by_default_and_shown_by_kind_with_a_legend(server, page):
+    frame = open_map(page, server.url)
+    assert map_frame(page).evaluate(f"({FACILITIES})()") == {}  # off by default
+    legend = frame.locator(".gdm-legend")
+    expect(legend).not_to_contain_text("Facilities")
+    control = frame.locator(".leaflet-control-layers")
+    control.hover()
+    frame.get_by_label("Facilities (named landmarks)").check()
+    map_frame(page).wait_for_function(f"Object.values(({FACILITIES})()).reduce((a, b) => a + b, 0) === 4320")
+    by = map_frame(page).evaluate(f"({FACILITIES})()")
+    facilities = load_layer("facilities")
+    assert by == facilities["kind"].value_counts().to_dict()  # every landmark, by its kind
+    expect(legend).to_contain_text("Facilities (named landmarks")
+    expect(legend).to_contain_text("Hospital")
+    shot(page, "map-facilities")
 
 
 def test_shared_link_opens_the_same_view(server, page):
