@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from pipeline.__main__ import main
 from pipeline.core.errors import InputError
@@ -332,8 +333,6 @@ def test_places_map_escapes_and_draws_regions_as_areas(idx):
 # ----------------------------------------------------------------------------- the Places page
 
 def _page_app():
-    from streamlit.testing.v1 import AppTest
-
     return AppTest.from_file(str(ROOT / "dashboard" / "pages" / "places.py"), default_timeout=90)
 
 
@@ -365,8 +364,6 @@ def test_places_page_search_and_report(tmp_path, monkeypatch):
 
 
 def test_places_page_through_the_app_router():
-    from streamlit.testing.v1 import AppTest
-
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at.switch_page("dashboard/pages/places.py").run()
     assert not at.exception
@@ -398,8 +395,6 @@ def _as_commonmark_shows_it(source: str) -> tuple[str, list[str]]:
 
 
 def test_no_match_warning_shows_a_crafted_query_as_literal_text():
-    from streamlit.testing.v1 import AppTest
-
     crafted = "[x](https://evil.example) ![i](https://evil.example/i.png) **zzqx** www.evil.example a@evil.example"
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at.switch_page("dashboard/pages/places.py").run()
@@ -410,3 +405,18 @@ def test_no_match_warning_shows_a_crafted_query_as_literal_text():
     assert shown.replace("\u2060", "") == f"No place matches “{crafted}”."  # as typed (word joiners are invisible)
     assert unescaped == []  # no link, no image, no bold: nothing of the query is markup
     assert not re.search(r"https?://|www\.|\w@\w", shown)  # nor a bare URL that GFM would link
+
+
+def test_facilities_are_searchable_on_the_places_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("dashboard/pages/places.py")
+    at.run()
+    at.text_input(key="facilities_query").set_value("مستشفي الشفاء").run()  # ي for ى, as typed on many keyboards
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[0].value
+    assert table["name_ar"].tolist() == ["مستشفى الشفاء"] and table["kind_en"].tolist() == ["Hospital"]
+    at.text_input(key="facilities_query").set_value("").run()
+    at.multiselect(key="facilities_kinds").set_value(["school"]).run()
+    at.multiselect(key="facilities_gov").set_value(["PS0275"]).run()
+    assert any("**38** facilities match" in m.value for m in at.markdown)

@@ -12,6 +12,10 @@ from streamlit_folium import st_folium
 from dashboard.html import esc, md, rtl
 from dashboard.places_map import build_places_map
 from pipeline.core.errors import InputError
+from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
+from pipeline.core.layers import PCODES
+from pipeline.runtime.bundle import load_layer
+from pipeline.runtime.facility_search import find_facilities
 from pipeline.runtime.mentions import find_mentions, save_annotations
 from pipeline.runtime.place_search import GazetteerIndex, get_index, search
 from pipeline.runtime.report_files import text_from_file
@@ -19,6 +23,7 @@ from pipeline.runtime.report_files import text_from_file
 # Widget keys (tests find widgets by these).
 QUERY, PICK, TEXT, UPLOAD, REPORT_DATE = "places_query", "places_pick", "places_text", "places_upload", "places_date"
 KEEP, TITLE, LINK, SAVE = "places_keep", "places_title", "places_link", "places_save"
+FAC_QUERY, FAC_KINDS, FAC_GOV = "facilities_query", "facilities_kinds", "facilities_gov"
 
 EXAMPLE = ("On Friday leaflets told people in areas east of Khan Younis to move to Rafah. Jets struck over "
            "50 targets in the Khan Younis area overnight. 50 trucks of aid entered through the Rafah crossing, "
@@ -54,7 +59,7 @@ except Exception as exc:  # the bundle or the raw files are missing
     st.stop()
 places = idx.places
 
-find_tab, report_tab = st.tabs(["Find a place", "Report to map"])
+find_tab, facilities_tab, report_tab = st.tabs(["Find a place", "Find a facility", "Report to map"])
 
 with find_tab:
     q = st.text_input("Place name (English or Arabic)", key=QUERY, placeholder="Khan Yunis, المواصي, Shujaiyya …")
@@ -77,6 +82,26 @@ with find_tab:
                 unsafe_allow_html=True)
     fmap = build_places_map(places, focus=focus)
     st_folium(fmap, key="places_search_map", height=480, use_container_width=True, returned_objects=[])
+
+@st.cache_resource(show_spinner=False)
+def _facilities() -> pd.DataFrame:
+    return load_layer("facilities")
+
+
+with facilities_tab:
+    st.caption("Named landmarks (Arabic names, one public mapping) classified by this project's rules into schools, "
+               "hospitals, clinics, pharmacies, water, bakeries, mosques, shelters and other; search by Arabic name, "
+               "neighbourhood, kind or block number. Counts are lower bounds. On the Map page, switch on "
+               "'Facilities' in the map's layers control to see them by kind.")
+    c1, c2, c3 = st.columns([2, 2, 2])
+    fq = c1.text_input("Name, neighbourhood, kind or block", key=FAC_QUERY, placeholder="مستشفى, الشفاء, school, 1745")
+    fk = c2.multiselect("Kinds", list(FACILITY_KINDS), format_func=KIND_EN.__getitem__, key=FAC_KINDS)
+    fg = c3.multiselect("Governorates", list(PCODES), format_func=PCODES.__getitem__, key=FAC_GOV)
+    found, total = find_facilities(_facilities(), fq, kinds=fk, pcodes=fg)
+    st.markdown(f"**{total:,}** facilities match" + (f" (the first {len(found):,} shown)" if total > len(found) else ""))
+    st.dataframe(found.assign(governorate=found["pcode"].map(PCODES)).drop(columns=["pcode"]), hide_index=True,
+                 width="stretch", column_config={"name_ar": "name (Arabic)", "kind_en": "kind", "block_id": "block",
+                                                 "neighbourhood_ar": "neighbourhood", "municipality_ar": "municipality"})
 
 with report_tab:
     left, right = st.columns([3, 1])
