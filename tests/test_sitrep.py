@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from pipeline.__main__ import main
 from pipeline.core import palette
-from pipeline.runtime.bundle import load_manifest
+from pipeline.runtime.bundle import load_layer, load_manifest
 from pipeline.runtime.metrics import block_status, compute
 from pipeline.runtime.metrics_index import index
 from pipeline.runtime.sitrep import dashboard_link, data_span, order_impacts, sitrep_figure, sitrep_pdf
@@ -100,7 +100,8 @@ def test_english_figures_are_computes(pdfs, ix, on):
 def test_orders_in_the_window_with_what_each_touched(pdfs, ix, on):
     layout = pdfs[(on, "en")][3]
     m = compute(ix, on)
-    rows = order_impacts(ix, date.fromisoformat(m["orders"]["recent"]["from"]), date.fromisoformat(on))
+    rows = order_impacts(ix, date.fromisoformat(m["orders"]["recent"]["from"]), date.fromisoformat(on),
+                         load_layer("facilities"), load_layer("blocks"))
     issued = dict(zip(ix.orders["order_id"], ix.orders["issued_on"].astype(str).str[:10], strict=True))
     in_window = {o for o in m["orders"]["order_ids"] if issued[o] >= m["orders"]["recent"]["from"]}
     assert {row["order_id"] for row in rows} == in_window and rows, "both dates have orders in their window"
@@ -119,7 +120,7 @@ def test_orders_in_the_window_with_what_each_touched(pdfs, ix, on):
 
 
 def test_a_window_without_orders_says_so(ix):
-    assert order_impacts(ix, date(2023, 10, 20), date(2023, 10, 26)) == []
+    assert order_impacts(ix, date(2023, 10, 20), date(2023, 10, 26), load_layer("facilities"), load_layer("blocks")) == []
     fig = sitrep_figure(ix, "2023-10-26")
     assert STRINGS["en"]["orders_none"] in [t.get_text() for t in fig.texts]
 

@@ -30,7 +30,8 @@ from matplotlib.figure import Figure
 from pipeline.core import settings
 from pipeline.core.dates import to_date
 from pipeline.core.errors import InputError
-from pipeline.runtime.bundle import load_manifest
+from pipeline.runtime import order_impact
+from pipeline.runtime.bundle import load_layer, load_manifest
 from pipeline.runtime.metrics import SERIES_MAX_GAP_DAYS, WAR_START, block_status, compute
 from pipeline.runtime.metrics_index import Index, index
 from pipeline.runtime.sitrep_layout import Column, Measure
@@ -228,26 +229,27 @@ def _order_notes(col: Column, m: dict[str, Any], w: Words) -> None:
                  max_lines=2)
 
 
-def order_impacts(ix: Index, start: date, on: date) -> list[dict[str, Any]]:
-    """Each order issued in [start, on] with what it touched on its own: blocks, km², pre-war people."""
-    o = ix.orders.assign(issued_date=pd.to_datetime(ix.orders["issued_on"]).dt.date)
-    rows = o[(o["issued_date"] >= start) & (o["issued_date"] <= on)].sort_values(["issued_date", "order_id"])
+def order_impacts(ix: Index, start: date, on: date, facilities: pd.DataFrame,
+                  blocks: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each order issued in [start, on] with what it touched on its own (``order_impact``, the function the Orders
+    page, the Map page's cards and ``python -m pipeline orders`` use): blocks, km², pre-war people, facilities."""
     out = []
-    for r in rows.itertuples():
-        sel = ix.order_ids == r.order_id
-        impact: dict[str, int | float | None]
-        if sel.any():
-            km2, mask = ix.covered(sel)
-            impact = {"blocks": int(mask.sum()), "area_km2": km2, "people": int(ix.block_pop[mask].sum())}
-        else:
-            impact = {"blocks": None, "area_km2": None, "people": None}
-        out.append({"order_id": r.order_id, "issued_on": r.issued_date, "source": r.source_name, **impact})
-    return out
+    for r in order_impact.impact_table(ix, facilities, blocks, start=start, end=on):
+        if r["scope"] != "order":
+            continue
+        mapped = bool(r.get("mapped"))
+        out.append({"order_id": r["order_id"], "issued_on": _day(r["issued_on"]), "source": r.get("source_name"),
+                    "blocks": r["blocks"]["count"] if mapped else None,
+                    "area_km2": r["area_km2"] if mapped else None,
+                    "people": r["population_prewar_est"] if mapped else None,
+                    "facilities": r["facilities"]["total"] if mapped else None})
+    return sorted(out, key=lambda x: (x["issued_on"], x["order_id"]))
 
 
-def _orders_table(col: Column, ix: Index, m: dict[str, Any], w: Words) -> None:
+def _orders_table(col: Column, ix: Index, m: dict[str, Any], w: Words, layers: dict[str, pd.DataFrame]) -> None:
     col.para(w.t("orders"), 8.5, weight="bold", after=2.0)
-    rows = order_impacts(ix, _day(m["orders"]["recent"]["from"]), _day(m["on"]))
+    rows = order_impacts(ix, _day(m["orders"]["recent"]["from"]), _day(m["on"]), layers["facilities"],
+                         layers["blocks"])
     if not rows:
         col.para(w.t("orders_none"), 6.5, after=3.0)
     stops = [(0, .16, "left"), (.16, .32, "left"), (.32, .63, "left"), (.63, .72, "right"), (.72, .81, "right"),
@@ -328,7 +330,8 @@ def sitrep_figure(ix: Index, on: date | str, *, since: date | str | None = None,
     status = block_status(ix, d_on, m["since"], int(window))
     link = dashboard_link(base_url or settings.get(settings.DASHBOARD_URL), m["on"], m["since"], m["window"], layers)
     page = {"m": m, "status": status, "w": Words(lang), "layers": layers, "link": link,
-            "manifest": load_manifest(bundle), "base": base_layers(bundle)}
+            "manifest": load_manifest(bundle), "base": base_layers(bundle),
+            "impact_layers": {"facilities": load_layer("facilities", bundle), "blocks": load_layer("blocks", bundle)}}
     for scale in SCALES:
         fig, bottom = _page(ix, page, scale)
         if bottom >= MARGIN - 0.05:
@@ -358,7 +361,7 @@ def _page(ix: Index, page: dict[str, Any], scale: float) -> tuple[Figure, float]
     # the orders under the map, where people are under the figures: each starts where its column ends
     orders = Column(fig, MEASURE, *ox, rect[1] - 0.14, w.rtl, scale)
     people = Column(fig, MEASURE, *px, min(rect[1], side.y) - 0.14, w.rtl, scale)
-    _orders_table(orders, ix, m, w)
+    _orders_table(orders, ix, m, w, page["impact_layers"])
     _people(people, m, w)
     foot = Column(fig, MEASURE, MARGIN, W - MARGIN, min(orders.y, people.y) - 0.06, w.rtl, scale)
     _footer(foot, page["manifest"], page["link"], w)
