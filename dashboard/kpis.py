@@ -9,6 +9,14 @@ import pandas as pd
 from dashboard.html import as_float, esc, fmt_date, fmt_int, is_missing, md
 
 
+def html_list(cls: str, items: list[str], *, small: bool = True) -> str:
+    """``items`` (already escaped ``<li>`` elements) as one list of class ``cls``; "" when there is none."""
+    if not items:
+        return ""
+    size = ";font-size:0.9rem" if small else ""
+    return f'<ul class="{cls}" style="margin:0;padding-left:18px{size}">' + "".join(items) + "</ul>"
+
+
 def sources_text(value: Any) -> str:
     """A readable source line from a string, a list of strings or a list of dicts."""
     if is_missing(value) or value in ("", [], {}):
@@ -154,9 +162,7 @@ def population_comparison(m: dict[str, Any] | None) -> str:
             items.append(f'<li class="gdm-claim"><b>about {fig}</b> in the south, '
                          f"<i>according to {esc(c.get('attributed_to'))}</i> ({esc(c.get('source'))}, "
                          f"{esc(fmt_date(c.get('date')))}){age}</li>")
-    if not items:
-        return ""
-    return '<ul class="gdm-claims" style="margin:0;padding-left:18px">' + "".join(items) + "</ul>"
+    return html_list("gdm-claims", items, small=False)
 
 
 def share_pct(v: Any) -> float:
@@ -185,10 +191,7 @@ def claims_list(claims: pd.DataFrame | None) -> str:
             items.append(f"<li>{esc(fmt_date(r.date))}: {esc(r.claim)}"
                          f"{': <b>' + esc(fig) + '</b>' if fig else ''}, "
                          f"<i>according to {esc(getattr(r, 'attributed_to', 'unknown'))}</i></li>")
-    if not items:
-        return ""
-    return ('<ul class="gdm-claims" style="margin:0;padding-left:18px;font-size:0.9rem">'
-            + "".join(dict.fromkeys(items)) + "</ul>")
+    return html_list("gdm-claims", list(dict.fromkeys(items)))
 
 
 def reference_line(m: dict[str, Any]) -> str:
@@ -228,10 +231,7 @@ def reported_unmapped_list(m: dict[str, Any]) -> str:
                      f"<i>reported by {esc(it.get('reported_by') or it.get('attributed_to') or 'n/a')}</i>"
                      + (f"; may be the same as mapped order {esc(it['possible_duplicate_of'])}"
                         if it.get("possible_duplicate_of") else "") + "</li>")
-    if not items:
-        return ""
-    return ('<ul class="gdm-unmapped" style="margin:0;padding-left:18px;font-size:0.9rem">' + "".join(items)
-            + "</ul>")
+    return html_list("gdm-unmapped", items)
 
 
 def disagreements_list(orders: list[dict[str, Any]], zone: list[dict[str, Any]],
@@ -254,6 +254,4 @@ def disagreements_list(orders: list[dict[str, Any]], zone: list[dict[str, Any]],
         items.append(f"<li>Humanitarian zone ({esc(z['zone_id'])}): {esc(z['ours_km2'])} km² in the outline shipped "
                      f"here; {esc(figure_text(z['figure']))} {esc(z['unit'])} <i>according to "
                      f"{esc(z['attributed_to'])}</i> ({esc(z['source'])}, {esc(fmt_date(z['stated_on']))}).</li>")
-    if not items:
-        return ""
-    return '<ul class="gdm-disagree" style="margin:0;padding-left:18px;font-size:0.9rem">' + "".join(items) + "</ul>"
+    return html_list("gdm-disagree", items)
