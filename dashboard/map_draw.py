@@ -43,13 +43,13 @@ from pipeline.core.palette import (
     STATUS_COLOURS,
     STATUS_ORDER,
     STRIP_COLOUR,
+    WORKSPACE_COLOURS,
+    WORKSPACE_RIM,
     ZONE_COLOUR,
 )
 
 # Imported layers, apart from the OrRd blocks, the blue incidents, the green zone and the purple claims
 # (``WorkspaceLayer.slot`` picks one); imported points get a black rim (shipped incidents have a white one).
-WORKSPACE_COLOURS = ["#c51b7d", "#e6ab02", "#01665e", "#8c510a", "#4d4d4d"]
-WORKSPACE_RIM = "#000000"
 _KIND_ORDER = {"zones": 0, "figures": 1, "events": 2}
 
 

@@ -43,13 +43,12 @@ from dashboard.map_layers import (
 from pipeline.core import settings
 from pipeline.core.errors import BundleError
 from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
-from pipeline.core.palette import FACILITY_COLOURS, STATUS_COLOURS
+from pipeline.core.palette import FACILITY_COLOURS, STATUS_COLOURS, WORKSPACE_COLOURS
 from pipeline.runtime import bundle
 from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import index as metrics_index
 
 CODES = {"recent": "r", "earlier": "e", "none": "n"}
-WORKSPACE_COLOURS = ["#c51b7d", "#e6ab02", "#01665e", "#8c510a", "#4d4d4d"]
 ATTRIBUTION = "Blocks: IDF grid via GazaNowPop (GPL-3.0)"
 BASE_ROUTE = "/gdm-api/base.json"
 PLAYBACK_ROUTE = "/gdm-api/playback.json"

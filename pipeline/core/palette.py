@@ -27,3 +27,8 @@ FACILITY_COLOURS: dict[str, str] = {
     "school": "#1f77b4", "hospital": "#d62728", "clinic": "#e377c2", "pharmacy": "#9467bd", "water": "#17becf",
     "bakery": "#8c564b", "mosque": "#2ca02c", "shelter": "#ff7f0e", "other": "#7f7f7f",
 }
+
+# Imported (workspace) layers, one colour each in turn (magenta, ochre, teal, brown, grey: apart from the blocks,
+# the zone and the incidents), with a black rim on points.
+WORKSPACE_COLOURS = ("#c51b7d", "#e6ab02", "#01665e", "#8c510a", "#4d4d4d")
+WORKSPACE_RIM = "#000000"
