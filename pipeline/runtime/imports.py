@@ -46,7 +46,7 @@ from pipeline.runtime.detect import Detected, Parsed, Problem, detect
 from pipeline.runtime.readers.acled import acled_attribution, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
 from pipeline.runtime.readers.hxl import read_hxl
-from pipeline.runtime.readers.zone_files import read_zone_files
+from pipeline.runtime.readers.zone_files import read_zone_files, truncation_message
 
 WAR_START = date(2023, 10, 7)
 MAX_LISTED = 1000  # rejections listed in a report (all are counted)
@@ -338,7 +338,8 @@ def finish_zones(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame,
 def _empty_report(display: str, *, dry_run: bool, accept_partial: bool) -> dict[str, Any]:
     return {"file": display, "sha256": None, "format": None, "container": None, "detected_as": None,
             "rows_read": 0, "accepted": 0, "rejected": 0, "rejections": [], "rejections_listed": 0,
-            "repaired": [], "warnings": [], "layers": [], "layer": None, "written": False, "dry_run": dry_run,
+            "repaired": [], "warnings": [], "truncated": [], "layers": [], "layer": None, "written": False,
+            "dry_run": dry_run,
             "accept_partial": accept_partial, "status": None, "message": "", "error": None, "acled": False,
             "attribution": None, "row_numbers": "row as a spreadsheet shows it (header = 1); feature number for geodata",
             "seconds": None}
@@ -393,6 +394,9 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         rep["repaired"] += [q.as_dict() for q in p.repaired]
         all_problems += problems
         rep["acled"] = rep["acled"] or bool(p.meta.get("acled"))
+        if p.meta.get("truncated_at") is not None:
+            rep["truncated"].append({"layer": label or p.name_hint, "features": int(p.meta["truncated_at"]),
+                                     "message": truncation_message(int(p.meta["truncated_at"]))})
         plans.append((p, gdf.loc[keep], int(source_rows), len(bad_rows)))
     all_problems.sort(key=lambda q: (q.layer or "", q.row if q.row is not None else -1))
     rep["rejections"] = [q.as_dict() for q in all_problems[:MAX_LISTED]]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.core.dates import parse_date_column
+from pipeline.core.dates import epoch_dates, parse_date_column
 from pipeline.core.errors import InputError
 from pipeline.core.layers import PCODES
 from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, read_table
@@ -26,7 +26,7 @@ LAT_NAMES = ("lat", "latitude", "y", "lat_dd", "latitude_dd", "decimal_latitude"
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "lon_dd", "longitude_dd", "decimal_longitude", "geo_lon",
              "point_x")
 DATE_NAMES = ("date", "event_date", "incident_date", "date_of_incident", "day", "occurred_on", "reported_on",
-              "datetime", "timestamp")
+              "datetime", "timestamp", "eventdate", "incidentdate", "date_", "report_date", "reportdate")
 OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "event_id": ("event_id", "id", "incident_id", "event_id_cnty", "uid", "fid"),
     "kind": ("kind", "type", "event_type", "category", "incident_type", "sub_event_type"),
@@ -157,11 +157,15 @@ def parse_numbers(values: pd.Series, rows: pd.Series, field: str, *, required: b
 
 
 def parse_dates(values: pd.Series, rows: pd.Series, field: str) -> tuple[pd.Series, list[Problem], str | None]:
-    """Dates in the wild (pipeline.dates rules), with a vectorised fast path for ISO columns."""
+    """Dates in the wild (pipeline.dates rules), with vectorised fast paths for ISO and epoch columns."""
     text = values.astype("string").str.strip()
     fast = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     iso_like = text.str.match(r"^\d{4}-\d{2}-\d{2}([T ].*)?$").fillna(False).astype(bool)
-    need = text.notna() & (fast.isna() | ~iso_like)
+    epoch = epoch_dates(text)
+    iso_like = iso_like & fast.notna()
+    fast = fast.where(iso_like, epoch)
+    iso_like = iso_like | epoch.notna()
+    need = text.notna() & ~iso_like
     out = fast.where(iso_like)
     problems: list[Problem] = []
     warning = None

@@ -9,6 +9,7 @@ this app) is read as events; polygons as zones.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,8 @@ _ZONE_NAMES = {
     "zone_id": ("zone_id", "id", "fid", "zone", "code"),
     "kind": ("kind", "type", "category", "zone_type"),
     "name": ("name", "title", "label", "zone_name", "description"),
-    "valid_from": ("valid_from", "start", "start_date", "from", "safe_date", "declared_on", "date"),
-    "valid_to": ("valid_to", "end", "end_date", "to", "until", "lifted_on"),
+    "valid_from": ("valid_from", "start", "start_date", "startdate", "from", "safe_date", "declared_on", "date"),
+    "valid_to": ("valid_to", "end", "end_date", "enddate", "to", "until", "lifted_on"),
     "source": ("source", "sources", "source_name"),
 }
 
@@ -67,6 +68,35 @@ def data_files(path: Path, det: Detected, display: str, tmpdir: Path) -> list[Pa
     return files
 
 
+def truncation_message(n: int) -> str:
+    """The report's sentence for an ArcGIS export cut off by the server's transfer limit."""
+    return f"this export is truncated at {n:,} features; export again with paging"
+
+
+def arcgis_truncated(f: Path) -> bool:
+    """True when a GeoJSON is an ArcGIS FeatureServer result the server cut (``exceededTransferLimit``).
+
+    ArcGIS writes the flag at the top level of the FeatureCollection, or (``f=geojson``) in its
+    top-level ``properties``; GDAL drops it, so the JSON is read for it (only when the name occurs).
+    """
+    with open(f, "rb") as fh:
+        if not fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+            return False
+        fh.seek(0)
+        data = fh.read()
+    if b"exceededTransferLimit" not in data:
+        return False
+    try:
+        obj = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return False
+    if not isinstance(obj, dict):
+        return False
+    props = obj.get("properties")
+    return obj.get("exceededTransferLimit") is True or (isinstance(props, dict)
+                                                        and props.get("exceededTransferLimit") is True)
+
+
 def read_zone_files(path: Path, det: Detected, display: str, tmpdir: Path) -> list[Parsed]:
     """Read every layer of the upload; each becomes one :class:`Parsed` (zones or events)."""
     out: list[Parsed] = []
@@ -76,8 +106,14 @@ def read_zone_files(path: Path, det: Detected, display: str, tmpdir: Path) -> li
             layers = [str(row[0]) for row in pyogrio.list_layers(f)]
         except Exception as exc:
             raise InputError(f"not a readable geodata file ({type(exc).__name__}: {exc})", file=display) from exc
+        truncated = arcgis_truncated(f)
         for layer in layers:
-            out.append(_read_layer(f, layer, display, multi=len(files) > 1 or len(layers) > 1))
+            parsed = _read_layer(f, layer, display, multi=len(files) > 1 or len(layers) > 1)
+            if truncated:
+                n = len(parsed.frame)
+                parsed.meta["truncated_at"] = n
+                parsed.warnings.append(truncation_message(n))
+            out.append(parsed)
     return out
 
 

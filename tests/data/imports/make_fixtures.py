@@ -124,7 +124,31 @@ def main() -> None:
     (HERE / "zones-invalid.geojson").write_text(json.dumps(fc, indent=1) + "\n", encoding="utf-8")
     (HERE / "expected-blocks.json").write_text(json.dumps(
         [{"block_id": b, "pcode": pc, "admin2": a2} for (b, _, _), (a2, pc) in zip(pts, PLACES, strict=True)], indent=1) + "\n")
+    arcgis_fixtures(pts)
     print("fixtures written to", HERE)
+
+
+def arcgis_fixtures(pts: list[tuple[int, float, float]]) -> None:
+    """ArcGIS FeatureServer ``f=geojson`` results: dates as epoch milliseconds, the transfer-limit flag."""
+    # 2024-11-07 13:35 UTC, 2024-11-07 23:30 UTC (8 November in Gaza), 2024-11-09 00:00 UTC, 2024-11-10 as seconds
+    stamps = [1730986500000.0, 1731022200000.0, 1731110400000.0, 1731196800]
+    feats = [{"type": "Feature", "id": i, "geometry": {"type": "Point", "coordinates": [b, a]},
+              "properties": {"OBJECTID": i, "EventDate": t, "Incident_Type": "Airstrike", "Fatalities": i,
+                             "Location": f"Invented site {bid}"}}
+             for i, (t, (bid, a, b)) in enumerate(zip(stamps, pts, strict=False), 1)]
+    fc = {"type": "FeatureCollection", "exceededTransferLimit": True, "features": feats,
+          "properties": {"exceededTransferLimit": True}}
+    (HERE / "arcgis-points.geojson").write_text(json.dumps(fc) + "\n", encoding="utf-8")
+    cx, cy = pts[1][2], pts[1][1]
+    d = 0.003
+    zones = [{"type": "Feature", "id": i, "properties": {"OBJECTID": i, "Name": f"Invented area {i}",
+                                                         "StartDate": start, "EndDate": end},
+              "geometry": {"type": "Polygon", "coordinates": [[[x - d, cy - d], [x + d, cy - d], [x + d, cy + d],
+                                                               [x - d, cy + d], [x - d, cy - d]]]}}
+             for i, (x, start, end) in enumerate([(cx, 1701475200000, 1704067200000), (cx + 0.01, 1701475200000, None)],
+                                                 1)]
+    (HERE / "arcgis-zones.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": zones}) + "\n",
+                                               encoding="utf-8")
 
 
 if __name__ == "__main__":
