@@ -79,3 +79,46 @@ def test_data_page_shows_the_truncation(ws):
     assert not at.exception
     assert [m.value for m in at.metric][:3] == ["4", "4", "0"]
     assert any("truncated at 4 features" in w.value and "paging" in w.value for w in at.warning)
+
+
+# ------------------------------------------------------------------ offshore and border events (ACLED)
+
+
+def test_offshore_and_border_events_are_kept_flagged_and_counted_by_the_named_governorate(ws):
+    """acled-edges.csv: row 2 inside, 3 'Coast of Gaza City' at sea, 4 at the fence, 5 in Cairo, 6 names another
+    governorate than its point's."""
+    rep = imports.import_file(DATA / "acled-edges.csv", accept_partial=True)
+    assert rep["status"] == "written" and (rep["rows_read"], rep["accepted"], rep["rejected"]) == (5, 4, 1)
+    (cairo,) = rep["rejections"]
+    assert cairo["row"] == 5 and "lies outside the Gaza Strip (318.4 km from its outline)" in cairo["reason"]
+    assert "GDM_STRIP_TOLERANCE_M" in cairo["reason"] and "GDM_STRIP_TOLERANCE_M" in cairo["fix"]
+    kept = [w for w in rep["warnings"] if "kept and flagged" in w]
+    assert kept and "1 offshore (at sea, up to 25 km; row 3)" in kept[0] and "1 at the border" in kept[0]
+    assert any("other than the one their point lies in" in w and w.endswith("row 6") for w in rep["warnings"])
+    g = workspace.load(rep["layer"]).set_index("source_row")
+    assert g.loc[3, "location_type"] == "offshore" and g.loc[3, "pcode"] == "PS0260"
+    assert 2000 < g.loc[3, "outline_distance_m"] < 2400 and pd.isna(g.loc[3, "block_id"])
+    assert g.loc[4, "location_type"] == "border" and g.loc[4, "pcode"] == "PS0255"
+    assert 1500 < g.loc[4, "outline_distance_m"] < 2000
+    assert g.loc[2, "location_type"] == "strip" and pd.isna(g.loc[2, "outline_distance_m"])
+    assert g.loc[6, "pcode"] == "PS0275"  # the point's governorate (Rafah), as the warning says
+    assert abs(g.loc[3].geometry.y - 31.52) < 1e-9  # drawn where it is, at sea
+
+
+def test_a_narrower_offshore_band_rejects_the_coastal_row_and_says_so(ws, monkeypatch):
+    monkeypatch.setenv("GDM_OFFSHORE_BAND_M", "1000")
+    rep = imports.import_file(DATA / "acled-edges.csv", dry_run=True)
+    assert sorted(r["row"] for r in rep["rejections"]) == [3, 5]
+    assert rep["status"] == "dry-run" and not rep["would_write"]
+    assert "the offshore band (1 km at sea, GDM_OFFSHORE_BAND_M)" in rep["rejections"][0]["reason"]
+
+
+def test_a_point_at_sea_naming_no_governorate_stays_rejected(ws, tmp_path):
+    """Row 3 of acled-edges.csv with its admin2 blanked: a territory-wide placeholder cannot be counted anywhere."""
+    frame = pd.read_csv(DATA / "acled-edges.csv", dtype=str, keep_default_na=False)
+    frame.loc[1, ["admin1", "admin2"]] = ""
+    path = tmp_path / "acled-edges-unnamed.csv"
+    frame.to_csv(path, index=False)
+    rep = imports.import_file(path, dry_run=True)
+    row3 = [r for r in rep["rejections"] if r["row"] == 3]
+    assert row3 and "lies at sea 2," in row3[0]["reason"] and "names no governorate" in row3[0]["reason"]

@@ -125,6 +125,7 @@ def main() -> None:
     (HERE / "expected-blocks.json").write_text(json.dumps(
         [{"block_id": b, "pcode": pc, "admin2": a2} for (b, _, _), (a2, pc) in zip(pts, PLACES, strict=True)], indent=1) + "\n")
     arcgis_fixtures(pts)
+    acled_edge_fixtures(pts)
     print("fixtures written to", HERE)
 
 
@@ -149,6 +150,24 @@ def arcgis_fixtures(pts: list[tuple[int, float, float]]) -> None:
                                                  1)]
     (HERE / "arcgis-zones.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": zones}) + "\n",
                                                encoding="utf-8")
+
+
+def acled_edge_fixtures(pts: list[tuple[int, float, float]]) -> None:
+    """ACLED layout with the rows a real Gaza export carries at its edges (row numbers in the README)."""
+    (_, a1, b1), (_, a5, b5) = pts[0][:3], pts[4][:3]
+    rows = [
+        acled_row(101, "2024-01-10", "Air/drone strike", "Khan Yunis", a1, b1, 2, "Inside the Strip."),
+        acled_row(102, "2024-01-11", "Shelling/artillery/missile attack", "Gaza City", 31.52, 34.40, 1,
+                  "Coast of Gaza City: naval fire on fishing boats (invented)."),
+        acled_row(103, "2024-01-12", "Armed clash", "North Gaza", 31.563, 34.5685, 0, "At the fence (invented)."),
+        acled_row(104, "2024-01-13", "Attack", "Gaza City", 30.0444, 31.2357, 0, "Placed in Cairo by mistake."),
+        acled_row(105, "2024-01-14", "Air/drone strike", "Khan Yunis", a5, b5, 1, "Point in Rafah, row says Khan Yunis."),
+    ]
+    rows[1][21] = "Coast of Gaza City"
+    with open(HERE / "acled-edges.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(ACLED_HEADER)
+        w.writerows(rows)
 
 
 if __name__ == "__main__":
