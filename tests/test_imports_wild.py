@@ -122,3 +122,27 @@ def test_a_point_at_sea_naming_no_governorate_stays_rejected(ws, tmp_path):
     rep = imports.import_file(path, dry_run=True)
     row3 = [r for r in rep["rejections"] if r["row"] == 3]
     assert row3 and "lies at sea 2," in row3[0]["reason"] and "names no governorate" in row3[0]["reason"]
+
+
+# ------------------------------------------------------------------ sub-block ids
+
+
+def test_sub_block_ids_are_accepted_joined_by_their_parent_and_kept(ws):
+    """points-sub-blocks.csv: rows placed by a block column only: 642.1, 642, 33.10, 642.0, 99999.1, 642-1."""
+    rep = imports.import_file(DATA / "points-sub-blocks.csv", accept_partial=True)
+    assert (rep["rows_read"], rep["accepted"], rep["rejected"]) == (6, 4, 2)
+    assert not any("not a whole number" in r["reason"] for r in rep["rejections"])
+    by_row = {r["row"]: r["reason"] for r in rep["rejections"]}
+    assert by_row[6] == "unknown block id 99999.1 (block 99999) (not in the 1 Dec 2023 block grid)"
+    assert "not a block id: '642-1'" in [r["reason"] for r in rep["rejections"] if r["row"] == 7][0]
+    g = workspace.load(rep["layer"]).set_index("source_row")
+    assert g.loc[[2, 3, 4, 5], "block_id"].tolist() == [642, 642, 33, 642]
+    assert g.loc[2, "sub_block_id"] == "642.1" and g.loc[4, "sub_block_id"] == "33.1"
+    assert pd.isna(g.loc[3, "sub_block_id"]) and pd.isna(g.loc[5, "sub_block_id"])
+    assert g.loc[2].geometry.equals(g.loc[3].geometry)  # placed at the parent block's centre
+
+
+def test_sub_block_ids_in_a_zone_layer(ws):
+    rep = imports.import_file(DATA / "arcgis-zones.geojson")
+    g = workspace.load(rep["layer"]).sort_values("source_row")
+    assert g["block_id"].tolist() == [125, 125] and g["sub_block_id"].iloc[0] == "125.1"

@@ -57,7 +57,7 @@ WAR_START = date(2023, 10, 7)
 MAX_LISTED = 1000  # rejections listed in a report (all are counted)
 EVENT_COLUMNS = ("event_id", "date", "kind", "fatalities", "location", "pcode", "block_id", "dataset",
                  "source", "source_url", "geo_precision", "notes")
-EXTRA_EVENT_COLUMNS = ("figure", "figure_tag", "location_ar", "location_type", "outline_distance_m")
+EXTRA_EVENT_COLUMNS = ("figure", "figure_tag", "location_ar", "sub_block_id", "location_type", "outline_distance_m")
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/]|javascript:", re.I)
 
 
@@ -229,11 +229,40 @@ def _points_check(f: pd.DataFrame, layer: str | None) -> tuple[np.ndarray, np.nd
     return inside, place, np.where(offshore | border, np.round(dist_m), np.nan), problems
 
 
+def _block_text(frame: pd.DataFrame, mask: pd.Series) -> list[str]:
+    """The block ids of ``mask``'s rows as written: ``642``, or ``642.1`` for a sub-block."""
+    ids = [str(int(b)) for b in frame.loc[mask, "block_id"]]
+    if "sub_block_id" not in frame:
+        return ids
+    subs = frame.loc[mask, "sub_block_id"].tolist()
+    return [i if pd.isna(sb) else f"{sb} (block {i})" for i, sb in zip(ids, subs, strict=True)]
+
+
 def _row_list(rows: pd.Series | np.ndarray, most: int = 20) -> str:
     """``row 4`` / ``rows 4, 7, 9 ...`` for a warning (the first ``most``)."""
     r = [int(x) for x in np.asarray(rows)]
     head = ", ".join(str(x) for x in r[:most]) + (f" ... ({len(r):,} in all)" if len(r) > most else "")
     return f"row{'s' if len(r) > 1 else ''} {head}"
+
+
+def _outside_kept(f: pd.DataFrame, place: np.ndarray, dist_m: np.ndarray, hint: pd.Series, layer: str | None
+                  ) -> tuple[np.ndarray, list[Problem], list[str]]:
+    """Offshore/border rows: kept when the row names a governorate, else a problem; (place, problems, warnings)."""
+    rows = f["_row"]
+    place = place.copy()
+    outer = pd.Series(place, index=f.index).notna()
+    if not outer.any():
+        return place, [], []
+    unnamed = (outer & hint.isna()).to_numpy()
+    fields = f.attrs.get("lat_field", "latitude") + "/" + f.attrs.get("lon_field", "longitude")
+    problems = [Problem(int(r), fields, f"lies {'at sea' if k == 'offshore' else 'on land'} {d:,.0f} m outside the "
+                        "Gaza Strip's outline and the row names no governorate to count it in (a point for the "
+                        "whole territory is often placed there)", fix="add the governorate (admin2) the event "
+                        "belongs to, or correct the coordinates", layer=layer)
+                for r, k, d in zip(rows[unnamed], place[unnamed], dist_m[unnamed], strict=True)]
+    place[unnamed] = None
+    kept = outer.to_numpy() & ~unnamed
+    return place, problems, [_near_warning(place, rows)] if kept.any() else []
 
 
 def _near_warning(place: np.ndarray, rows: pd.Series) -> str:
@@ -278,9 +307,9 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         bf = f.attrs.get("block_field", "block_id")
         known = f["block_id"].isin(list(ref["block_ids"]))
         unknown = f["block_id"].notna() & ~known.fillna(False).astype(bool)
-        problems += [Problem(int(r), bf, f"unknown block id {int(b)} (not in the 1 Dec 2023 block grid)",
+        problems += [Problem(int(r), bf, f"unknown block id {b} (not in the 1 Dec 2023 block grid)",
                              fix="check the block number", layer=layer)
-                     for r, b in zip(rows[unknown], f.loc[unknown, "block_id"], strict=True)]
+                     for r, b in zip(rows[unknown], _block_text(f, unknown), strict=True)]
         nocoord = f["lat"].isna() & f["lon"].isna() & known.fillna(False).astype(bool)
         if nocoord.any():
             centres = blocks.set_index("block_id").geometry.representative_point()
@@ -319,20 +348,9 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
     if differs.any():
         warnings.append(f"{int(differs.sum())} row(s) name a governorate other than the one their point lies in; "
                         f"the point's governorate is used: {_row_list(rows[differs])}")
-    outer = pd.Series(place, index=f.index).notna()
-    if outer.any():
-        unnamed = outer & hint.isna()
-        problems += [Problem(int(r), f.attrs.get("lat_field", "latitude") + "/" + f.attrs.get("lon_field", "longitude"),
-                             f"lies {'at sea' if k == 'offshore' else 'on land'} {d:,.0f} m outside the Gaza Strip's "
-                             "outline and the row names no governorate to count it in (a point for the whole "
-                             "territory is often placed there)", fix="add the governorate (admin2) the event "
-                             "belongs to, or correct the coordinates", layer=layer)
-                     for r, k, d in zip(rows[unnamed], place[unnamed.to_numpy()], dist_m[unnamed.to_numpy()],
-                                        strict=True)]
-        place[unnamed.to_numpy()] = None
-        outer = outer & ~unnamed
-        if outer.any():
-            warnings.append(_near_warning(place, rows))
+    place, p_out, w_out = _outside_kept(f, place, dist_m, hint, layer)
+    problems += p_out
+    warnings += w_out
     gdf["pcode"] = pcode
     gdf["location_type"] = pd.Series(place, index=f.index, dtype="string").fillna("strip")
     gdf["outline_distance_m"] = dist_m
@@ -343,6 +361,8 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         warnings.append(f"{int(mism.sum())} row(s) carry a block id other than the block their point lies in; "
                         "the point's block is used")
     gdf["block_id"] = sb.fillna(claimed.where(~mism))
+    if "sub_block_id" in gdf:  # a sub-block of another block than the point's is not kept
+        gdf["sub_block_id"] = gdf["sub_block_id"].where(~mism)
     n_noblock = int((inside & gdf["block_id"].isna().to_numpy()).sum())
     if n_noblock:
         warnings.append(f"{n_noblock} point(s) inside the Strip fall in no evacuation block (block_id left empty)")
@@ -426,8 +446,8 @@ def finish_zones(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame,
     if "block_id" in gdf and gdf["block_id"].notna().any():
         bad = gdf["block_id"].notna() & ~gdf["block_id"].isin(list(ref["block_ids"])).fillna(False).astype(bool)
         bf = gdf.attrs.get("block_field", "block_id")
-        problems += [Problem(int(r), bf, f"unknown block id {int(b)} (not in the 1 Dec 2023 block grid)", layer=layer)
-                     for r, b in zip(rows[bad], gdf.loc[bad, "block_id"], strict=True)]
+        problems += [Problem(int(r), bf, f"unknown block id {b} (not in the 1 Dec 2023 block grid)", layer=layer)
+                     for r, b in zip(rows[bad], _block_text(gdf, bad), strict=True)]
     order = gdf["valid_from"].notna() & gdf["valid_to"].notna() & (gdf["valid_to"] < gdf["valid_from"])
     problems += [Problem(int(r), "valid_to", "ends before it starts (valid_to < valid_from)", layer=layer)
                  for r in rows[order]]

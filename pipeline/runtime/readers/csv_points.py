@@ -117,14 +117,16 @@ def map_event_fields(frame: pd.DataFrame, cols: list[str], rows: pd.Series, used
     block_field = None
     for target, names in OTHER_NAMES.items():
         c = claim_column(cols, names, used)
-        if target in ("fatalities", "block_id"):
+        if target == "block_id" and c is not None:
+            fields["block_id"], fields["sub_block_id"], p = parse_block_ids(frame[c], rows, c)
+            problems += p
+            block_field = c
+        elif target in ("fatalities", "block_id"):
             if c is None:
                 fields[target] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
             else:
                 fields[target], p = parse_numbers(frame[c].astype("string"), rows, c, required=False, integer=True)
                 problems += p
-                if target == "block_id":
-                    block_field = c
         elif target in ("pcode_hint", "governorate"):
             hint = pcode_for_names(text_column(frame, c)) if c else pd.Series(pd.NA, index=frame.index, dtype="string")
             fields["pcode_hint"] = fields["pcode_hint"].fillna(hint) if "pcode_hint" in fields else hint
@@ -154,6 +156,27 @@ def parse_numbers(values: pd.Series, rows: pd.Series, field: str, *, required: b
         problems += [Problem(int(r), field, f"negative count: {v}") for r, v in zip(rows[neg].tolist(), nums[neg].tolist(), strict=True)]
         nums = nums.where(~neg).astype("Int64")
     return nums, problems
+
+
+_BLOCK_ID = r"^(\d{1,6})(?:\.(\d{1,3}))?$"
+
+
+def parse_block_ids(values: pd.Series, rows: pd.Series, field: str) -> tuple[pd.Series, pd.Series, list[Problem]]:
+    """(block id, sub-block id, problems) from a block-id column, matched as the orders are.
+
+    ``642`` is block 642; ``642.1`` is sub-block 642.1 of block 642 (the parent is used for the join,
+    the sub-block id kept as text, written as the orders list writes it: ``642.10`` -> ``642.1``);
+    ``642.0`` is the block itself. Anything else is a problem naming the row.
+    """
+    text = values.astype("string").str.strip()
+    parts = text.str.extract(_BLOCK_ID)
+    whole = pd.to_numeric(parts[0], errors="coerce").astype("Int64")
+    sub = parts[1].astype("string").str.rstrip("0")
+    label = (parts[0].astype("string") + "." + sub).where(sub.notna() & (sub != ""))
+    bad = text.notna() & (text != "") & whole.isna()
+    problems = [Problem(int(r), field, f"not a block id: {str(v)[:40]!r} (a whole number such as 642, or a "
+                        "sub-block such as 642.1)") for r, v in zip(rows[bad].tolist(), text[bad].tolist(), strict=True)]
+    return whole, label.astype("string"), problems
 
 
 def parse_dates(values: pd.Series, rows: pd.Series, field: str) -> tuple[pd.Series, list[Problem], str | None]:

@@ -29,6 +29,7 @@ from pipeline.runtime.readers.csv_points import (
     claim_column,
     find_column,
     map_event_fields,
+    parse_block_ids,
     parse_dates,
     parse_numbers,
     pcode_for_names,
@@ -226,7 +227,7 @@ def _as_zones(gdf: gpd.GeoDataFrame, rows: pd.Series, types: pd.Series, problems
     out["source"] = out["source"].fillna(Path(display).name)
     block_c = find_column(cols, OTHER_NAMES["block_id"])
     if block_c:
-        out["block_id"], p = parse_numbers(gdf[block_c], rows, block_c, required=False, integer=True)
+        out["block_id"], out["sub_block_id"], p = parse_block_ids(gdf[block_c], rows, block_c)
         problems += p
         out.attrs["block_field"] = block_c
         used.add(block_c)

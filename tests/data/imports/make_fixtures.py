@@ -126,6 +126,14 @@ def main() -> None:
         [{"block_id": b, "pcode": pc, "admin2": a2} for (b, _, _), (a2, pc) in zip(pts, PLACES, strict=True)], indent=1) + "\n")
     arcgis_fixtures(pts)
     acled_edge_fixtures(pts)
+    with open(HERE / "points-sub-blocks.csv", "w", newline="", encoding="utf-8") as fh:  # placed by block id only
+        w = csv.writer(fh)
+        w.writerow(["date", "block", "type", "notes"])
+        w.writerows([["2023-12-05", "642.1", "order", "a sub-block"], ["2023-12-05", "642", "order", "its parent"],
+                     ["2023-12-06", "33.10", "order", "written with a trailing zero"],
+                     ["2023-12-06", "642.0", "order", "the block itself"],
+                     ["2023-12-07", "99999.1", "order", "a sub-block of no block"],
+                     ["2023-12-07", "642-1", "order", "not a block id"]])
     print("fixtures written to", HERE)
 
 
@@ -143,11 +151,12 @@ def arcgis_fixtures(pts: list[tuple[int, float, float]]) -> None:
     cx, cy = pts[1][2], pts[1][1]
     d = 0.003
     zones = [{"type": "Feature", "id": i, "properties": {"OBJECTID": i, "Name": f"Invented area {i}",
-                                                         "StartDate": start, "EndDate": end},
+                                                         "StartDate": start, "EndDate": end,
+                                                         "Block_ID": block},
               "geometry": {"type": "Polygon", "coordinates": [[[x - d, cy - d], [x + d, cy - d], [x + d, cy + d],
                                                                [x - d, cy + d], [x - d, cy - d]]]}}
-             for i, (x, start, end) in enumerate([(cx, 1701475200000, 1704067200000), (cx + 0.01, 1701475200000, None)],
-                                                 1)]
+             for i, (x, start, end, block) in enumerate([(cx, 1701475200000, 1704067200000, f"{pts[1][0]}.1"),
+                                                         (cx + 0.01, 1701475200000, None, str(pts[1][0]))], 1)]
     (HERE / "arcgis-zones.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": zones}) + "\n",
                                                encoding="utf-8")
 
