@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -146,3 +147,45 @@ def test_sub_block_ids_in_a_zone_layer(ws):
     rep = imports.import_file(DATA / "arcgis-zones.geojson")
     g = workspace.load(rep["layer"]).sort_values("source_row")
     assert g["block_id"].tolist() == [125, 125] and g["sub_block_id"].iloc[0] == "125.1"
+
+
+# ------------------------------------------------------------------ values outside their domain
+
+
+def test_values_outside_their_domain_are_refused_with_row_and_field(ws):
+    """points-out-of-domain.csv: row 3 (Infinity, -Infinity), 4 latitude NaN, 5 killed = the smallest int64,
+    6 killed 25,000 for one event, 7 notes of 6,000 characters; rows 2 and 8 are plain."""
+    rep = imports.import_file(DATA / "points-out-of-domain.csv", accept_partial=True)
+    assert (rep["rows_read"], rep["accepted"], rep["rejected"]) == (7, 3, 4)
+    got = {(r["row"], r["field"]): r["reason"] for r in rep["rejections"]}
+    assert got[(3, "latitude")] == "not a finite number: 'Infinity'"
+    assert got[(3, "longitude")] == "not a finite number: '-Infinity'"
+    assert got[(4, "latitude")] == "not a number: 'NaN'"
+    assert got[(5, "killed")] == "implausibly large number: '-9223372036854775808'"
+    assert got[(6, "killed")].startswith("25,000 fatalities for one event is implausible (at most 10,000")
+    assert "GDM_MAX_EVENT_FATALITIES" in got[(6, "killed")]
+    cut = [w for w in rep["warnings"] if "characters cut" in w]
+    assert cut == ["1 text value(s) longer than 5,000 characters cut to 5,000 (max_text_chars, GDM_MAX_TEXT_CHARS): "
+                   "row 7 notes (6,000 characters)"]
+    g = workspace.load(rep["layer"]).set_index("source_row")
+    assert sorted(g.index) == [2, 7, 8]
+    assert len(g.loc[7, "notes"]) == 5000 and g["fatalities"].tolist() == [1, 2, 3]
+    assert g.geometry.x.map(math.isfinite).all() and g.geometry.y.map(math.isfinite).all()
+
+
+def test_the_text_cap_is_a_setting(ws, monkeypatch):
+    monkeypatch.setenv("GDM_MAX_TEXT_CHARS", "100")
+    rep = imports.import_file(DATA / "points-out-of-domain.csv", dry_run=True)
+    assert any("longer than 100 characters" in w for w in rep["warnings"])
+
+
+def test_a_geodata_point_with_fatalities_out_of_range(ws, tmp_path):
+    """arcgis-points.geojson with Fatalities -1 and 10,001 (features 1 and 2)."""
+    text = (DATA / "arcgis-points.geojson").read_text()
+    text = text.replace('"Fatalities": 1,', '"Fatalities": -1,').replace('"Fatalities": 2,', '"Fatalities": 10001,')
+    path = tmp_path / "arcgis-bad-fatalities.geojson"
+    path.write_text(text)
+    rep = imports.import_file(path, dry_run=True)
+    got = {r["row"]: (r["field"], r["reason"]) for r in rep["rejections"]}
+    assert got[1] == ("Fatalities", "negative count: -1")
+    assert got[2][0] == "Fatalities" and got[2][1].startswith("10,001 fatalities for one event is implausible")

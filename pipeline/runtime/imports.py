@@ -279,11 +279,55 @@ def _near_warning(place: np.ndarray, rows: pd.Series) -> str:
             "in no block")
 
 
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c != "geometry" and not str(c).startswith("_")
+            and (frame[c].dtype == object or str(frame[c].dtype) == "string")]
+
+
+def _cap_text(frame: pd.DataFrame) -> list[str]:
+    """Cut text values longer than ``max_text_chars`` (in place); a warning names each row and field."""
+    cap = settings.get(settings.MAX_TEXT_CHARS)
+    cut: list[str] = []
+    for c in _text_columns(frame):
+        lengths = frame[c].astype("string").str.len()
+        long = (lengths > cap).fillna(False).astype(bool)
+        if long.any():
+            frame.loc[long, c] = frame.loc[long, c].astype("string").str.slice(0, cap)
+            where = frame.loc[long, "_row"] if "_row" in frame else pd.Series(frame.index[long] + 1)
+            cut += [f"row {int(r)} {c} ({int(n):,} characters)" for r, n in zip(where, lengths[long], strict=True)]
+    if not cut:
+        return []
+    return [f"{len(cut)} text value(s) longer than {cap:,} characters cut to {cap:,} (max_text_chars, "
+            f"{settings.MAX_TEXT_CHARS.env}): {', '.join(cut[:20])}{' ...' if len(cut) > 20 else ''}"]
+
+
+def _domain_check(gdf: gpd.GeoDataFrame, f: pd.DataFrame, found: list[Problem], layer: str | None) -> list[Problem]:
+    """Fatalities beyond ``max_event_fatalities`` (or negative), and rows left without finite coordinates."""
+    rows = f["_row"]
+    cap = settings.get(settings.MAX_EVENT_FATALITIES)
+    fat = pd.to_numeric(gdf["fatalities"], errors="coerce") if "fatalities" in gdf else pd.Series(dtype=float)
+    field = f.attrs.get("fatalities_field", "fatalities")
+    over = (fat > cap) | (fat < 0)
+    problems = [Problem(int(r), field, f"{int(v):,} fatalities for one event is {'negative' if v < 0 else 'implausible'}"
+                        f" (at most {cap:,}: max_event_fatalities, {settings.MAX_EVENT_FATALITIES.env})",
+                        fix="check the figure; a total over many events is not one event", layer=layer)
+                for r, v in zip(rows[over.fillna(False)], fat[over.fillna(False)], strict=True)]
+    xy = shapely.get_coordinates(np.asarray(gdf.geometry.values), include_z=False) if len(gdf) else np.empty((0, 2))
+    geoms = np.asarray(gdf.geometry.values)
+    finite = np.zeros(len(gdf), dtype=bool)
+    have = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if have.any() and len(xy) == int(have.sum()):
+        finite[have] = np.isfinite(xy).all(axis=1)
+    reported = {q.row for q in found}
+    lacking = [int(r) for r in rows[~finite] if int(r) not in reported]
+    problems += [Problem(r, f"{f.attrs.get('lat_field', 'latitude')}/{f.attrs.get('lon_field', 'longitude')}",
+                         "no finite coordinates (missing, NaN or infinite)", layer=layer) for r in lacking]
+    return problems
+
+
 def _markup_warning(frame: pd.DataFrame) -> list[str]:
     n = 0
-    for c in frame.columns:
-        if c == "geometry" or not (frame[c].dtype == object or str(frame[c].dtype) == "string"):
-            continue
+    for c in _text_columns(frame):
         n += int(frame[c].astype("string").str.contains(_MARKUP, na=False).sum())
     if n:
         return [f"{n} text value(s) contain HTML-like markup: stored as plain text, shown escaped"]
@@ -366,10 +410,10 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
     n_noblock = int((inside & gdf["block_id"].isna().to_numpy()).sum())
     if n_noblock:
         warnings.append(f"{n_noblock} point(s) inside the Strip fall in no evacuation block (block_id left empty)")
-    # dates
+    # dates, and values outside their domain
     date_field = p.meta.get("columns", {}).get("date") or "date"
     p3, w3 = _dates_check(gdf["date"], rows, date_field, p.meta.get("claims_war"), layer)
-    problems += p3
+    problems += p3 + _domain_check(gdf, f, problems, layer)
     warnings += w3
     # duplicates
     ids = gdf["event_id"].astype("string")
@@ -398,7 +442,7 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
                             f"{', '.join(pairs[:20])}{' ...' if len(pairs) > 20 else ''}")
     slug = workspace.slug(p.name_hint)
     gdf["event_id"] = ids.where(has_id, pd.Series([f"{slug}-{r}" for r in rows], index=f.index, dtype="string"))
-    warnings += _markup_warning(gdf)
+    warnings += _cap_text(gdf) + _markup_warning(gdf)
     return gdf, problems, warnings
 
 
@@ -413,7 +457,7 @@ def finish_figures(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFram
     p3, w3 = _dates_check(gdf["date"], f["_row"], "#date", p.meta.get("claims_war"), layer)
     problems += p3
     warnings += w3 + ["figures are placed at their governorate's label point (join on pcode for a choropleth)"]
-    warnings += _markup_warning(gdf)
+    warnings += _cap_text(gdf) + _markup_warning(gdf)
     return gdf, problems, warnings
 
 
@@ -457,7 +501,7 @@ def finish_zones(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame,
     gdf["area_km2"] = np.nan
     if present.any():
         gdf.loc[present, "area_km2"] = area_km2(gdf.loc[present]).round(4).to_numpy()
-    warnings += _markup_warning(gdf)
+    warnings += _cap_text(gdf) + _markup_warning(gdf)
     return gdf, problems, warnings
 
 

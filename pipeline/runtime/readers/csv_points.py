@@ -144,6 +144,16 @@ def parse_numbers(values: pd.Series, rows: pd.Series, field: str, *, required: b
     bad = nums.isna() & text.notna() & (text != "")
     problems = [Problem(int(r), field, f"not a number: {str(v)[:40]!r}")
                 for r, v in zip(rows[bad].tolist(), values[bad].tolist(), strict=True)]
+    with np.errstate(invalid="ignore"):
+        infinite = nums.notna() & ~np.isfinite(nums.astype(float))
+        huge = nums.notna() & ~infinite & (nums.astype(float).abs() > 1e15)
+    problems += [Problem(int(r), field, f"not a finite number: {str(v)[:40]!r}")
+                 for r, v in zip(rows[infinite].tolist(), values[infinite].tolist(), strict=True)]
+    if integer:
+        problems += [Problem(int(r), field, f"implausibly large number: {str(v)[:40]!r}")
+                     for r, v in zip(rows[huge].tolist(), values[huge].tolist(), strict=True)]
+        infinite = infinite | huge
+    nums = nums.astype(float).where(~infinite) if infinite.any() else nums
     if required:
         empty = text.isna() | (text == "")
         problems += [Problem(int(r), field, "empty") for r in rows[empty].tolist()]
@@ -255,6 +265,7 @@ def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | N
         out[target] = values
     if block_field:
         out.attrs["block_field"] = block_field
+    out.attrs["fatalities_field"] = find_column(cols, OTHER_NAMES["fatalities"]) or "fatalities"
     out["_rowhash"] = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     out["kind"] = out["kind"].fillna("point")
     out["dataset"] = dataset or "csv upload"

@@ -255,6 +255,7 @@ def _as_events(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], 
         out[target] = values
     if block_field:
         out.attrs["block_field"] = block_field
+    out.attrs["fatalities_field"] = find_column(cols, OTHER_NAMES["fatalities"]) or "fatalities"
     out["kind"] = out["kind"].fillna("point")
     out["dataset"] = out["dataset"] if "dataset" in out else text_column(gdf, find_column(cols, ("dataset",)))
     out["dataset"] = out["dataset"].fillna(meta.get("dataset") or "geodata upload")

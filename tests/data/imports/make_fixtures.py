@@ -126,6 +126,15 @@ def main() -> None:
         [{"block_id": b, "pcode": pc, "admin2": a2} for (b, _, _), (a2, pc) in zip(pts, PLACES, strict=True)], indent=1) + "\n")
     arcgis_fixtures(pts)
     acled_edge_fixtures(pts)
+    with open(HERE / "points-out-of-domain.csv", "w", newline="", encoding="utf-8") as fh:  # rows in the README
+        w = csv.writer(fh)
+        w.writerow(["date", "latitude", "longitude", "killed", "notes"])
+        (_, a, b) = pts[2]
+        w.writerows([["2023-12-05", a, b, "1", "fine"], ["2023-12-05", "Infinity", "-Infinity", "0", "infinite"],
+                     ["2023-12-05", "NaN", b, "0", "latitude NaN"],
+                     ["2023-12-05", a, b, "-9223372036854775808", "the smallest int64"],
+                     ["2023-12-05", a, b, "25000", "a total, not one event"],
+                     ["2023-12-06", a, b, "2", "x" * 6000], ["2023-12-06", a, b, "3", "fine"]])
     with open(HERE / "points-sub-blocks.csv", "w", newline="", encoding="utf-8") as fh:  # placed by block id only
         w = csv.writer(fh)
         w.writerow(["date", "block", "type", "notes"])
