@@ -43,6 +43,8 @@ def show_report(rep: dict[str, Any], *, heading: str) -> None:
     c2.metric("accepted", f"{rep['accepted']:,}")
     c3.metric("rejected", f"{rep['rejected']:,}")
     st.caption(md_escape(f"read as {rep.get('format')} ({rep.get('container')}): {rep.get('detected_as')}"))
+    for t in rep.get("truncated") or []:
+        st.warning(md_escape(f"{t['layer']}: {t['message']}"))
     if rep["rejected"]:
         st.warning(md_escape(rep["message"]))
         listed = rep.get("rejections_listed", 0)
@@ -52,8 +54,10 @@ def show_report(rep: dict[str, Any], *, heading: str) -> None:
     if rep.get("repaired"):
         st.markdown("Repaired geometries:")
         st.dataframe(pd.DataFrame(rep["repaired"]).astype("string"), hide_index=True, width="stretch")
+    shown = {t["message"] for t in rep.get("truncated") or []}
     for w in rep.get("warnings") or []:
-        st.caption(md_escape(w))
+        if not any(w.endswith(m) for m in shown):
+            st.caption(md_escape(w))
     if rep.get("acled"):
         st.caption(md_escape(acled_attribution) + " ACLED rows are shown aggregated by block or governorate and "
                    "are never offered for download.")

@@ -2,7 +2,13 @@
 
 Accepted: ISO (``2023-12-02``, with or without a time), ``20220430``,
 ``07 October 2023`` / ``7 Oct 2023``, ``6-Jun-25``, ``December 2, 2023``,
-and slash dates ``m/d/Y`` (spreadsheet exports) or ``d/m/Y``.  A slash date is
+and slash dates ``m/d/Y`` (spreadsheet exports) or ``d/m/Y``.  ArcGIS FeatureServer
+exports write dates as epoch milliseconds (``1730986500000.0``): a number of 12 or 13
+digits is read as milliseconds since 1970-01-01 UTC, one of 9 or 10 digits as epoch
+seconds (no other date form is written as a bare number of those lengths; 8 digits are
+``YYYYMMDD``). An epoch instant is dated in Gaza's time zone (Asia/Gaza), the day a person
+there saw: 2024-11-07 23:30 UTC is 8 November. ISO dates with a time keep their written
+date.  A slash date is
 ambiguous when both parts are 12 or less: :func:`parse_date_column` decides
 the order from the whole column (a value with a first part over 12 proves
 ``d/m``) and reports the column as ambiguous when nothing proves the order.
@@ -25,6 +31,8 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DMY_TEXT = re.compile(r"^(\d{1,2})[\s\-/.]+([A-Za-z]{3,9})\.?[\s\-/.,]+(\d{2,4})$")
 _MDY_TEXT = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_EPOCH = re.compile(r"^(\d{9,10}|\d{12,13})(?:\.0*)?$")
+LOCAL_TZ = "Asia/Gaza"
 _SLASH = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})(?:\s+[\d:]+(?:\s*[AP]M)?)?$", re.I)
 
 
@@ -53,6 +61,25 @@ def _month(name: str) -> int:
     return _MONTHS[key]
 
 
+def epoch_date(text: str) -> date | None:
+    """The Gaza-local date of an epoch number (milliseconds if 12-13 digits, seconds if 9-10), else None."""
+    m = _EPOCH.match(text)
+    if not m:
+        return None
+    n = int(m[1])
+    unit = "ms" if len(m[1]) >= 12 else "s"
+    return pd.Timestamp(n, unit=unit, tz="UTC").tz_convert(LOCAL_TZ).date()
+
+
+def epoch_dates(text: pd.Series) -> pd.Series:
+    """Vectorised :func:`epoch_date` over a text column: datetime64 (midnight, Gaza-local) or NaT."""
+    parts = text.str.extract(_EPOCH, expand=False)
+    nums = pd.to_numeric(parts, errors="coerce")
+    ms = nums.where(parts.str.len() >= 12, nums * 1000)
+    stamps = pd.to_datetime(ms, unit="ms", utc=True, errors="coerce")
+    return stamps.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
+
+
 def parse_date(value: object, *, slash_order: str = "mdy") -> date:
     """Parse one value; ``slash_order`` is ``"mdy"`` or ``"dmy"`` for slash dates.
 
@@ -68,12 +95,20 @@ def parse_date(value: object, *, slash_order: str = "mdy") -> date:
         return value.date()
     if value is None or (isinstance(value, float) and pd.isna(value)):
         raise DateParseError("empty date")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = f"{value:.0f}" if float(value).is_integer() else value
     text = str(value).strip()
     if not text:
         raise DateParseError("empty date")
+    return _parse_text(text, slash_order)
+
+
+def _parse_text(text: str, slash_order: str) -> date:
     try:
         if m := _ISO.match(text):
             return date(int(m[1]), int(m[2]), int(m[3]))
+        if (when := epoch_date(text)) is not None:
+            return when
         if m := _COMPACT.match(text):
             return date(int(m[1]), int(m[2]), int(m[3]))
         if m := _DMY_TEXT.match(text):

@@ -114,6 +114,24 @@ STRIP_TOLERANCE_M: Setting[float] = Setting(
     "strip_tolerance_m", 500.0,
     "How far (metres) outside the Strip outline a feature may lie and still count as inside "
     "(digitising differences between sources).", minimum=0)
+OFFSHORE_BAND_M: Setting[float] = Setting(
+    "offshore_band_m", 25_000.0,
+    "Imported events at sea off the Strip's coast (west of it, e.g. ACLED's 'Coast of Gaza City': naval fire, "
+    "fishers) up to this many metres from the outline are kept, flagged `offshore` with their distance, and "
+    "counted by the governorate the row names.", minimum=0)
+BORDER_BAND_M: Setting[float] = Setting(
+    "border_band_m", 2_000.0,
+    "Imported events on land just outside the Strip (the fence, the crossings) up to this many metres from the "
+    "outline are kept, flagged `border` with their distance, and counted by the governorate the row names.",
+    minimum=0)
+MAX_TEXT_CHARS: Setting[int] = Setting(
+    "max_text_chars", 5_000,
+    "Longest text value (notes, names, sources) an import keeps; a longer one is cut to this many characters "
+    "with a warning naming its row and field.", minimum=100)
+MAX_EVENT_FATALITIES: Setting[int] = Setting(
+    "max_event_fatalities", 10_000,
+    "Most fatalities one imported event may report; a larger (or negative) count is refused with its row and "
+    "field.", minimum=1)
 GRID_PUBLISHED_ON: Setting[date] = Setting(
     "grid_published_on", date(2023, 12, 1),
     "Default start ('since') of the cumulative evacuation-order metrics: the day the block grid was published.")
@@ -127,7 +145,8 @@ DASHBOARD_URL: Setting[str] = Setting(
 
 SETTINGS: dict[str, AnySetting] = {
     s.name: s for s in (RAW_DIR, BUNDLE_DIR, WORKSPACE_DIR, MAX_UPLOAD_MB, MAX_FEATURES, MAX_UNZIPPED_MB,
-                        STRIP_TOLERANCE_M, GRID_PUBLISHED_ON, DEFAULT_DATE, DASHBOARD_URL)
+                        STRIP_TOLERANCE_M, OFFSHORE_BAND_M, BORDER_BAND_M, MAX_TEXT_CHARS, MAX_EVENT_FATALITIES,
+                        GRID_PUBLISHED_ON, DEFAULT_DATE, DASHBOARD_URL)
 }
 
 

@@ -11,7 +11,12 @@ Checks on points (vectorised): unreadable or missing coordinates, latitude and
 longitude swapped (outside the Strip, inside once swapped), points outside the
 Strip (beyond ``strip_tolerance_m``), unknown block ids, duplicate events,
 dates in the future, and dates before 2023-10-07 when most of the file's dates
-are after it (the file is about this war). Points are joined to blocks and
+are after it (the file is about this war). Points beyond the tolerance are kept
+and flagged (``location_type`` ``offshore`` or ``border``, ``outline_distance_m``) when they lie
+at sea west of the coast within ``offshore_band_m`` (ACLED's "Coast of Gaza City": naval fire,
+fishers) or on land within ``border_band_m`` (the fence, the crossings), and the row names a
+governorate: they count there and in no block; other points inside the Strip are
+``location_type`` ``strip``. Points are joined to blocks and
 governorates with ``geopandas.sjoin``. Text is stored as given (data, never
 markup); the dashboard escapes it.
 
@@ -46,37 +51,78 @@ from pipeline.runtime.detect import Detected, Parsed, Problem, detect
 from pipeline.runtime.readers.acled import acled_attribution, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
 from pipeline.runtime.readers.hxl import read_hxl
-from pipeline.runtime.readers.zone_files import read_zone_files
+from pipeline.runtime.readers.zone_files import read_zone_files, truncation_message
 
 WAR_START = date(2023, 10, 7)
 MAX_LISTED = 1000  # rejections listed in a report (all are counted)
 EVENT_COLUMNS = ("event_id", "date", "kind", "fatalities", "location", "pcode", "block_id", "dataset",
                  "source", "source_url", "geo_precision", "notes")
-EXTRA_EVENT_COLUMNS = ("figure", "figure_tag", "location_ar")
+EXTRA_EVENT_COLUMNS = ("figure", "figure_tag", "location_ar", "sub_block_id", "location_type", "outline_distance_m")
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/]|javascript:", re.I)
 
 
 # ---------------------------------------------------------------- reference layers
 
 
+# The Mediterranean coast either side of the Strip (lon, lat), approximate (about 1 km): Egypt's coast from
+# El Arish to the Rafah border, and Israel's from the Zikim beach to Ashdod. Joined to the Strip's own
+# coast (the outline's western edge) and closed far out at sea, it bounds "at sea" for offshore events.
+_COAST_SOUTH = ((33.55, 31.12), (33.80, 31.15), (34.11, 31.245))
+_COAST_NORTH = ((34.51, 31.61), (34.555, 31.67), (34.64, 31.82))
+_FAR_SEA = ((34.30, 32.30), (33.20, 31.80))
+
+
+def _strip_coast(outline: shapely.Polygon) -> np.ndarray:
+    """The outline's coastal edge, from its south-western to its northern tip (the westerly of the two paths)."""
+    ring = np.asarray(outline.exterior.coords)[:-1]
+    sw, nw = int(np.argmin(ring[:, 0])), int(np.argmax(ring[:, 1]))
+    lo, hi = min(sw, nw), max(sw, nw)
+    inner = ring[lo:hi + 1]
+    outer = np.vstack([ring[hi:], ring[:lo + 1]])[::-1]
+    d = ring[nw] - ring[sw]
+
+    def seaward(path: np.ndarray) -> float:  # mean offset to the north-west of the tip-to-tip chord
+        q = path - ring[sw]
+        return float(np.mean(d[0] * q[:, 1] - d[1] * q[:, 0]))
+
+    path = max((inner, outer), key=seaward)
+    return path if np.allclose(path[0], ring[sw]) else path[::-1]
+
+
+def _sea(outline: shapely.Polygon) -> shapely.geometry.base.BaseGeometry:
+    coast = [*_COAST_SOUTH, *map(tuple, _strip_coast(outline)), *_COAST_NORTH, *_FAR_SEA]
+    return shapely.make_valid(shapely.Polygon(coast))
+
+
 @lru_cache(maxsize=4)
-def _reference(tolerance_m: float, built_at: str) -> dict[str, Any]:
+def _reference(tolerance_m: float, offshore_m: float, border_m: float, built_at: str) -> dict[str, Any]:
     strip = load_geolayer("strip")
     blocks = load_geolayer("blocks")[["block_id", "pcode", "geometry"]]
     govs = load_geolayer("governorates")[["pcode", "geometry"]]
+    outline = strip.union_all()
+    if not isinstance(outline, shapely.Polygon):
+        outline = max(shapely.get_parts(outline), key=lambda g: g.area)
+        assert isinstance(outline, shapely.Polygon)  # the Strip's largest part is a polygon
     outline_utm = strip.to_crs(AREA_CRS).union_all()
-    zone_utm = outline_utm.buffer(tolerance_m)
-    zone = gpd.GeoSeries([zone_utm], crs=AREA_CRS).to_crs(4326).iloc[0]
-    shapely.prepare(zone)
-    return {"zone": zone, "outline_utm": outline_utm, "blocks": blocks, "govs": govs,
+
+    def band(metres: float) -> Any:
+        g = gpd.GeoSeries([outline_utm.buffer(metres)], crs=AREA_CRS).to_crs(4326).iloc[0]
+        shapely.prepare(g)
+        return g
+
+    zone = band(tolerance_m)
+    offshore = shapely.intersection(band(max(offshore_m, tolerance_m)), _sea(outline))
+    shapely.prepare(offshore)
+    return {"zone": zone, "offshore": offshore, "border": band(max(border_m, tolerance_m)),
+            "outline_utm": outline_utm, "blocks": blocks, "govs": govs,
             "block_ids": set(blocks["block_id"].astype(int).tolist()),
             "to_utm": Transformer.from_crs(4326, AREA_CRS, always_xy=True)}
 
 
 def reference() -> dict[str, Any]:
-    """Strip (buffered by ``strip_tolerance_m``), blocks and governorates from the bundle (cached)."""
-    tol = settings.get(settings.STRIP_TOLERANCE_M)
-    return _reference(tol, str(load_manifest().get("built_at")))
+    """Strip (buffered by ``strip_tolerance_m``), offshore and border bands, blocks and governorates (cached)."""
+    return _reference(settings.get(settings.STRIP_TOLERANCE_M), settings.get(settings.OFFSHORE_BAND_M),
+                      settings.get(settings.BORDER_BAND_M), str(load_manifest().get("built_at")))
 
 
 # ---------------------------------------------------------------- reading
@@ -120,8 +166,27 @@ def _dates_check(dates: pd.Series, rows: pd.Series, field: str, claims_war: bool
     return problems, warnings
 
 
-def _points_check(f: pd.DataFrame, layer: str | None) -> tuple[np.ndarray, list[Problem]]:
-    """Classify coordinates; return (inside mask, problems) for swapped / outside / out-of-range points."""
+def _rejected_outside(ref: dict[str, Any], rows: np.ndarray, lat: np.ndarray, lon: np.ndarray,
+                      dist_m: np.ndarray, fields: str, layer: str | None) -> list[Problem]:
+    tol = settings.get(settings.STRIP_TOLERANCE_M)
+    sea = settings.get(settings.OFFSHORE_BAND_M) / 1000.0
+    border = settings.get(settings.BORDER_BAND_M)
+    why = (f"beyond the tolerance of {tol:,.0f} m (strip_tolerance_m, {settings.STRIP_TOLERANCE_M.env}), "
+           f"the offshore band ({sea:,.0f} km at sea, {settings.OFFSHORE_BAND_M.env}) and the border band "
+           f"({border:,.0f} m on land, {settings.BORDER_BAND_M.env})")
+    return [Problem(int(r), fields, f"({a:g}, {b:g}) lies outside the Gaza Strip "
+                    + (f"({d / 1000:,.1f} km from its outline)" if np.isfinite(d) else "(far away)") + f": {why}",
+                    fix="only points in the Gaza Strip, at sea off it or at its border can be imported; if the "
+                        f"point is right, raise {settings.STRIP_TOLERANCE_M.env}", layer=layer)
+            for r, a, b, d in zip(rows, lat, lon, dist_m, strict=True)]
+
+
+def _points_check(f: pd.DataFrame, layer: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Problem]]:
+    """Classify coordinates: (inside mask, place, metres outside the outline, problems).
+
+    ``place`` is ``offshore`` or ``border`` for points kept outside the outline (else None), with
+    their distance to it; swapped, out-of-range and far-away points are problems.
+    """
     ref = reference()
     lat = pd.to_numeric(f["lat"], errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(f["lon"], errors="coerce").to_numpy(dtype=float)
@@ -136,7 +201,21 @@ def _points_check(f: pd.DataFrame, layer: str | None) -> tuple[np.ndarray, list[
     cand = ok & ~inside
     swapped = np.zeros(len(f), dtype=bool)
     swapped[cand] = shapely.contains_xy(ref["zone"], lat[cand], lon[cand])
-    outside = cand & ~swapped
+    beyond = cand & ~swapped
+    offshore = np.zeros(len(f), dtype=bool)
+    offshore[beyond] = shapely.contains_xy(ref["offshore"], lon[beyond], lat[beyond])
+    border = np.zeros(len(f), dtype=bool)
+    rest = beyond & ~offshore
+    border[rest] = shapely.contains_xy(ref["border"], lon[rest], lat[rest])
+    outside = rest & ~border
+    dist_m = np.full(len(f), np.nan)
+    if beyond.any():
+        x, y = ref["to_utm"].transform(lon[beyond], lat[beyond])
+        with np.errstate(invalid="ignore"):
+            dist_m[beyond] = shapely.distance(ref["outline_utm"], shapely.points(x, y))
+    place = np.full(len(f), None, dtype=object)
+    place[offshore] = "offshore"
+    place[border] = "border"
     problems: list[Problem] = []
     for r, a, b in zip(rows[out_of_range], lat[out_of_range], lon[out_of_range], strict=True):
         problems.append(Problem(int(r), f"{lat_f}/{lon_f}", f"({a:g}, {b:g}) is not latitude/longitude in degrees",
@@ -145,23 +224,110 @@ def _points_check(f: pd.DataFrame, layer: str | None) -> tuple[np.ndarray, list[
         problems.append(Problem(int(r), f"{lat_f}/{lon_f}",
                                 f"latitude and longitude look swapped: ({a:g}, {b:g}) lies outside the Gaza Strip, "
                                 "swapped it lies inside", fix="swap the two columns", layer=layer))
-    if outside.any():
-        x, y = ref["to_utm"].transform(lon[outside], lat[outside])
-        with np.errstate(invalid="ignore"):
-            dist = shapely.distance(ref["outline_utm"], shapely.points(x, y)) / 1000.0
-        for r, a, b, d in zip(rows[outside], lat[outside], lon[outside], dist, strict=True):
-            problems.append(Problem(int(r), f"{lat_f}/{lon_f}",
-                                    f"({a:g}, {b:g}) lies outside the Gaza Strip "
-                                    + (f"({d:,.1f} km from its outline)" if np.isfinite(d) else "(far away)"),
-                                    fix="only points in the Gaza Strip can be imported", layer=layer))
-    return inside, problems
+    problems += _rejected_outside(ref, rows[outside], lat[outside], lon[outside], dist_m[outside],
+                                  f"{lat_f}/{lon_f}", layer)
+    return inside, place, np.where(offshore | border, np.round(dist_m), np.nan), problems
+
+
+def _block_text(frame: pd.DataFrame, mask: pd.Series) -> list[str]:
+    """The block ids of ``mask``'s rows as written: ``642``, or ``642.1`` for a sub-block."""
+    ids = [str(int(b)) for b in frame.loc[mask, "block_id"]]
+    if "sub_block_id" not in frame:
+        return ids
+    subs = frame.loc[mask, "sub_block_id"].tolist()
+    return [i if pd.isna(sb) else f"{sb} (block {i})" for i, sb in zip(ids, subs, strict=True)]
+
+
+def _row_list(rows: pd.Series | np.ndarray, most: int = 20) -> str:
+    """``row 4`` / ``rows 4, 7, 9 ...`` for a warning (the first ``most``)."""
+    r = [int(x) for x in np.asarray(rows)]
+    head = ", ".join(str(x) for x in r[:most]) + (f" ... ({len(r):,} in all)" if len(r) > most else "")
+    return f"row{'s' if len(r) > 1 else ''} {head}"
+
+
+def _outside_kept(f: pd.DataFrame, place: np.ndarray, dist_m: np.ndarray, hint: pd.Series, layer: str | None
+                  ) -> tuple[np.ndarray, list[Problem], list[str]]:
+    """Offshore/border rows: kept when the row names a governorate, else a problem; (place, problems, warnings)."""
+    rows = f["_row"]
+    place = place.copy()
+    outer = pd.Series(place, index=f.index).notna()
+    if not outer.any():
+        return place, [], []
+    unnamed = (outer & hint.isna()).to_numpy()
+    fields = f.attrs.get("lat_field", "latitude") + "/" + f.attrs.get("lon_field", "longitude")
+    problems = [Problem(int(r), fields, f"lies {'at sea' if k == 'offshore' else 'on land'} {d:,.0f} m outside the "
+                        "Gaza Strip's outline and the row names no governorate to count it in (a point for the "
+                        "whole territory is often placed there)", fix="add the governorate (admin2) the event "
+                        "belongs to, or correct the coordinates", layer=layer)
+                for r, k, d in zip(rows[unnamed], place[unnamed], dist_m[unnamed], strict=True)]
+    place[unnamed] = None
+    kept = outer.to_numpy() & ~unnamed
+    return place, problems, [_near_warning(place, rows)] if kept.any() else []
+
+
+def _near_warning(place: np.ndarray, rows: pd.Series) -> str:
+    sea = settings.get(settings.OFFSHORE_BAND_M) / 1000.0
+    border = settings.get(settings.BORDER_BAND_M)
+    off, bor = rows[place == "offshore"], rows[place == "border"]
+    parts = []
+    if len(off):
+        parts.append(f"{len(off)} offshore (at sea, up to {sea:,.0f} km; {_row_list(off)})")
+    if len(bor):
+        parts.append(f"{len(bor)} at the border (on land, up to {border:,.0f} m; {_row_list(bor)})")
+    return (f"{len(off) + len(bor)} event(s) outside the Strip's outline kept and flagged (location_type, "
+            f"outline_distance_m): {'; '.join(parts)}; counted by the governorate the row names, "
+            "in no block")
+
+
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c != "geometry" and not str(c).startswith("_")
+            and (frame[c].dtype == object or str(frame[c].dtype) == "string")]
+
+
+def _cap_text(frame: pd.DataFrame) -> list[str]:
+    """Cut text values longer than ``max_text_chars`` (in place); a warning names each row and field."""
+    cap = settings.get(settings.MAX_TEXT_CHARS)
+    cut: list[str] = []
+    for c in _text_columns(frame):
+        lengths = frame[c].astype("string").str.len()
+        long = (lengths > cap).fillna(False).astype(bool)
+        if long.any():
+            frame.loc[long, c] = frame.loc[long, c].astype("string").str.slice(0, cap)
+            where = frame.loc[long, "_row"] if "_row" in frame else pd.Series(frame.index[long] + 1)
+            cut += [f"row {int(r)} {c} ({int(n):,} characters)" for r, n in zip(where, lengths[long], strict=True)]
+    if not cut:
+        return []
+    return [f"{len(cut)} text value(s) longer than {cap:,} characters cut to {cap:,} (max_text_chars, "
+            f"{settings.MAX_TEXT_CHARS.env}): {', '.join(cut[:20])}{' ...' if len(cut) > 20 else ''}"]
+
+
+def _domain_check(gdf: gpd.GeoDataFrame, f: pd.DataFrame, found: list[Problem], layer: str | None) -> list[Problem]:
+    """Fatalities beyond ``max_event_fatalities`` (or negative), and rows left without finite coordinates."""
+    rows = f["_row"]
+    cap = settings.get(settings.MAX_EVENT_FATALITIES)
+    fat = pd.to_numeric(gdf["fatalities"], errors="coerce") if "fatalities" in gdf else pd.Series(dtype=float)
+    field = f.attrs.get("fatalities_field", "fatalities")
+    over = (fat > cap) | (fat < 0)
+    problems = [Problem(int(r), field, f"{int(v):,} fatalities for one event is {'negative' if v < 0 else 'implausible'}"
+                        f" (at most {cap:,}: max_event_fatalities, {settings.MAX_EVENT_FATALITIES.env})",
+                        fix="check the figure; a total over many events is not one event", layer=layer)
+                for r, v in zip(rows[over.fillna(False)], fat[over.fillna(False)], strict=True)]
+    xy = shapely.get_coordinates(np.asarray(gdf.geometry.values), include_z=False) if len(gdf) else np.empty((0, 2))
+    geoms = np.asarray(gdf.geometry.values)
+    finite = np.zeros(len(gdf), dtype=bool)
+    have = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if have.any() and len(xy) == int(have.sum()):
+        finite[have] = np.isfinite(xy).all(axis=1)
+    reported = {q.row for q in found}
+    lacking = [int(r) for r in rows[~finite] if int(r) not in reported]
+    problems += [Problem(r, f"{f.attrs.get('lat_field', 'latitude')}/{f.attrs.get('lon_field', 'longitude')}",
+                         "no finite coordinates (missing, NaN or infinite)", layer=layer) for r in lacking]
+    return problems
 
 
 def _markup_warning(frame: pd.DataFrame) -> list[str]:
     n = 0
-    for c in frame.columns:
-        if c == "geometry" or not (frame[c].dtype == object or str(frame[c].dtype) == "string"):
-            continue
+    for c in _text_columns(frame):
         n += int(frame[c].astype("string").str.contains(_MARKUP, na=False).sum())
     if n:
         return [f"{n} text value(s) contain HTML-like markup: stored as plain text, shown escaped"]
@@ -185,9 +351,9 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         bf = f.attrs.get("block_field", "block_id")
         known = f["block_id"].isin(list(ref["block_ids"]))
         unknown = f["block_id"].notna() & ~known.fillna(False).astype(bool)
-        problems += [Problem(int(r), bf, f"unknown block id {int(b)} (not in the 1 Dec 2023 block grid)",
+        problems += [Problem(int(r), bf, f"unknown block id {b} (not in the 1 Dec 2023 block grid)",
                              fix="check the block number", layer=layer)
-                     for r, b in zip(rows[unknown], f.loc[unknown, "block_id"], strict=True)]
+                     for r, b in zip(rows[unknown], _block_text(f, unknown), strict=True)]
         nocoord = f["lat"].isna() & f["lon"].isna() & known.fillna(False).astype(bool)
         if nocoord.any():
             centres = blocks.set_index("block_id").geometry.representative_point()
@@ -198,7 +364,7 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         none = f["lat"].isna() & f["lon"].isna() & f["block_id"].isna()
         problems += [Problem(int(r), "latitude/longitude", "no coordinates and no block id", layer=layer)
                      for r in rows[none]]
-    inside, p2 = _points_check(f, layer)
+    inside, place, dist_m, p2 = _points_check(f, layer)
     problems += p2
     gdf = gpd.GeoDataFrame(f.drop(columns=["lat", "lon"]),
                            geometry=gpd.points_from_xy(f["lon"].to_numpy(float), f["lat"].to_numpy(float)),
@@ -225,8 +391,13 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
     differs = hint.notna() & spatial_pcode.reindex(f.index).notna() & (hint != spatial_pcode.reindex(f.index))
     if differs.any():
         warnings.append(f"{int(differs.sum())} row(s) name a governorate other than the one their point lies in; "
-                        "the point's governorate is used")
+                        f"the point's governorate is used: {_row_list(rows[differs])}")
+    place, p_out, w_out = _outside_kept(f, place, dist_m, hint, layer)
+    problems += p_out
+    warnings += w_out
     gdf["pcode"] = pcode
+    gdf["location_type"] = pd.Series(place, index=f.index, dtype="string").fillna("strip")
+    gdf["outline_distance_m"] = dist_m
     claimed = gdf["block_id"].astype("Int64") if "block_id" in gdf else pd.Series(pd.NA, index=f.index, dtype="Int64")
     sb = spatial_block.reindex(f.index).astype("Int64")
     mism = claimed.notna() & sb.notna() & (claimed != sb)
@@ -234,13 +405,15 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         warnings.append(f"{int(mism.sum())} row(s) carry a block id other than the block their point lies in; "
                         "the point's block is used")
     gdf["block_id"] = sb.fillna(claimed.where(~mism))
+    if "sub_block_id" in gdf:  # a sub-block of another block than the point's is not kept
+        gdf["sub_block_id"] = gdf["sub_block_id"].where(~mism)
     n_noblock = int((inside & gdf["block_id"].isna().to_numpy()).sum())
     if n_noblock:
         warnings.append(f"{n_noblock} point(s) inside the Strip fall in no evacuation block (block_id left empty)")
-    # dates
+    # dates, and values outside their domain
     date_field = p.meta.get("columns", {}).get("date") or "date"
     p3, w3 = _dates_check(gdf["date"], rows, date_field, p.meta.get("claims_war"), layer)
-    problems += p3
+    problems += p3 + _domain_check(gdf, f, problems, layer)
     warnings += w3
     # duplicates
     ids = gdf["event_id"].astype("string")
@@ -269,7 +442,7 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
                             f"{', '.join(pairs[:20])}{' ...' if len(pairs) > 20 else ''}")
     slug = workspace.slug(p.name_hint)
     gdf["event_id"] = ids.where(has_id, pd.Series([f"{slug}-{r}" for r in rows], index=f.index, dtype="string"))
-    warnings += _markup_warning(gdf)
+    warnings += _cap_text(gdf) + _markup_warning(gdf)
     return gdf, problems, warnings
 
 
@@ -284,7 +457,7 @@ def finish_figures(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFram
     p3, w3 = _dates_check(gdf["date"], f["_row"], "#date", p.meta.get("claims_war"), layer)
     problems += p3
     warnings += w3 + ["figures are placed at their governorate's label point (join on pcode for a choropleth)"]
-    warnings += _markup_warning(gdf)
+    warnings += _cap_text(gdf) + _markup_warning(gdf)
     return gdf, problems, warnings
 
 
@@ -317,8 +490,8 @@ def finish_zones(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame,
     if "block_id" in gdf and gdf["block_id"].notna().any():
         bad = gdf["block_id"].notna() & ~gdf["block_id"].isin(list(ref["block_ids"])).fillna(False).astype(bool)
         bf = gdf.attrs.get("block_field", "block_id")
-        problems += [Problem(int(r), bf, f"unknown block id {int(b)} (not in the 1 Dec 2023 block grid)", layer=layer)
-                     for r, b in zip(rows[bad], gdf.loc[bad, "block_id"], strict=True)]
+        problems += [Problem(int(r), bf, f"unknown block id {b} (not in the 1 Dec 2023 block grid)", layer=layer)
+                     for r, b in zip(rows[bad], _block_text(gdf, bad), strict=True)]
     order = gdf["valid_from"].notna() & gdf["valid_to"].notna() & (gdf["valid_to"] < gdf["valid_from"])
     problems += [Problem(int(r), "valid_to", "ends before it starts (valid_to < valid_from)", layer=layer)
                  for r in rows[order]]
@@ -328,7 +501,7 @@ def finish_zones(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame,
     gdf["area_km2"] = np.nan
     if present.any():
         gdf.loc[present, "area_km2"] = area_km2(gdf.loc[present]).round(4).to_numpy()
-    warnings += _markup_warning(gdf)
+    warnings += _cap_text(gdf) + _markup_warning(gdf)
     return gdf, problems, warnings
 
 
@@ -338,7 +511,8 @@ def finish_zones(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame,
 def _empty_report(display: str, *, dry_run: bool, accept_partial: bool) -> dict[str, Any]:
     return {"file": display, "sha256": None, "format": None, "container": None, "detected_as": None,
             "rows_read": 0, "accepted": 0, "rejected": 0, "rejections": [], "rejections_listed": 0,
-            "repaired": [], "warnings": [], "layers": [], "layer": None, "written": False, "dry_run": dry_run,
+            "repaired": [], "warnings": [], "truncated": [], "layers": [], "layer": None, "written": False,
+            "dry_run": dry_run,
             "accept_partial": accept_partial, "status": None, "message": "", "error": None, "acled": False,
             "attribution": None, "row_numbers": "row as a spreadsheet shows it (header = 1); feature number for geodata",
             "seconds": None}
@@ -393,6 +567,9 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         rep["repaired"] += [q.as_dict() for q in p.repaired]
         all_problems += problems
         rep["acled"] = rep["acled"] or bool(p.meta.get("acled"))
+        if p.meta.get("truncated_at") is not None:
+            rep["truncated"].append({"layer": label or p.name_hint, "features": int(p.meta["truncated_at"]),
+                                     "message": truncation_message(int(p.meta["truncated_at"]))})
         plans.append((p, gdf.loc[keep], int(source_rows), len(bad_rows)))
     all_problems.sort(key=lambda q: (q.layer or "", q.row if q.row is not None else -1))
     rep["rejections"] = [q.as_dict() for q in all_problems[:MAX_LISTED]]

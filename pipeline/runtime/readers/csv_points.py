@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.core.dates import parse_date_column
+from pipeline.core.dates import epoch_dates, parse_date_column
 from pipeline.core.errors import InputError
 from pipeline.core.layers import PCODES
 from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, read_table
@@ -26,7 +26,7 @@ LAT_NAMES = ("lat", "latitude", "y", "lat_dd", "latitude_dd", "decimal_latitude"
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "lon_dd", "longitude_dd", "decimal_longitude", "geo_lon",
              "point_x")
 DATE_NAMES = ("date", "event_date", "incident_date", "date_of_incident", "day", "occurred_on", "reported_on",
-              "datetime", "timestamp")
+              "datetime", "timestamp", "eventdate", "incidentdate", "date_", "report_date", "reportdate")
 OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "event_id": ("event_id", "id", "incident_id", "event_id_cnty", "uid", "fid"),
     "kind": ("kind", "type", "event_type", "category", "incident_type", "sub_event_type"),
@@ -117,14 +117,16 @@ def map_event_fields(frame: pd.DataFrame, cols: list[str], rows: pd.Series, used
     block_field = None
     for target, names in OTHER_NAMES.items():
         c = claim_column(cols, names, used)
-        if target in ("fatalities", "block_id"):
+        if target == "block_id" and c is not None:
+            fields["block_id"], fields["sub_block_id"], p = parse_block_ids(frame[c], rows, c)
+            problems += p
+            block_field = c
+        elif target in ("fatalities", "block_id"):
             if c is None:
                 fields[target] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
             else:
                 fields[target], p = parse_numbers(frame[c].astype("string"), rows, c, required=False, integer=True)
                 problems += p
-                if target == "block_id":
-                    block_field = c
         elif target in ("pcode_hint", "governorate"):
             hint = pcode_for_names(text_column(frame, c)) if c else pd.Series(pd.NA, index=frame.index, dtype="string")
             fields["pcode_hint"] = fields["pcode_hint"].fillna(hint) if "pcode_hint" in fields else hint
@@ -142,6 +144,16 @@ def parse_numbers(values: pd.Series, rows: pd.Series, field: str, *, required: b
     bad = nums.isna() & text.notna() & (text != "")
     problems = [Problem(int(r), field, f"not a number: {str(v)[:40]!r}")
                 for r, v in zip(rows[bad].tolist(), values[bad].tolist(), strict=True)]
+    with np.errstate(invalid="ignore"):
+        infinite = nums.notna() & ~np.isfinite(nums.astype(float))
+        huge = nums.notna() & ~infinite & (nums.astype(float).abs() > 1e15)
+    problems += [Problem(int(r), field, f"not a finite number: {str(v)[:40]!r}")
+                 for r, v in zip(rows[infinite].tolist(), values[infinite].tolist(), strict=True)]
+    if integer:
+        problems += [Problem(int(r), field, f"implausibly large number: {str(v)[:40]!r}")
+                     for r, v in zip(rows[huge].tolist(), values[huge].tolist(), strict=True)]
+        infinite = infinite | huge
+    nums = nums.astype(float).where(~infinite) if infinite.any() else nums
     if required:
         empty = text.isna() | (text == "")
         problems += [Problem(int(r), field, "empty") for r in rows[empty].tolist()]
@@ -156,12 +168,37 @@ def parse_numbers(values: pd.Series, rows: pd.Series, field: str, *, required: b
     return nums, problems
 
 
+_BLOCK_ID = r"^(\d{1,6})(?:\.(\d{1,3}))?$"
+
+
+def parse_block_ids(values: pd.Series, rows: pd.Series, field: str) -> tuple[pd.Series, pd.Series, list[Problem]]:
+    """(block id, sub-block id, problems) from a block-id column, matched as the orders are.
+
+    ``642`` is block 642; ``642.1`` is sub-block 642.1 of block 642 (the parent is used for the join,
+    the sub-block id kept as text, written as the orders list writes it: ``642.10`` -> ``642.1``);
+    ``642.0`` is the block itself. Anything else is a problem naming the row.
+    """
+    text = values.astype("string").str.strip()
+    parts = text.str.extract(_BLOCK_ID)
+    whole = pd.to_numeric(parts[0], errors="coerce").astype("Int64")
+    sub = parts[1].astype("string").str.rstrip("0")
+    label = (parts[0].astype("string") + "." + sub).where(sub.notna() & (sub != ""))
+    bad = text.notna() & (text != "") & whole.isna()
+    problems = [Problem(int(r), field, f"not a block id: {str(v)[:40]!r} (a whole number such as 642, or a "
+                        "sub-block such as 642.1)") for r, v in zip(rows[bad].tolist(), text[bad].tolist(), strict=True)]
+    return whole, label.astype("string"), problems
+
+
 def parse_dates(values: pd.Series, rows: pd.Series, field: str) -> tuple[pd.Series, list[Problem], str | None]:
-    """Dates in the wild (pipeline.dates rules), with a vectorised fast path for ISO columns."""
+    """Dates in the wild (pipeline.dates rules), with vectorised fast paths for ISO and epoch columns."""
     text = values.astype("string").str.strip()
     fast = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     iso_like = text.str.match(r"^\d{4}-\d{2}-\d{2}([T ].*)?$").fillna(False).astype(bool)
-    need = text.notna() & (fast.isna() | ~iso_like)
+    epoch = epoch_dates(text)
+    iso_like = iso_like & fast.notna()
+    fast = fast.where(iso_like, epoch)
+    iso_like = iso_like | epoch.notna()
+    need = text.notna() & ~iso_like
     out = fast.where(iso_like)
     problems: list[Problem] = []
     warning = None
@@ -228,6 +265,7 @@ def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | N
         out[target] = values
     if block_field:
         out.attrs["block_field"] = block_field
+    out.attrs["fatalities_field"] = find_column(cols, OTHER_NAMES["fatalities"]) or "fatalities"
     out["_rowhash"] = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     out["kind"] = out["kind"].fillna("point")
     out["dataset"] = dataset or "csv upload"

@@ -177,6 +177,7 @@ def _hxl_events(t: _Table, lat_c: str, lon_c: str) -> Parsed:
         out["fatalities"], p = parse_numbers(data[killed[0]], rows, tag_of[killed[0]], required=False,
                                              integer=True)
         problems += p
+        out.attrs["fatalities_field"] = tag_of[killed[0]]
     else:
         out["fatalities"] = pd.Series(pd.NA, index=data.index, dtype="Int64")
     others = [c for c in figure_cols if c not in killed]

@@ -9,6 +9,7 @@ this app) is read as events; polygons as zones.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from pipeline.runtime.readers.csv_points import (
     claim_column,
     find_column,
     map_event_fields,
+    parse_block_ids,
     parse_dates,
     parse_numbers,
     pcode_for_names,
@@ -39,8 +41,8 @@ _ZONE_NAMES = {
     "zone_id": ("zone_id", "id", "fid", "zone", "code"),
     "kind": ("kind", "type", "category", "zone_type"),
     "name": ("name", "title", "label", "zone_name", "description"),
-    "valid_from": ("valid_from", "start", "start_date", "from", "safe_date", "declared_on", "date"),
-    "valid_to": ("valid_to", "end", "end_date", "to", "until", "lifted_on"),
+    "valid_from": ("valid_from", "start", "start_date", "startdate", "from", "safe_date", "declared_on", "date"),
+    "valid_to": ("valid_to", "end", "end_date", "enddate", "to", "until", "lifted_on"),
     "source": ("source", "sources", "source_name"),
 }
 
@@ -67,6 +69,35 @@ def data_files(path: Path, det: Detected, display: str, tmpdir: Path) -> list[Pa
     return files
 
 
+def truncation_message(n: int) -> str:
+    """The report's sentence for an ArcGIS export cut off by the server's transfer limit."""
+    return f"this export is truncated at {n:,} features; export again with paging"
+
+
+def arcgis_truncated(f: Path) -> bool:
+    """True when a GeoJSON is an ArcGIS FeatureServer result the server cut (``exceededTransferLimit``).
+
+    ArcGIS writes the flag at the top level of the FeatureCollection, or (``f=geojson``) in its
+    top-level ``properties``; GDAL drops it, so the JSON is read for it (only when the name occurs).
+    """
+    with open(f, "rb") as fh:
+        if not fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+            return False
+        fh.seek(0)
+        data = fh.read()
+    if b"exceededTransferLimit" not in data:
+        return False
+    try:
+        obj = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return False
+    if not isinstance(obj, dict):
+        return False
+    props = obj.get("properties")
+    return obj.get("exceededTransferLimit") is True or (isinstance(props, dict)
+                                                        and props.get("exceededTransferLimit") is True)
+
+
 def read_zone_files(path: Path, det: Detected, display: str, tmpdir: Path) -> list[Parsed]:
     """Read every layer of the upload; each becomes one :class:`Parsed` (zones or events)."""
     out: list[Parsed] = []
@@ -76,8 +107,14 @@ def read_zone_files(path: Path, det: Detected, display: str, tmpdir: Path) -> li
             layers = [str(row[0]) for row in pyogrio.list_layers(f)]
         except Exception as exc:
             raise InputError(f"not a readable geodata file ({type(exc).__name__}: {exc})", file=display) from exc
+        truncated = arcgis_truncated(f)
         for layer in layers:
-            out.append(_read_layer(f, layer, display, multi=len(files) > 1 or len(layers) > 1))
+            parsed = _read_layer(f, layer, display, multi=len(files) > 1 or len(layers) > 1)
+            if truncated:
+                n = len(parsed.frame)
+                parsed.meta["truncated_at"] = n
+                parsed.warnings.append(truncation_message(n))
+            out.append(parsed)
     return out
 
 
@@ -190,7 +227,7 @@ def _as_zones(gdf: gpd.GeoDataFrame, rows: pd.Series, types: pd.Series, problems
     out["source"] = out["source"].fillna(Path(display).name)
     block_c = find_column(cols, OTHER_NAMES["block_id"])
     if block_c:
-        out["block_id"], p = parse_numbers(gdf[block_c], rows, block_c, required=False, integer=True)
+        out["block_id"], out["sub_block_id"], p = parse_block_ids(gdf[block_c], rows, block_c)
         problems += p
         out.attrs["block_field"] = block_c
         used.add(block_c)
@@ -218,6 +255,7 @@ def _as_events(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], 
         out[target] = values
     if block_field:
         out.attrs["block_field"] = block_field
+    out.attrs["fatalities_field"] = find_column(cols, OTHER_NAMES["fatalities"]) or "fatalities"
     out["kind"] = out["kind"].fillna("point")
     out["dataset"] = out["dataset"] if "dataset" in out else text_column(gdf, find_column(cols, ("dataset",)))
     out["dataset"] = out["dataset"].fillna(meta.get("dataset") or "geodata upload")

@@ -124,7 +124,68 @@ def main() -> None:
     (HERE / "zones-invalid.geojson").write_text(json.dumps(fc, indent=1) + "\n", encoding="utf-8")
     (HERE / "expected-blocks.json").write_text(json.dumps(
         [{"block_id": b, "pcode": pc, "admin2": a2} for (b, _, _), (a2, pc) in zip(pts, PLACES, strict=True)], indent=1) + "\n")
+    arcgis_fixtures(pts)
+    acled_edge_fixtures(pts)
+    with open(HERE / "points-out-of-domain.csv", "w", newline="", encoding="utf-8") as fh:  # rows in the README
+        w = csv.writer(fh)
+        w.writerow(["date", "latitude", "longitude", "killed", "notes"])
+        (_, a, b) = pts[2]
+        w.writerows([["2023-12-05", a, b, "1", "fine"], ["2023-12-05", "Infinity", "-Infinity", "0", "infinite"],
+                     ["2023-12-05", "NaN", b, "0", "latitude NaN"],
+                     ["2023-12-05", a, b, "-9223372036854775808", "the smallest int64"],
+                     ["2023-12-05", a, b, "25000", "a total, not one event"],
+                     ["2023-12-06", a, b, "2", "x" * 6000], ["2023-12-06", a, b, "3", "fine"]])
+    with open(HERE / "points-sub-blocks.csv", "w", newline="", encoding="utf-8") as fh:  # placed by block id only
+        w = csv.writer(fh)
+        w.writerow(["date", "block", "type", "notes"])
+        w.writerows([["2023-12-05", "642.1", "order", "a sub-block"], ["2023-12-05", "642", "order", "its parent"],
+                     ["2023-12-06", "33.10", "order", "written with a trailing zero"],
+                     ["2023-12-06", "642.0", "order", "the block itself"],
+                     ["2023-12-07", "99999.1", "order", "a sub-block of no block"],
+                     ["2023-12-07", "642-1", "order", "not a block id"]])
     print("fixtures written to", HERE)
+
+
+def arcgis_fixtures(pts: list[tuple[int, float, float]]) -> None:
+    """ArcGIS FeatureServer ``f=geojson`` results: dates as epoch milliseconds, the transfer-limit flag."""
+    # 2024-11-07 13:35 UTC, 2024-11-07 23:30 UTC (8 November in Gaza), 2024-11-09 00:00 UTC, 2024-11-10 as seconds
+    stamps = [1730986500000.0, 1731022200000.0, 1731110400000.0, 1731196800]
+    feats = [{"type": "Feature", "id": i, "geometry": {"type": "Point", "coordinates": [b, a]},
+              "properties": {"OBJECTID": i, "EventDate": t, "Incident_Type": "Airstrike", "Fatalities": i,
+                             "Location": f"Invented site {bid}"}}
+             for i, (t, (bid, a, b)) in enumerate(zip(stamps, pts, strict=False), 1)]
+    fc = {"type": "FeatureCollection", "exceededTransferLimit": True, "features": feats,
+          "properties": {"exceededTransferLimit": True}}
+    (HERE / "arcgis-points.geojson").write_text(json.dumps(fc) + "\n", encoding="utf-8")
+    cx, cy = pts[1][2], pts[1][1]
+    d = 0.003
+    zones = [{"type": "Feature", "id": i, "properties": {"OBJECTID": i, "Name": f"Invented area {i}",
+                                                         "StartDate": start, "EndDate": end,
+                                                         "Block_ID": block},
+              "geometry": {"type": "Polygon", "coordinates": [[[x - d, cy - d], [x + d, cy - d], [x + d, cy + d],
+                                                               [x - d, cy + d], [x - d, cy - d]]]}}
+             for i, (x, start, end, block) in enumerate([(cx, 1701475200000, 1704067200000, f"{pts[1][0]}.1"),
+                                                         (cx + 0.01, 1701475200000, None, str(pts[1][0]))], 1)]
+    (HERE / "arcgis-zones.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": zones}) + "\n",
+                                               encoding="utf-8")
+
+
+def acled_edge_fixtures(pts: list[tuple[int, float, float]]) -> None:
+    """ACLED layout with the rows a real Gaza export carries at its edges (row numbers in the README)."""
+    (_, a1, b1), (_, a5, b5) = pts[0][:3], pts[4][:3]
+    rows = [
+        acled_row(101, "2024-01-10", "Air/drone strike", "Khan Yunis", a1, b1, 2, "Inside the Strip."),
+        acled_row(102, "2024-01-11", "Shelling/artillery/missile attack", "Gaza City", 31.52, 34.40, 1,
+                  "Coast of Gaza City: naval fire on fishing boats (invented)."),
+        acled_row(103, "2024-01-12", "Armed clash", "North Gaza", 31.563, 34.5685, 0, "At the fence (invented)."),
+        acled_row(104, "2024-01-13", "Attack", "Gaza City", 30.0444, 31.2357, 0, "Placed in Cairo by mistake."),
+        acled_row(105, "2024-01-14", "Air/drone strike", "Khan Yunis", a5, b5, 1, "Point in Rafah, row says Khan Yunis."),
+    ]
+    rows[1][21] = "Coast of Gaza City"
+    with open(HERE / "acled-edges.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(ACLED_HEADER)
+        w.writerows(rows)
 
 
 if __name__ == "__main__":
