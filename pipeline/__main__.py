@@ -114,6 +114,8 @@ def make_parser() -> argparse.ArgumentParser:
     i.add_argument("--dry-run", action="store_true")
     i.add_argument("--accept-partial", action="store_true",
                    help="keep the accepted rows when some are rejected")
+    i.add_argument("--keep-duplicates", action="store_true",
+                   help="keep both copies of events already in another layer (default: the newest import wins)")
     i.set_defaults(func=_delegate(imports.cli))
 
     pl = sub.add_parser("places", help="find the places and figures a text names (JSON)")

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -189,3 +190,49 @@ def test_a_geodata_point_with_fatalities_out_of_range(ws, tmp_path):
     got = {r["row"]: (r["field"], r["reason"]) for r in rep["rejections"]}
     assert got[1] == ("Fatalities", "negative count: -1")
     assert got[2][0] == "Fatalities" and got[2][1].startswith("10,001 fatalities for one event is implausible")
+
+
+# ------------------------------------------------------------------ overlapping exports
+
+
+def test_overlapping_acled_exports_keep_one_copy_newest_wins(ws):
+    """acled-weeks-1.csv holds SYN0201-0204, acled-weeks-2.csv SYN0203-0206: two events in both."""
+    first = imports.import_file(DATA / "acled-weeks-1.csv")
+    assert first["overlaps"] == [] and first["layer"] == "acled-weeks-1"
+    check = imports.import_file(DATA / "acled-weeks-2.csv", dry_run=True)
+    assert check["overlaps"] == [{"layer": "acled-weeks-1", "events": 2}]
+    assert any(w.startswith("2 event(s) already in layer acled-weeks-1") and "would be removed" in w
+               for w in check["warnings"])
+    rep = imports.import_file(DATA / "acled-weeks-2.csv")
+    assert rep["overlaps"] == [{"layer": "acled-weeks-1", "events": 2, "removed": 2}]
+    assert any("2 event(s) already in layer acled-weeks-1" in w and "newest import wins" in w for w in rep["warnings"])
+    layers = {e["name"]: e for e in workspace.list_layers()}
+    assert {n: e["rows"] for n, e in layers.items()} == {"acled-weeks-1": 2, "acled-weeks-2": 4}
+    ids = [i for n in layers for i in workspace.load(n)["event_id"]]
+    assert sorted(ids) == [f"SYN{i:04d}" for i in range(201, 207)]  # each event once
+
+
+def test_keep_duplicates_keeps_both_copies_and_says_so(ws):
+    imports.import_file(DATA / "acled-weeks-1.csv")
+    rep = imports.import_file(DATA / "acled-weeks-2.csv", keep_duplicates=True)
+    assert rep["overlaps"] == [{"layer": "acled-weeks-1", "events": 2}]
+    assert any("both copies kept" in w for w in rep["warnings"])
+    assert sum(e["rows"] for e in workspace.list_layers()) == 8
+
+
+def test_importing_an_identical_file_replaces_its_layer(ws):
+    imports.import_file(DATA / "acled-weeks-1.csv")
+    rep = imports.import_file(DATA / "acled-weeks-1.csv")
+    assert rep["replaces"] == ["acled-weeks-1"] and rep["layer"] == "acled-weeks-1"
+    assert "the same file was imported before as layer acled-weeks-1: it is replaced, not added twice" in rep["warnings"]
+    assert [(e["name"], e["rows"]) for e in workspace.list_layers()] == [("acled-weeks-1", 4)]
+
+
+def test_cli_keep_duplicates_flag(ws, capsys):
+    from pipeline.__main__ import main
+
+    assert main(["import", str(DATA / "acled-weeks-1.csv")]) == 0
+    capsys.readouterr()
+    assert main(["import", str(DATA / "acled-weeks-2.csv"), "--keep-duplicates"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["overlaps"] == [{"layer": "acled-weeks-1", "events": 2}]

@@ -53,20 +53,27 @@ def test_summary_shape(ws):
     assert s["layers"]["a"]["rows"] == 3 and s["layers"]["a"]["acled"] is True and s["layers"]["a"]["workspace"]
 
 
-def _import_many(root: str, n: int, q) -> None:
+def _import_many(root: str, files: list[str], q) -> None:
     import os
 
     os.environ["GDM_WORKSPACE_DIR"] = root
     from pipeline.runtime import imports as imp
 
-    names = [imp.import_file(DATA / "points-wild-dates.csv")["layer"] for _ in range(n)]
+    names = [imp.import_file(f, display="points-wild-dates.csv")["layer"] for f in files]
     q.put(names)
 
 
-def test_two_people_importing_at_once_do_not_overwrite_each_other(ws):
+def test_two_people_importing_at_once_do_not_overwrite_each_other(ws, tmp_path):
+    # eight different files of one name (the same file imported again would replace its layer instead)
+    text = (DATA / "points-wild-dates.csv").read_text(encoding="utf-8")
+    files = []
+    for i in range(8):
+        f = tmp_path / f"copy-{i}.csv"
+        f.write_text(text.replace("invented for tests", f"invented for tests (copy {i})"), encoding="utf-8")
+        files.append(str(f))
     ctx = mp.get_context("fork")
     q = ctx.Queue()
-    procs = [ctx.Process(target=_import_many, args=(str(ws), 4, q)) for _ in range(2)]
+    procs = [ctx.Process(target=_import_many, args=(str(ws), files[k::2], q)) for k in range(2)]
     for p in procs:
         p.start()
     names = q.get(timeout=300) + q.get(timeout=300)

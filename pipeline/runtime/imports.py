@@ -20,7 +20,13 @@ governorate: they count there and in no block; other points inside the Strip are
 governorates with ``geopandas.sjoin``. Text is stored as given (data, never
 markup); the dashboard escapes it.
 
-CLI: ``python -m pipeline import PATH [--as acled|hxl|csv|zones] [--dry-run] [--accept-partial]``.
+Overlaps: a file imported again (same sha256) replaces the layer it made; events whose own id
+(ACLED ``event_id_cnty`` ...) is already in another layer of the same dataset are reported as
+"N event(s) already in layer X" and removed from X (the newest import wins) unless
+``keep_duplicates``.
+
+CLI: ``python -m pipeline import PATH [--as acled|hxl|csv|zones] [--dry-run] [--accept-partial]
+[--keep-duplicates]``.
 """
 
 from __future__ import annotations
@@ -442,6 +448,7 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
                             f"{', '.join(pairs[:20])}{' ...' if len(pairs) > 20 else ''}")
     slug = workspace.slug(p.name_hint)
     gdf["event_id"] = ids.where(has_id, pd.Series([f"{slug}-{r}" for r in rows], index=f.index, dtype="string"))
+    gdf["_own_id"] = has_id.to_numpy()  # the dataset's own id (ACLED event_id_cnty ...), not a made-up one
     warnings += _cap_text(gdf) + _markup_warning(gdf)
     return gdf, problems, warnings
 
@@ -511,7 +518,8 @@ def finish_zones(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame,
 def _empty_report(display: str, *, dry_run: bool, accept_partial: bool) -> dict[str, Any]:
     return {"file": display, "sha256": None, "format": None, "container": None, "detected_as": None,
             "rows_read": 0, "accepted": 0, "rejected": 0, "rejections": [], "rejections_listed": 0,
-            "repaired": [], "warnings": [], "truncated": [], "layers": [], "layer": None, "written": False,
+            "repaired": [], "warnings": [], "truncated": [], "overlaps": [], "replaces": [], "layers": [],
+            "layer": None, "written": False,
             "dry_run": dry_run,
             "accept_partial": accept_partial, "status": None, "message": "", "error": None, "acled": False,
             "attribution": None, "row_numbers": "row as a spreadsheet shows it (header = 1); feature number for geodata",
@@ -520,12 +528,17 @@ def _empty_report(display: str, *, dry_run: bool, accept_partial: bool) -> dict[
 
 def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = False, accept_partial: bool = False,
                 name: str | None = None, display: str | None = None, root: str | Path | None = None,
-                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+                progress: Callable[[str], None] | None = None, keep_duplicates: bool = False) -> dict[str, Any]:
     """Import one file; return the report (``status``: written, dry-run, refused or error).
 
     Nothing is written on a dry run, on an error, or when rows are rejected and
     ``accept_partial`` is False. ``display`` is the file name shown in messages
     (the uploaded name); ``name`` overrides the layer name.
+
+    Overlaps: the same file imported again replaces the layer it made (not a second copy);
+    events whose own id (ACLED ``event_id_cnty`` ...) is already in another layer of the same
+    dataset are reported ("N events already in layer X") and, unless ``keep_duplicates``, removed
+    from that older layer: the newest import wins and one copy is kept.
     """
     t0 = time.perf_counter()
     path = Path(path)
@@ -590,22 +603,13 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         rep["status"] = "dry-run"
         rep["message"] = f"{rep['accepted']} of {rep['rows_read']} row(s) would be imported (dry run, nothing written)"
     rep["would_write"] = not (nothing or refused)
+    replaces, overlaps = _overlaps(plans, rep, root, keep_duplicates=keep_duplicates)
     if dry_run or nothing or refused:
         rep["seconds"] = round(time.perf_counter() - t0, 3)
         return rep
 
     say("saving to the workspace ...")
-    for p, gdf, n_read, n_bad in plans:
-        frame = _storage_frame(p, gdf)
-        base = name if (name and len(plans) == 1) else (f"{name}-{p.name_hint}" if name else p.name_hint)
-        meta = {"kind": p.kind, "format": p.fmt, "origin_sha256": rep["sha256"], "rows_read": n_read,
-                "rejected": n_bad, "acled": bool(p.meta.get("acled")),
-                "dataset": str(frame["dataset"].iloc[0]) if "dataset" in frame and len(frame) else None,
-                "source_crs": p.meta.get("source_crs")}
-        if p.meta.get("acled"):
-            meta["attribution"] = acled_attribution
-        e = workspace.save_layer(base, frame, origin=display, meta=meta, root=root)
-        rep["layers"].append({"name": e["name"], "kind": p.kind, "rows": e["rows"], "acled": e["acled"]})
+    _save(plans, rep, replaces, overlaps, name=name, display=display, root=root, keep_duplicates=keep_duplicates)
     rep["layer"] = rep["layers"][0]["name"] if rep["layers"] else None
     rep["written"] = True
     rep["status"] = "written"
@@ -614,6 +618,69 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
                       f"{', '.join(x['name'] for x in rep['layers'])}{partial}")
     rep["seconds"] = round(time.perf_counter() - t0, 3)
     return rep
+
+
+def _save(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any], replaces: dict[int, str],
+          overlaps: list[dict[str, Any]], *, name: str | None, display: str, root: str | Path | None,
+          keep_duplicates: bool) -> None:
+    """Write each planned layer (replacing the same file's earlier layer) and drop the overlaps from older layers."""
+    for i, (p, gdf, n_read, n_bad) in enumerate(plans):
+        frame = _storage_frame(p, gdf)
+        base = name if (name and len(plans) == 1) else (f"{name}-{p.name_hint}" if name else p.name_hint)
+        meta = {"kind": p.kind, "format": p.fmt, "origin_sha256": rep["sha256"], "rows_read": n_read,
+                "rejected": n_bad, "acled": bool(p.meta.get("acled")),
+                "dataset": str(frame["dataset"].iloc[0]) if "dataset" in frame and len(frame) else None,
+                "source_crs": p.meta.get("source_crs"), "part": p.name_hint}
+        if p.meta.get("acled"):
+            meta["attribution"] = acled_attribution
+        e = workspace.save_layer(replaces.get(i, base), frame, origin=display, meta=meta, root=root,
+                                 overwrite=i in replaces)
+        rep["layers"].append({"name": e["name"], "kind": p.kind, "rows": e["rows"], "acled": e["acled"]})
+    if not keep_duplicates:
+        for o in overlaps:
+            o["removed"] = workspace.drop_events(o["layer"], o.pop("_ids"), root=root)
+    for o in overlaps:
+        o.pop("_ids", None)
+    rep["overlaps"] = overlaps
+
+
+def _overlaps(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any], root: str | Path | None,
+              *, keep_duplicates: bool) -> tuple[dict[int, str], list[dict[str, Any]]]:
+    """(plan -> the layer the same file made before, which it replaces; events already in other layers).
+
+    Fills ``rep["replaces"]`` and ``rep["overlaps"]`` and adds one warning per finding.
+    """
+    existing = workspace.list_layers(root)
+    replaces: dict[int, str] = {}
+    for i, (p, _, _, _) in enumerate(plans):
+        same = [e["name"] for e in existing if e.get("origin_sha256") == rep["sha256"]
+                and (e.get("part") == p.name_hint or (e.get("part") is None and len(plans) == 1))]
+        if same:
+            replaces[i] = same[-1]
+            rep["warnings"].append(f"the same file was imported before as layer {same[-1]}: "
+                                   f"{'it would be' if rep['dry_run'] else 'it is'} replaced, not added twice")
+    rep["replaces"] = sorted(replaces.values())
+    overlaps: list[dict[str, Any]] = []
+    for i, (p, gdf, _, _) in enumerate(plans):
+        if p.kind != "events" or "_own_id" not in gdf or not gdf["_own_id"].any():
+            continue
+        ids = set(gdf.loc[gdf["_own_id"].astype(bool), "event_id"].astype(str))
+        dataset = str(gdf["dataset"].iloc[0]) if "dataset" in gdf and len(gdf) else None
+        for e in existing:
+            if e.get("kind") != "events" or e["name"] in replaces.values() or e.get("dataset") != dataset:
+                continue
+            theirs = set(workspace.load(e["name"], root)["event_id"].astype(str))
+            shared = ids & theirs
+            if not shared:
+                continue
+            overlaps.append({"layer": e["name"], "events": len(shared), "_ids": shared})
+            action = ("both copies kept (keep duplicates): the map and counts show them twice" if keep_duplicates
+                      else f"one copy kept: this import's (newest import wins); "
+                           f"{'they would be' if rep['dry_run'] else 'they are'} removed from {e['name']}")
+            rep["warnings"].append(f"{len(shared):,} event(s) already in layer {e['name']} (same {dataset} event id): "
+                                   + action)
+    rep["overlaps"] = [{k: v for k, v in o.items() if k != "_ids"} for o in overlaps]
+    return replaces, overlaps
 
 
 def _storage_frame(p: Parsed, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -660,7 +727,8 @@ def cli(args: Any) -> int:
         rep.update(status="error", message=f"{args.path}: no such file",
                    error={"file": str(args.path), "row": None, "field": None, "reason": "no such file", "fix": None})
     else:
-        rep = import_file(path, as_=args.kind, dry_run=args.dry_run, accept_partial=args.accept_partial)
+        rep = import_file(path, as_=args.kind, dry_run=args.dry_run, accept_partial=args.accept_partial,
+                          keep_duplicates=bool(getattr(args, "keep_duplicates", False)))
     print(json.dumps(rep, indent=2, ensure_ascii=False, default=str))
     if rep["status"] == "error":
         return 2

@@ -165,6 +165,43 @@ def delete(name: str, root: str | Path | None = None) -> bool:
     return True
 
 
+def drop_events(name: str, event_ids: set[str], root: str | Path | None = None) -> int:
+    """Remove the events whose ``event_id`` is in ``event_ids`` from layer ``name`` (newest import wins).
+
+    The layer keeps its manifest entry (origin, import time) with its counts updated; a layer left
+    with no row is deleted. Returns the number of rows removed.
+    """
+    ws = workspace_dir(root)
+    with _locked(ws):
+        manifest = _read_manifest(ws)
+        e = manifest["layers"].get(name)
+        if e is None:
+            return 0
+        path = ws / e["file"]
+        frame = gpd.read_parquet(path) if e.get("crs") else pd.read_parquet(path)
+        gone = frame["event_id"].astype("string").isin(list(event_ids)).to_numpy()
+        if not gone.any():
+            return 0
+        if gone.all():
+            manifest["layers"].pop(name)
+            _write_manifest(ws, manifest)
+            path.unlink(missing_ok=True)
+            return int(gone.sum())
+        kept = frame.loc[~gone].reset_index(drop=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".parquet.tmp", dir=_layers_dir(ws))
+        os.close(fd)
+        try:
+            kept.to_parquet(tmp, index=False, compression="zstd")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        e.update(rows=int(len(kept)), bbox=bbox_of(kept), sha256=sha256_file(path),
+                 removed_as_overlap=int(e.get("removed_as_overlap", 0)) + int(gone.sum()))
+        _write_manifest(ws, manifest)
+    return int(gone.sum())
+
+
 def export_geopackage(root: str | Path | None = None, *, include_acled: bool = False) -> bytes:
     """All workspace layers as one GeoPackage (bytes) that ``python -m pipeline import`` reads back.
 

@@ -126,6 +126,16 @@ def main() -> None:
         [{"block_id": b, "pcode": pc, "admin2": a2} for (b, _, _), (a2, pc) in zip(pts, PLACES, strict=True)], indent=1) + "\n")
     arcgis_fixtures(pts)
     acled_edge_fixtures(pts)
+    # two ACLED exports covering overlapping weeks: SYN0201-0204 and SYN0203-0206 (SYN0203/0204 in both)
+    subs = ["Air/drone strike", "Shelling/artillery/missile attack", "Armed clash", "Attack", "Air/drone strike"]
+    for name, ids in (("acled-weeks-1.csv", range(201, 205)), ("acled-weeks-2.csv", range(203, 207))):
+        with open(HERE / name, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(ACLED_HEADER)
+            for i in ids:
+                (admin2, _), (_, lat, lon) = PLACES[i % 5], pts[i % 5]
+                w.writerow(acled_row(i, f"2024-02-{i - 190:02d}", subs[i % 5], admin2, lat, lon, i % 3,
+                                     f"Synthetic note {i}."))
     with open(HERE / "points-out-of-domain.csv", "w", newline="", encoding="utf-8") as fh:  # rows in the README
         w = csv.writer(fh)
         w.writerow(["date", "latitude", "longitude", "killed", "notes"])
