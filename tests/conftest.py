@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import pytest
 from shapely.geometry import box
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,3 +18,11 @@ def squares(cells: list[tuple[float, float, float, float]], **columns: list) -> 
     x0, y0 = 600_000.0, 3_470_000.0
     geoms = [box(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d in cells]
     return gpd.GeoDataFrame(columns, geometry=geoms, crs=32636).to_crs(4326)
+
+
+@pytest.fixture()
+def ws(tmp_path, monkeypatch) -> Path:
+    """An empty workspace folder for the test (``GDM_WORKSPACE_DIR``)."""
+    root = tmp_path / "workspace"
+    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(root))
+    return root

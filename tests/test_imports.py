@@ -24,13 +24,6 @@ RAW = ROOT / "geodata" / "raw"
 EXPECTED = json.loads((DATA / "expected-blocks.json").read_text())
 
 
-@pytest.fixture()
-def ws(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "workspace"
-    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(root))
-    return root
-
-
 def test_acled_csv_is_joined_to_blocks_and_governorates(ws):
     rep = imports.import_file(DATA / "acled-clean.csv")
     assert rep["status"] == "written" and rep["format"] == "acled"

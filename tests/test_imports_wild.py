@@ -22,13 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "imports"
 
 
-@pytest.fixture()
-def ws(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "workspace"
-    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(root))
-    return root
-
-
 # ------------------------------------------------------------------ ArcGIS FeatureServer exports
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pytest
 from shapely.geometry import Point
 
 from pipeline.runtime import imports, workspace
@@ -15,13 +14,6 @@ from pipeline.runtime.bundle import load_layer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "imports"
-
-
-@pytest.fixture()
-def ws(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "workspace"
-    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(root))
-    return root
 
 
 def _events(n: int = 3) -> gpd.GeoDataFrame:

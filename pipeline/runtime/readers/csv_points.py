@@ -135,6 +135,19 @@ def map_event_fields(frame: pd.DataFrame, cols: list[str], rows: pd.Series, used
     return fields, problems, block_field
 
 
+def add_event_fields(out: pd.DataFrame, frame: pd.DataFrame, cols: list[str], rows: pd.Series,
+                     used: set[str]) -> list[Problem]:
+    """Put :func:`map_event_fields` into ``out`` (and the columns read as block id and fatalities into its
+    ``attrs``, for the messages); return the problems."""
+    fields, problems, block_field = map_event_fields(frame, cols, rows, used)
+    for target, values in fields.items():
+        out[target] = values
+    if block_field:
+        out.attrs["block_field"] = block_field
+    out.attrs["fatalities_field"] = find_column(cols, OTHER_NAMES["fatalities"]) or "fatalities"
+    return problems
+
+
 def parse_numbers(values: pd.Series, rows: pd.Series, field: str, *, required: bool,
                   integer: bool = False) -> tuple[pd.Series, list[Problem]]:
     """Numbers from strings; each unreadable (or, if required, empty) value becomes a Problem."""
@@ -259,13 +272,7 @@ def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | N
     if w:
         warnings.append(f"column {date_c!r}: {w}")
     mapped = {c for c in (lat_c, lon_c, date_c) if c is not None}  # the columns are text: None matches none
-    fields, p, block_field = map_event_fields(frame, cols, rows, mapped)
-    problems += p
-    for target, values in fields.items():
-        out[target] = values
-    if block_field:
-        out.attrs["block_field"] = block_field
-    out.attrs["fatalities_field"] = find_column(cols, OTHER_NAMES["fatalities"]) or "fatalities"
+    problems += add_event_fields(out, frame, cols, rows, mapped)
     out["_rowhash"] = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     out["kind"] = out["kind"].fillna("point")
     out["dataset"] = dataset or "csv upload"

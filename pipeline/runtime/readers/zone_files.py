@@ -26,9 +26,9 @@ from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, extr
 from pipeline.runtime.readers.csv_points import (
     DATE_NAMES,
     OTHER_NAMES,
+    add_event_fields,
     claim_column,
     find_column,
-    map_event_fields,
     parse_block_ids,
     parse_dates,
     parse_numbers,
@@ -249,13 +249,7 @@ def _as_events(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], 
                          fix="add a 'date' attribute (YYYY-MM-DD)")
     out["date"], p, _ = parse_dates(gdf[date_c].astype("string"), rows, date_c)
     problems += [Problem(q.row, q.field, q.reason, q.fix, label) for q in p]
-    fields, p, block_field = map_event_fields(gdf, cols, rows, {date_c})
-    problems += p
-    for target, values in fields.items():
-        out[target] = values
-    if block_field:
-        out.attrs["block_field"] = block_field
-    out.attrs["fatalities_field"] = find_column(cols, OTHER_NAMES["fatalities"]) or "fatalities"
+    problems += add_event_fields(out, gdf, cols, rows, {date_c})
     out["kind"] = out["kind"].fillna("point")
     out["dataset"] = out["dataset"] if "dataset" in out else text_column(gdf, find_column(cols, ("dataset",)))
     out["dataset"] = out["dataset"].fillna(meta.get("dataset") or "geodata upload")
