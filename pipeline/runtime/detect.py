@@ -34,7 +34,7 @@ from pipeline.core import settings
 from pipeline.core.errors import InputError
 from pipeline.core.text import decode_text
 
-FORMATS = ("acled", "hxl", "csv", "zones")
+FORMATS = ("acled", "hxl", "csv", "zones", "series")
 
 ACLED_REQUIRED = ("event_id_cnty", "event_date", "sub_event_type", "latitude", "longitude")
 
@@ -271,7 +271,7 @@ def detect(path: Path, *, display: str | None = None, declared: str | None = Non
             fmt, why = _classify_table(rows[0], rows[1:])
             det = Detected(fmt, "csv", why)
     if declared and declared != det.fmt:
-        ok = (declared in ("csv", "hxl") and det.container in ("csv", "xlsx")) or \
+        ok = (declared in ("csv", "hxl", "series") and det.container in ("csv", "xlsx")) or \
              (declared == "acled" and det.container in ("csv", "xlsx"))
         if not ok:
             raise InputError(f"the file was declared as {declared!r} but its content is {det.reason} "
