@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.core.errors import InputError
+from pipeline.core.layers import PCODES
 from pipeline.runtime.bundle import load_layer, load_manifest
 from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, is_hashtag_row, read_table
 from pipeline.runtime.readers.csv_points import DATE_NAMES, find_column, parse_dates, pcode_for_names, text_column
@@ -103,10 +104,11 @@ def _places(values: pd.Series, kind: str | None) -> tuple[pd.Series, pd.Series]:
         name, pcode = crossing_names(text)
         return name.fillna(text), pcode
     gov = pcode_for_names(text)
+    gov_name = gov.map(PCODES).astype("string")  # "PS0275" and "Rafah" are one place
     if kind == "governorate":
-        return text, gov
+        return gov_name.fillna(text), gov
     name, pcode = crossing_names(text)
-    return name.fillna(text), gov.fillna(pcode)
+    return gov_name.fillna(name).fillna(text), gov.fillna(pcode)
 
 
 def read_series(path: Path, det: Detected, display: str, *, unit: str | None = None,
