@@ -109,8 +109,8 @@ def render_upload_section() -> None:
     """File uploader, format choice, dry-run report, accept-partial, import with progress, workspace list."""
     st.subheader("Add your own data")
     max_mb = settings.get(settings.MAX_UPLOAD_MB)
-    st.caption(f"ACLED exports, HXL-tagged sheets, CSV points (latitude/longitude) or zones (GeoJSON, GeoPackage, "
-               f"zipped Shapefile). Up to {max_mb} MB and {settings.get(settings.MAX_FEATURES):,} rows. "
+    st.caption(f"ACLED exports, HXL-tagged sheets, CSV points (latitude/longitude), zones (GeoJSON, GeoPackage, "
+               f"zipped Shapefile) or dated series (Format 'series': e.g. aid trucks by crossing and day). Up to {max_mb} MB and {settings.get(settings.MAX_FEATURES):,} rows. "
                "Each file is checked first; nothing is saved until you press Import.")
     st.info(CLOUD_NOTICE)
     up = st.file_uploader("File to import", type=UPLOAD_TYPES, max_upload_size=max_mb, key="gdm_upload")

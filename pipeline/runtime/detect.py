@@ -3,7 +3,8 @@
 Formats (``detect``): ``acled`` (ACLED's column set, CSV or XLSX), ``hxl`` (a
 hashtag row under the header, CSV or XLSX), ``csv`` (plain table with
 latitude/longitude columns) and ``zones`` (GeoJSON, GeoPackage, zipped
-Shapefile). The extension is only a tie-breaker: a ``.csv`` holding binary
+Shapefile); ``series`` (a dated table, CSV or XLSX) is only ever declared
+(``--as series``). The extension is only a tie-breaker: a ``.csv`` holding binary
 junk is refused, a GeoJSON called ``.txt`` is read as GeoJSON.
 
 Safety: the size limit is checked before anything is read; zip archives
@@ -70,8 +71,8 @@ class Problem:
 class Parsed:
     """What a reader returns: canonical columns plus ``_row`` (row number as a spreadsheet shows it).
 
-    ``kind`` is ``events`` (points with the events schema), ``zones`` (polygons) or
-    ``figures`` (governorate-level values). Point readers leave ``lat``/``lon`` columns;
+    ``kind`` is ``events`` (points with the events schema), ``zones`` (polygons),
+    ``figures`` (governorate-level values) or ``series`` (dated values, one row per source row). Point readers leave ``lat``/``lon`` columns;
     geometry readers return a GeoDataFrame. ``problems`` are row faults the reader found.
     """
 
