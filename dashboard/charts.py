@@ -135,6 +135,26 @@ def casualties_charts(daily: pd.DataFrame, cumulative: pd.DataFrame, *, on: date
             alt.layer(line, marks, _rule(on)).properties(height=170))
 
 
+def imported_series_chart(days: pd.DataFrame, *, on: date, label: str) -> Layered:
+    """An imported series (``pipeline.runtime.imports.series_days``): bars per day, stacked by place
+    (crossing or governorate; "no place" where the file names none), attributed to the user's file."""
+    d = days.copy()
+    d["date"] = pd.to_datetime(d["date"])
+    d["place"] = d["place"].astype("string").fillna("no place")
+    d["category"] = d["category"].astype("string").fillna("") if "category" in d else ""
+    d["qualifier"] = d["qualifier"].astype("string").fillna("") if "qualifier" in d else ""
+    d["label"] = label
+    unit = ", ".join(sorted(d["unit"].dropna().astype(str).unique())) or "value"
+    bars = alt.Chart(d).mark_bar().encode(
+        x=alt.X("date:T", title=None, axis=DATE_AXIS), y=alt.Y("sum(value):Q", title=f"{unit} per day"),
+        color=alt.Color("place:N", legend=alt.Legend(title="Place", orient="bottom")),
+        tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("place:N", title="Place"),
+                 alt.Tooltip("category:N", title="Category"), alt.Tooltip("value:Q", title="Value", format=","),
+                 alt.Tooltip("qualifier:N", title="Qualifier"), alt.Tooltip("unit:N", title="Unit"),
+                 alt.Tooltip("rows:Q", title="Rows in the file"), alt.Tooltip("label:N", title="Imported from")])
+    return alt.layer(bars, _rule(on)).properties(height=200)
+
+
 def trucks_chart(trucks: pd.DataFrame, *, on: date, title: str = "Aid trucks per day") -> Layered:
     d = trucks.copy()
     d["date"] = pd.to_datetime(d["date"])

@@ -336,6 +336,12 @@ def workspace_entries() -> list[dict[str, Any]]:
     return [dict(e) for e, _ in _workspace(workspace_key())]
 
 
+def workspace_series() -> list[tuple[dict[str, Any], pd.DataFrame]]:
+    """Imported series (manifest entry, a copy of its days), oldest first: what the Timeline draws beside the
+    shipped series."""
+    return [(dict(e), f.copy()) for e, f in _workspace(workspace_key()) if e.get("kind") == "series"]
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _workspace_layers(on: str, window: int, names: tuple[str, ...] | None, detail: bool, key: str,
                       bkey: str) -> list[WorkspaceLayer]:

@@ -31,7 +31,7 @@ _EXTRA = str.maketrans({"`": "&#96;", "$": "&#36;"})
 
 def is_missing(value: Any) -> bool:
     """True for None, NaN, NaT and pandas NA."""
-    if value is None:
+    if value is None or value is pd.NA:
         return True
     try:
         return bool(value != value) or (isinstance(value, float) and math.isnan(value))

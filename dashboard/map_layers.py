@@ -130,8 +130,10 @@ def prepare_events(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         tips.append(
             f"<b>{esc(getattr(r, 'kind', 'incident'))}</b>, {esc(fmt_date(getattr(r, 'date', None)))}<br>"
             f"{esc(getattr(r, 'location', ''))}<br>"
-            f"Reported fatalities: {fmt_int(f, 'not reported')}<br>"
-            f"Dataset: {esc(getattr(r, 'dataset', ''))}; source: {esc(getattr(r, 'source', ''))}"
+            f"Reported fatalities: {_qualified(f, getattr(r, 'fatalities_qualifier', None))}<br>"
+            + (f"{esc(r.figure_tag)}: {_qualified(r.figure, getattr(r, 'figure_qualifier', None))}<br>"
+               if not is_missing(getattr(r, 'figure_tag', None)) else "")
+            + f"Dataset: {esc(getattr(r, 'dataset', ''))}; source: {esc(getattr(r, 'source', ''))}"
             + (f"<br>{esc(str(getattr(r, 'notes', ''))[:240])}" if not is_missing(getattr(r, 'notes', None)) else ""))
     gdf["tip"] = tips
     gdf["geometry"] = round_coords(gdf.geometry.values)
@@ -249,6 +251,14 @@ class WorkspaceLayer:
     attribution: str | None = None
 
 
+def _qualified(value: Any, qualifier: Any) -> str:
+    """ "more than 20", "approximately 15", "not reported" (never 0 for a figure nobody gave); escaped."""
+    if is_missing(value) or (isinstance(value, float) and np.isnan(value)):
+        return "not reported"
+    text = fmt_int(value)
+    return f"{esc(qualifier)} {text}" if not is_missing(qualifier) and str(qualifier) != "not reported" else text
+
+
 def aggregate_points(events: gpd.GeoDataFrame, *, label: str, blocks: gpd.GeoDataFrame | None,
                      governorates: gpd.GeoDataFrame | None, acled: bool = False) -> tuple[gpd.GeoDataFrame, int]:
     """Events counted per block (else per governorate), one point per area sized by count; (frame, unplaced).
@@ -282,8 +292,9 @@ def aggregate_points(events: gpd.GeoDataFrame, *, label: str, blocks: gpd.GeoDat
     src = "ACLED, shown aggregated" if acled else "imported, shown aggregated"
     agg["tip"] = [
         f"<b>{esc(r.where)}</b>: {fmt_int(r.events)} event(s)<br>"
-        f"Reported fatalities: {fmt_int(r.fatalities, '0')} (in {fmt_int(r.fatalities_reported, '0')} event(s) "
-        f"with a figure)<br>{esc(fmt_date(r.first_date))} – {esc(fmt_date(r.last_date))}<br>"
+        + (f"Reported fatalities: {fmt_int(r.fatalities, '0')} (in {fmt_int(r.fatalities_reported, '0')} event(s) "
+           "with a figure)<br>" if r.fatalities_reported else "Reported fatalities: not reported<br>")
+        + f"{esc(fmt_date(r.first_date))} – {esc(fmt_date(r.last_date))}<br>"
         f"Imported: {esc(label)} ({esc(src)})"
         for r in agg.itertuples()]
     return agg, unplaced

@@ -20,7 +20,8 @@ from pipeline.runtime import imports, workspace
 from pipeline.runtime.readers.acled import acled_attribution
 
 FORMATS = {"auto": "detect from content", "acled": "ACLED export (CSV/XLSX)", "hxl": "HXL-tagged CSV/XLSX",
-           "csv": "CSV with latitude/longitude", "zones": "zones: GeoJSON, GeoPackage, zipped Shapefile"}
+           "csv": "CSV with latitude/longitude", "zones": "zones: GeoJSON, GeoPackage, zipped Shapefile",
+           "series": "series: a dated table (e.g. aid trucks by crossing and day), no coordinates needed"}
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "gpkg", "zip"]
 CLOUD_NOTICE = ("On Streamlit Community Cloud the disk is not permanent: imported layers are lost when the app "
                 "restarts or goes to sleep. Download the workspace as a GeoPackage below and import it again later.")
@@ -58,6 +59,15 @@ def show_report(rep: dict[str, Any], *, heading: str) -> None:
     for w in rep.get("warnings") or []:
         if not any(w.endswith(m) for m in shown):
             st.caption(md_escape(w))
+    s = rep.get("series")
+    if s:
+        st.info(md_escape(f"Series {s.get('metric')!r} in unit {s.get('unit') or 'from the unit column'!r} "
+                          f"({s.get('unit_from')}): {s.get('days', 0):,} day(s) from {s.get('first')} to "
+                          f"{s.get('last')}, {s.get('total', 0):,.0f} in all"
+                          + (f", by {s.get('place_kind')}: {', '.join(s.get('places') or [])}" if s.get('places')
+                             else "")
+                          + (f"; {rep.get('no_value', 0)} row(s) with no value left out (not 0)"
+                             if rep.get("no_value") else "") + ". Shown on the Timeline page."))
     if rep.get("acled"):
         st.caption(md_escape(acled_attribution) + " ACLED rows are shown aggregated by block or governorate and "
                    "are never offered for download.")
@@ -99,21 +109,25 @@ def render_upload_section() -> None:
     """File uploader, format choice, dry-run report, accept-partial, import with progress, workspace list."""
     st.subheader("Add your own data")
     max_mb = settings.get(settings.MAX_UPLOAD_MB)
-    st.caption(f"ACLED exports, HXL-tagged sheets, CSV points (latitude/longitude) or zones (GeoJSON, GeoPackage, "
-               f"zipped Shapefile). Up to {max_mb} MB and {settings.get(settings.MAX_FEATURES):,} rows. "
+    st.caption(f"ACLED exports, HXL-tagged sheets, CSV points (latitude/longitude), zones (GeoJSON, GeoPackage, "
+               f"zipped Shapefile) or dated series (Format 'series': e.g. aid trucks by crossing and day). Up to {max_mb} MB and {settings.get(settings.MAX_FEATURES):,} rows. "
                "Each file is checked first; nothing is saved until you press Import.")
     st.info(CLOUD_NOTICE)
     up = st.file_uploader("File to import", type=UPLOAD_TYPES, max_upload_size=max_mb, key="gdm_upload")
     fmt = st.selectbox("Format", list(FORMATS), format_func=lambda k: f"{k}: {FORMATS[k]}", key="gdm_upload_format")
+    unit = st.text_input("Unit of the values (series)", key="gdm_upload_unit", placeholder="e.g. trucks",
+                         help="Leave empty to take it from the file, else the value column's name.") \
+        if fmt == "series" else ""
     accept = st.checkbox("Accept a partial import (leave the rejected rows out)", key="gdm_upload_partial")
     as_ = None if fmt == "auto" else fmt
+    extra = {"unit": unit.strip()} if unit and unit.strip() else {}
     if up is not None:
         data = up.getvalue()
-        key = (up.name, hashlib.sha256(data).hexdigest(), fmt)
+        key = (up.name, hashlib.sha256(data).hexdigest(), fmt, unit)
         cache = st.session_state.get("gdm_preview")
         if not cache or cache[0] != key:
             with st.spinner("Checking the file ..."):
-                rep = imports.import_bytes(data, up.name, as_=as_, dry_run=True)
+                rep = imports.import_bytes(data, up.name, as_=as_, dry_run=True, **extra)
             st.session_state["gdm_preview"] = (key, rep)
         preview = st.session_state["gdm_preview"][1]
         show_report(preview, heading=f"Check of {md_escape(up.name)} (nothing saved yet)")
@@ -122,7 +136,7 @@ def render_upload_section() -> None:
         if st.button("Import", key="gdm_import", type="primary", disabled=not can):
             with st.status("Importing ...", expanded=True) as status:
                 rep = imports.import_bytes(data, up.name, as_=as_, accept_partial=accept,
-                                           progress=lambda m: status.write(md_escape(m)))
+                                           progress=lambda m: status.write(md_escape(m)), **extra)
                 ok = bool(rep.get("written"))
                 status.update(label=md_escape(rep.get("message") or ""), state="complete" if ok else "error")
             st.session_state["gdm_last_import"] = rep

@@ -80,7 +80,7 @@ if m:
         st.html('<div style="font-size:0.9rem;border-left:4px solid #2171b5;padding:2px 0 2px 10px">' + ref + "</div>")
 
 # Imported (workspace) layers: their own toggles and count line, never merged into the figures above.
-imported = data.workspace_entries()
+imported = [e for e in data.workspace_entries() if e.get("kind") != "series"]  # series: on the Timeline
 shown_imported: list[str] = []
 acled_detail = False
 if imported:

@@ -82,6 +82,24 @@ with c2:
         st.altair_chart(charts.trucks_chart(monthly, on=view.on, title="Aid trucks per month"), width="stretch")
         st.caption(f"Source: {md(sources_text(sorted(monthly['source'].dropna().unique())))}")
 
+imported = data.workspace_series()
+if imported:
+    st.subheader("Your imported series")
+    for entry, days in imported:
+        if days.empty:
+            continue
+        label = f"{entry.get('origin')}, imported {str(entry.get('imported_at', ''))[:10]}"
+        st.altair_chart(charts.imported_series_chart(days, on=view.on, label=label), width="stretch",
+                        key=f"gdm_series_{entry['name']}")
+        s = entry.get("series") or {}
+        unit = ", ".join(sorted(days["unit"].dropna().astype(str).unique()))
+        st.caption(f"**{md(entry['name'])}**: from your file {md(entry.get('origin'))}, imported "
+                   f"{md(str(entry.get('imported_at', ''))[:10])}; unit {md(unit)} ({md(s.get('unit_from', ''))}), "
+                   f"{md(s.get('metric', ''))} summed per day"
+                   + (f" and {md(s.get('place_kind'))}" if s.get("place_column") else "")
+                   + f", {len(days):,} day row(s). Your own data, shown beside the shipped series, never merged "
+                     "into them.")
+
 claims = data.layer("claims")
 if claims is not None and len(claims):
     st.subheader("Reported events (attributed claims)")

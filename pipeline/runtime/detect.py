@@ -3,7 +3,8 @@
 Formats (``detect``): ``acled`` (ACLED's column set, CSV or XLSX), ``hxl`` (a
 hashtag row under the header, CSV or XLSX), ``csv`` (plain table with
 latitude/longitude columns) and ``zones`` (GeoJSON, GeoPackage, zipped
-Shapefile). The extension is only a tie-breaker: a ``.csv`` holding binary
+Shapefile); ``series`` (a dated table, CSV or XLSX) is only ever declared
+(``--as series``). The extension is only a tie-breaker: a ``.csv`` holding binary
 junk is refused, a GeoJSON called ``.txt`` is read as GeoJSON.
 
 Safety: the size limit is checked before anything is read; zip archives
@@ -34,7 +35,7 @@ from pipeline.core import settings
 from pipeline.core.errors import InputError
 from pipeline.core.text import decode_text
 
-FORMATS = ("acled", "hxl", "csv", "zones")
+FORMATS = ("acled", "hxl", "csv", "zones", "series")
 
 ACLED_REQUIRED = ("event_id_cnty", "event_date", "sub_event_type", "latitude", "longitude")
 
@@ -70,8 +71,8 @@ class Problem:
 class Parsed:
     """What a reader returns: canonical columns plus ``_row`` (row number as a spreadsheet shows it).
 
-    ``kind`` is ``events`` (points with the events schema), ``zones`` (polygons) or
-    ``figures`` (governorate-level values). Point readers leave ``lat``/``lon`` columns;
+    ``kind`` is ``events`` (points with the events schema), ``zones`` (polygons),
+    ``figures`` (governorate-level values) or ``series`` (dated values, one row per source row). Point readers leave ``lat``/``lon`` columns;
     geometry readers return a GeoDataFrame. ``problems`` are row faults the reader found.
     """
 
@@ -271,7 +272,7 @@ def detect(path: Path, *, display: str | None = None, declared: str | None = Non
             fmt, why = _classify_table(rows[0], rows[1:])
             det = Detected(fmt, "csv", why)
     if declared and declared != det.fmt:
-        ok = (declared in ("csv", "hxl") and det.container in ("csv", "xlsx")) or \
+        ok = (declared in ("csv", "hxl", "series") and det.container in ("csv", "xlsx")) or \
              (declared == "acled" and det.container in ("csv", "xlsx"))
         if not ok:
             raise InputError(f"the file was declared as {declared!r} but its content is {det.reason} "

@@ -25,8 +25,14 @@ Overlaps: a file imported again (same sha256) replaces the layer it made; events
 "N event(s) already in layer X" and removed from X (the newest import wins) unless
 ``keep_duplicates``.
 
-CLI: ``python -m pipeline import PATH [--as acled|hxl|csv|zones] [--dry-run] [--accept-partial]
-[--keep-duplicates]``.
+Series (``--as series``): a dated table with or without a place column (a crossing, a governorate
+pcode or name) is summed to days per date x place x category x metric (:func:`finish_series`,
+:func:`series_days`); a line list without a count column counts its rows. The unit is stated
+(``--unit``), else read from the file, else the value column's name; the report's ``series`` says
+which, and ``no_value`` lists the rows whose date or value is "-" or blank (left out, never 0).
+
+CLI: ``python -m pipeline import PATH [--as acled|hxl|csv|zones|series] [--unit UNIT] [--value COLUMN]
+[--dry-run] [--accept-partial] [--keep-duplicates]``.
 """
 
 from __future__ import annotations
@@ -57,13 +63,15 @@ from pipeline.runtime.detect import Detected, Parsed, Problem, detect
 from pipeline.runtime.readers.acled import acled_attribution, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
 from pipeline.runtime.readers.hxl import read_hxl
+from pipeline.runtime.readers.series import read_series
 from pipeline.runtime.readers.zone_files import read_zone_files, truncation_message
 
 WAR_START = date(2023, 10, 7)
 MAX_LISTED = 1000  # rejections listed in a report (all are counted)
 EVENT_COLUMNS = ("event_id", "date", "kind", "fatalities", "location", "pcode", "block_id", "dataset",
                  "source", "source_url", "geo_precision", "notes")
-EXTRA_EVENT_COLUMNS = ("figure", "figure_tag", "location_ar", "sub_block_id", "location_type", "outline_distance_m")
+EXTRA_EVENT_COLUMNS = ("figure", "figure_tag", "location_ar", "sub_block_id", "location_type", "outline_distance_m",
+                       "fatalities_qualifier", "figure_qualifier")
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/]|javascript:", re.I)
 
 
@@ -134,8 +142,11 @@ def reference() -> dict[str, Any]:
 # ---------------------------------------------------------------- reading
 
 
-def read_any(path: Path, det: Detected, display: str, tmpdir: Path) -> list[Parsed]:
+def read_any(path: Path, det: Detected, display: str, tmpdir: Path, *, unit: str | None = None,
+             value: str | None = None) -> list[Parsed]:
     """Run the reader for the detected format; a file may hold several layers (GeoPackage)."""
+    if det.fmt == "series":
+        return [read_series(path, det, display, unit=unit, value=value)]
     if det.fmt == "acled":
         return [read_acled(path, det, display)]
     if det.fmt == "hxl":
@@ -468,6 +479,54 @@ def finish_figures(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFram
     return gdf, problems, warnings
 
 
+def finish_series(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
+    """Series rows (one per source row): dates checked like events' (future, before the war); no geometry."""
+    f = p.frame.copy()
+    problems, warnings = list(p.problems), list(p.warnings)
+    date_field = p.meta.get("columns", {}).get("date") or "date"
+    p3, w3 = _dates_check(f["date"], f["_row"], date_field, p.meta.get("claims_war"), layer)
+    problems += p3
+    warnings += w3
+    nv = p.meta.get("no_value") or {}
+    if nv.get("rows"):
+        parts = [f"date written '-' or left blank: {_row_list(nv['date'])}" if nv.get("date") else "",
+                 f"value written '-', 'not reported' or left blank: {_row_list(nv['value'])}" if nv.get("value") else ""]
+        warnings.append(f"{len(nv['rows'])} row(s) with no value left out (not counted as 0): "
+                        + "; ".join(x for x in parts if x))
+    s = p.meta.get("series") or {}
+    if s:
+        unit = s.get("unit") or "as each row's unit column says"
+        warnings.append(f"series {s.get('metric')!r} in unit {unit!r} ({s.get('unit_from')}"
+                        + ("; state another with --unit" if s.get("unit_from") != "stated with --unit" else "")
+                        + "), summed per day" + (f" and {s['place_kind']} ({s['place_column']!r})"
+                                                  if s.get("place_column") else " (no place column)"))
+    gdf = gpd.GeoDataFrame(f, index=f.index)
+    warnings += _cap_text(gdf) + _markup_warning(gdf)
+    return gdf, problems, warnings
+
+
+def series_days(rows: pd.DataFrame) -> pd.DataFrame:
+    """Series rows summed to days per date x place x category x metric x unit, in the shipped ``series``
+    schema's columns (date, metric, value, unit, pcode, source, filled) plus place, category, qualifier
+    (the qualifiers of the rows summed, e.g. "more than"), rows (source rows summed) and source_row (the first)."""
+    keys = ["date", "metric", "unit", "place", "pcode", "category"]
+    f = rows.assign(date=pd.to_datetime(rows["date"]).dt.normalize())
+    g = f.groupby(keys, dropna=False, sort=True)
+    out = g.agg(value=("value", "sum"), rows=("_row", "size"), source_row=("_row", "min"),
+                source=("source", "first"), dataset=("dataset", "first")).reset_index()
+    quals = g["qualifier"].agg(lambda q: "; ".join(sorted(set(q.dropna().astype(str)))))
+    q = quals.reset_index(drop=True).astype("string")
+    out["qualifier"] = q.where(q != "")
+    out["filled"] = False
+    out["date"] = out["date"].dt.date
+    cols = ["date", "metric", "value", "unit", "pcode", "source", "filled", "place", "category", "qualifier",
+            "rows", "source_row", "dataset"]
+    out = out[cols]
+    for c in ("metric", "unit", "pcode", "source", "place", "category", "dataset"):
+        out[c] = out[c].astype("string")
+    return out
+
+
 def finish_zones(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
     """Zones: inside the Strip (or swapped), known block ids, valid_from <= valid_to, area."""
     gdf = p.frame.copy()
@@ -519,7 +578,7 @@ def _empty_report(display: str, *, dry_run: bool, accept_partial: bool) -> dict[
     return {"file": display, "sha256": None, "format": None, "container": None, "detected_as": None,
             "rows_read": 0, "accepted": 0, "rejected": 0, "rejections": [], "rejections_listed": 0,
             "repaired": [], "warnings": [], "truncated": [], "overlaps": [], "replaces": [], "layers": [],
-            "layer": None, "written": False,
+            "layer": None, "written": False, "no_value": 0, "series": None,
             "dry_run": dry_run,
             "accept_partial": accept_partial, "status": None, "message": "", "error": None, "acled": False,
             "attribution": None, "row_numbers": "row as a spreadsheet shows it (header = 1); feature number for geodata",
@@ -528,7 +587,8 @@ def _empty_report(display: str, *, dry_run: bool, accept_partial: bool) -> dict[
 
 def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = False, accept_partial: bool = False,
                 name: str | None = None, display: str | None = None, root: str | Path | None = None,
-                progress: Callable[[str], None] | None = None, keep_duplicates: bool = False) -> dict[str, Any]:
+                progress: Callable[[str], None] | None = None, keep_duplicates: bool = False,
+                unit: str | None = None, value: str | None = None) -> dict[str, Any]:
     """Import one file; return the report (``status``: written, dry-run, refused or error).
 
     Nothing is written on a dry run, on an error, or when rows are rejected and
@@ -539,6 +599,8 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
     events whose own id (ACLED ``event_id_cnty`` ...) is already in another layer of the same
     dataset are reported ("N events already in layer X") and, unless ``keep_duplicates``, removed
     from that older layer: the newest import wins and one copy is kept.
+
+    ``unit`` and ``value`` are for series: the unit stated and the column holding the counts.
     """
     t0 = time.perf_counter()
     path = Path(path)
@@ -551,12 +613,13 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         rep.update(format=det.fmt, container=det.container, detected_as=det.reason, sha256=sha256_file(path))
         with tempfile.TemporaryDirectory(prefix="gdm-import-") as tmp:
             say(f"reading it as {det.fmt} ({det.container}) ...")
-            parsed = read_any(path, det, display, Path(tmp))
+            parsed = read_any(path, det, display, Path(tmp), unit=unit, value=value)
         results = []
         for p in parsed:
             label = p.name_hint if len(parsed) > 1 else None
             say(f"validating {len(p.frame):,} row(s){' of ' + label if label else ''} ...")
-            finish = {"events": finish_events, "zones": finish_zones, "figures": finish_figures}[p.kind]
+            finish = {"events": finish_events, "zones": finish_zones, "figures": finish_figures,
+                      "series": finish_series}[p.kind]
             gdf, problems, warnings = finish(p, label)
             results.append((p, gdf, problems, warnings))
     except InputError as exc:
@@ -572,8 +635,10 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         label = p.name_hint if len(results) > 1 else None
         bad_rows = {q.row for q in problems if q.row is not None}
         keep = ~gdf["_row"].isin(bad_rows)
-        source_rows = gdf["_row"].nunique()
+        no_value = len((p.meta.get("no_value") or {}).get("rows") or [])
+        source_rows = gdf["_row"].nunique() + no_value
         rep["rows_read"] += int(source_rows)
+        rep["no_value"] += no_value
         rep["rejected"] += len(bad_rows)
         rep["accepted"] += int(gdf.loc[keep, "_row"].nunique())
         rep["warnings"] += [f"{label}: {w}" if label else w for w in warnings]
@@ -584,6 +649,8 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
             rep["truncated"].append({"layer": label or p.name_hint, "features": int(p.meta["truncated_at"]),
                                      "message": truncation_message(int(p.meta["truncated_at"]))})
         plans.append((p, gdf.loc[keep], int(source_rows), len(bad_rows)))
+        if p.kind == "series":
+            rep["series"] = _series_report(p, gdf.loc[keep])
     all_problems.sort(key=lambda q: (q.layer or "", q.row if q.row is not None else -1))
     rep["rejections"] = [q.as_dict() for q in all_problems[:MAX_LISTED]]
     rep["rejections_listed"] = len(rep["rejections"])
@@ -613,11 +680,25 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
     rep["layer"] = rep["layers"][0]["name"] if rep["layers"] else None
     rep["written"] = True
     rep["status"] = "written"
-    partial = f" ({rep['rejected']} rejected row(s) left out)" if rep["rejected"] else ""
+    left = ([f"{rep['rejected']} rejected row(s) left out"] if rep["rejected"] else []) + \
+        ([f"{rep['no_value']} row(s) with no value left out"] if rep["no_value"] else [])
+    partial = f" ({'; '.join(left)})" if left else ""
     rep["message"] = (f"imported {rep['accepted']} of {rep['rows_read']} row(s) into "
                       f"{', '.join(x['name'] for x in rep['layers'])}{partial}")
     rep["seconds"] = round(time.perf_counter() - t0, 3)
     return rep
+
+
+def _series_report(p: Parsed, rows: pd.DataFrame) -> dict[str, Any]:
+    """What a series import makes: metric, unit and where it came from, columns read, days, places, span."""
+    days = series_days(rows) if len(rows) else pd.DataFrame(columns=["date", "place", "value"])
+    out = dict(p.meta.get("series") or {})
+    out.update(days=int(days["date"].nunique()), day_rows=int(len(days)),
+               first=str(min(days["date"])) if len(days) else None, last=str(max(days["date"])) if len(days) else None,
+               places=sorted(str(x) for x in days["place"].dropna().unique()),
+               total=float(days["value"].sum()) if len(days) else 0.0,
+               no_value_rows=(p.meta.get("no_value") or {}).get("rows", []))
+    return out
 
 
 def _save(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any], replaces: dict[int, str],
@@ -627,7 +708,7 @@ def _save(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str,
     for i, (p, gdf, n_read, n_bad) in enumerate(plans):
         frame = _storage_frame(p, gdf)
         base = name if (name and len(plans) == 1) else (f"{name}-{p.name_hint}" if name else p.name_hint)
-        meta = {"kind": p.kind, "format": p.fmt, "origin_sha256": rep["sha256"], "rows_read": n_read,
+        meta = {"kind": p.kind, "format": p.fmt, **({"series": p.meta["series"]} if p.kind == "series" else {}), "origin_sha256": rep["sha256"], "rows_read": n_read,
                 "rejected": n_bad, "acled": bool(p.meta.get("acled")),
                 "dataset": str(frame["dataset"].iloc[0]) if "dataset" in frame and len(frame) else None,
                 "source_crs": p.meta.get("source_crs"), "part": p.name_hint}
@@ -683,8 +764,10 @@ def _overlaps(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[
     return replaces, overlaps
 
 
-def _storage_frame(p: Parsed, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _storage_frame(p: Parsed, gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     """Column order and types of a stored layer; ``source_row`` keeps the row number in the file."""
+    if p.kind == "series":  # no geometry: a table of days
+        return series_days(gdf)
     if p.kind == "events":
         cols = list(EVENT_COLUMNS) + [c for c in EXTRA_EVENT_COLUMNS if c in gdf.columns]
         out = gdf[cols].copy()
@@ -694,7 +777,8 @@ def _storage_frame(p: Parsed, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                   "notes"):
             out[c] = out[c].astype("string")
     elif p.kind == "figures":
-        out = gdf[["date", "pcode", "metric", "value", "name", "name_ar", "source", "dataset"]].copy()
+        out = gdf[["date", "pcode", "metric", "value", "name", "name_ar", "source", "dataset"]
+                  + [c for c in ("qualifier",) if c in gdf]].copy()
     else:
         out = gdf.drop(columns=["_row"]).copy()
     out["source_row"] = gdf["_row"].astype(int).to_numpy()
@@ -728,7 +812,8 @@ def cli(args: Any) -> int:
                    error={"file": str(args.path), "row": None, "field": None, "reason": "no such file", "fix": None})
     else:
         rep = import_file(path, as_=args.kind, dry_run=args.dry_run, accept_partial=args.accept_partial,
-                          keep_duplicates=bool(getattr(args, "keep_duplicates", False)))
+                          keep_duplicates=bool(getattr(args, "keep_duplicates", False)),
+                          unit=getattr(args, "unit", None), value=getattr(args, "value", None))
     print(json.dumps(rep, indent=2, ensure_ascii=False, default=str))
     if rep["status"] == "error":
         return 2

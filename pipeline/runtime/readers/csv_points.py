@@ -41,6 +41,9 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "governorate": ("governorate", "admin2", "adm2_name", "district"),
 }
 
+SERIES_FIX = ("import it as a series: python -m pipeline import FILE --as series [--unit trucks] (on the Data page: "
+              "Format 'series'); only if its rows are events at places, add latitude/longitude columns")
+
 # Governorate spellings found in ACLED, OCHA, PCBS and press usage -> pcode.
 _ALIASES: dict[str, str] = {
     "north gaza": "PS0255", "northern gaza": "PS0255", "gaza north": "PS0255", "jabalia": "PS0255",
@@ -248,6 +251,11 @@ def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | N
     lat_c, lon_c = find_column(cols, LAT_NAMES), find_column(cols, LON_NAMES)
     block_c = find_column(cols, OTHER_NAMES["block_id"])
     if (lat_c is None or lon_c is None) and block_c is None:
+        date_c = find_column(cols, DATE_NAMES)
+        if date_c is not None:  # a dated table without places on the map: a series, not points
+            raise InputError(f"no latitude/longitude columns found (columns: {cols[:20]}); with its date column "
+                             f"{date_c!r} it looks like a series (counts by day, e.g. aid trucks by crossing)",
+                             file=display, fix=SERIES_FIX)
         raise InputError(f"no latitude/longitude columns found (columns: {cols[:20]})", file=display,
                          fix="name them lat/latitude/y and lon/lng/long/longitude/x, or add a block_id column")
     rows = row_numbers(frame, 2)

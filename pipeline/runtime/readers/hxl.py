@@ -28,11 +28,24 @@ import pandas as pd
 from pipeline.core.errors import InputError
 from pipeline.core.layers import PCODES
 from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, is_hashtag_row, read_table
-from pipeline.runtime.readers.csv_points import parse_dates, parse_numbers, pcode_for_names, row_numbers, text_column
+from pipeline.runtime.readers.csv_points import (
+    SERIES_FIX,
+    parse_dates,
+    parse_numbers,
+    pcode_for_names,
+    row_numbers,
+    text_column,
+)
+from pipeline.runtime.readers.qualified import parse_qualified
 
 FIGURE_HASHTAGS = ("#affected", "#inneed", "#targeted", "#reached", "#population", "#value", "#total",
                    "#indicator", "#capacity")
 _TAG = re.compile(r"^#[a-z][a-z0-9_]*$")
+# Where an event's kind is written, best first; a row empty in one is read from the next.
+KIND_TAGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("#event", ("type",)), ("#crisis", ("type",)), ("#event", ("category",)), ("#event", ("subtype",)),
+    ("#incident", ("type",)), ("#impact", ("type",)), ("#event", ("displacement_type",)), ("#crisis", ()),
+    ("#cause", ()), ("#event", ("cause",)))
 
 
 @dataclass(frozen=True)
@@ -169,13 +182,15 @@ def _hxl_events(t: _Table, lat_c: str, lon_c: str) -> Parsed:
     id_c = _pick(cols, hashtags=("#event", "#meta", "#activity"), need=("id",)) or \
         _pick(cols, hashtags=("#event", "#meta"), need=("code",))
     out["event_id"] = text_column(data, id_c)
-    kind_c = (_pick(cols, hashtags=("#event",), need=("type",)) or
-              _pick(cols, hashtags=("#event",), need=("displacement_type",)) or _pick(cols, hashtags=("#cause",)))
-    out["kind"] = text_column(data, kind_c).str.lower().fillna("hxl")
+    kind, kind_warning = _kinds(data, cols)
+    out["kind"] = kind
+    warnings += kind_warning
+    qual_c = _qualifier_column(data, cols)
+    figure_cols = [c for c in figure_cols if c != qual_c]
     killed = [c for c in figure_cols if cols[c].has("killed")]
     if killed:
-        out["fatalities"], p = parse_numbers(data[killed[0]], rows, tag_of[killed[0]], required=False,
-                                             integer=True)
+        out["fatalities"], out["fatalities_qualifier"], p = parse_qualified(
+            data[killed[0]], rows, tag_of[killed[0]], integer=True)
         problems += p
         out.attrs["fatalities_field"] = tag_of[killed[0]]
     else:
@@ -184,7 +199,8 @@ def _hxl_events(t: _Table, lat_c: str, lon_c: str) -> Parsed:
     preferred = [c for c in others if cols[c].attrs & {"displaced", "idps", "idp"}] or others
     if preferred:
         fc = preferred[0]
-        out["figure"], p = parse_numbers(data[fc], rows, tag_of[fc], required=False)
+        out["figure"], out["figure_qualifier"], p = parse_qualified(
+            data[fc], rows, tag_of[fc], qualifier_column=data[qual_c] if qual_c else None)
         problems += p
         out["figure_tag"] = tag_of[fc]
     loc_c = (_pick(cols, hashtags=("#loc",), need=("name",), avoid=("i_ar",)) or
@@ -206,6 +222,44 @@ def _hxl_events(t: _Table, lat_c: str, lon_c: str) -> Parsed:
                   name_hint=Path(display).stem)
 
 
+def _kinds(data: pd.DataFrame, cols: dict[str, Tag]) -> tuple[pd.Series, list[str]]:
+    """Each row's kind from the first of :data:`KIND_TAGS` that holds a value for it (a column tagged
+    ``#event+type`` but left empty, as IDMC's is, gives way to ``#event+displacement_type``)."""
+    kind = pd.Series(pd.NA, index=data.index, dtype="string")
+    used: list[str] = []
+    for hashtag, need in KIND_TAGS:
+        for c, t in cols.items():
+            if t.hashtag != hashtag or not t.has(*need) or (not need and t.attrs - {"name"}) or "code" in t.attrs:
+                continue
+            vals = text_column(data, c).str.lower()
+            vals = vals.where(vals != "")
+            if vals.notna().any() and kind.isna().any():
+                kind = kind.fillna(vals)
+                used.append(str(t))
+    if kind.isna().all():
+        tags = ", ".join(h + "".join(f"+{a}" for a in n) for h, n in KIND_TAGS)
+        return kind.fillna("unspecified"), [f"no row holds an event type (looked in {tags}): kind 'unspecified'"]
+    missing = int(kind.isna().sum())
+    note = [f"{missing} row(s) with no event type in {', '.join(used)}: kind 'unspecified'"] if missing else []
+    return kind.fillna("unspecified"), note
+
+
+def _rows_text(rows: pd.Series, most: int = 20) -> str:
+    r = [str(int(x)) for x in rows]
+    return f"row{'s' if len(r) > 1 else ''} " + ", ".join(r[:most]) + (f" ... ({len(r)} in all)" if len(r) > most else "")
+
+
+def _qualifier_column(data: pd.DataFrame, cols: dict[str, Tag]) -> str | None:
+    """A sheet's own qualifier column (IDMC's ``qualifier``, tagged ``#total``: "total", "approximately")."""
+    for c in data.columns:
+        header = str(c).split(":", 1)[1].strip().lower()
+        t = cols.get(c)
+        if header in ("qualifier", "figure_qualifier", "figure qualifier") or (t and ("qualifier" in t.attrs
+                                                                                      or t.hashtag == "#qualifier")):
+            return str(c)
+    return None
+
+
 def _hxl_figures(t: _Table, adm_cols: list[str]) -> Parsed:
     """Rows without coordinates: figures by governorate."""
     data, cols, tag_of, rows, figure_cols, date_c, pcode, display = (t.data, t.cols, t.tag_of, t.rows, t.figure_cols,
@@ -216,7 +270,8 @@ def _hxl_figures(t: _Table, adm_cols: list[str]) -> Parsed:
     if not adm_cols:
         raise InputError("the HXL table has neither coordinates (#geo+lat/#geo+lon) nor governorates "
                          "(#adm1/#adm2 +code or +name): country-level figures cannot be placed on the map",
-                         file=display, fix="add #geo+lat/#geo+lon, or an #adm1+code/#adm1+name column")
+                         file=display, fix=SERIES_FIX if date_c is not None and figure_cols else
+                         "add #geo+lat/#geo+lon, or an #adm1+code/#adm1+name column")
     if not pcode.notna().any():
         sample = sorted(set(text_column(data, adm_cols[0]).dropna().astype(str).head(50)))[:5]
         raise InputError(f"no row names a Gaza governorate (e.g. {sample} in {tag_of[adm_cols[0]]}); "
@@ -240,10 +295,16 @@ def _hxl_figures(t: _Table, adm_cols: list[str]) -> Parsed:
         dates = pd.Series(pd.NaT, index=data.index, dtype="datetime64[ns]")
         warnings.append("no #date tag: figures carry no date")
     parts = []
-    for fc in figure_cols:
-        vals, p = parse_numbers(data[fc], rows, tag_of[fc], required=False)
+    qual_c = _qualifier_column(data, cols)
+    no_value: list[str] = []
+    for fc in [c for c in figure_cols if c != qual_c]:
+        vals, qual, p = parse_qualified(data[fc], rows, tag_of[fc], qualifier_column=data[qual_c] if qual_c else None)
         problems += p
+        said = (qual == "not reported").fillna(False).astype(bool) & pcode.notna()
+        if said.any():
+            no_value.append(f"{tag_of[fc]} {_rows_text(rows[said])}")
         part = pd.DataFrame({"_row": rows, "date": dates, "pcode": pcode, "metric": tag_of[fc], "value": vals,
+                             "qualifier": qual,
                              "name": text_column(data, name_c),
                              "name_ar": text_column(data, name_ar_c) if name_ar_c else pd.NA,
                              "source": text_column(data, _pick(cols, hashtags=("#meta",), need=("source",)) or
@@ -252,5 +313,8 @@ def _hxl_figures(t: _Table, adm_cols: list[str]) -> Parsed:
         parts.append(part[part["value"].notna() | part["pcode"].isna()])
     out = pd.concat(parts, ignore_index=True)
     out["name_ar"] = out["name_ar"].astype("string")
+    if no_value:
+        warnings.append("figures written as not reported ('not reported', '-', 'n/a') are no value, not 0, and are "
+                        f"left out: {'; '.join(no_value)}")
     return Parsed("figures", out, "hxl", problems=problems, warnings=warnings, meta=t.meta,
                   name_hint=Path(display).stem)

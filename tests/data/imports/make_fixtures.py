@@ -198,5 +198,44 @@ def acled_edge_fixtures(pts: list[tuple[int, float, float]]) -> None:
         w.writerows(rows)
 
 
+def series_fixtures() -> None:
+    """A truck line list by crossing (one row per truck) and daily counts by governorate (rows in the README)."""
+    trucks = [("12-Sept-2024", "Kerem Shalom", "Food", "Wheat flour"), ("12-Sept-2024", "Kerem Shalom", "Food", "Canned food"),
+              ("12-Sept-2024", "Rafah", "Medical", "Medicines"), ("3 Oct 2024", "Kerem Shalom", "Shelter", "Tents"),
+              ("3 Oct 2024", "Zikim", "Food", "Flour"), ("3 Oct 2024", "Erez", "Water", "Bottled water"),
+              ("-", "Kerem Shalom", "Food", "Rice"), ("", "Rafah", "Food", "Lentils"),
+              ("31 Sept 2024", "Kerem Shalom", "Food", "Flour"), ("4-Oct-2024", "Karem Abu Salem", "Food", "Flour")]
+    with open(HERE / "trucks-line-list.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Date", "Crossing", "Cargo Category", "Description of Cargo"])
+        w.writerows(trucks)
+    daily = [("2024-01-01", "PS0275", "120"), ("2024-01-01", "Rafah", "30"), ("2024-01-01", "Khan Younis", "40"),
+             ("2024-01-02", "PS0270", "-"), ("2024-01-02", "Deir al-Balah", "1,050"),
+             ("2024-01-02", "North Gaza", "more than 10"), ("2024-01-03", "Tulkarm", "5")]
+    with open(HERE / "series-governorates.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["date", "governorate", "trucks"])
+        w.writerows(daily)
+
+
+def hxl_qualified_fixture(pts: list[tuple[int, float, float]]) -> None:
+    """HXL points whose kind is in #event+type or, where that is empty, #crisis+type; figures with qualifiers."""
+    cells = [("Airstrike", "Conflict", "more than 20", "1,200", "total"),
+             ("", "Conflict", "approx. 15", "about 300", "approximately"),
+             ("Shelling", "", "not reported", "-", "total"),
+             ("", "", "3", "40", ""),
+             ("Airstrike", "", "", "50", "")]
+    with open(HERE / "hxl-qualified.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Date", "Latitude", "Longitude", "Location", "Event type", "Crisis type", "Killed", "Displaced",
+                    "qualifier"])
+        w.writerow(["#date", "#geo+lat", "#geo+lon", "#loc+name", "#event+type", "#crisis+type", "#affected+killed",
+                    "#affected+displaced", "#total"])
+        for i, ((_, a, b), c) in enumerate(zip(pts, cells, strict=True), 1):
+            w.writerow([f"2024-01-1{i}", a, b, f"Invented site {i}", *c])
+
+
 if __name__ == "__main__":
     main()
+    series_fixtures()
+    hxl_qualified_fixture(block_points())

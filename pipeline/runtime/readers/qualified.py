@@ -1,0 +1,78 @@
+"""Figures as people write them in sheets: "more than 20", "approx. 15", "20+", "not reported", "-".
+
+A qualifier is kept in its own column (never dropped, never folded into the number); a cell that
+says no figure was reported is *no value* (missing), never 0. Anything else that is not a number is
+a problem naming its row, as :func:`pipeline.runtime.readers.csv_points.parse_numbers` reports it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from pipeline.runtime.detect import Problem
+from pipeline.runtime.readers.csv_points import parse_numbers
+
+# Written forms -> the qualifier kept (lower case, as the sheets write them).
+QUALIFIERS: dict[str, tuple[str, ...]] = {
+    "more than": ("more than", "over", "above", "greater than", "in excess of", ">"),
+    "at least": ("at least", "no fewer than", "not less than", "minimum", "min.", ">=", "≥"),
+    "approximately": ("approximately", "approx.", "approx", "about", "around", "roughly", "circa", "ca.", "c.",
+                      "some", "est.", "estimated", "~", "≈"),
+    "almost": ("almost", "nearly", "close to"),
+    "less than": ("less than", "fewer than", "under", "below", "<"),
+    "at most": ("at most", "up to", "maximum", "max.", "<=", "≤"),
+}
+NOT_REPORTED = "not reported"
+# Cells that say there is no figure: missing, not zero.
+NO_VALUE = frozenset({"-", "–", "—", "--", "?", "..", "...", "n/a", "na", "n.a.", "nr", "none reported", "no data",
+                      "not reported", "not available", "unknown", "unk", "tbc", "tbd", "not known", "no figure"})
+
+_FORMS = sorted(((form, q) for q, forms in QUALIFIERS.items() for form in forms), key=lambda x: -len(x[0]))
+_CANON = dict(_FORMS)
+_PREFIX = re.compile(r"^(" + "|".join(re.escape(f) + (r"(?=[\s\d])" if f[-1].isalpha() else "")
+                                       for f, _ in _FORMS) + r")\s*(.*)$", re.I)
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def no_value_mask(values: pd.Series) -> pd.Series:
+    """True where a cell says there is no figure ("-", "n/a", "not reported", ...) or is blank."""
+    low = values.astype("string").str.strip().str.lower()
+    return (low.isna() | (low == "") | low.isin(NO_VALUE)).fillna(True).astype(bool)
+
+
+def parse_qualified(values: pd.Series, rows: pd.Series, field: str, *, integer: bool = False,
+                    qualifier_column: pd.Series | None = None) -> tuple[pd.Series, pd.Series, list[Problem]]:
+    """(numbers, qualifiers, problems) from a figure column.
+
+    "more than 20" -> 20 with qualifier "more than"; "approx. 15" -> 15, "approximately"; "20+" -> 20,
+    "at least"; "1,200" -> 1200; "not reported", "-", "n/a" -> missing with qualifier "not reported";
+    blank -> missing. ``qualifier_column`` (a sheet's own "qualifier" column) fills the qualifier where the
+    cell itself has none; its known forms are written the canonical way, others kept (lower case).
+    """
+    text = values.astype("string").str.strip()
+    low = text.str.lower()
+    said_none = low.isin(NO_VALUE).fillna(False).astype(bool)
+    parts = text.str.extract(_PREFIX)
+    has_prefix = parts[0].notna()
+    qual = parts[0].str.lower().map(_CANON).astype("string").where(has_prefix)
+    number = text.where(~has_prefix, parts[1].astype("string"))
+    plus = number.str.fullmatch(r"[\d.,\s]+\+").fillna(False).astype(bool)
+    number = number.where(~plus, number.str.rstrip("+ ").astype("string"))
+    qual = qual.where(~plus, "at least")
+    commas = number.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
+    number = number.where(~commas, number.str.replace(",", "", regex=False))
+    number = number.where(~said_none)
+    nums, problems = parse_numbers(number, rows, field, required=False, integer=integer)
+    # a problem names the cell as written, not the part left after its qualifier
+    written = dict(zip(rows.tolist(), values.astype("string").tolist(), strict=True))
+    for p in problems:
+        if p.row in written and p.reason.startswith("not a number"):
+            p.reason = f"not a number: {str(written[p.row])[:40]!r}"
+    qual = qual.where(~said_none, NOT_REPORTED)
+    if qualifier_column is not None:
+        own = qualifier_column.astype("string").str.strip()
+        own = own.str.lower().map(lambda s: _CANON.get(s, s) if isinstance(s, str) else s).astype("string")
+        qual = qual.fillna(own.where(own != ""))
+    return nums, qual.astype("string"), problems
