@@ -110,7 +110,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("import", help="import a file into the workspace (prints a JSON report)")
     i.add_argument("path")
-    i.add_argument("--as", dest="kind", choices=["acled", "hxl", "csv", "zones"], default=None)
+    i.add_argument("--as", dest="kind", choices=["acled", "hxl", "csv", "zones", "orders"], default=None)
     i.add_argument("--dry-run", action="store_true")
     i.add_argument("--accept-partial", action="store_true",
                    help="keep the accepted rows when some are rejected")

@@ -25,7 +25,7 @@ Overlaps: a file imported again (same sha256) replaces the layer it made; events
 "N event(s) already in layer X" and removed from X (the newest import wins) unless
 ``keep_duplicates``.
 
-CLI: ``python -m pipeline import PATH [--as acled|hxl|csv|zones] [--dry-run] [--accept-partial]
+CLI: ``python -m pipeline import PATH [--as acled|hxl|csv|zones|orders] [--dry-run] [--accept-partial]
 [--keep-duplicates]``.
 """
 
@@ -57,13 +57,16 @@ from pipeline.runtime.detect import Detected, Parsed, Problem, detect
 from pipeline.runtime.readers.acled import acled_attribution, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
 from pipeline.runtime.readers.hxl import read_hxl
+from pipeline.runtime.readers.orders import read_orders
 from pipeline.runtime.readers.zone_files import read_zone_files, truncation_message
+from pipeline.runtime.user_orders import finish_orders
 
 WAR_START = date(2023, 10, 7)
 MAX_LISTED = 1000  # rejections listed in a report (all are counted)
 EVENT_COLUMNS = ("event_id", "date", "kind", "fatalities", "location", "pcode", "block_id", "dataset",
                  "source", "source_url", "geo_precision", "notes")
-EXTRA_EVENT_COLUMNS = ("figure", "figure_tag", "location_ar", "sub_block_id", "location_type", "outline_distance_m")
+EXTRA_EVENT_COLUMNS = ("figure", "figure_tag", "location_ar", "sub_block_id", "location_type", "outline_distance_m",
+                       "event_type", "sub_event_type")
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/]|javascript:", re.I)
 
 
@@ -142,6 +145,8 @@ def read_any(path: Path, det: Detected, display: str, tmpdir: Path) -> list[Pars
         return [read_hxl(path, det, display)]
     if det.fmt == "csv":
         return [read_csv_points(path, det, display)]
+    if det.fmt == "orders":  # the user's own evacuation orders (only when declared: --as orders)
+        return read_orders(path, det, display, tmpdir)
     return read_zone_files(path, det, display, tmpdir)
 
 
@@ -556,7 +561,8 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         for p in parsed:
             label = p.name_hint if len(parsed) > 1 else None
             say(f"validating {len(p.frame):,} row(s){' of ' + label if label else ''} ...")
-            finish = {"events": finish_events, "zones": finish_zones, "figures": finish_figures}[p.kind]
+            finish = {"events": finish_events, "zones": finish_zones, "figures": finish_figures,
+                      "orders": finish_orders}[p.kind]
             gdf, problems, warnings = finish(p, label)
             results.append((p, gdf, problems, warnings))
     except InputError as exc:
