@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
+from dashboard.kpis import kpis
 from pipeline.__main__ import main
 from pipeline.runtime import imports, metrics, workspace
 from pipeline.runtime.metrics_index import index
@@ -85,3 +87,18 @@ def test_the_metrics_command_prints_the_figure_with_your_orders_apart(ws, capsys
     out = json.loads(capsys.readouterr().out)
     assert out["with_your_orders"]["area_km2"] > out["orders"]["area_km2"]
     assert "never in it" in out["with_your_orders"]["definition"]
+
+
+def test_the_map_page_shows_with_your_orders_beside_the_unchanged_shipped_cards(ws):
+    imports.import_file(BLOCKS, as_="orders")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shipped = metrics.compute(index(), "2023-12-02")
+    assert {m.label: m.value for m in at.metric} == {c["label"]: c["value"] for c in kpis(shipped)}
+    yours = metrics.compute(index(), "2023-12-02", workspace_orders=_layers())["with_your_orders"]
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert f"Area under orders, with your orders: {100 * yours['share_of_strip']:.1f}%" in html
+    assert "your layer orders-blocks, imported" in html and "from orders-blocks.csv" in html
+    assert f"shipped figure {100 * shipped['orders']['share_of_strip']:.1f}%" in html
+    assert "never in it" in html  # its definition is shown with it
