@@ -74,8 +74,8 @@ def finish_orders(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         drawn = f["sub_block_id"].isin(subs.index).fillna(False).astype(bool)
         f["matched_as"] = np.where(drawn, "sub-block-outline",
                                    np.where(f["sub_block_id"].notna(), "parent-of-sub-block", "exact"))
-        geom = blocks.geometry.reindex(f["block_id"].where(known).astype("float").to_numpy()).to_numpy()
-        geom[drawn.to_numpy()] = subs.geometry.reindex(f.loc[drawn, "sub_block_id"].to_numpy()).to_numpy()
+        geom = np.asarray(blocks.geometry.reindex(f["block_id"].where(known).astype("float").to_numpy()).values)
+        geom[drawn.to_numpy()] = np.asarray(subs.geometry.reindex(f.loc[drawn, "sub_block_id"].to_numpy()).values)
         before = len(f)
         f = f.assign(_key=f["sub_block_id"].fillna(f["block_id"].astype("string")))
         repeated = f.duplicated(["order_id", "_key"]).to_numpy()
@@ -83,7 +83,8 @@ def finish_orders(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         if repeated.any():
             warnings.append(f"{int(repeated.sum())} of {before} block id(s) repeated within the same order, "
                             "counted once")
-    gdf["geometry"] = [shapely.MultiPolygon([g]) if isinstance(g, shapely.Polygon) else g for g in gdf.geometry]
+    gdf = gdf.set_geometry(gpd.GeoSeries([shapely.MultiPolygon([g]) if isinstance(g, shapely.Polygon) else g
+                                          for g in gdf.geometry], index=gdf.index, crs=4326))
     gdf["area_km2"] = np.nan
     have = gdf.geometry.notna().to_numpy()
     if have.any():
@@ -118,7 +119,8 @@ def _user_terms(ix: Index, start: date, end: date, layers: Sequence[tuple[Mappin
                 units[ix.unit_block == pos[b]] = True
         areas = f[f["block_id"].isna() & f.geometry.notna()]
         if len(areas):
-            polys += list(np.asarray(gpd.GeoSeries(areas.geometry.values, crs=frame.crs or 4326).to_crs(AREA_CRS)))
+            geo = gpd.GeoSeries(np.asarray(areas["geometry"].values), crs=getattr(frame, "crs", None) or 4326)
+            polys += list(np.asarray(geo.to_crs(AREA_CRS).values))
         summary.append({"name": entry.get("name"), "origin": entry.get("origin"), "imported_at": entry.get("imported_at"),
                         "orders": int(f["order_id"].nunique()), "orders_in_layer": int(frame["order_id"].nunique()),
                         "blocks_named": int(named["block_id"].nunique()), "polygons": int(len(areas))})
