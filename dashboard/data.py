@@ -108,14 +108,17 @@ def span() -> tuple[date, date]:
 # ---------------------------------------------------------------- metrics
 
 @st.cache_data(show_spinner=False)
-def _metrics(on: str, since: str, window: int, key: str) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(json.dumps(pm.compute(index(), on, since=since, window=window), default=str))
+def _metrics(on: str, since: str, window: int, key: str, wkey: str) -> dict[str, Any]:
+    orders = [(e, f) for e, f in _workspace(wkey) if e.get("kind") == "orders"]  # for "with your orders" only
+    out: dict[str, Any] = json.loads(json.dumps(pm.compute(index(), on, since=since, window=window,
+                                                           workspace_orders=orders), default=str))
     return out
 
 
 def metrics(on: date | str, since: date | str, window: int) -> dict[str, Any]:
-    """``pipeline.runtime.metrics.compute`` (JSON shape of the contract) for the shipped bundle."""
-    return _metrics(_iso(on), _iso(since), int(window), bundle_key())
+    """``pipeline.runtime.metrics.compute`` (JSON shape of the contract) for the shipped bundle; the user's
+    imported order layers give its separate ``with_your_orders`` figure."""
+    return _metrics(_iso(on), _iso(since), int(window), bundle_key(), workspace_key())
 
 
 @st.cache_data(show_spinner=False)

@@ -218,6 +218,24 @@ def reference_line(m: dict[str, Any]) -> str:
     return f'<div class="gdm-reference">{head}{body}.</div>'
 
 
+def with_your_orders_line(m: dict[str, Any]) -> str:
+    """Escaped HTML: "Area under orders, with your orders: X% (your layer NAME, imported DATE)" beside the shipped
+    figure, with its definition; "" when the user has no order layer. Never merged into the shipped cards."""
+    w = m.get("with_your_orders")
+    if not isinstance(w, dict) or not w:
+        return ""
+    layers = "; ".join(f"your layer {esc(x.get('name'))}, imported {esc(fmt_date(x.get('imported_at')))} from "
+                       f"{esc(x.get('origin'))}: {fmt_int(x.get('orders'), '0')} order(s) in the period"
+                       for x in w.get("layers") or [])
+    shipped = w.get("shipped") or {}
+    ours = share_percent(w)
+    base = share_percent(shipped)
+    return (f'<div class="gdm-with-yours"><b>Area under orders, with your orders: '
+            f"{'n/a' if ours is None else f'{ours:.1f}%'}</b> ({esc(as_float(w.get('area_km2')))} km²; {layers}) "
+            f"· shipped figure {'n/a' if base is None else f'{base:.1f}%'} ({esc(shipped.get('area_km2'))} km²), "
+            f"your orders add {esc(w.get('added_km2'))} km².<br><small>{esc(w.get('definition'))}</small></div>")
+
+
 def reported_unmapped_list(m: dict[str, Any]) -> str:
     """Escaped HTML list of the orders reported (by OCHA, UNRWA) in the period that no source maps."""
     ru = (m.get("orders") or {}).get("reported_unmapped") or {}

@@ -23,6 +23,7 @@ from dashboard.html import esc, fmt_date, fmt_int, is_missing, link, rtl
 from dashboard.map_geometry import round_coords, simplify_for_display
 from pipeline.core.layers import AREA_CRS, PCODES, STORAGE_CRS
 from pipeline.core.palette import MAJOR_PLACES
+from pipeline.runtime.acled_views import PLACED_COARSE, precision_note
 from pipeline.runtime.on_date import days, latest_on_or_before, rows_in_window, valid_on
 from pipeline.runtime.readers.acled import acled_attribution
 from pipeline.runtime.workspace import aggregate_events
@@ -347,6 +348,10 @@ def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame, *, on: d
             out.aggregated = True
             why = "ACLED, aggregated by block" if acled else "aggregated by block (many events)"
             out.detail = f"{why}: {out.count:,} events, last {window} days (size: count)"
+            coarse = precision_note(sel)  # ACLED geo_precision 2/3: the block is the town's or district's point
+            if coarse and coarse["sentence"]:
+                out.detail += f"; {coarse['coarse']:,} of {coarse['known']:,} {PLACED_COARSE}, not at block precision"
+                out.frame["tip"] = out.frame["tip"] + f"<br><i>Most events {esc(PLACED_COARSE)}: not block precision</i>"
         else:
             pts = sel.copy()
             if "kind" not in pts:

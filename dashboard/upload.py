@@ -21,7 +21,8 @@ from pipeline.runtime.readers.acled import acled_attribution
 
 FORMATS = {"auto": "detect from content", "acled": "ACLED export (CSV/XLSX)", "hxl": "HXL-tagged CSV/XLSX",
            "csv": "CSV with latitude/longitude", "zones": "zones: GeoJSON, GeoPackage, zipped Shapefile",
-           "series": "series: a dated table (e.g. aid trucks by crossing and day), no coordinates needed"}
+           "series": "series: a dated table (e.g. aid trucks by crossing and day), no coordinates needed",
+           "orders": "your own orders: block ids per date (CSV/XLSX) or dated polygons (GeoJSON, GeoPackage)"}
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "gpkg", "zip"]
 CLOUD_NOTICE = ("On Streamlit Community Cloud the disk is not permanent: imported layers are lost when the app "
                 "restarts or goes to sleep. Download the workspace as a GeoPackage below and import it again later.")

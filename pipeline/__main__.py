@@ -110,7 +110,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("import", help="import a file into the workspace (prints a JSON report)")
     i.add_argument("path")
-    i.add_argument("--as", dest="kind", choices=["acled", "hxl", "csv", "zones", "series"], default=None)
+    i.add_argument("--as", dest="kind", choices=["acled", "hxl", "csv", "zones", "series", "orders"], default=None)
     i.add_argument("--unit", default=None, help="series: the unit of the values (e.g. trucks); default: the file's "
                    "unit column, else the value column's name ('rows' for a line list)")
     i.add_argument("--value", default=None, help="series: the column holding the counts (default: trucks, count, "

@@ -154,7 +154,8 @@ def test_shipped_cli_prints_the_stable_shape(capsys):
     m = json.loads(capsys.readouterr().out)
     assert set(m) == {"on", "since", "window", "framing", "orders", "reference", "zone", "strikes",
                       "population_shares", "series", "coverage_rule",
-                      "workspace"}  # imported layers, apart from the shipped data
+                      "workspace",  # imported layers, apart from the shipped data
+                      "with_your_orders"}  # the figure with the user's imported orders, apart (None without any)
     for k in ("area_km2", "share_of_strip", "blocks", "population_prewar_est", "definition", "sources", "recent",
               "block_ids", "recent_block_ids", "order_ids"):
         assert k in m["orders"]

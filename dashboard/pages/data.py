@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, state
+from dashboard.acled_monthly import render_acled_monthly
 from dashboard.html import esc
 
 view = state.view()
@@ -93,3 +94,6 @@ except ModuleNotFoundError as exc:
         raise
 else:
     render_upload_section()
+
+st.divider()
+render_acled_monthly()  # imported ACLED layers by governorate and month (aggregates only)

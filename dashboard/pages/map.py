@@ -18,6 +18,7 @@ from dashboard.kpis import (
     population_comparison,
     reference_line,
     reported_unmapped_list,
+    with_your_orders_line,
 )
 from dashboard.map_draw import build_map
 from dashboard.map_layers import status_labels
@@ -78,6 +79,9 @@ if m:
     ref = reference_line(m)
     if ref:
         st.html('<div style="font-size:0.9rem;border-left:4px solid #2171b5;padding:2px 0 2px 10px">' + ref + "</div>")
+    yours = with_your_orders_line(m)  # the user's imported orders: beside the shipped figure, never in it
+    if yours:
+        st.html('<div style="font-size:0.9rem;border-left:4px solid #cb181d;padding:2px 0 2px 10px">' + yours + "</div>")
 
 # Imported (workspace) layers: their own toggles and count line, never merged into the figures above.
 imported = [e for e in data.workspace_entries() if e.get("kind") != "series"]  # series: on the Timeline

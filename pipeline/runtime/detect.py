@@ -35,7 +35,7 @@ from pipeline.core import settings
 from pipeline.core.errors import InputError
 from pipeline.core.text import decode_text
 
-FORMATS = ("acled", "hxl", "csv", "zones", "series")
+FORMATS = ("acled", "hxl", "csv", "zones", "series", "orders")
 
 ACLED_REQUIRED = ("event_id_cnty", "event_date", "sub_event_type", "latitude", "longitude")
 
@@ -274,6 +274,7 @@ def detect(path: Path, *, display: str | None = None, declared: str | None = Non
     if declared and declared != det.fmt:
         ok = (declared in ("csv", "hxl", "series") and det.container in ("csv", "xlsx")) or \
              (declared == "acled" and det.container in ("csv", "xlsx"))
+        ok = ok or declared == "orders"  # a table of block ids or polygons: read by readers/orders.py
         if not ok:
             raise InputError(f"the file was declared as {declared!r} but its content is {det.reason} "
                              f"({det.container})", file=display, fix="drop --as, or choose the matching format")

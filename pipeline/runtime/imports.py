@@ -31,7 +31,7 @@ pcode or name) is summed to days per date x place x category x metric (:func:`fi
 (``--unit``), else read from the file, else the value column's name; the report's ``series`` says
 which, and ``no_value`` lists the rows whose date or value is "-" or blank (left out, never 0).
 
-CLI: ``python -m pipeline import PATH [--as acled|hxl|csv|zones|series] [--unit UNIT] [--value COLUMN]
+CLI: ``python -m pipeline import PATH [--as acled|hxl|csv|zones|series|orders] [--unit UNIT] [--value COLUMN]
 [--dry-run] [--accept-partial] [--keep-duplicates]``.
 """
 
@@ -63,15 +63,17 @@ from pipeline.runtime.detect import Detected, Parsed, Problem, detect
 from pipeline.runtime.readers.acled import acled_attribution, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
 from pipeline.runtime.readers.hxl import read_hxl
+from pipeline.runtime.readers.orders import read_orders
 from pipeline.runtime.readers.series import read_series
 from pipeline.runtime.readers.zone_files import read_zone_files, truncation_message
+from pipeline.runtime.user_orders import finish_orders
 
 WAR_START = date(2023, 10, 7)
 MAX_LISTED = 1000  # rejections listed in a report (all are counted)
 EVENT_COLUMNS = ("event_id", "date", "kind", "fatalities", "location", "pcode", "block_id", "dataset",
                  "source", "source_url", "geo_precision", "notes")
 EXTRA_EVENT_COLUMNS = ("figure", "figure_tag", "location_ar", "sub_block_id", "location_type", "outline_distance_m",
-                       "fatalities_qualifier", "figure_qualifier")
+                       "fatalities_qualifier", "figure_qualifier", "event_type", "sub_event_type")
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/]|javascript:", re.I)
 
 
@@ -153,6 +155,8 @@ def read_any(path: Path, det: Detected, display: str, tmpdir: Path, *, unit: str
         return [read_hxl(path, det, display)]
     if det.fmt == "csv":
         return [read_csv_points(path, det, display)]
+    if det.fmt == "orders":  # the user's own evacuation orders (only when declared: --as orders)
+        return read_orders(path, det, display, tmpdir)
     return read_zone_files(path, det, display, tmpdir)
 
 
@@ -619,7 +623,8 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
             label = p.name_hint if len(parsed) > 1 else None
             say(f"validating {len(p.frame):,} row(s){' of ' + label if label else ''} ...")
             finish = {"events": finish_events, "zones": finish_zones, "figures": finish_figures,
-                      "series": finish_series}[p.kind]
+                      "series": finish_series,
+                      "orders": finish_orders}[p.kind]
             gdf, problems, warnings = finish(p, label)
             results.append((p, gdf, problems, warnings))
     except InputError as exc:

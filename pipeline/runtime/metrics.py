@@ -28,6 +28,7 @@ from pipeline.core.layers import AREA_CRS, PCODES
 from pipeline.runtime import workspace
 from pipeline.runtime.metrics_index import Index, index
 from pipeline.runtime.on_date import rows_in_window, window_bounds
+from pipeline.runtime.user_orders import with_your_orders
 from pipeline.runtime.zones import zone_on
 
 SOUTH = ("PS0265", "PS0270", "PS0275")  # south of Wadi Gaza: Deir al-Balah, Khan Younis, Rafah
@@ -380,8 +381,13 @@ def _shares(ix: Index, on: date) -> dict[str, Any]:
 
 
 def compute(ix: Index, on: date | str, *, since: date | str | None = None, window: int = 7,
-            workspace_events: Sequence[tuple[Mapping[str, Any], pd.DataFrame]] = ()) -> dict[str, Any]:
+            workspace_events: Sequence[tuple[Mapping[str, Any], pd.DataFrame]] = (),
+            workspace_orders: Sequence[tuple[Mapping[str, Any], pd.DataFrame]] = ()) -> dict[str, Any]:
     """All metrics for ``on``; ``since`` is None (the default framing for ``on``), a framing key or a date.
+
+    ``workspace_orders`` (the user's imported order layers: manifest entry, frame) give ``with_your_orders``,
+    the same "area under orders" with them added (see ``pipeline.runtime.user_orders``), None without any;
+    the shipped ``orders`` figure never includes them.
 
     Shape::
 
@@ -436,7 +442,8 @@ def compute(ix: Index, on: date | str, *, since: date | str | None = None, windo
             "orders": orders, "reference": nearest_statement(ix, d_on, d_since),
             "zone": _zone(ix, d_on), "strikes": _with_event_coverage(ix, _strikes(ix, d_on, window), d_on, window),
             "population_shares": _shares(ix, d_on), "series": _series(ix, d_on),
-            "workspace": workspace_strikes(workspace_events, d_on, window), "coverage_rule": DEF_COVERAGE}
+            "workspace": workspace_strikes(workspace_events, d_on, window), "coverage_rule": DEF_COVERAGE,
+            "with_your_orders": with_your_orders(ix, d_since, d_on, workspace_orders)}
 
 
 def _orders_coverage(ix: Index) -> dict[str, Any]:
@@ -735,7 +742,9 @@ def naive_area(orders: gpd.GeoDataFrame, strip: gpd.GeoDataFrame, on: date | str
 
 def cli(args: argparse.Namespace) -> int:
     """``python -m pipeline metrics --on D [--since D] [--window N]``: print :func:`compute` as JSON."""
-    layers = [(e, workspace.load(e["name"])) for e in workspace.list_layers() if e.get("kind") == "events"]
-    result = compute(index(), args.on, since=args.since, window=args.window, workspace_events=layers)
+    layers = [(e, workspace.load(e["name"])) for e in workspace.list_layers() if e.get("kind") in ("events", "orders")]
+    result = compute(index(), args.on, since=args.since, window=args.window,
+                     workspace_events=[x for x in layers if x[0].get("kind") == "events"],
+                     workspace_orders=[x for x in layers if x[0].get("kind") == "orders"])
     print(json.dumps(result, indent=2, ensure_ascii=False, default=_py))
     return 0

@@ -65,6 +65,8 @@ class Index:
     umember_geom: npt.NDArray[np.bool_]  # (orders x units): units whose geometry counts (area orders: none)
     statements: pd.DataFrame | None      # None when the bundle has no statements layer
     block_pcode: npt.NDArray[np.object_]  # governorate pcode of each block
+    unit_label: list[str | None] = field(default_factory=list)  # sub-block id of each unit drawn by an outline
+    outline: shapely.Geometry | None = None  # the Strip outline (EPSG:32636)
     _area_cache: dict[frozenset[int], tuple[float, npt.NDArray[np.float64]]] = field(default_factory=dict)
     _metric_cache: dict[str, pd.DataFrame] = field(default_factory=dict)
 
@@ -277,6 +279,7 @@ def build_index(layers: Mapping[str, pd.DataFrame]) -> Index:
         governorates=pd.DataFrame(layers["governorates"].drop(columns="geometry")), claims=claims,
         unit_block=unit_block, unit_area=unit_area, unit_geom=unit_geom, unit_pop=unit_pop, umember=umember,
         umember_geom=umember_geom, statements=statements, block_pcode=blocks["pcode"].to_numpy(dtype=object),
+        unit_label=unit_label, outline=outline,
     )
 
 

@@ -99,6 +99,8 @@ def read_acled(path: Path, det: Detected, display: str) -> Parsed:
     empty_id = out["event_id"].isna() | (out["event_id"] == "")
     problems += [Problem(int(r), "event_id_cnty", "empty event id") for r in rows[empty_id].tolist()]
     out["kind"] = kind_of(frame["sub_event_type"]).fillna("other")
+    out["event_type"] = text_column(frame, "event_type" if "event_type" in frame.columns else None)
+    out["sub_event_type"] = text_column(frame, "sub_event_type")  # kept as ACLED writes them, for filtering
     if "fatalities" in frame.columns:
         out["fatalities"], p = parse_numbers(frame["fatalities"], rows, "fatalities", required=False, integer=True)
         problems += p
