@@ -126,17 +126,24 @@ function build(st, root, base) {
     }
     st.groups.places = { label: "Places", layer: g };
   }
-  if (base.facilities) {  // named landmarks by kind: off by default, switched on in the layers control
+  if (base.facility_kinds) {  // named landmarks by kind: off by default, fetched when switched on in the layers control
     const g = L.featureGroup(), kinds = base.facility_kinds;
-    for (const [lon, lat, k, tip] of base.facilities) {
-      const m = L.circleMarker([lat, lon], { radius: 3, color: "#ffffff", weight: 0.6, fill: true,
-                                            fillColor: kinds[k].colour, fillOpacity: 0.95 });
-      m.feature = { properties: { facility: kinds[k].key } };
-      m.bindTooltip(() => linesEl(tip), { sticky: true, className: "gdm-tooltip" });
-      g.addLayer(m);
-    }
     st.facilities = { label: "Facilities (named landmarks)", layer: g, kinds: kinds };
-    map.on("overlayadd overlayremove", e => { if (e.layer === g && st.view) legend(st, st.view, st.view.counts, st.view.on_label); });
+    map.on("overlayadd overlayremove", e => {
+      if (e.layer !== g) return;
+      if (e.type === "overlayadd" && !st.facilities.loaded) {
+        st.facilities.loaded = getJSON(base.facilities_url).then(data => {
+          for (const [lon, lat, k, tip] of data.facilities) {
+            const m = L.circleMarker([lat, lon], { radius: 3, color: "#ffffff", weight: 0.6, fill: true,
+                                                  fillColor: kinds[k].colour, fillOpacity: 0.95 });
+            m.feature = { properties: { facility: kinds[k].key } };
+            m.bindTooltip(() => linesEl(tip), { sticky: true, className: "gdm-tooltip" });
+            g.addLayer(m);
+          }
+        });
+      }
+      if (st.view) legend(st, st.view, st.view.counts, st.view.on_label);
+    });
   }
   st.wsGroup = {};
   st.control = L.control.layers(null, {}, { collapsed: true, position: "topright" }).addTo(map);
@@ -229,9 +236,10 @@ function legend(st, v, counts, dayLabel) {
   }
 }
 
-function points(rows, opts, ws) {
+function points(rows, opts, ws, strings) {
   const g = L.featureGroup();
-  for (const [lon, lat, radius, tip, label] of rows) {
+  for (const [lon, lat, radius, ids, label] of rows) {
+    const tip = ids.map(i => strings[i]);
     const m = L.circleMarker([lat, lon], Object.assign({}, opts, { radius: radius }));
     m.feature = { properties: ws ? { ws: ws } : { incident: true } };
     if (label) m.bindTooltip(el("span", "", label), { permanent: true, direction: "top", offset: [0, -6], className: "gdm-ws-label" });
@@ -252,7 +260,7 @@ function update(st, v) {
   // incidents and claims in the window
   const inc = st.groups.incidents.layer;
   inc.clearLayers();
-  points(v.incidents, { color: "#ffffff", weight: 1, fill: true, fillColor: C.incident, fillOpacity: 0.8 }).eachLayer(l => inc.addLayer(l));
+  points(v.incidents, { color: "#ffffff", weight: 1, fill: true, fillColor: C.incident, fillOpacity: 0.8 }, null, v.strings).eachLayer(l => inc.addLayer(l));
   const cl = st.groups.claims.layer;
   cl.clearLayers();
   if (v.claims) L.geoJSON(v.claims, { style: { color: C.claim, weight: 2.5, dashArray: "2 5", fill: false },
@@ -280,7 +288,7 @@ function update(st, v) {
       g = points(w.points, w.kind === "figures"
         ? { color: C.rim, weight: 1.5, fill: true, fillColor: w.colour, fillOpacity: 1 }
         : { color: w.aggregated ? w.colour : C.rim, weight: w.aggregated ? 2 : 1.5, fill: true, fillColor: w.colour,
-            fillOpacity: w.aggregated ? 0.45 : 0.9 }, w.name);
+            fillOpacity: w.aggregated ? 0.45 : 0.9 }, w.name, v.strings);
     }
     if (g) { g.addTo(map); st.wsGroup[w.name] = g; st.control.addOverlay(g, "Imported: " + w.name); }
   }
