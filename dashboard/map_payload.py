@@ -44,7 +44,7 @@ from dashboard.map_layers import (
 from pipeline.core import settings
 from pipeline.core.errors import BundleError
 from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
-from pipeline.core.palette import FACILITY_COLOURS, STATUS_COLOURS, WORKSPACE_COLOURS
+from pipeline.core.palette import FACILITY_COLOURS, MAJOR_PLACES, STATUS_COLOURS, WORKSPACE_COLOURS
 from pipeline.runtime import bundle
 from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import index as metrics_index
@@ -157,7 +157,8 @@ def _base(key: str) -> bytes:
     if places is not None and len(places):
         prows: Iterable[Any] = prepare_places(places).itertuples()  # one named tuple per place (a Point)
         out["places"] = [{"id": str(r.place_id), "lon": r.geometry.x, "lat": r.geometry.y,
-                          "label": " ".join(lines(r.label)), "tip": lines(r.tip), "major": bool(r.prominent)}
+                          "label": " ".join(lines(r.label)), "tip": lines(r.tip), "major": bool(r.prominent),
+                          "rank": MAJOR_PLACES.index(r.place_id) if r.place_id in MAJOR_PLACES else None}
                          for r in prows]
     facilities = _geolayer("facilities", key)
     if facilities is not None and len(facilities):  # the points themselves come when the layer is switched on

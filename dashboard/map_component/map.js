@@ -110,6 +110,7 @@ function build(st, root, base) {
   }
   st.groups.claims = { label: "Reported events (attributed)", layer: L.featureGroup() };
   st.groups.incidents = { label: "Strikes and incidents", layer: L.featureGroup() };
+  st.placeLabels = [];
   if (base.places) {
     const g = L.featureGroup();
     for (const p of base.places) {
@@ -119,12 +120,15 @@ function build(st, root, base) {
       if (p.major) {
         const lab = el("span", "", p.label); lab.dir = "auto";
         m.bindTooltip(lab, { permanent: true, direction: "right", offset: [5, 0], className: "gdm-place-label" });
+        st.placeLabels.push({ marker: m, rank: p.rank === null || p.rank === undefined ? 99 : p.rank });
       } else {
         m.bindTooltip(() => linesEl(p.tip), { sticky: true, className: "gdm-tooltip" });
       }
       g.addLayer(m);
     }
     st.groups.places = { label: "Places", layer: g };
+    st.placeLabels.sort((a, b) => a.rank - b.rank);
+    map.on("zoomend moveend overlayadd", () => requestAnimationFrame(() => declutter(st)));
   }
   if (base.facility_kinds) {  // named landmarks by kind: off by default, fetched when switched on in the layers control
     const g = L.featureGroup(), kinds = base.facility_kinds;
@@ -178,6 +182,31 @@ function build(st, root, base) {
   if (base.strip) {
     const b = L.geoJSON(base.strip).getBounds();
     map.fitBounds(b, { padding: [8, 8] });
+  }
+}
+
+// Major-place labels never overlap: in priority order (pipeline.core.palette.MAJOR_PLACES) each label tries the
+// right of its point, then the left; one that meets a label already shown (or leaves the map) either way is hidden
+// at this zoom (its point stays; zoom in and it comes back).
+function declutter(st) {
+  const shown = [], box = st.map.getContainer().getBoundingClientRect();
+  const inside = r => r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+  const meets = r => !inside(r) || shown.some(s => r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top);
+  for (const it of st.placeLabels) {
+    const t = it.marker.getTooltip(), e = t && t.getElement();
+    if (!e || !it.marker._map) continue;
+    e.classList.remove("gdm-label-hidden");
+    let r = null;
+    for (const [dir, dx] of [["right", 5], ["left", -5]]) {
+      if (t.options.direction !== dir) { t.options.direction = dir; t.options.offset = L.point(dx, 0); t.update(); }
+      r = e.getBoundingClientRect();
+      if (!r.width || !meets(r)) break;
+      r = null;
+    }
+    if (r === null) {
+      e.classList.add("gdm-label-hidden");
+      if (t.options.direction !== "right") { t.options.direction = "right"; t.options.offset = L.point(5, 0); t.update(); }
+    } else if (r.width) shown.push(r);
   }
 }
 
@@ -276,6 +305,11 @@ function update(st, v) {
     if (want[k]) { if (!g.userHidden && !map.hasLayer(g.layer)) g.layer.addTo(map); st.control.addOverlay(g.layer, g.label); }
     else if (map.hasLayer(g.layer)) map.removeLayer(g.layer);
   }
+  // basemap: OpenStreetMap tiles when chosen in the sidebar (needs internet; off by default)
+  if (v.basemap === "osm" && !st.tiles) {
+    st.tiles = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", { maxZoom: 19 });
+    st.tiles.addTo(map); st.tiles.bringToBack();
+  } else if (v.basemap !== "osm" && st.tiles) { map.removeLayer(st.tiles); st.tiles = null; }
   // imported layers: redrawn per view (their own colours, legend rows and toggles)
   for (const name in st.wsGroup) { st.control.removeLayer(st.wsGroup[name]); map.removeLayer(st.wsGroup[name]); }
   st.wsGroup = {};
@@ -293,10 +327,12 @@ function update(st, v) {
     if (g) { g.addTo(map); st.wsGroup[w.name] = g; st.control.addOverlay(g, "Imported: " + w.name); }
   }
   st.attrExtra.replaceChildren();
+  if (st.tiles) st.attrExtra.appendChild(el("span", "", " · © OpenStreetMap contributors"));
   for (const a of v.attributions.concat(v.workspace.map(w => w.attribution).filter(Boolean)))
     st.attrExtra.appendChild(el("span", "", " · " + a));
   legend(st, v, v.counts, v.on_label);
   if (st.play) st.play.sync(v);
+  requestAnimationFrame(() => declutter(st));
   map.__rev = v.rev;
 }
 

@@ -28,8 +28,19 @@ from pipeline.runtime.sitrep_map import MAP_LAYERS
 
 view = state.view()
 
-st.title("Evacuation orders, zones and strikes")
-st.caption(view.describe())
+# On a narrow screen (a phone) the map comes first, under the title, and the KPIs follow it: the page's blocks
+# are a flex column, so CSS reorders them without changing the desktop layout.
+NARROW_CSS = """<style>
+@media (max-width: 640px) {
+  .st-key-gdm_head, [data-testid="stLayoutWrapper"]:has(> .st-key-gdm_head) { order: -2; }
+  .st-key-gdm_head h1 { font-size: 1.5rem; padding-top: 0; }
+  .st-key-gdm_map_block, [data-testid="stLayoutWrapper"]:has(> .st-key-gdm_map_block) { order: -1; }
+}
+</style>"""
+st.html(NARROW_CSS)
+with st.container(key="gdm_head"):
+    st.title("Evacuation orders, zones and strikes")
+    st.caption(view.describe())
 
 
 def _report_base_url() -> str | None:
@@ -229,7 +240,8 @@ def map_and_panel() -> None:
 
 
 what_changed_section()
-map_and_panel()
+with st.container(key="gdm_map_block"):
+    map_and_panel()
 if m:
     context_sections(m)
 claims_html = claims_list(data.claims_in(view.on, view.window))
