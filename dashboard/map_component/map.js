@@ -167,11 +167,11 @@ function build(st, root, base) {
   // attribution: one short line with a link to the Data page (sources)
   const Attr = L.Control.extend({ onAdd: () => {
     const d = el("div", "gdm-attribution");
+    const a = el("a", "", "sources"); a.href = "data"; a.target = "_top";
+    d.appendChild(a);  // first, so a narrow screen's cut line keeps it
+    d.appendChild(document.createTextNode(" · "));
     st.attrText = el("span", "", base.attribution);
     d.appendChild(st.attrText);
-    d.appendChild(document.createTextNode(" · "));
-    const a = el("a", "", "sources"); a.href = "data"; a.target = "_top";
-    d.appendChild(a);
     st.attrExtra = el("span", "gdm-attr-extra");
     d.appendChild(st.attrExtra);
     L.DomEvent.disableClickPropagation(d);
