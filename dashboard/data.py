@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from dashboard.map_layers import (
 )
 from pipeline.core import settings
 from pipeline.core.dates import to_date
-from pipeline.runtime import bundle, disagreements, workspace
+from pipeline.runtime import bundle, disagreements, order_impact, workspace
 from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import Index
 from pipeline.runtime.metrics_index import index as metrics_index
@@ -146,10 +147,29 @@ def population_statements(on: date | str) -> list[dict[str, Any]]:
     return [r for r in _crosscheck(bundle_key()) if r["stated_on"] == day and r.get("people_prewar") is not None]
 
 
-def zone_disagreements(m: dict[str, Any]) -> list[dict[str, Any]]:
-    """Attributed statements of the zone's area beside the outline shipped here."""
+@st.cache_data(show_spinner=False, max_entries=64)
+def _zone_disagreements(zone: str, key: str) -> list[dict[str, Any]]:
     statements = layer("statements")
-    return [] if statements is None else disagreements.zone_area_statements(m.get("zone") or {}, statements)
+    return [] if statements is None else disagreements.zone_area_statements(json.loads(zone), statements)
+
+
+def zone_disagreements(m: dict[str, Any]) -> list[dict[str, Any]]:
+    """Attributed statements of the zone's area beside the outline shipped here (once per zone and process)."""
+    return _zone_disagreements(json.dumps(m.get("zone") or {}, sort_keys=True, default=str), bundle_key())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _what_changed(on: str, window: int, key: str) -> list[dict[str, Any]]:
+    facilities, blocks = layer("facilities"), layer("blocks")
+    if facilities is None or blocks is None:
+        return []
+    return order_impact.what_changed(index(), facilities, blocks, on, window)
+
+
+def what_changed(on: date | str, window: int) -> list[dict[str, Any]]:
+    """The impact of the orders issued in the ``window`` days to ``on`` (``pipeline.runtime.order_impact``),
+    once per date and process."""
+    return _what_changed(_iso(on), int(window), bundle_key())
 
 
 @st.cache_data(show_spinner=False)
@@ -455,3 +475,30 @@ def to_bytes(frame: pd.DataFrame, name: str, fmt: str) -> bytes:
         p = Path(tmp) / f"{name}.gpkg"
         f.to_file(p, driver="GPKG", layer=name)
         return p.read_bytes()
+
+
+# ---------------------------------------------------------------- the day before and after, ahead of time
+
+_ahead = threading.Lock()  # one background computation at a time per process (bounded: a busy server skips it)
+
+
+def compute_ahead(days: list[tuple[date, date]], window: int, layers: tuple[str, ...], basemap: str, *,
+                  imported: list[str] | tuple[str, ...] | None, acled_detail: bool) -> None:
+    """Fill the process-wide caches for other dates of the same view, ``days`` as (date, since), in a
+    background thread, so "day ▶" / "◀ day" is a lookup. Skipped while another one runs; errors are logged
+    (the page computes and reports them itself when asked)."""
+    if not _ahead.acquire(blocking=False):
+        return
+
+    def run() -> None:
+        try:
+            for on, since in days:
+                metrics(on, since, window)
+                what_changed(on, window)
+                map_view(on, since, window, layers, basemap, imported=imported, acled_detail=acled_detail)
+        except Exception:
+            log.exception("computing the neighbouring days ahead failed")
+        finally:
+            _ahead.release()
+
+    threading.Thread(target=run, name="gdm-ahead", daemon=True).start()

@@ -2,10 +2,11 @@
 
 - :func:`base` (once per process and bundle, served over HTTP by app.py and cached by the browser):
   the display geometry of the blocks, governorates, Strip, every zone and the places, the blocks' date-free
-  hover text and every order that named each block (date, id, source, a link only for http(s) URLs).
+  hover text and every order that named each block (date, id, source, a link only for http(s) URLs);
+  :func:`facilities` (the named landmarks) comes apart, when the person switches that layer on.
 - :func:`view` (per date, framing and window, a few KB over the websocket): one status code per block in
   the order of ``base``, the legend counts and labels, the zone id, the incidents and claims in the window
-  and the imported layers.
+  and the imported layers; the points' tooltip lines once each in ``strings`` (points hold their indices).
 - :func:`playback` (once per process and ``since``/``window``): every day's block status, run-length
   encoded per block, for playing the days back in the browser.
 
@@ -43,7 +44,7 @@ from dashboard.map_layers import (
 from pipeline.core import settings
 from pipeline.core.errors import BundleError
 from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
-from pipeline.core.palette import FACILITY_COLOURS, STATUS_COLOURS, WORKSPACE_COLOURS
+from pipeline.core.palette import FACILITY_COLOURS, MAJOR_PLACES, STATUS_COLOURS, WORKSPACE_COLOURS
 from pipeline.runtime import bundle
 from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import index as metrics_index
@@ -52,6 +53,7 @@ CODES = {"recent": "r", "earlier": "e", "none": "n"}
 ATTRIBUTION = "Blocks: IDF grid via GazaNowPop (GPL-3.0)"
 BASE_ROUTE = "/gdm-api/base.json"
 PLAYBACK_ROUTE = "/gdm-api/playback.json"
+FACILITIES_ROUTE = "/gdm-api/facilities.json"
 
 _BR = re.compile(r"<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]*>")
@@ -155,11 +157,13 @@ def _base(key: str) -> bytes:
     if places is not None and len(places):
         prows: Iterable[Any] = prepare_places(places).itertuples()  # one named tuple per place (a Point)
         out["places"] = [{"id": str(r.place_id), "lon": r.geometry.x, "lat": r.geometry.y,
-                          "label": " ".join(lines(r.label)), "tip": lines(r.tip), "major": bool(r.prominent)}
+                          "label": " ".join(lines(r.label)), "tip": lines(r.tip), "major": bool(r.prominent),
+                          "rank": MAJOR_PLACES.index(r.place_id) if r.place_id in MAJOR_PLACES else None}
                          for r in prows]
     facilities = _geolayer("facilities", key)
-    if facilities is not None and len(facilities):
-        out["facility_kinds"], out["facilities"] = _facilities(facilities)
+    if facilities is not None and len(facilities):  # the points themselves come when the layer is switched on
+        out["facility_kinds"] = _facilities(facilities)[0]
+        out["facilities_url"] = f"{FACILITIES_ROUTE}?v={version(key)}"
     out["orders"], out["history"] = _history(key)
     return json.dumps(out, separators=(",", ":"), default=str).encode()
 
@@ -175,6 +179,20 @@ def _facilities(f: gpd.GeoDataFrame) -> tuple[list[dict[str, str]], list[list[An
         tip = [str(name), KIND_EN.get(str(kind), str(kind)) + ("" if pd.isna(block) else f" · block {int(block)}")]
         rows.append([g.x, g.y, pos.get(str(kind), pos["other"]), tip])
     return kinds, rows
+
+
+@functools.lru_cache(maxsize=4)
+def _facilities_json(key: str) -> bytes:
+    f = _geolayer("facilities", key)
+    rows = _facilities(f)[1] if f is not None and len(f) else []
+    return json.dumps({"version": version(key), "facilities": rows}, separators=(",", ":")).encode()
+
+
+def facilities(key: str | None = None) -> bytes:
+    """The named landmarks as [lon, lat, kind index, tip lines] (JSON bytes), fetched when the layer is
+    switched on in the map's layers control (off by default: two thirds of the date-free data)."""
+    with _lock:
+        return _facilities_json(key or bundle_key())
 
 
 def base(key: str | None = None) -> bytes:
@@ -200,20 +218,43 @@ def status_codes(status: pd.DataFrame | None, order: list[int]) -> str:
     return "".join(CODES.get(by.get(b, "none"), "n") for b in order)
 
 
-def _points(gdf: Any, *, label: bool = False) -> list[list[Any]]:
+TIP_CHARS = 160  # a tooltip line longer than this (an incident's notes) is cut: the map shows a glance, not the record
+
+
+class Strings:
+    """One view's table of tooltip lines: a point sends the indices of its lines, so a line many points share
+    (the dataset and source, "Reported fatalities: 0") travels once per date change."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self._pos: dict[str, int] = {}
+
+    def ids(self, texts: list[str]) -> list[int]:
+        out = []
+        for t in texts:
+            t = t if len(t) <= TIP_CHARS else t[:TIP_CHARS - 1].rstrip() + "…"
+            if t not in self._pos:
+                self._pos[t] = len(self.items)
+                self.items.append(t)
+            out.append(self._pos[t])
+        return out
+
+
+def _points(gdf: Any, strings: Strings, *, label: bool = False) -> list[list[Any]]:
+    """One [lon, lat, radius, tip line ids(, label)] per point; the lines are in ``strings``."""
     if gdf is None or gdf.empty:
         return []
     out = []
     for r in gdf.itertuples():
         g = r.geometry
-        row = [round(g.x, 5), round(g.y, 5), float(getattr(r, "radius", 5) or 5), lines(r.tip)]
+        row = [round(g.x, 5), round(g.y, 5), float(getattr(r, "radius", 5) or 5), strings.ids(lines(r.tip))]
         if label:
             row.append(" ".join(lines(getattr(r, "label", ""))))
         out.append(row)
     return out
 
 
-def _workspace(layers: list[WorkspaceLayer]) -> list[dict[str, Any]]:
+def _workspace(layers: list[WorkspaceLayer], strings: Strings) -> list[dict[str, Any]]:
     out = []
     for ly in sorted(layers, key=lambda x: {"zones": 0, "figures": 1, "events": 2}.get(x.kind, 9)):
         item: dict[str, Any] = {"name": ly.name, "kind": ly.kind, "aggregated": ly.aggregated, "count": ly.count,
@@ -224,7 +265,7 @@ def _workspace(layers: list[WorkspaceLayer]) -> list[dict[str, Any]]:
             if ly.kind == "zones":
                 item["zones"] = _fc(frame, {"tip": [lines(t) for t in frame["tip"]]})
             else:
-                item["points"] = _points(frame, label=ly.kind == "figures")
+                item["points"] = _points(frame, strings, label=ly.kind == "figures")
         out.append(item)
     return out
 
@@ -234,6 +275,7 @@ def view(inp: MapInput, status: pd.DataFrame | None, zone_id: str | None, *, spa
     """The per-view message (a few KB): status codes, zone id, incidents, claims, imported layers, legend."""
     counts = {} if status is None or status.empty else status["status"].value_counts().to_dict()
     labels = status_labels(inp.on, inp.since, inp.window)
+    strings = Strings()
     out = {
         "version": version(), "base_url": f"{BASE_ROUTE}?v={version()}",
         "playback_url": f"{PLAYBACK_ROUTE}?v={version()}&since={inp.since:%Y-%m-%d}&window={int(inp.window)}",
@@ -246,12 +288,13 @@ def view(inp: MapInput, status: pd.DataFrame | None, zone_id: str | None, *, spa
         "short": {"recent": f"ordered in the last {inp.window} days", "earlier": "ordered earlier",
                   "none": "not ordered"},
         "zone_id": zone_id,
-        "incidents": _points(inp.incidents),
+        "incidents": _points(inp.incidents, strings),
         "claims": _fc(inp.claims, {"tip": [lines(t) for t in inp.claims["tip"]]})
         if inp.claims is not None and not inp.claims.empty else None,
-        "workspace": _workspace(inp.workspace),
+        "workspace": _workspace(inp.workspace, strings),
         "attributions": [acled_attribution] if acled_attribution else [],
     }
+    out["strings"] = strings.items
     out["rev"] = hashlib.sha1(json.dumps(out, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return out
 

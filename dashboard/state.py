@@ -128,9 +128,10 @@ def _since(on: date) -> tuple[date | str | None, str]:
     return picked, ""
 
 
-def view() -> View:
+def view(on: date | None = None) -> View:
+    """The view the sidebar holds; with ``on``, the same choices on another date (framing resolved for it)."""
     ss = st.session_state
-    on = ss.get(DATE) or data.default_date()
+    on = on or ss.get(DATE) or data.default_date()
     asked, refused = _since(on)
     framing = metrics.resolve_framing(on, asked)
     since = date.fromisoformat(str(framing["since"]))

@@ -110,6 +110,7 @@ function build(st, root, base) {
   }
   st.groups.claims = { label: "Reported events (attributed)", layer: L.featureGroup() };
   st.groups.incidents = { label: "Strikes and incidents", layer: L.featureGroup() };
+  st.placeLabels = [];
   if (base.places) {
     const g = L.featureGroup();
     for (const p of base.places) {
@@ -119,24 +120,34 @@ function build(st, root, base) {
       if (p.major) {
         const lab = el("span", "", p.label); lab.dir = "auto";
         m.bindTooltip(lab, { permanent: true, direction: "right", offset: [5, 0], className: "gdm-place-label" });
+        st.placeLabels.push({ marker: m, rank: p.rank === null || p.rank === undefined ? 99 : p.rank });
       } else {
         m.bindTooltip(() => linesEl(p.tip), { sticky: true, className: "gdm-tooltip" });
       }
       g.addLayer(m);
     }
     st.groups.places = { label: "Places", layer: g };
+    st.placeLabels.sort((a, b) => a.rank - b.rank);
+    map.on("zoomend moveend overlayadd", () => requestAnimationFrame(() => declutter(st)));
   }
-  if (base.facilities) {  // named landmarks by kind: off by default, switched on in the layers control
+  if (base.facility_kinds) {  // named landmarks by kind: off by default, fetched when switched on in the layers control
     const g = L.featureGroup(), kinds = base.facility_kinds;
-    for (const [lon, lat, k, tip] of base.facilities) {
-      const m = L.circleMarker([lat, lon], { radius: 3, color: "#ffffff", weight: 0.6, fill: true,
-                                            fillColor: kinds[k].colour, fillOpacity: 0.95 });
-      m.feature = { properties: { facility: kinds[k].key } };
-      m.bindTooltip(() => linesEl(tip), { sticky: true, className: "gdm-tooltip" });
-      g.addLayer(m);
-    }
     st.facilities = { label: "Facilities (named landmarks)", layer: g, kinds: kinds };
-    map.on("overlayadd overlayremove", e => { if (e.layer === g && st.view) legend(st, st.view, st.view.counts, st.view.on_label); });
+    map.on("overlayadd overlayremove", e => {
+      if (e.layer !== g) return;
+      if (e.type === "overlayadd" && !st.facilities.loaded) {
+        st.facilities.loaded = getJSON(base.facilities_url).then(data => {
+          for (const [lon, lat, k, tip] of data.facilities) {
+            const m = L.circleMarker([lat, lon], { radius: 3, color: "#ffffff", weight: 0.6, fill: true,
+                                                  fillColor: kinds[k].colour, fillOpacity: 0.95 });
+            m.feature = { properties: { facility: kinds[k].key } };
+            m.bindTooltip(() => linesEl(tip), { sticky: true, className: "gdm-tooltip" });
+            g.addLayer(m);
+          }
+        });
+      }
+      if (st.view) legend(st, st.view, st.view.counts, st.view.on_label);
+    });
   }
   st.wsGroup = {};
   st.control = L.control.layers(null, {}, { collapsed: true, position: "topright" }).addTo(map);
@@ -156,11 +167,11 @@ function build(st, root, base) {
   // attribution: one short line with a link to the Data page (sources)
   const Attr = L.Control.extend({ onAdd: () => {
     const d = el("div", "gdm-attribution");
+    const a = el("a", "", "sources"); a.href = "data"; a.target = "_top";
+    d.appendChild(a);  // first, so a narrow screen's cut line keeps it
+    d.appendChild(document.createTextNode(" · "));
     st.attrText = el("span", "", base.attribution);
     d.appendChild(st.attrText);
-    d.appendChild(document.createTextNode(" · "));
-    const a = el("a", "", "sources"); a.href = "data"; a.target = "_top";
-    d.appendChild(a);
     st.attrExtra = el("span", "gdm-attr-extra");
     d.appendChild(st.attrExtra);
     L.DomEvent.disableClickPropagation(d);
@@ -171,6 +182,31 @@ function build(st, root, base) {
   if (base.strip) {
     const b = L.geoJSON(base.strip).getBounds();
     map.fitBounds(b, { padding: [8, 8] });
+  }
+}
+
+// Major-place labels never overlap: in priority order (pipeline.core.palette.MAJOR_PLACES) each label tries the
+// right of its point, then the left; one that meets a label already shown (or leaves the map) either way is hidden
+// at this zoom (its point stays; zoom in and it comes back).
+function declutter(st) {
+  const shown = [], box = st.map.getContainer().getBoundingClientRect();
+  const inside = r => r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+  const meets = r => !inside(r) || shown.some(s => r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top);
+  for (const it of st.placeLabels) {
+    const t = it.marker.getTooltip(), e = t && t.getElement();
+    if (!e || !it.marker._map) continue;
+    e.classList.remove("gdm-label-hidden");
+    let r = null;
+    for (const [dir, dx] of [["right", 5], ["left", -5]]) {
+      if (t.options.direction !== dir) { t.options.direction = dir; t.options.offset = L.point(dx, 0); t.update(); }
+      r = e.getBoundingClientRect();
+      if (!r.width || !meets(r)) break;
+      r = null;
+    }
+    if (r === null) {
+      e.classList.add("gdm-label-hidden");
+      if (t.options.direction !== "right") { t.options.direction = "right"; t.options.offset = L.point(5, 0); t.update(); }
+    } else if (r.width) shown.push(r);
   }
 }
 
@@ -229,9 +265,10 @@ function legend(st, v, counts, dayLabel) {
   }
 }
 
-function points(rows, opts, ws) {
+function points(rows, opts, ws, strings) {
   const g = L.featureGroup();
-  for (const [lon, lat, radius, tip, label] of rows) {
+  for (const [lon, lat, radius, ids, label] of rows) {
+    const tip = ids.map(i => strings[i]);
     const m = L.circleMarker([lat, lon], Object.assign({}, opts, { radius: radius }));
     m.feature = { properties: ws ? { ws: ws } : { incident: true } };
     if (label) m.bindTooltip(el("span", "", label), { permanent: true, direction: "top", offset: [0, -6], className: "gdm-ws-label" });
@@ -252,7 +289,7 @@ function update(st, v) {
   // incidents and claims in the window
   const inc = st.groups.incidents.layer;
   inc.clearLayers();
-  points(v.incidents, { color: "#ffffff", weight: 1, fill: true, fillColor: C.incident, fillOpacity: 0.8 }).eachLayer(l => inc.addLayer(l));
+  points(v.incidents, { color: "#ffffff", weight: 1, fill: true, fillColor: C.incident, fillOpacity: 0.8 }, null, v.strings).eachLayer(l => inc.addLayer(l));
   const cl = st.groups.claims.layer;
   cl.clearLayers();
   if (v.claims) L.geoJSON(v.claims, { style: { color: C.claim, weight: 2.5, dashArray: "2 5", fill: false },
@@ -268,6 +305,11 @@ function update(st, v) {
     if (want[k]) { if (!g.userHidden && !map.hasLayer(g.layer)) g.layer.addTo(map); st.control.addOverlay(g.layer, g.label); }
     else if (map.hasLayer(g.layer)) map.removeLayer(g.layer);
   }
+  // basemap: OpenStreetMap tiles when chosen in the sidebar (needs internet; off by default)
+  if (v.basemap === "osm" && !st.tiles) {
+    st.tiles = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", { maxZoom: 19 });
+    st.tiles.addTo(map); st.tiles.bringToBack();
+  } else if (v.basemap !== "osm" && st.tiles) { map.removeLayer(st.tiles); st.tiles = null; }
   // imported layers: redrawn per view (their own colours, legend rows and toggles)
   for (const name in st.wsGroup) { st.control.removeLayer(st.wsGroup[name]); map.removeLayer(st.wsGroup[name]); }
   st.wsGroup = {};
@@ -280,15 +322,17 @@ function update(st, v) {
       g = points(w.points, w.kind === "figures"
         ? { color: C.rim, weight: 1.5, fill: true, fillColor: w.colour, fillOpacity: 1 }
         : { color: w.aggregated ? w.colour : C.rim, weight: w.aggregated ? 2 : 1.5, fill: true, fillColor: w.colour,
-            fillOpacity: w.aggregated ? 0.45 : 0.9 }, w.name);
+            fillOpacity: w.aggregated ? 0.45 : 0.9 }, w.name, v.strings);
     }
     if (g) { g.addTo(map); st.wsGroup[w.name] = g; st.control.addOverlay(g, "Imported: " + w.name); }
   }
   st.attrExtra.replaceChildren();
+  if (st.tiles) st.attrExtra.appendChild(el("span", "", " · © OpenStreetMap contributors"));
   for (const a of v.attributions.concat(v.workspace.map(w => w.attribution).filter(Boolean)))
     st.attrExtra.appendChild(el("span", "", " · " + a));
   legend(st, v, v.counts, v.on_label);
   if (st.play) st.play.sync(v);
+  requestAnimationFrame(() => declutter(st));
   map.__rev = v.rev;
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -23,14 +23,25 @@ from dashboard.kpis import (
 from dashboard.map_draw import build_map
 from dashboard.map_layers import status_labels
 from dashboard.order_cards import order_cards
-from pipeline.runtime import order_impact, sitrep
+from pipeline.runtime import sitrep
 from pipeline.runtime.readers.acled import acled_attribution
 from pipeline.runtime.sitrep_map import MAP_LAYERS
 
 view = state.view()
 
-st.title("Evacuation orders, zones and strikes")
-st.caption(view.describe())
+# On a narrow screen (a phone) the map comes first, under the title, and the KPIs follow it: the page's blocks
+# are a flex column, so CSS reorders them without changing the desktop layout.
+NARROW_CSS = """<style>
+@media (max-width: 640px) {
+  .st-key-gdm_head, [data-testid="stLayoutWrapper"]:has(> .st-key-gdm_head) { order: -2; }
+  .st-key-gdm_head h1 { font-size: 1.5rem; padding-top: 0; }
+  .st-key-gdm_map_block, [data-testid="stLayoutWrapper"]:has(> .st-key-gdm_map_block) { order: -1; }
+}
+</style>"""
+st.html(NARROW_CSS)
+with st.container(key="gdm_head"):
+    st.title("Evacuation orders, zones and strikes")
+    st.caption(view.describe())
 
 
 def _report_base_url() -> str | None:
@@ -170,9 +181,7 @@ FOLIUM = os.environ.get("GDM_MAP", "").lower() == "folium"
 
 def what_changed_section() -> None:
     """Under the KPIs: impact cards of the orders issued in the window (open when one was issued on the date)."""
-    facilities, blocks = data.layer("facilities"), data.layer("blocks")
-    changed = order_impact.what_changed(data.index(), facilities, blocks, view.on, view.window) \
-        if facilities is not None and blocks is not None else []
+    changed = data.what_changed(view.on, view.window)
     changes_html = order_cards(changed)
     if changes_html:
         n_day = sum(1 for r in changed if r.get("scope") == "order" and str(r.get("issued_on")) == view.on.isoformat())
@@ -235,7 +244,8 @@ def map_and_panel() -> None:
 
 
 what_changed_section()
-map_and_panel()
+with st.container(key="gdm_map_block"):
+    map_and_panel()
 if m:
     context_sections(m)
 claims_html = claims_list(data.claims_in(view.on, view.window))
@@ -244,6 +254,10 @@ if claims_html:
                      "drawn on their areas, not counted with incidents)"):
         st.html(claims_html)
 report_download()
+lo_day, hi_day = data.span()
+data.compute_ahead([(d, state.view(d).since) for d in (view.on + timedelta(days=1), view.on - timedelta(days=1))
+                    if lo_day <= d <= hi_day], view.window, view.layers, view.basemap, imported=shown_imported,
+                   acled_detail=acled_detail)
 st.caption("Blocks: the IDF evacuation-block grid of 1 Dec 2023. Polygons are simplified for display only; "
            "every figure is computed on the full geometry. Definitions and caveats: Method page; "
            "sources and downloads: Data page.")
