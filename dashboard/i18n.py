@@ -34,6 +34,12 @@ def is_rtl() -> bool:
     return i18n.is_rtl(lang())
 
 
+def iso(text: object) -> str:
+    """Plain text from data (a source name, a quoted English phrase) isolated inside a right-to-left line;
+    unchanged in English."""
+    return i18n.isolate(str(text)) if is_rtl() else str(text)
+
+
 def dir_attr() -> str:
     """``dir`` and ``lang`` attributes for the project's own HTML blocks."""
     code = lang()

@@ -17,8 +17,10 @@ in Palestine (CLDR ``ar_PS``: كانون الأول for December), Western digit
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from babel.dates import format_date
@@ -65,6 +67,20 @@ def translate(text: str, lang: str) -> str:
     if lang == DEFAULT:
         return text
     return catalogue(lang).get(text, text)
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """``_`` for code that is given a language instead of reading the session's: ``_ = translator(lang)``."""
+    return partial(translate, lang=lang)
+
+
+LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate: a Latin name inside an Arabic line keeps its own order
+_LATIN = re.compile("[A-Za-z]")
+
+
+def isolate(text: str) -> str:
+    """``text`` as a left-to-right isolate when it holds Latin letters (for plain text in right-to-left lines)."""
+    return f"{LRI}{text}{PDI}" if _LATIN.search(text) and not text.startswith(LRI) else text
 
 
 def is_rtl(lang: str) -> bool:

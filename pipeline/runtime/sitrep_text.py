@@ -13,9 +13,11 @@ crowd the line above. The English page writes ``1,502,092``, ``84.3`` and ``2 De
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date as Date  # the class below has a method named ``date``
+
+from pipeline.core.i18n import isolate
+from pipeline.core.layers import PCODES_AR
 
 LANGS = ("en", "ar")
 
@@ -25,13 +27,6 @@ _AR_MONTHS = ("كانون الثاني/يناير", "شباط/فبراير", "آ
               "كانون الأول/ديسمبر")
 
 RLM = "\u200f"
-LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate: a Latin name inside an Arabic line keeps its own order
-_LATIN = re.compile("[A-Za-z]")
-
-
-def isolate(text: str) -> str:
-    """``text`` as a left-to-right isolate when it holds Latin letters (for right-to-left lines)."""
-    return f"{LRI}{text}{PDI}" if _LATIN.search(text) and not text.startswith(LRI) else text
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -173,7 +168,7 @@ LAYER_NAMES = {
            "orders": "الأوامر", "order_blocks": "الأوامر", "zones": "المنطقة الإنسانية", "events": "الحوادث",
            "places": "الأماكن", "series": "السلاسل الزمنية", "claims": "ادعاءات منسوبة"},
 }
-GOV_AR = {"PS0255": "شمال غزة", "PS0260": "غزة", "PS0265": "دير البلح", "PS0270": "خان يونس", "PS0275": "رفح"}
+GOV_AR = PCODES_AR
 
 # Arabic words for the data's English units and basis notes (the method text itself is data).
 AR_UNITS = {"adults (18+)": "البالغون (18 عاما فأكثر)", "people": "السكان"}
