@@ -30,6 +30,12 @@ def _(text: str) -> str:
     return i18n.translate(text, lang())
 
 
+def tr(value: object) -> str:
+    """A value held in a variable (a definition, a status word) in the session's language: its English is a
+    message marked with ``N_`` where it is defined. (``_(d["key"])`` would make the extractor take "key".)"""
+    return i18n.translate(str(value), lang())
+
+
 def is_rtl() -> bool:
     return i18n.is_rtl(lang())
 

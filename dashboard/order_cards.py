@@ -42,8 +42,8 @@ def order_card(r: dict[str, Any], lang: str = DEFAULT) -> str:
     _ = translator(lang)
     rtl = is_rtl(lang)
 
-    def t(template: str, **fields: str) -> str:  # an escaped template filled with already-escaped HTML fields
-        return esc(_(template)).format(**fields)
+    def t(text: str, **fields: str) -> str:  # a translated template, escaped, filled with already-escaped HTML
+        return esc(text).format(**fields)
 
     def iso(value: Any) -> str:
         return bidi(value) if rtl else esc(value)
@@ -52,33 +52,35 @@ def order_card(r: dict[str, Any], lang: str = DEFAULT) -> str:
         return num_unit(_("{value} km²").format(value=value)) if rtl else f"{esc(value)} km²"
 
     source = link(r.get("link") or r.get("source_url"), r.get("source_name") or _("source"))
-    head = (f"<b>{esc(fmt_date(r.get('issued_on'), lang))} · {t('order {id}', id=iso(r.get('order_id')))}</b> · "
+    order = t(_("order {id}"), id=iso(r.get("order_id")))
+    head = (f"<b>{esc(fmt_date(r.get('issued_on'), lang))} · {order}</b> · "
             + (f'<bdi dir="auto">{source}</bdi>' if rtl else source))
     attrs = f' dir="rtl" lang="{esc(lang)}"' if rtl else ""
     if not r.get("mapped"):
         why = (_("reported, but no source maps its blocks") if r.get("kind") == "reported, not mapped"
                else _("names no block and no known area"))
-        return f'<div class="gdm-order-card gdm-unmapped"{attrs}>{head}<br><i>{t("Not counted: {why}.", why=esc(why))}</i></div>'
+        not_counted = t(_("Not counted: {why}."), why=esc(why))
+        return f'<div class="gdm-order-card gdm-unmapped"{attrs}>{head}<br><i>{not_counted}</i></div>'
     new = r.get("new") or {}
     zone = r.get("zone") or {}
     fac = r.get("facilities") or {}
     share = as_float(r.get("share_of_strip"))
     parts = [
-        km2(r["area_km2"]) + ("" if share is None else " " + t("({pct}% of the Strip)", pct=f"{share * 100:.1f}")),
-        t("~{n} people before the war (estimate)", n=fmt_int(r.get("population_prewar_est"), "0")),
-        t("{n} facilities inside: {kinds}", n=fmt_int(fac.get("total"), "0"),
+        km2(r["area_km2"]) + ("" if share is None else " " + t(_("({pct}% of the Strip)"), pct=f"{share * 100:.1f}")),
+        t(_("~{n} people before the war (estimate)"), n=fmt_int(r.get("population_prewar_est"), "0")),
+        t(_("{n} facilities inside: {kinds}"), n=fmt_int(fac.get("total"), "0"),
           kinds=esc(_facilities(fac.get("by_kind") or {}, lang))),
     ]
     if zone.get("zone_id") and not is_missing(zone.get("taken_km2")):
-        parts.append(t("takes {area} of the declared zone ({zone})", area=km2(zone["taken_km2"]),
+        parts.append(t(_("takes {area} of the declared zone ({zone})"), area=km2(zone["taken_km2"]),
                        zone=iso(zone["zone_id"])))
     label = LABELS.get(str(new.get("label")))
-    added = t("{label}: adds {area} and ~{people} people not under earlier orders (issued {start} to {end})",
+    added = t(_("{label}: adds {area} and ~{people} people not under earlier orders (issued {start} to {end})"),
               label=f"<b>{esc(_(label) if label else new.get('label'))}</b>", area=km2(new.get("area_km2")),
               people=fmt_int(new.get("population_prewar_est"), "0"), start=esc(fmt_date(new.get("earlier_from"), lang)),
               end=esc(fmt_date(new.get("earlier_to"), lang)))
     dest = (r.get("destination") or {}).get("text") or []
-    told = "<br>" + t("Told to go to: {places}", places=iso("; ".join(map(str, dest)))) if dest else ""
+    told = "<br>" + t(_("Told to go to: {places}"), places=iso("; ".join(map(str, dest)))) if dest else ""
     return (f'<div class="gdm-order-card" data-order="{esc(r.get("order_id"))}"{attrs}>{head}<br>{" · ".join(parts)}'
             f"<br>{added}{told}</div>")
 

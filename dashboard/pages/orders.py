@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.html import fmt_date, md, safe_url
-from dashboard.i18n import _, iso, lang
+from dashboard.i18n import _, iso, lang, tr
 from dashboard.orders_map import build_orders_map, orders_geojson
 from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
 from pipeline.core.i18n import N_
@@ -158,7 +158,7 @@ options = ([WHOLE] if ids else []) + ids
 pick = st.selectbox(
     _("Draw on the map"), options, key=PICK, index=0 if day != ALL_DATES or len(ids) < 2 else len(options) - 1,
     format_func=lambda o: (_("All orders of these dates, each block counted once") if o == WHOLE
-                           else f"{_d(rows[o]['issued_on'])} · {o} · {_(rows[o]['status'])}"))
+                           else f"{_d(rows[o]['issued_on'])} · {o} · {tr(rows[o]['status'])}"))
 
 if pick is None:
     st.info(_("No order matches these filters."))
@@ -184,9 +184,10 @@ with card:
     defs = res["definitions"]
     if pick != WHOLE:
         src = res["source_name"]
+        link_word = _("link")
         links = [u for u in (safe_url(res.get("link")), safe_url(res.get("source_url"))) if u]
         st.markdown(_("**Source:** {source}").format(source=iso(md(src)))
-                    + "".join(f" · [{_('link')}]({u})" for u in dict.fromkeys(links)))
+                    + "".join(f" · [{link_word}]({u})" for u in dict.fromkeys(links)))
         if not res["mapped"]:
             st.warning(_("Reported, not mapped: no source gives this order's blocks or area, so no figure is "
                          "computed (no data is not zero)."))
@@ -195,38 +196,38 @@ with card:
         if res["not_mapped_order_ids"]:
             st.caption(_("Reported but not mapped (listed, not counted): ") + ", ".join(res["not_mapped_order_ids"]))
     m1, m2, m3 = st.columns(3)
-    m1.metric(_("Area"), _km2(res["area_km2"]), help=md(_(defs["area_km2"])))
-    m2.metric(_("Share of the Strip"), _num(res["share_of_strip"], "{:.1%}"), help=md(_(defs["area_km2"])))
+    m1.metric(_("Area"), _km2(res["area_km2"]), help=md(tr(defs["area_km2"])))
+    m2.metric(_("Share of the Strip"), _num(res["share_of_strip"], "{:.1%}"), help=md(tr(defs["area_km2"])))
     m3.metric(_("People (pre-war est.)"), _num(res["population_prewar_est"]),
-              help=md(_(defs["population_prewar_est"])))
+              help=md(tr(defs["population_prewar_est"])))
     m4, m5, m6 = st.columns(3)
-    m4.metric(_("Blocks"), _num(res["blocks"]["count"]), help=md(_(defs["blocks"])))
-    m5.metric(_("Facilities inside"), _num(res["facilities"]["total"]), help=md(_(defs["facilities"])))
+    m4.metric(_("Blocks"), _num(res["blocks"]["count"]), help=md(tr(defs["blocks"])))
+    m5.metric(_("Facilities inside"), _num(res["facilities"]["total"]), help=md(tr(defs["facilities"])))
     zt = res["zone"]
     m6.metric(_("Zone taken"), _("no zone") if zt["zone_id"] is None else _km2(zt["taken_km2"]),
-              help=md(_(defs["zone"]) + (" " + _("Zone: {name} ({area} km²; {source}).").format(
+              help=md(tr(defs["zone"]) + (" " + _("Zone: {name} ({area} km²; {source}).").format(
                   name=iso(zt["name"]), area=f"{zt['zone_km2']:,.1f}", source=iso(zt["source"]))
                   if zt["zone_id"] else "")))
     by = res["facilities"]["by_kind"]
     if res["facilities"]["total"] is not None:
-        st.markdown(_("**Facilities by kind:** ") + " · ".join(f"{_(KIND_EN[k])} {by[k]:,}" for k in FACILITY_KINDS))
+        st.markdown(_("**Facilities by kind:** ") + " · ".join(f"{tr(KIND_EN[k])} {by[k]:,}" for k in FACILITY_KINDS))
     new = res["new"]
     if new["label"] is not None:
         st.markdown(_("**New vs earlier orders:** {label} — {area} km² and ~{people} people not covered by orders "
                       "issued {start} – {end}; {facilities} facilities.").format(
-                          label=_(new["label"]), area=f"{new['area_km2']:,.2f}",
+                          label=tr(new["label"]), area=f"{new['area_km2']:,.2f}",
                           people=f"{new['population_prewar_est']:,}", start=_d(new["earlier_from"]),
                           end=_d(new["earlier_to"]), facilities=f"{new['facilities']:,}"),
-                    help=md(_(defs["new"])))
+                    help=md(tr(defs["new"])))
     dest = res["destination"]
     st.markdown(_("**Destination:** ") + (iso(md("; ".join(dest["text"]))) if dest["stated"]
                                           else _("not stated by the source")),
-                help=md(_(defs["destination"])))
+                help=md(tr(defs["destination"])))
     if res["blocks"].get("named_not_on_grid"):
         st.caption(_("Named but not on the grid: ") + ", ".join(md(b) for b in res["blocks"]["named_not_on_grid"]))
     with st.expander(_("Definitions and sources of every figure")):
         for k, v in defs.items():
-            st.markdown(f"- **{_(DEF_TITLES[k]) if AR and k in DEF_TITLES else k}**: {md(_(v))}")
+            st.markdown(f"- **{tr(DEF_TITLES[k]) if AR and k in DEF_TITLES else k}**: {md(tr(v))}")
 
 show_all = st.toggle(_("Show all facilities as a map layer (off by default; switch it on in the map's layer "
                        "control)"), key=SHOW_ALL)

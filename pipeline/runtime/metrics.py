@@ -342,7 +342,7 @@ def _shares(ix: Index, on: date) -> dict[str, Any]:
         as_of, vals, flags = None, gov["pop_prewar"].astype(float), pd.Series(None, index=gov.index, dtype=object)
         basis, unit = "prewar", "people"
         sources = sorted(set(gov["pop_prewar_source"]))
-        method = "pre-war baseline (governorates.pop_prewar)"
+        method = N_("pre-war baseline (governorates.pop_prewar)")
     all_pop = ix.metric_rows("population_adults_est")
     coverage = {"from": _py(all_pop["date"].min()) if len(all_pop) else None,
                 "to": _py(all_pop["date"].max()) if len(all_pop) else None}
