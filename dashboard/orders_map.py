@@ -53,6 +53,7 @@ def _points_layer(fac: gpd.GeoDataFrame, name: str, *, show: bool, radius: float
 def legend_html(counts: dict[str, int], title: str, lang: str = DEFAULT) -> str:
     _ = translator(lang)
     gap = "margin-left:4px" if is_rtl(lang) else "margin-right:4px"  # the swatch's gap is on the text's side
+    ordered, zone = esc(_("blocks ordered")), esc(_("humanitarian zone on that date"))
     rows = "".join(
         f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;{gap};'
         f'background:{KIND_COLOURS[k]}"></span>{esc(_(KIND_EN[k]))}: {counts.get(k, 0):,}</div>'
@@ -61,9 +62,9 @@ def legend_html(counts: dict[str, int], title: str, lang: str = DEFAULT) -> str:
             f'font:12px sans-serif;">'
             f'<b>{esc(title)}</b>'
             f'<div><span style="display:inline-block;width:12px;height:8px;background:{BLOCK_COLOUR};opacity:.5;'
-            f'{gap}"></span>{esc(_("blocks ordered"))}</div>'
+            f'{gap}"></span>{ordered}</div>'
             f'<div><span style="display:inline-block;width:12px;height:8px;background:{ZONE_COLOUR};opacity:.5;'
-            f'{gap}"></span>{esc(_("humanitarian zone on that date"))}</div>{rows}</div>')
+            f'{gap}"></span>{zone}</div>{rows}</div>')
 
 
 def build_orders_map(*, strip: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, block_ids: list[int],

@@ -113,7 +113,7 @@ if day == ALL_DATES:
 else:
     d_from = d_to = date.fromisoformat(day)
 govs = c4.multiselect(_("Governorates (blocks in any of them)"), list(PCODES), format_func=GOV_NAMES.__getitem__,
-                      key=GOV)
+                      key=GOV, placeholder=_("Choose options"))
 
 issued = pd.to_datetime(table["issued_on"]).dt.date
 shown = table[(issued >= d_from) & (issued <= d_to)]
