@@ -12,7 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import prewarm, state
+from dashboard import i18n, prewarm, state
+from dashboard.i18n import _
 from pipeline.core import settings
 from pipeline.core.errors import BundleError, SettingError
 from pipeline.runtime import bundle
@@ -28,16 +29,18 @@ def main() -> None:
     """One session's run: page set-up, the shared sidebar, the selected page."""
     prewarm.start()  # no-op when the lifespan warmed this process (AppTest runs the script without it)
 
-    st.set_page_config(page_title="Gaza displacement map", page_icon="🗺️", layout="wide",
+    st.set_page_config(page_title=_("Gaza displacement map"), page_icon="🗺️", layout="wide",
                        initial_sidebar_state="auto")
+    i18n.language_switch()
+    i18n.apply_direction()
 
     pages = [
-        st.Page(PAGES / "map.py", title="Map", icon=":material/map:", default=True, url_path="map"),
-        st.Page(PAGES / "orders.py", title="Orders", icon=":material/assignment:", url_path="orders"),
-        st.Page(PAGES / "timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"),
-        st.Page(PAGES / "places.py", title="Places", icon=":material/place:", url_path="places"),
-        st.Page(PAGES / "data.py", title="Data", icon=":material/database:", url_path="data"),
-        st.Page(PAGES / "method.py", title="Method", icon=":material/menu_book:", url_path="method"),
+        st.Page(PAGES / "map.py", title=_("Map"), icon=":material/map:", default=True, url_path="map"),
+        st.Page(PAGES / "orders.py", title=_("Orders"), icon=":material/assignment:", url_path="orders"),
+        st.Page(PAGES / "timeline.py", title=_("Timeline"), icon=":material/timeline:", url_path="timeline"),
+        st.Page(PAGES / "places.py", title=_("Places"), icon=":material/place:", url_path="places"),
+        st.Page(PAGES / "data.py", title=_("Data"), icon=":material/database:", url_path="data"),
+        st.Page(PAGES / "method.py", title=_("Method"), icon=":material/menu_book:", url_path="method"),
     ]
 
     page = st.navigation(pages)
@@ -45,7 +48,7 @@ def main() -> None:
         settings.check_all()
         bundle.verify()
     except (SettingError, BundleError) as exc:
-        st.error(f"The dashboard cannot start: {exc}")
+        st.error(_("The dashboard cannot start: {reason}").format(reason=exc))
         st.stop()
     state.sidebar()
     page.run()

@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from pipeline.core import i18n
+
 _EXTRA = str.maketrans({"`": "&#96;", "$": "&#36;"})
 
 
@@ -109,14 +111,22 @@ def md(value: Any) -> str:
 md_escape = md  # the name the upload section used; the same function
 
 
-def fmt_date(value: Any) -> str:
-    """A date as "2 Dec 2023" (plain text: escape it for its target); "" when missing."""
+def fmt_date(value: Any, lang: str = i18n.DEFAULT) -> str:
+    """A date as "2 Dec 2023", in Arabic "2 كانون الأول 2023" (plain text: escape it for its target); "" when missing."""
     if is_missing(value):
         return ""
     try:
-        return pd.Timestamp(value).strftime("%-d %b %Y")
+        d = pd.Timestamp(value)
     except (TypeError, ValueError):
         return str(value)
+    if lang == i18n.DEFAULT:
+        return d.strftime("%-d %b %Y")
+    return i18n.date_text(d.date(), lang)
+
+
+def num_unit(text: str) -> str:
+    """A number with its unit ("84.3 km²", "5.6%") kept together as one isolated run inside right-to-left HTML."""
+    return f"<bdi>{esc(text)}</bdi>"
 
 
 def fmt_int(value: Any, default: str = "n/a") -> str:

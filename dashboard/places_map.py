@@ -13,8 +13,9 @@ from typing import Any
 import folium
 import geopandas as gpd
 
-from dashboard.html import esc, rtl
+from dashboard.html import bidi, esc, rtl
 from dashboard.map_assets import figure, localize_assets
+from pipeline.core.i18n import DEFAULT, N_, is_rtl, translator
 from pipeline.core.layers import AREA_CRS
 from pipeline.core.palette import BACKGROUND, STRIP_COLOUR
 
@@ -23,11 +24,26 @@ AREA_COLOUR = "#1b7837"  # green: areas and camps (polygons)
 POINT_COLOUR = "#08306b"  # dark blue dots: cities, landmarks, crossings
 FOCUS_COLOUR = "#b30000"
 GAZA_BOUNDS = [[31.215, 34.215], [31.60, 34.575]]
+KINDS = {"city": N_("city"), "camp": N_("camp"), "area": N_("area"), "crossing": N_("crossing"),
+         "landmark": N_("landmark"), "region": N_("region")}  # the places layer's kinds, as words
 
 
-def tooltip_html(row: Any, extra: str = "") -> str:
-    """Escaped tooltip: English name, Arabic name right-to-left, kind (and an optional note)."""
+def tooltip_html(row: Any, extra: str = "", lang: str = DEFAULT) -> str:
+    """Escaped tooltip: English name, Arabic name right-to-left, kind (and an optional note).
+
+    In Arabic (``lang="ar"``) the Arabic name leads, the Latin name follows isolated, the kind is in Arabic.
+    """
     name_ar = row.get("name_ar") if hasattr(row, "get") else None
+    if is_rtl(lang):
+        _ = translator(lang)
+        has_ar = isinstance(name_ar, str) and bool(name_ar)
+        parts = [f"<b>{rtl(name_ar, lang)}</b>" if has_ar else f"<b>{bidi(row['name_en'])}</b>"]
+        if has_ar:
+            parts.append(f'<bdi dir="ltr" lang="en">{esc(row["name_en"])}</bdi>')
+        parts.append(f"<br><small>{esc(_(KINDS.get(str(row['kind']), str(row['kind']))))}</small>")
+        if extra:
+            parts.append(f"<br>{esc(extra)}")
+        return f'<div dir="rtl" lang="{esc(lang)}">{" ".join(parts)}</div>'
     parts = [f"<b>{esc(row['name_en'])}</b>"]
     if isinstance(name_ar, str) and name_ar:
         parts.append(rtl(name_ar))
@@ -54,13 +70,16 @@ def build_places_map(
     focus: str | None = None,
     height: int = 520,
     localize: bool = True,
+    lang: str = DEFAULT,
 ) -> folium.Map:
     """A map of the Strip with places drawn.
 
     ``named``: the page's per-place summary of a report (``find_mentions(...)["places"]``), each with
     ``place_id`` and ``count``: only those places are drawn (regions as areas). Without it every
-    place inside Gaza is a small dot. ``focus``: a place id the map zooms to (highlighted).
+    place inside Gaza is a small dot. ``focus``: a place id the map zooms to (highlighted). ``lang``: the
+    language of tooltips, layer names and attribution (right to left in Arabic).
     """
+    _ = translator(lang)
     m = folium.Map(location=[31.41, 34.38], zoom_start=11, tiles=None, prefer_canvas=False,
                    control_scale=True, height=height)
     figure(m).header.add_child(folium.Element(
@@ -68,7 +87,7 @@ def build_places_map(
     inside = places[places["inside_gaza"].astype(bool)]
     strip = inside[inside["place_id"] == "gaza-strip"]
     if len(strip):
-        folium.GeoJson(_display(strip[["place_id", "geometry"]]).__geo_interface__, name="Gaza Strip",
+        folium.GeoJson(_display(strip[["place_id", "geometry"]]).__geo_interface__, name=_("Gaza Strip"),
                        style_function=lambda f: {"color": STRIP_COLOUR, "weight": 1.5, "fill": False},
                        interactive=False).add_to(m)
     counts: dict[str, int] = {}
@@ -79,12 +98,12 @@ def build_places_map(
         show = inside[(inside["place_id"] != "gaza-strip")
                       & ((inside.geom_type == "Point") | (inside["place_id"] == focus))]
     show = _display(show)
-    group_regions = folium.FeatureGroup(name="Regions and areas named" if named is not None else "Areas")
-    group_points = folium.FeatureGroup(name="Places")
-    for _, row in show.iterrows():
+    group_regions = folium.FeatureGroup(name=_("Regions and areas named") if named is not None else _("Areas"))
+    group_points = folium.FeatureGroup(name=_("Places"))
+    for _i, row in show.iterrows():
         pid = row["place_id"]
-        note = f"named {counts[pid]}×" if pid in counts else ""
-        tip = folium.Tooltip(tooltip_html(row, note), sticky=True)
+        note = _("named {n}×").format(n=counts[pid]) if pid in counts else ""
+        tip = folium.Tooltip(tooltip_html(row, note, lang), sticky=True)
         colour = FOCUS_COLOUR if pid == focus else None
         geom = row.geometry
         if geom.geom_type in ("Polygon", "MultiPolygon"):
@@ -124,10 +143,16 @@ def build_places_map(
     else:
         m.fit_bounds(GAZA_BOUNDS)
     folium.LayerControl(collapsed=True).add_to(m)
-    figure(m).html.add_child(folium.Element(
-        '<div style="position:absolute;bottom:4px;left:60px;z-index:999;font:11px sans-serif;'
-        'background:rgba(255,255,255,.8);padding:1px 4px">Names: © OpenStreetMap contributors (ODbL), '
-        'PCBS; see Data page</div>'))
+    attribution = ('<div style="position:absolute;bottom:4px;left:60px;z-index:999;font:11px sans-serif;'
+                   'background:rgba(255,255,255,.8);padding:1px 4px">Names: © OpenStreetMap contributors (ODbL), '
+                   'PCBS; see Data page</div>')
+    if is_rtl(lang):  # the licence names stay as their holders write them, isolated inside the Arabic line
+        attribution = ('<div dir="rtl" lang="{lang}" style="position:absolute;bottom:4px;left:60px;z-index:999;'
+                       'font:11px sans-serif;background:rgba(255,255,255,.8);padding:1px 4px">{text}</div>').format(
+            lang=esc(lang), text=esc(_("Names: {osm}, {pcbs}; see the Data page")).format(
+                osm='<bdi dir="ltr" lang="en">© OpenStreetMap contributors (ODbL)</bdi>',
+                pcbs='<bdi dir="ltr" lang="en">PCBS</bdi>'))
+    figure(m).html.add_child(folium.Element(attribution))
     if localize:
         localize_assets(m)
     return m

@@ -29,6 +29,7 @@ import pandas as pd
 import shapely
 
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_
 from pipeline.core.layers import AREA_CRS
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ BLOCKS_FILE = "blocks/evacuation-blocks.geojson"
 MUNICIPAL_FILE = "boundaries/municipalities-tentnetfa/"
 MUNICIPAL_SHP = "boundaries/municipalities-tentnetfa/GazaStrip_MunicipalBoundaries.shp"
 
-POP_METHOD = (
+POP_METHOD = N_(
     "Dasymetric estimate: PCBS mid-2023 Strip estimate apportioned to governorates by 2017 census shares; "
     "within each governorate, PCBS 2017 locality populations placed in the municipal polygons containing them "
     "(land in no polygon takes the remainder by area), spread to blocks by overlapping area "

@@ -32,6 +32,8 @@ PCODES: dict[str, str] = {
     "PS0270": "Khan Younis",
     "PS0275": "Rafah",
 }
+PCODES_AR: dict[str, str] = {"PS0255": "شمال غزة", "PS0260": "غزة", "PS0265": "دير البلح", "PS0270": "خان يونس",
+                             "PS0275": "رفح"}  # the governorates' Arabic names (OCHA's gazetteer)
 
 
 @dataclass(frozen=True)

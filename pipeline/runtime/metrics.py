@@ -24,6 +24,7 @@ import shapely
 from pipeline.core import settings
 from pipeline.core.dates import optional_date, to_date, window_start
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_
 from pipeline.core.layers import AREA_CRS, PCODES
 from pipeline.runtime import workspace
 from pipeline.runtime.metrics_index import Index, index
@@ -38,7 +39,7 @@ NO_DATA = "no data for this date"
 GAP_POINTS = 5.0   # a gap of this many points or more (ours lower) is explained by the reported, unmapped orders
 SERIES_MAX_GAP_DAYS = 7
 
-DEF_ORDERS = ("Area under evacuation orders: the union of the blocks and areas named by orders issued on or after "
+DEF_ORDERS = N_("Area under evacuation orders: the union of the blocks and areas named by orders issued on or after "
               "`since` and on or before `on` (each block counted once however many orders name it), in km² "
               "(EPSG:32636) within the Strip outline, and as a share of the Strip outline's area. A sub-block id "
               "covers its own outline where GazaMaps' period layers draw one, else its whole parent block. An order "
@@ -47,13 +48,13 @@ DEF_ORDERS = ("Area under evacuation orders: the union of the blocks and areas n
               "block and no known area are listed but not counted; orders OCHA or UNRWA reported that no source maps "
               "('reported, not mapped') are listed beside the figure with what they are reported to cover, never "
               "added into it.")
-DEF_FRAMING = ("'Since' is a framing: the start date the cumulative figure counts from. By default it is the one OCHA "
+DEF_FRAMING = N_("'Since' is a framing: the start date the cumulative figure counts from. By default it is the one OCHA "
                "used at the date shown: the war's start (7 Oct 2023) before December 2023, the block grid (1 Dec "
                "2023) in December 2023 and January 2024, when OCHA counted 'since 1 December', and the war's start "
                "again from February 2024, when OCHA's figures count 'since October'. The same date gives very "
                "different shares under different framings (19 Aug 2024: about 84% since 7 Oct 2023, about 62% since "
                "1 Dec 2023), so the framing is always named beside the figure.")
-DEF_POP_GAP = ("Where OCHA states the pre-war population of an order, our estimate is lower: 2 Dec 2023, southern "
+DEF_POP_GAP = N_("Where OCHA states the pre-war population of an order, our estimate is lower: 2 Dec 2023, southern "
                "orders: OCHA 352,000, ours about 198,000; 29 Jan 2024, western Gaza City: OCHA 300,000, ours about "
                "171,000. The likely cause is how population is spread inside a locality: our estimate spreads each "
                "locality's census population evenly over its area, so dense urban cores (camps, city centres, the "
@@ -62,29 +63,29 @@ DEF_POP_GAP = ("Where OCHA states the pre-war population of an order, our estima
                "circular (the areas under orders were damaged most); tried as a test in the build report "
                "(population_structure_weighting), it narrows the gap but is not used. A pre-war building-footprint "
                "layer would be the right weight.")
-DEF_REPORTED = ("Orders OCHA or UNRWA reported in the period that no block source maps: how many, and the area and "
+DEF_REPORTED = N_("Orders OCHA or UNRWA reported in the period that no block source maps: how many, and the area and "
                 "people they are reported to cover (where the report gives a figure), attributed. Never added into "
                 "the mapped figure.")
-DEF_COVERAGE = ("Each figure carries its source's coverage (first and last date). Outside it the value is null with "
+DEF_COVERAGE = N_("Each figure carries its source's coverage (first and last date). Outside it the value is null with "
                 "status 'no data for this date'; inside it, a zero is a zero. Interpolated values are marked "
                 "filled: true.")
-DEF_RECENT = ("The same for orders issued in the last `window` days up to `on` (and not before `since`).")
-DEF_POP = ("Pre-war population estimate living in those blocks: the sum of blocks.pop_prewar_est (a dasymetric "
+DEF_RECENT = N_("The same for orders issued in the last `window` days up to `on` (and not before `since`).")
+DEF_POP = N_("Pre-war population estimate living in those blocks: the sum of blocks.pop_prewar_est (a dasymetric "
            "estimate, not a count).")
-DEF_ZONE = ("The humanitarian zone declared on `on`: valid_from <= on < valid_to; a dated declared version wins over "
+DEF_ZONE = N_("The humanitarian zone declared on `on`: valid_from <= on < valid_to; a dated declared version wins over "
             "a proposal; the latest declared wins.")
-DEF_STRIKES = ("Geolocated incidents dated within the window [on - window + 1, on]: count, deaths the datasets report "
+DEF_STRIKES = N_("Geolocated incidents dated within the window [on - window + 1, on]: count, deaths the datasets report "
                "for their own category (sum over events that report a figure), by governorate and by block, and how "
                "many lay inside the humanitarian zone declared on the event's date. Incident datasets are samples "
                "(aid workers, health care, education, protection, Jabalia attacks), not all strikes.")
-DEF_SHARES = ("Share of the population by governorate on `on`: from the advertising-audience estimate (adults 18+) "
+DEF_SHARES = N_("Share of the population by governorate on `on`: from the advertising-audience estimate (adults 18+) "
               "when it has a figure within {gap} days before `on`, else the pre-war baseline (governorates.pop_prewar). "
               "'basis' says which. The scenario's attributed claim is shown beside it, never merged.")
-DEF_KILLED = "Cumulative people killed in Gaza since 7 Oct 2023 as reported on or before `on` (latest report)."
-DEF_INJURED = "Cumulative people injured in Gaza since 7 Oct 2023 as reported on or before `on` (latest report)."
-DEF_TRUCKS = "Aid trucks that entered Gaza on `on` (daily file, Oct 2023 - Jan 2024); null where the file has no figure."
-DEF_TRUCKS_MONTH = "Aid trucks that entered Gaza in the calendar month of `on`, as published by COGAT."
-DEF_TRUCKS_CUM = "Aid trucks that entered Gaza from 7 Oct 2023 to `on` (sum of the daily file; only while it covers `on`)."
+DEF_KILLED = N_("Cumulative people killed in Gaza since 7 Oct 2023 as reported on or before `on` (latest report).")
+DEF_INJURED = N_("Cumulative people injured in Gaza since 7 Oct 2023 as reported on or before `on` (latest report).")
+DEF_TRUCKS = N_("Aid trucks that entered Gaza on `on` (daily file, Oct 2023 - Jan 2024); null where the file has no figure.")
+DEF_TRUCKS_MONTH = N_("Aid trucks that entered Gaza in the calendar month of `on`, as published by COGAT.")
+DEF_TRUCKS_CUM = N_("Aid trucks that entered Gaza from 7 Oct 2023 to `on` (sum of the daily file; only while it covers `on`).")
 
 
 def _py(v: Any) -> Any:
@@ -125,15 +126,15 @@ def _framings() -> dict[str, Framing]:
     grid = settings.get(settings.GRID_PUBLISHED_ON)
     return {f.key: f for f in (
         Framing("grid", f"since the block grid ({grid.day} {grid:%b %Y})", grid,
-                "Orders issued since the IDF published its numbered block map; OCHA's framing in December 2023 and "
-                "January 2024."),
-        Framing("war", "since the war began (7 Oct 2023)", WAR_START,
-                "Every order since 7 Oct 2023, including the October 2023 order for the whole north; OCHA's framing "
-                "before December 2023 and again from February 2024."),
-        Framing("ceasefire-ended", "since the ceasefire ended (18 Mar 2025)", date(2025, 3, 18),
-                "Orders issued since the January 2025 ceasefire ended on 18 Mar 2025; OCHA's framing for its 2025 "
-                "weekly figures."),
-        Framing("custom", "since a date you choose", None, "Orders issued on or after any date you pick."),
+                N_("Orders issued since the IDF published its numbered block map; OCHA's framing in December 2023 and "
+                "January 2024.")),
+        Framing("war", N_("since the war began (7 Oct 2023)"), WAR_START,
+                N_("Every order since 7 Oct 2023, including the October 2023 order for the whole north; OCHA's framing "
+                "before December 2023 and again from February 2024.")),
+        Framing("ceasefire-ended", N_("since the ceasefire ended (18 Mar 2025)"), date(2025, 3, 18),
+                N_("Orders issued since the January 2025 ceasefire ended on 18 Mar 2025; OCHA's framing for its 2025 "
+                "weekly figures.")),
+        Framing("custom", N_("since a date you choose"), None, N_("Orders issued on or after any date you pick.")),
     )}
 
 
@@ -342,7 +343,7 @@ def _shares(ix: Index, on: date) -> dict[str, Any]:
         as_of, vals, flags = None, gov["pop_prewar"].astype(float), pd.Series(None, index=gov.index, dtype=object)
         basis, unit = "prewar", "people"
         sources = sorted(set(gov["pop_prewar_source"]))
-        method = "pre-war baseline (governorates.pop_prewar)"
+        method = N_("pre-war baseline (governorates.pop_prewar)")
     all_pop = ix.metric_rows("population_adults_est")
     coverage = {"from": _py(all_pop["date"].min()) if len(all_pop) else None,
                 "to": _py(all_pop["date"].max()) if len(all_pop) else None}

@@ -28,6 +28,7 @@ import shapely
 from pipeline.core.dates import optional_date, to_date, window_start
 from pipeline.core.errors import InputError
 from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
+from pipeline.core.i18n import N_
 from pipeline.core.layers import PCODES
 from pipeline.runtime.bundle import load_layer
 from pipeline.runtime.metrics_index import Index, index
@@ -40,24 +41,24 @@ NOT_MAPPED = "reported, not mapped"
 REPEAT_BELOW, NEW_ABOVE = 0.01, 0.99  # share of an order's area that is new: below -> repeat, above -> new
 
 DEFINITIONS: dict[str, str] = {
-    "blocks": ("Blocks the order names, matched to the IDF grid of 1 Dec 2023 (a sub-block id counts as its whole "
+    "blocks": N_("Blocks the order names, matched to the IDF grid of 1 Dec 2023 (a sub-block id counts as its whole "
                "parent block; for the 13 Oct 2023 area order, the blocks with most of their area inside it). "
                "Ids the grid lacks are listed as named but not on the grid."),
-    "area_km2": ("Area of the union of the blocks (and areas) named, in km² (EPSG:32636) within the Strip outline; "
+    "area_km2": N_("Area of the union of the blocks (and areas) named, in km² (EPSG:32636) within the Strip outline; "
                  "for a period each block is counted once however many orders name it. Share = area / area of the "
                  "Strip outline."),
-    "population_prewar_est": ("Pre-war population estimate living in those blocks: sum of blocks.pop_prewar_est "
+    "population_prewar_est": N_("Pre-war population estimate living in those blocks: sum of blocks.pop_prewar_est "
                               "(a dasymetric estimate from PCBS figures, not a count)."),
-    "facilities": ("Named landmarks inside the order's blocks (or area) by kind, from the facilities layer: "
+    "facilities": N_("Named landmarks inside the order's blocks (or area) by kind, from the facilities layer: "
                    "landmark points of Mohammadbalata/Gaza-Damage-Assessment-Frontend classified by their Arabic "
                    "name (rules: geodata/raw/reference/facility-kinds.csv). The file is one mapping's list, not a "
                    "census: a count is a lower bound. Shelters OCHA counts are mostly schools; here a school is "
                    "'school' and 'shelter' means a place named as a shelter."),
-    "zone": ("Part of the humanitarian zone declared on the order's date (for a period: on its last day; "
+    "zone": N_("Part of the humanitarian zone declared on the order's date (for a period: on its last day; "
              "valid_from <= day < valid_to, a declared version wins over a proposal) that the order's area "
              "covers, in km² and as a share of the zone's area."),
-    "destination": "Where the source tells people to go, as the source states it; empty when it states none.",
-    "new": ("What the order adds that orders issued earlier had not already covered. Earlier = orders issued "
+    "destination": N_("Where the source tells people to go, as the source states it; empty when it states none."),
+    "new": N_("What the order adds that orders issued earlier had not already covered. Earlier = orders issued "
             "from 7 Oct 2023 (the war's start) to the day before this order's date (for a period: before its "
             "first day); orders of the same day do not count as earlier. New km² = area of (earlier ∪ this) − "
             "area of earlier; new people = pre-war estimate of blocks not counted by earlier orders. Label: "

@@ -19,7 +19,8 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
-from pipeline.runtime.sitrep_text import LRI, PDI, RLM, isolate
+from pipeline.core.i18n import LRI, PDI, isolate
+from pipeline.runtime.sitrep_text import RLM
 
 LEADING = {False: 1.3, True: 1.45}  # line height / font size; Arabic marks (shadda, damma) sit higher
 MEASURE_DPI = 600  # fine enough that hinting does not round small sizes' widths

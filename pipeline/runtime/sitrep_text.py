@@ -13,9 +13,11 @@ crowd the line above. The English page writes ``1,502,092``, ``84.3`` and ``2 De
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date as Date  # the class below has a method named ``date``
+
+from pipeline.core.i18n import isolate
+from pipeline.core.layers import PCODES_AR
 
 LANGS = ("en", "ar")
 
@@ -25,13 +27,6 @@ _AR_MONTHS = ("كانون الثاني/يناير", "شباط/فبراير", "آ
               "كانون الأول/ديسمبر")
 
 RLM = "\u200f"
-LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate: a Latin name inside an Arabic line keeps its own order
-_LATIN = re.compile("[A-Za-z]")
-
-
-def isolate(text: str) -> str:
-    """``text`` as a left-to-right isolate when it holds Latin letters (for right-to-left lines)."""
-    return f"{LRI}{text}{PDI}" if _LATIN.search(text) and not text.startswith(LRI) else text
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -101,20 +96,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "ar": {
         "title": "قطاع غزة: أوامر الإخلاء والنزوح، {on}",
         "framing": "الأوامر محسوبة {framing}؛ الأوامر «الأخيرة» والحوادث: {days} من {start} إلى {on}.",
-        "framing_grid": "منذ نشر شبكة المربعات ({since})",
+        "framing_grid": "منذ نشر خريطة البلوكات ({since})",
         "framing_war": "منذ 7 تشرين الأول/أكتوبر 2023",
         "framing_date": "منذ {since}",
         "figures": "الأرقام الرئيسية",
         "area": "المساحة الخاضعة لأوامر الإخلاء",
         "area_value": "{km2} كم² ({pct} من القطاع)",
-        "area_def": "اتحاد المربعات والمناطق التي سمتها أوامر صدرت من {since} إلى {on}، ويحسب كل مربع مرة واحدة.",
+        "area_def": "اتحاد البلوكات والمناطق التي سمتها أوامر صدرت من {since} إلى {on}، ويحسب كل بلوك مرة واحدة.",
         "recent": "صدرت أوامرها في آخر {days}",
-        "recent_value": "{km2} كم² ({pct}) · المربعات {blocks}",
+        "recent_value": "{km2} كم² ({pct}) · البلوكات {blocks}",
         "recent_def": "الحساب نفسه للأوامر الصادرة من {start} إلى {on}.",
         "pop": "السكان المقيمون فيها قبل الحرب",
         "pop_value": "نحو {n} (تقدير)",
-        "pop_def": "مجموع تقديرات سكان المربعات قبل الحرب (توزيع مساحي لأرقام الجهاز المركزي للإحصاء)؛ ليس تعدادا.",
-        "pop_source": "تقدير الجهاز المركزي للإحصاء الفلسطيني لمنتصف 2023 وتجمعات تعداد 2017، موزعة على شبكة المربعات",
+        "pop_def": "مجموع تقديرات سكان البلوكات قبل الحرب (توزيع مساحي لأرقام الجهاز المركزي للإحصاء)؛ ليس تعدادا.",
+        "pop_source": "تقدير الجهاز المركزي للإحصاء الفلسطيني لمنتصف 2023 وتجمعات تعداد 2017، موزعة على خريطة البلوكات",
         "zone": "المنطقة الإنسانية المعلنة",
         "zone_value": "{km2} كم²",
         "zone_none": "لا منطقة معلنة",
@@ -136,11 +131,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "reference": "{theirs}؛ رقمنا بالتعريف نفسه {ours}، بفارق {gap} نقطة",
         "reference_other": "{theirs}: تعريف آخر، لا تجري المقارنة",
         "unmapped": "أوامر أبلغ عنها ولم ترسم (غير محسوبة): {items}",
-        "unplaced": "أوامر بلا مربعات مرسومة (مذكورة غير محسوبة): {items}",
+        "unplaced": "أوامر بلا بلوكات مرسومة (مذكورة غير محسوبة): {items}",
         "orders": "الأوامر الصادرة خلال الفترة",
         "orders_none": "لم يصدر أي أمر خلال الفترة.",
         "orders_more": "... وأوامر أخرى عددها {n} (انظر لوحة البيانات).",
-        "col_date": "تاريخ الإصدار", "col_order": "الأمر", "col_source": "المصدر", "col_blocks": "المربعات",
+        "col_date": "تاريخ الإصدار", "col_order": "الأمر", "col_source": "المصدر", "col_blocks": "البلوكات",
         "col_km2": "كم²", "col_people": "السكان قبل الحرب",
         "people": "أين يوجد الناس",
         "people_series": "{unit} في {d}، حسب المحافظة. {method}",
@@ -169,11 +164,11 @@ LAYER_NAMES = {
     "en": {"strip": "outline", "governorates": "governorates", "blocks": "blocks", "localities": "localities",
            "orders": "orders", "order_blocks": "orders", "zones": "zone", "events": "incidents",
            "places": "places", "series": "dated series", "claims": "reported claims"},
-    "ar": {"strip": "حدود القطاع", "governorates": "المحافظات", "blocks": "المربعات", "localities": "التجمعات",
+    "ar": {"strip": "حدود القطاع", "governorates": "المحافظات", "blocks": "البلوكات", "localities": "التجمعات",
            "orders": "الأوامر", "order_blocks": "الأوامر", "zones": "المنطقة الإنسانية", "events": "الحوادث",
            "places": "الأماكن", "series": "السلاسل الزمنية", "claims": "ادعاءات منسوبة"},
 }
-GOV_AR = {"PS0255": "شمال غزة", "PS0260": "غزة", "PS0265": "دير البلح", "PS0270": "خان يونس", "PS0275": "رفح"}
+GOV_AR = PCODES_AR
 
 # Arabic words for the data's English units and basis notes (the method text itself is data).
 AR_UNITS = {"adults (18+)": "البالغون (18 عاما فأكثر)", "people": "السكان"}

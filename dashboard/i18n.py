@@ -1,0 +1,87 @@
+"""The session's language: the switch in the sidebar, kept in the URL (``?lang=ar``), and ``_()`` for text.
+
+``_("Area under orders")`` returns the text in the session's language from the catalogues that
+:mod:`pipeline.core.i18n` reads; ``{name}`` fields are filled after translation
+(``_("Block {id}").format(id=...)``). The language comes from the URL, then English; the switch writes
+it back to the URL so a shared link opens in the same language. In a right-to-left language the page is
+laid out right to left by the browser: ``direction: rtl`` on Streamlit's containers and ``dir="rtl"`` on
+the project's own HTML (:func:`dir_attr`); text from data and numbers inside it are direction-isolated.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pipeline.core import i18n
+
+LANG = "lang"  # widget key and query parameter
+
+
+def lang() -> str:
+    """The session's language code (``en`` or ``ar``)."""
+    code = st.session_state.get(LANG)
+    if code is None:
+        code = i18n.normalise(st.query_params.get(LANG))
+    return i18n.normalise(code)
+
+
+def _(text: str) -> str:
+    """``text`` (English) in the session's language."""
+    return i18n.translate(text, lang())
+
+
+def tr(value: object) -> str:
+    """A value held in a variable (a definition, a status word) in the session's language: its English is a
+    message marked with ``N_`` where it is defined. (``_(d["key"])`` would make the extractor take "key".)"""
+    return i18n.translate(str(value), lang())
+
+
+def is_rtl() -> bool:
+    return i18n.is_rtl(lang())
+
+
+def iso(text: object) -> str:
+    """Plain text from data (a source name, a quoted English phrase) isolated inside a right-to-left line;
+    unchanged in English."""
+    return i18n.isolate(str(text)) if is_rtl() else str(text)
+
+
+def dir_attr() -> str:
+    """``dir`` and ``lang`` attributes for the project's own HTML blocks."""
+    code = lang()
+    return f'dir="{"rtl" if i18n.is_rtl(code) else "ltr"}" lang="{code}"'
+
+
+def _sync_url() -> None:
+    code = i18n.normalise(st.session_state.get(LANG))
+    if code == i18n.DEFAULT:
+        st.query_params.pop(LANG, None)
+    else:
+        st.query_params[LANG] = code
+
+
+def language_switch() -> str:
+    """The sidebar's language switch (English / العربية); returns the language."""
+    if LANG not in st.session_state:
+        st.session_state[LANG] = i18n.normalise(st.query_params.get(LANG))
+    st.sidebar.radio("Language / اللغة", list(i18n.LANGUAGES), key=LANG, horizontal=True,
+                     format_func=i18n.LANGUAGES.__getitem__, on_change=_sync_url)
+    _sync_url()
+    return lang()
+
+
+RTL_CSS = """<style>
+[data-testid="stMain"], [data-testid="stSidebar"], [data-testid="stToast"], [data-testid="stDialog"]
+  { direction: rtl; text-align: right; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] { text-align: right; }
+/* widgets whose values are numbers, dates or codes read left to right inside the right-to-left page */
+input[type="number"], [data-testid="stDateInput"] input, code, pre { direction: ltr; unicode-bidi: isolate; }
+/* the map keeps its own (map) orientation: its legend and popups set dir themselves */
+[data-testid="stCustomComponentV1"], iframe, .leaflet-container { direction: ltr; }
+</style>"""
+
+
+def apply_direction() -> None:
+    """Lay the page out right to left when the language is written that way (no-op in English)."""
+    if is_rtl():
+        st.html(RTL_CSS)

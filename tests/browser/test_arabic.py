@@ -1,0 +1,89 @@
+"""Pages in Arabic in a real browser: Arabic title, laid out right to left, no English left in the page's text.
+
+``english_left(page)`` is the check, written to be applied to every page: it reads the main container's text
+as the browser renders it, leaves out what the page marks as data written in another language (elements with
+``lang="en"`` or ``lang="he"``, text isolated with U+2066...U+2069, which the pages use for source names and
+quoted text), and returns the Latin words that remain and are not on the allowed list (source and dataset
+names, licences, codes, ids, URLs, file and field names the definitions quote).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import IDLE, shot
+
+pytestmark = pytest.mark.browser
+
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+ISOLATED = re.compile("\u2066[^\u2069]*\u2069")
+# Words that stay in Latin script in Arabic text: names of sources, datasets, organisations and formats,
+# licences, codes and the code names the definitions quote (EPSG:32636, blocks.pop_prewar_est).
+ALLOWED_WORDS = {
+    "gazamaps", "bothness", "idf", "ocha", "unrwa", "cogat", "unosat", "pcbs", "hdx", "acled", "osm",
+    "openstreetmap", "odbl", "cc", "by", "csv", "geojson", "geopackage", "epsg", "n", "km", "leaflet",
+    "mohammadbalata", "gaza", "damage", "assessment", "frontend", "filled", "true", "basis", "python", "m",
+    "pipeline", "build", "runtime", "metrics",
+}
+CODE = re.compile(
+    r"^(?:https?://\S+|[\w.-]+\.(?:csv|json|py|md)|[a-z]+(?:[._][a-z0-9]+)+|[a-z]+-[\w-]+|[A-Z]{2}\d{4})$")
+
+
+def english_left(page, selector: str = "[data-testid='stMain']") -> list[str]:
+    """Latin words in the rendered text of ``selector`` that are neither marked data nor allowed."""
+    text = page.evaluate(
+        """(sel) => {
+            const root = document.querySelector(sel).cloneNode(true);
+            root.querySelectorAll('[lang]:not([lang="ar"]), script, style, iframe').forEach(e => e.remove());
+            document.body.appendChild(root);  // innerText needs a rendered node
+            root.style.position = 'absolute'; root.style.left = '-99999px';
+            const t = root.innerText; root.remove(); return t;
+        }""", selector)
+    text = ISOLATED.sub(" ", text)
+    words = re.findall(r"[A-Za-z][\w.:/-]*[A-Za-z0-9]|[A-Za-z]", text)
+    return sorted({w for w in words if w.lower() not in ALLOWED_WORDS and not CODE.match(w)
+                   and not all(p.lower() in ALLOWED_WORDS or p.isdigit() for p in re.split(r"[.:/_-]", w) if p)})
+
+
+def open_arabic(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stMain'] h1")
+    page.wait_for_selector(IDLE)
+    expect(page.locator("[data-testid='stMain'] h1").first).to_contain_text(ARABIC)
+
+
+@pytest.mark.parametrize("path,heading", [("orders", "الأوامر"), ("method", "المنهجية والتنبيهات")])
+def test_page_is_arabic_and_right_to_left(server, page, path, heading):
+    open_arabic(page, f"{server.url}/{path}?lang=ar")
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    assert ARABIC.search(page.title()), page.title()
+    main = page.locator("[data-testid='stMain']")
+    page.wait_for_function("() => getComputedStyle(document.querySelector(\"[data-testid='stMain']\")).direction"
+                           " === 'rtl'")  # the page's style arrives with its first elements
+    assert main.locator("h1").first.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    left = english_left(page)
+    shot(page, f"arabic-{path}")
+    assert not left, f"English left on /{path}?lang=ar: {left}"
+
+
+def test_orders_in_arabic_one_day_and_its_card(server, page):
+    open_arabic(page, f"{server.url}/orders?lang=ar")
+    page.get_by_label("الأوامر الصادرة في").click()
+    page.keyboard.type("2 كانون الأول 2023")
+    page.get_by_role("option", name="2 كانون الأول 2023 (الأوامر: 2)").click()
+    page.wait_for_selector(IDLE)
+    expect(page.get_by_role("heading", name="الأوامر الصادرة من 2 كانون الأول 2023 إلى 2 كانون الأول 2023: 2")
+           ).to_be_visible()
+    expect(page.locator("[data-testid='stMetric']").filter(has_text="المرافق داخلها")).to_contain_text("1,111")
+    assert not english_left(page), english_left(page)
+
+
+def test_english_check_sees_english(server, page):
+    """The check itself: on the English page it finds English words (so an empty list above means something)."""
+    page.goto(f"{server.url}/method")
+    page.wait_for_selector(IDLE)
+    expect(page.get_by_role("heading", name="Method and caveats")).to_be_visible()
+    assert {"Definitions", "Caveats"} <= set(english_left(page))
