@@ -4,7 +4,7 @@
 
 1. A generated GeoJSON of about ``--mb`` MB (polygons in the Strip, 60 vertices each, a few attributes):
    peak resident memory (RSS) and wall time of detecting it, of reading it, and of a whole dry-run import.
-2. One polygon of ``--vertices`` vertices: the time until the import answers (refused by ``max_vertices``).
+2. One valid polygon of ``--vertices`` vertices (GeoPackage): the time until the import answers (refused by ``max_vertices``).
 The limits are raised for the run (GDM_MAX_UPLOAD_MB) so the file is accepted; the features are invented.
 """
 
@@ -24,12 +24,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
-import resource, sys, time
+import sys, time
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
 import tempfile
 from pipeline.runtime import detect, imports
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def hwm():  # this process's own peak (ru_maxrss would carry the parent's peak across exec)
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+base = hwm()
 path, stage = Path(sys.argv[2]), sys.argv[3]
 t0 = time.perf_counter()
 status = ""
@@ -42,7 +44,7 @@ elif stage == "read":
 else:
     rep = imports.import_file(path, dry_run=True)
     status = rep["status"] + ": " + rep["message"][:90] + (" " + rep["rejections"][0]["reason"][:90] if rep["rejections"] else "")
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = hwm()
 print(f"{base / 1024:.0f} {peak / 1024:.0f} {time.perf_counter() - t0:.1f} {status}")
 """
 
@@ -69,12 +71,14 @@ def polygons_geojson(path: Path, target_mb: float, vertices: int = 60, seed: int
 
 
 def one_polygon(path: Path, n: int) -> None:
+    """A valid polygon of ``n`` vertices as a GeoPackage (GDAL's GeoJSON reader refuses a 50 MB single object)."""
+    import geopandas as gpd
+    import shapely
+
     angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
     r = 0.01 * (1 + 0.05 * np.sin(angles * 7))
-    ring = np.round(np.c_[34.40 + r * np.cos(angles), 31.45 + r * np.sin(angles)], 7).tolist()
-    ring.append(ring[0])
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "huge"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+    poly = shapely.Polygon(np.c_[34.40 + r * np.cos(angles), 31.45 + r * np.sin(angles)])
+    gpd.GeoDataFrame({"name": ["huge"]}, geometry=[poly], crs=4326).to_file(path, driver="GPKG")
 
 
 def run(path: Path, stage: str, env: dict[str, str]) -> str:
@@ -99,7 +103,7 @@ def main() -> None:
         print(f"{big.stat().st_size / 1e6:.1f} MB GeoJSON, {n:,} polygons (generated in {time.perf_counter() - t0:.0f} s)")
         for stage in ("detect", "read", "import"):
             print(f"  {stage:7s} {run(big, stage, env)}", flush=True)
-        huge = Path(tmp) / "huge.geojson"
+        huge = Path(tmp) / "huge.gpkg"
         one_polygon(huge, args.vertices)
         print(f"one polygon of {args.vertices:,} vertices ({huge.stat().st_size / 1e6:.0f} MB):")
         print(f"  import  {run(huge, 'import', env)}", flush=True)
