@@ -207,3 +207,208 @@ def test_hostile_layer_name_from_the_file_name(ws, tmp_path):
     rep = imports.import_file(f)
     assert rep["status"] == "written" and all(c.isalnum() or c in "-_" for c in rep["layer"])
     assert (ws / "layers" / f"{rep['layer']}.parquet").exists()
+
+
+# ---------------------------------------------------------------- values and encodings that used to end in a traceback
+
+
+@pytest.mark.parametrize(("written", "hint"), [("9999-12-31", "'no end date'"), ("0001-01-01", "'no date'"),
+                                               ("31 December 9999", "'no end date'"), ("1/1/0001", "'no date'")])
+def test_placeholder_dates_are_a_rejected_row_not_a_traceback(ws, tmp_path, written, hint):
+    f = tmp_path / "placeholder.csv"
+    f.write_text(f"date,latitude,longitude\n2023-12-02,31.5,34.45\n{written},31.5,34.45\n")
+    before = workspace.file_hashes()
+    rep = imports.import_file(f)
+    assert rep["status"] == "refused" and workspace.file_hashes() == before
+    (r,) = rep["rejections"]
+    assert r["row"] == 3 and r["field"] == "date"
+    assert "outside the years 1678-2261" in r["reason"] and hint in r["reason"]
+
+
+def test_placeholder_end_date_of_a_zone_names_its_feature(ws, tmp_path):
+    ring = [[34.30, 31.35], [34.32, 31.35], [34.32, 31.37], [34.30, 31.37], [34.30, 31.35]]
+    feats = [{"type": "Feature", "properties": {"name": n, "valid_from": "2023-12-01", "valid_to": end},
+              "geometry": {"type": "Polygon", "coordinates": [ring]}} for n, end in (("a", None), ("b", "9999-12-31"))]
+    f = tmp_path / "open-end.geojson"
+    f.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    rep = imports.import_file(f, accept_partial=True)
+    assert rep["status"] == "written" and rep["accepted"] == 1
+    (r,) = rep["rejections"]
+    assert r["row"] == 2 and r["field"] == "valid_to" and "9999-12-31" in r["reason"]
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000,
+                                  '{"type": "FeatureCollection", "features": [' + '{"a": ' * 50_000 + "1"
+                                  + "}" * 50_000 + "]}"])
+def test_deeply_nested_json(ws, tmp_path, text):
+    f = tmp_path / "nested.geojson"
+    f.write_text(text)
+    _refused(f, "nested over about 1,000 levels deep")
+
+
+ARABIC_ROW = "2023-12-02,31.5,34.45,قصف منزل في حي الشجاعية شرق مدينة غزة\n"
+
+
+def test_utf8_is_decided_on_the_whole_file_not_its_first_64_kib(ws, tmp_path):
+    head = "date,latitude,longitude,notes\n"
+    text, n = head, 0
+    while len((text + ARABIC_ROW).encode("utf-8")) <= 65_536 + 200:
+        text += ARABIC_ROW.replace("2023-12-02", f"2023-12-{2 + n % 20:02d}")
+        n += 1
+    data = text.encode("utf-8")
+    # byte 65,536 (0-based offset 65,535) falls inside a two-byte Arabic letter: a 64 KiB head would cut it in half
+    cut = 65_535
+    assert data[cut] & 0xC0 == 0x80 or data[cut + 1] & 0xC0 == 0x80, "the boundary is not inside a letter"
+    f = tmp_path / "arabic.csv"
+    f.write_bytes(data)
+    rep = imports.import_file(f)
+    assert rep["status"] == "written" and rep["accepted"] == n, rep["message"]
+    notes = set(workspace.load(rep["layer"])["notes"])
+    assert notes == {ARABIC_ROW.rstrip("\n").split(",")[3]}
+
+
+def test_utf16_file_over_64_kib(ws, tmp_path):
+    rows = [ARABIC_ROW.replace("2023-12-02", f"2023-12-{2 + i % 20:02d}").replace("غزة", f"غزة {i}")
+            for i in range(1500)]
+    data = ("date,latitude,longitude,notes\n" + "".join(rows)).encode("utf-16")
+    assert len(data) > 65_536
+    f = tmp_path / "utf16.csv"
+    f.write_bytes(data)
+    rep = imports.import_file(f)
+    assert rep["status"] == "written" and rep["accepted"] == 1500, rep["message"]
+    assert "غزة 1499" in set(workspace.load(rep["layer"])["notes"].str.split("مدينة ").str[1])
+
+
+def _workbook_with(tmp_path: Path, member: str, prolog: bytes) -> Path:
+    out = tmp_path / "dtd.xlsx"
+    with zipfile.ZipFile(DATA / "acled-clean.xlsx") as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == member:
+                data = prolog + data.split(b"?>", 1)[-1]
+            zout.writestr(info, data)
+    return out
+
+
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + b"".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">'.encode()
+                     for i in range(1, 10)) + b"]>")
+
+
+@pytest.mark.parametrize("member", ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "[Content_Types].xml"])
+def test_workbook_with_a_dtd_is_refused(ws, tmp_path, member):
+    rep = _refused(_workbook_with(tmp_path, member, LAUGHS), "declares a DTD")
+    assert member in rep["message"] and "save it again as .xlsx" in rep["message"]
+
+
+def test_full_disk_leaves_nothing_half_written(ws, tmp_path, monkeypatch):
+    import errno
+
+    import geopandas as gpd
+
+    def fill_the_disk(self, path, *a, **kw):
+        Path(path).write_bytes(b"PAR1 half a layer")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", fill_the_disk)
+    before = workspace.file_hashes()
+    rep = imports.import_file(DATA / "points-wild-dates.csv")
+    assert rep["status"] == "error" and rep["written"] is False and rep["layers"] == []
+    assert "the server's disk is full" in rep["message"] and "nothing was stored" in rep["message"]
+    assert workspace.file_hashes() == before  # no temporary file, manifest and layers unchanged
+
+
+def test_failed_second_layer_removes_the_first(ws, tmp_path, monkeypatch):
+    import errno
+
+    import geopandas as gpd
+
+    for f in ("points-wild-dates.csv", "zones-invalid.geojson"):
+        assert imports.import_file(DATA / f, accept_partial=True)["status"] == "written"
+    gpkg = tmp_path / "two-layers.gpkg"
+    gpkg.write_bytes(workspace.export_geopackage())
+    before = workspace.file_hashes()
+    real = gpd.GeoDataFrame.to_parquet
+    calls = []
+
+    def second_fails(self, path, *a, **kw):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, path, *a, **kw)
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", second_fails)
+    rep = imports.import_file(gpkg)
+    assert rep["status"] == "error" and "disk is full" in rep["message"] and len(calls) == 2
+    assert workspace.file_hashes() == before
+
+
+# ---------------------------------------------------------------- limits on time and size
+
+
+def test_import_time_limit(ws, monkeypatch):
+    monkeypatch.setenv("GDM_IMPORT_TIME_LIMIT_S", "0.001")
+    rep = _refused(DATA / "acled-clean.csv", "this import took longer than 0.001 s (import_time_limit_s, "
+                                             "GDM_IMPORT_TIME_LIMIT_S): nothing was stored")
+    assert rep["error"]["fix"]
+
+
+def test_waiting_for_another_import_to_save_has_a_time_limit(ws, monkeypatch):
+    monkeypatch.setenv("GDM_IMPORT_TIME_LIMIT_S", "3")
+    assert imports._SAVE_LOCK.acquire(timeout=5)  # another session of this server is saving
+    try:
+        rep = _refused(DATA / "acled-clean.csv", "another import was still saving to the workspace after the "
+                                                 "time limit of 3 s")
+    finally:
+        imports._SAVE_LOCK.release()
+    assert rep["seconds"] < 10
+    assert imports.import_file(DATA / "acled-clean.csv")["status"] == "written"  # once it is done, it works
+
+
+def _ring(n: int) -> list[list[float]]:
+    import math
+
+    pts = [[34.40 + 0.01 * math.cos(2 * math.pi * i / n), 31.45 + 0.01 * math.sin(2 * math.pi * i / n)]
+           for i in range(n)]
+    return [*pts, pts[0]]
+
+
+def test_feature_over_the_vertex_cap_is_refused_by_number(ws, tmp_path, monkeypatch):
+    monkeypatch.setenv("GDM_MAX_VERTICES", "1000")
+    feats = [{"type": "Feature", "properties": {"name": n}, "geometry": {"type": "Polygon", "coordinates": [_ring(k)]}}
+             for n, k in (("small", 50), ("huge", 2000))]
+    f = tmp_path / "vertices.geojson"
+    f.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    rep = imports.import_file(f, accept_partial=True)
+    assert rep["status"] == "written" and rep["accepted"] == 1
+    (r,) = rep["rejections"]
+    assert r["row"] == 2 and r["field"] == "geometry"
+    assert "2,001 vertices, over the limit of 1,000 for one feature (max_vertices, GDM_MAX_VERTICES)" in r["reason"]
+    assert list(workspace.load(rep["layer"])["name"]) == ["small"]
+
+
+def test_long_report_text_is_cut_and_said(monkeypatch):
+    from pipeline.runtime.mentions import find_mentions
+    from pipeline.runtime.place_search import get_index
+
+    monkeypatch.setenv("GDM_MAX_REPORT_CHARS", "1000")
+    text = "Families fled to Rafah. " * 200 + "Jets struck Jabalia."
+    res = find_mentions(get_index(), text)
+    assert res["chars_read"] == 1000 and res["chars"] == len(text)
+    assert "only the first 1,000 of 4,820 characters were read (max_report_chars" in res["cut"]
+    assert {m["name"] for m in res["mentions"]} == {"Rafah"}  # Jabalia lies past the cut
+    assert find_mentions(get_index(), "Families fled to Rafah.")["cut"] is None
+
+
+# ---------------------------------------------------------------- concurrent imports in one process
+
+
+def test_concurrent_imports_in_threads_of_one_process():
+    """8 threads import different files at once, in fresh processes (a crash counts); every import reports."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_threads.py"), "--rounds", "3", "--threads", "8",
+                        "--per-thread", "2"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "3 rounds x 8 threads x 2 imports: 0 crashed, 0 with an import error, 3 clean" in r.stdout, r.stdout

@@ -35,6 +35,12 @@ def _index() -> GazetteerIndex:
     return get_index()
 
 
+@st.cache_data(show_spinner="Reading the report…", max_entries=16)
+def _mentions(text: str, report_date: date | None, index_key: int) -> dict[str, Any]:
+    """find_mentions, cached by text and date: a rerun of the page with the same report costs nothing."""
+    return find_mentions(_index(), text, report_date=report_date)
+
+
 def _value(v: Any) -> str:
     if v is None:
         return ""
@@ -122,7 +128,9 @@ with report_tab:
         st.info("Paste a report (or upload a file) to see the places and figures it names.")
         st.stop()
 
-    res = find_mentions(idx, source_text, report_date=rdate)
+    res = _mentions(source_text, rdate, id(idx))
+    if res["cut"]:
+        st.warning(md(f"The report is long: {res['cut']}."))
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Places in Gaza", len({m["place_id"] for m in res["mentions"]}))
     c2.metric("Outside Gaza", len({m["place_id"] for m in res["outside"]}))

@@ -36,6 +36,11 @@ LOCAL_TZ = "Asia/Gaza"
 _SLASH = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})(?:\s+[\d:]+(?:\s*[AP]M)?)?$", re.I)
 
 
+# The dates a column can hold (pandas stores datetimes in nanoseconds: 1677-09-21 to 2262-04-11).
+FIRST_STORABLE = pd.Timestamp("1678-01-01")
+LAST_STORABLE = pd.Timestamp("2261-12-31")
+
+
 class DateParseError(ValueError):
     """A value that is not a date this module can read without guessing."""
 
@@ -150,7 +155,7 @@ def parse_date_column(values: pd.Series) -> tuple[pd.Series, list[DateProblem], 
     problems: list[DateProblem] = []
     for i, v in enumerate(values.tolist()):
         try:
-            out.append(pd.Timestamp(parse_date(v, slash_order=order)))
+            out.append(storable(parse_date(v, slash_order=order)))
         except DateParseError as exc:
             out.append(pd.NaT)
             problems.append(DateProblem(i, "" if v is None else str(v), str(exc)))
@@ -160,6 +165,16 @@ def parse_date_column(values: pd.Series) -> tuple[pd.Series, list[DateProblem], 
                    "(spreadsheet default): check a known date")
     # pandas-stubs' to_datetime() takes no NaT in a list; pandas does (it becomes NaT).
     return pd.Series(pd.to_datetime(out), index=values.index), problems, warning  # type: ignore[arg-type]
+
+
+def storable(d: date) -> pd.Timestamp:
+    """``d`` as a timestamp a column can hold, or :class:`DateParseError` naming the placeholder it likely is."""
+    if not FIRST_STORABLE.date() <= d <= LAST_STORABLE.date():
+        hint = ("9999-12-31 and the like stand for 'no end date'" if d.year > 2261
+                else "0001-01-01 and the like stand for 'no date'")
+        raise DateParseError(f"date {d.isoformat()} is outside the years {FIRST_STORABLE.year}-{LAST_STORABLE.year} "
+                             f"that can be stored ({hint}): leave the cell empty, or write the real date")
+    return pd.Timestamp(d)
 
 
 def optional_date(value: object) -> date | None:

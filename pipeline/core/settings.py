@@ -132,6 +132,18 @@ MAX_EVENT_FATALITIES: Setting[int] = Setting(
     "max_event_fatalities", 10_000,
     "Most fatalities one imported event may report; a larger (or negative) count is refused with its row and "
     "field.", minimum=1)
+MAX_VERTICES: Setting[int] = Setting(
+    "max_vertices", 100_000,
+    "Most vertices one imported feature (polygon, line) may have; a larger feature is refused with its feature "
+    "number (simplify it first: the map cannot draw it for anyone).", minimum=4)
+IMPORT_TIME_LIMIT_S: Setting[float] = Setting(
+    "import_time_limit_s", 120.0,
+    "Longest an import may run, in seconds (waiting for another import to finish saving included); a longer one "
+    "stops with a message and stores nothing.", minimum=0.001)
+MAX_REPORT_CHARS: Setting[int] = Setting(
+    "max_report_chars", 100_000,
+    "Longest report text (pasted or uploaded on the Places page) read for places and figures, in characters; "
+    "the rest is left out and the page says so.", minimum=1_000)
 GRID_PUBLISHED_ON: Setting[date] = Setting(
     "grid_published_on", date(2023, 12, 1),
     "Default start ('since') of the cumulative evacuation-order metrics: the day the block grid was published.")
@@ -146,7 +158,7 @@ DASHBOARD_URL: Setting[str] = Setting(
 SETTINGS: dict[str, AnySetting] = {
     s.name: s for s in (RAW_DIR, BUNDLE_DIR, WORKSPACE_DIR, MAX_UPLOAD_MB, MAX_FEATURES, MAX_UNZIPPED_MB,
                         STRIP_TOLERANCE_M, OFFSHORE_BAND_M, BORDER_BAND_M, MAX_TEXT_CHARS, MAX_EVENT_FATALITIES,
-                        GRID_PUBLISHED_ON, DEFAULT_DATE, DASHBOARD_URL)
+                        MAX_VERTICES, IMPORT_TIME_LIMIT_S, MAX_REPORT_CHARS, GRID_PUBLISHED_ON, DEFAULT_DATE, DASHBOARD_URL)
 }
 
 

@@ -22,12 +22,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
@@ -222,14 +223,34 @@ def _classify_table(columns: list[str], first_rows: list[list[Any]]) -> tuple[st
     return "csv", "a plain table"
 
 
-def _sniff_json(data: bytes, display: str) -> None:
+def _only_type(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {k: v for k, v in pairs if k == "type"}
+
+
+def _no_number(_: str) -> int:
+    return 0
+
+
+def _sniff_json(path: Path, display: str) -> None:
+    """Refuse malformed JSON and JSON that is not GeoJSON, keeping only each object's ``type`` while parsing.
+
+    The reader (GDAL) parses the file again; here every object shrinks to its ``type`` and every number to
+    one shared 0 as soon as it is read, so checking a 36 MB file holds no full copy of its tree in memory.
+    """
     try:
-        obj = json.loads(data.decode("utf-8-sig"))
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError("the JSON is not UTF-8 text", file=display) from exc
+    try:
+        obj = json.loads(text, object_pairs_hook=_only_type, parse_float=_no_number, parse_int=_no_number,
+                         parse_constant=_no_number)
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", file=display,
                          fix="check the file is complete GeoJSON (a FeatureCollection)") from exc
+    except RecursionError as exc:
+        raise InputError("the JSON is nested over about 1,000 levels deep, which GeoJSON never is", file=display,
+                         fix="export the layer as GeoJSON again") from exc
+    del text
     kind = obj.get("type") if isinstance(obj, dict) else None
     if kind not in ("FeatureCollection", "Feature", "Point", "MultiPoint", "LineString", "MultiLineString",
                     "Polygon", "MultiPolygon", "GeometryCollection"):
@@ -258,8 +279,7 @@ def detect(path: Path, *, display: str | None = None, declared: str | None = Non
     else:
         stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         if stripped[:1] in (b"{", b"["):
-            with open(path, "rb") as fh:
-                _sniff_json(fh.read(), display)
+            _sniff_json(path, display)
             det = Detected("zones", "geojson", "GeoJSON")
         else:
             # The whole file, not the head: whether it is UTF-8 is decided on all of it.
@@ -282,9 +302,44 @@ def detect(path: Path, *, display: str | None = None, declared: str | None = Non
     return det
 
 
+_DTD = tuple(w.encode(enc) for w in ("<!DOCTYPE", "<!ENTITY") for enc in ("utf-8", "utf-16-le", "utf-16-be"))
+_ROOT_TAG = re.compile(rb"<[A-Za-z_]")
+
+
+def _has_dtd(stream: IO[bytes]) -> bool:
+    """True when an XML part declares a DTD (or entities) before its root element; read in 64 KiB chunks."""
+    tail = b""
+    while chunk := stream.read(65536):
+        window = tail + chunk
+        if any(w in window for w in _DTD):
+            return True
+        if _ROOT_TAG.search(window):  # the root element has begun: no DTD can follow
+            return False
+        tail = window[-32:]
+    return False
+
+
+def _refuse_dtd(path: Path, display: str) -> None:
+    """Refuse a workbook whose XML declares a DTD: Excel never writes one, and entities can expand to gigabytes."""
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            try:
+                with zf.open(info) as member:
+                    found = _has_dtd(member)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+                raise InputError(f"not a readable XLSX workbook (part {info.filename}: {exc})", file=display) from exc
+            if found:
+                raise InputError(f"the workbook's part {info.filename} declares a DTD (<!DOCTYPE or <!ENTITY), which "
+                                 "Excel never writes and which can expand to gigabytes (an XML bomb): refused",
+                                 file=display, fix="open it in Excel or LibreOffice and save it again as .xlsx")
+
+
 def _detect_xlsx(path: Path, display: str) -> Detected:
     from openpyxl import load_workbook
 
+    _refuse_dtd(path, display)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files

@@ -37,11 +37,14 @@ CLI: ``python -m pipeline import PATH [--as acled|hxl|csv|zones|series|orders] [
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -110,6 +113,13 @@ def _sea(outline: shapely.Polygon) -> shapely.geometry.base.BaseGeometry:
     return shapely.make_valid(shapely.Polygon(coast))
 
 
+# GEOS prepared geometries are not thread-safe (libgeos/geos#825): a predicate on a prepared polygon builds
+# and mutates indexes inside it, so two threads testing the cached Strip bands at once crashed the interpreter
+# (``intersects`` of zones against the prepared band). Every predicate on the shared reference geometries,
+# and the first build of the reference itself, holds this lock.
+_REFERENCE_LOCK = threading.RLock()
+
+
 @lru_cache(maxsize=4)
 def _reference(tolerance_m: float, offshore_m: float, border_m: float, built_at: str) -> dict[str, Any]:
     strip = load_geolayer("strip")
@@ -120,6 +130,7 @@ def _reference(tolerance_m: float, offshore_m: float, border_m: float, built_at:
         outline = max(shapely.get_parts(outline), key=lambda g: g.area)
         assert isinstance(outline, shapely.Polygon)  # the Strip's largest part is a polygon
     outline_utm = strip.to_crs(AREA_CRS).union_all()
+    _ = blocks.sindex, govs.sindex  # built here once, not by two first joins at the same time
 
     def band(metres: float) -> Any:
         g = gpd.GeoSeries([outline_utm.buffer(metres)], crs=AREA_CRS).to_crs(4326).iloc[0]
@@ -136,8 +147,13 @@ def _reference(tolerance_m: float, offshore_m: float, border_m: float, built_at:
 
 
 def reference() -> dict[str, Any]:
-    """Strip (buffered by ``strip_tolerance_m``), offshore and border bands, blocks and governorates (cached)."""
-    return _reference(settings.get(settings.STRIP_TOLERANCE_M), settings.get(settings.OFFSHORE_BAND_M),
+    """Strip (buffered by ``strip_tolerance_m``), offshore and border bands, blocks and governorates (cached).
+
+    Its prepared geometries (``zone``, ``offshore``, ``border``) are shared by every import of the
+    process: use them only while holding ``_REFERENCE_LOCK``.
+    """
+    with _REFERENCE_LOCK:
+        return _reference(settings.get(settings.STRIP_TOLERANCE_M), settings.get(settings.OFFSHORE_BAND_M),
                       settings.get(settings.BORDER_BAND_M), str(load_manifest().get("built_at")))
 
 
@@ -218,22 +234,23 @@ def _points_check(f: pd.DataFrame, layer: str | None) -> tuple[np.ndarray, np.nd
     out_of_range = have & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
     ok = have & ~out_of_range
     inside = np.zeros(len(f), dtype=bool)
-    inside[ok] = shapely.contains_xy(ref["zone"], lon[ok], lat[ok])
-    cand = ok & ~inside
     swapped = np.zeros(len(f), dtype=bool)
-    swapped[cand] = shapely.contains_xy(ref["zone"], lat[cand], lon[cand])
-    beyond = cand & ~swapped
     offshore = np.zeros(len(f), dtype=bool)
-    offshore[beyond] = shapely.contains_xy(ref["offshore"], lon[beyond], lat[beyond])
     border = np.zeros(len(f), dtype=bool)
-    rest = beyond & ~offshore
-    border[rest] = shapely.contains_xy(ref["border"], lon[rest], lat[rest])
-    outside = rest & ~border
     dist_m = np.full(len(f), np.nan)
-    if beyond.any():
-        x, y = ref["to_utm"].transform(lon[beyond], lat[beyond])
-        with np.errstate(invalid="ignore"):
-            dist_m[beyond] = shapely.distance(ref["outline_utm"], shapely.points(x, y))
+    with _REFERENCE_LOCK:
+        inside[ok] = shapely.contains_xy(ref["zone"], lon[ok], lat[ok])
+        cand = ok & ~inside
+        swapped[cand] = shapely.contains_xy(ref["zone"], lat[cand], lon[cand])
+        beyond = cand & ~swapped
+        offshore[beyond] = shapely.contains_xy(ref["offshore"], lon[beyond], lat[beyond])
+        rest = beyond & ~offshore
+        border[rest] = shapely.contains_xy(ref["border"], lon[rest], lat[rest])
+        if beyond.any():
+            x, y = ref["to_utm"].transform(lon[beyond], lat[beyond])
+            with np.errstate(invalid="ignore"):
+                dist_m[beyond] = shapely.distance(ref["outline_utm"], shapely.points(x, y))
+    outside = rest & ~border
     place = np.full(len(f), None, dtype=object)
     place[offshore] = "offshore"
     place[border] = "border"
@@ -542,19 +559,20 @@ def finish_zones(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame,
     geoms = np.asarray(gdf.geometry.values)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     hits = np.zeros(len(gdf), dtype=bool)
-    hits[present] = shapely.intersects(ref["zone"], geoms[present])
-    cand = present & ~hits
     swapped = np.zeros(len(gdf), dtype=bool)
-    if cand.any():
-        flipped = shapely.transform(geoms[cand], lambda c: c[:, ::-1])
-        swapped[cand] = shapely.intersects(ref["zone"], flipped)
+    within = np.zeros(len(gdf), dtype=bool)
+    with _REFERENCE_LOCK:
+        hits[present] = shapely.intersects(ref["zone"], geoms[present])
+        cand = present & ~hits
+        if cand.any():
+            flipped = shapely.transform(geoms[cand], lambda c: c[:, ::-1])
+            swapped[cand] = shapely.intersects(ref["zone"], flipped)
+        within[hits] = shapely.within(geoms[hits], ref["zone"])
     problems += [Problem(int(r), "geometry", "coordinates look swapped (latitude first): outside the Gaza Strip, "
                          "inside once swapped", fix="export with longitude first (x, y)", layer=layer)
                  for r in rows[swapped]]
     problems += [Problem(int(r), "geometry", "lies outside the Gaza Strip", fix="check the CRS", layer=layer)
                  for r in rows[cand & ~swapped]]
-    within = np.zeros(len(gdf), dtype=bool)
-    within[hits] = shapely.within(geoms[hits], ref["zone"])
     if (hits & ~within).any():
         warnings.append(f"{int((hits & ~within).sum())} zone(s) extend past the Strip's outline (kept as drawn)")
     if "block_id" in gdf and gdf["block_id"].notna().any():
@@ -615,9 +633,11 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         say("checking the file ...")
         det = detect(path, display=display, declared=as_)
         rep.update(format=det.fmt, container=det.container, detected_as=det.reason, sha256=sha256_file(path))
+        _check_time(t0, display)
         with tempfile.TemporaryDirectory(prefix="gdm-import-") as tmp:
             say(f"reading it as {det.fmt} ({det.container}) ...")
             parsed = read_any(path, det, display, Path(tmp), unit=unit, value=value)
+        _check_time(t0, display)
         results = []
         for p in parsed:
             label = p.name_hint if len(parsed) > 1 else None
@@ -627,12 +647,9 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
                       "orders": finish_orders}[p.kind]
             gdf, problems, warnings = finish(p, label)
             results.append((p, gdf, problems, warnings))
+            _check_time(t0, display)
     except InputError as exc:
-        rep.update(status="error", error=exc.as_dict(), message=exc.message(),
-                   seconds=round(time.perf_counter() - t0, 3))
-        if rep["error"]["file"] is None:
-            rep["error"]["file"] = display
-        return rep
+        return _error_report(rep, exc, display, t0)
 
     all_problems: list[Problem] = []
     plans = []
@@ -675,13 +692,20 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         rep["status"] = "dry-run"
         rep["message"] = f"{rep['accepted']} of {rep['rows_read']} row(s) would be imported (dry run, nothing written)"
     rep["would_write"] = not (nothing or refused)
-    replaces, overlaps = _overlaps(plans, rep, root, keep_duplicates=keep_duplicates)
     if dry_run or nothing or refused:
+        _overlaps(plans, rep, root, keep_duplicates=keep_duplicates)
         rep["seconds"] = round(time.perf_counter() - t0, 3)
         return rep
 
     say("saving to the workspace ...")
-    _save(plans, rep, replaces, overlaps, name=name, display=display, root=root, keep_duplicates=keep_duplicates)
+    try:
+        with _saving(t0, display):
+            # under the lock, so two imports of one server never act on the same older layer at once
+            replaces, overlaps = _overlaps(plans, rep, root, keep_duplicates=keep_duplicates)
+            _save(plans, rep, replaces, overlaps, name=name, display=display, root=root,
+                  keep_duplicates=keep_duplicates)
+    except InputError as exc:
+        return _error_report(rep, exc, display, t0)
     rep["layer"] = rep["layers"][0]["name"] if rep["layers"] else None
     rep["written"] = True
     rep["status"] = "written"
@@ -706,10 +730,86 @@ def _series_report(p: Parsed, rows: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
+def _error_report(rep: dict[str, Any], exc: InputError, display: str, t0: float) -> dict[str, Any]:
+    rep.update(status="error", error=exc.as_dict(), message=exc.message(), layers=[], layer=None, written=False,
+               seconds=round(time.perf_counter() - t0, 3))
+    if rep["error"]["file"] is None:
+        rep["error"]["file"] = display
+    return rep
+
+
+# ---------------------------------------------------------------- time limit, saving
+
+
+def _time_limit_error(display: str, why: str) -> InputError:
+    limit = settings.get(settings.IMPORT_TIME_LIMIT_S)
+    return InputError(f"{why} {limit:g} s ({settings.IMPORT_TIME_LIMIT_S.name}, {settings.IMPORT_TIME_LIMIT_S.env}): "
+                      "nothing was stored", file=display,
+                      fix="split the file or simplify its geometry, or raise the setting if you run the app")
+
+
+def _check_time(t0: float, display: str) -> None:
+    """Stop the import (InputError) once it has run longer than ``import_time_limit_s``."""
+    if time.perf_counter() - t0 > settings.get(settings.IMPORT_TIME_LIMIT_S):
+        raise _time_limit_error(display, "this import took longer than")
+
+
+# One import of this process saves at a time: the workspace's file lock keeps two processes apart but
+# waits without end; this lock waits at most for what is left of the import's time limit.
+_SAVE_LOCK = threading.Lock()
+
+
+@contextmanager
+def _saving(t0: float, display: str) -> Iterator[None]:
+    """Hold the save lock (waiting within the time limit); roll back this import's new layers on a failed write."""
+    left = settings.get(settings.IMPORT_TIME_LIMIT_S) - (time.perf_counter() - t0)
+    if left <= 0 or not _SAVE_LOCK.acquire(timeout=left):
+        raise _time_limit_error(display, "another import was still saving to the workspace after the time limit of")
+    try:
+        yield
+    except OSError as exc:
+        raise _write_error(exc, display) from exc
+    finally:
+        _SAVE_LOCK.release()
+
+
+def _write_error(exc: OSError, display: str) -> InputError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        why = "the server's disk is full (no space left to write the workspace)"
+        fix = "free space on the server (or ask whoever runs it), then import again"
+    else:
+        why = f"the workspace could not be written ({exc.strerror or exc})"
+        fix = f"check that {settings.WORKSPACE_DIR.env} names a writable folder, then import again"
+    return InputError(f"{why}: nothing was stored, the layers already there are unchanged", file=display, fix=fix)
+
+
 def _save(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any], replaces: dict[int, str],
           overlaps: list[dict[str, Any]], *, name: str | None, display: str, root: str | Path | None,
           keep_duplicates: bool) -> None:
-    """Write each planned layer (replacing the same file's earlier layer) and drop the overlaps from older layers."""
+    """Write each planned layer (replacing the same file's earlier layer) and drop the overlaps from older layers.
+
+    A failed write (a full disk) deletes the layers this import had already added, so the workspace
+    holds all of the file or none of it.
+    """
+    try:
+        _save_layers(plans, rep, replaces, name=name, display=display, root=root)
+    except OSError:
+        for x in rep["layers"]:
+            if x["name"] not in replaces.values():
+                with suppress(OSError):
+                    workspace.delete(x["name"], root)
+        rep["layers"] = []
+        raise
+    if not keep_duplicates:
+        for o in overlaps:
+            o["removed"] = workspace.drop_events(o["layer"], o.pop("_ids"), root=root)
+    for o in overlaps:
+        o.pop("_ids", None)
+    rep["overlaps"] = overlaps
+
+
+def _save_layers(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any],
+                 replaces: dict[int, str], *, name: str | None, display: str, root: str | Path | None) -> None:
     for i, (p, gdf, n_read, n_bad) in enumerate(plans):
         frame = _storage_frame(p, gdf)
         base = name if (name and len(plans) == 1) else (f"{name}-{p.name_hint}" if name else p.name_hint)
@@ -722,12 +822,6 @@ def _save(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str,
         e = workspace.save_layer(replaces.get(i, base), frame, origin=display, meta=meta, root=root,
                                  overwrite=i in replaces)
         rep["layers"].append({"name": e["name"], "kind": p.kind, "rows": e["rows"], "acled": e["acled"]})
-    if not keep_duplicates:
-        for o in overlaps:
-            o["removed"] = workspace.drop_events(o["layer"], o.pop("_ids"), root=root)
-    for o in overlaps:
-        o.pop("_ids", None)
-    rep["overlaps"] = overlaps
 
 
 def _overlaps(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any], root: str | Path | None,
@@ -755,7 +849,10 @@ def _overlaps(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[
         for e in existing:
             if e.get("kind") != "events" or e["name"] in replaces.values() or e.get("dataset") != dataset:
                 continue
-            theirs = set(workspace.load(e["name"], root)["event_id"].astype(str))
+            try:
+                theirs = set(workspace.load(e["name"], root)["event_id"].astype(str))
+            except (KeyError, FileNotFoundError):  # removed since it was listed (another import emptied it)
+                continue
             shared = ids & theirs
             if not shared:
                 continue

@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 from rapidfuzz import fuzz
 
+from pipeline.core import settings
 from pipeline.core.dates import optional_date, parse_date
 from pipeline.core.errors import InputError
 from pipeline.core.names import ARABIC_LETTER, ARTICLES, normalize, tokens
@@ -220,12 +221,18 @@ def find_mentions(idx: GazetteerIndex, text: str, report_date: date | str | None
     """The places, outside places, unmatched names and figures ``text`` states.
 
     Returns ``{"mentions": [...], "outside": [...], "unmatched": [...], "figures": [...],
-    "places": [...], "sentences": n, "report_date": ISO or None}``. ``mentions`` are places inside
+    "places": [...], "sentences": n, "report_date": ISO or None, "chars", "chars_read", "cut"}``.
+    Only the first ``max_report_chars`` characters are read (the cost grows with the text); ``cut`` is
+    then the sentence saying so, else None. ``mentions`` are places inside
     Gaza (drawn on the map; regions are areas), ``outside`` places outside Gaza (listed, not drawn),
     each with the name as written, place id, sentence and character offsets ``start``/``end`` into
     ``text``. ``places`` summarises each place once (count, sentence indexes).
     """
     report = optional_date(report_date)
+    cap = settings.get(settings.MAX_REPORT_CHARS)
+    full = len(text)
+    if full > cap:  # offsets stay valid: the text read is a prefix of the text given
+        text = text[:cap]
     spans = split_sentences(text)
     found, consumed = _match_places(idx, text, spans)
     figures = extract_figures(text, spans, report)
@@ -233,6 +240,10 @@ def find_mentions(idx: GazetteerIndex, text: str, report_date: date | str | None
         f["places"] = sorted({m["place_id"] for m in found if m["sentence_index"] == f["sentence_index"]})
     return {
         "report_date": report.isoformat() if report else None,
+        "chars": full,
+        "chars_read": len(text),
+        "cut": (f"only the first {cap:,} of {full:,} characters were read ({settings.MAX_REPORT_CHARS.name}, "
+                f"{settings.MAX_REPORT_CHARS.env}): paste the rest separately") if full > cap else None,
         "sentences": len(spans),
         "mentions": [m for m in found if m["inside_gaza"]],
         "outside": [m for m in found if not m["inside_gaza"]],

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.core.dates import epoch_dates, parse_date_column
+from pipeline.core.dates import FIRST_STORABLE, LAST_STORABLE, epoch_dates, parse_date_column
 from pipeline.core.errors import InputError
 from pipeline.core.layers import PCODES
 from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, read_table
@@ -209,6 +209,7 @@ def parse_dates(values: pd.Series, rows: pd.Series, field: str) -> tuple[pd.Seri
     """Dates in the wild (pipeline.dates rules), with vectorised fast paths for ISO and epoch columns."""
     text = values.astype("string").str.strip()
     fast = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    fast = fast.where(fast.between(FIRST_STORABLE, LAST_STORABLE))  # 9999-12-31 is reported, not stored
     iso_like = text.str.match(r"^\d{4}-\d{2}-\d{2}([T ].*)?$").fillna(False).astype(bool)
     epoch = epoch_dates(text)
     iso_like = iso_like & fast.notna()

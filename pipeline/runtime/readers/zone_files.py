@@ -21,6 +21,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from pipeline.core import settings
 from pipeline.core.errors import InputError
 from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, extract_zip
 from pipeline.runtime.readers.csv_points import (
@@ -123,7 +124,9 @@ def _read_layer(f: Path, layer: str, display: str, *, multi: bool) -> Parsed:
     gdf, crs = _open_layer(f, layer, display, multi=multi)
     src_crs = crs.to_string()
     rows = pd.Series(np.arange(1, len(gdf) + 1), index=gdf.index)
-    geoms, missing, problems, repaired = _repair(np.asarray(gdf.geometry.values), rows, label)
+    geoms, too_big, capped = _vertex_cap(np.asarray(gdf.geometry.values), rows, label)
+    geoms, missing, problems, repaired = _repair(geoms, rows, label, skip=too_big)
+    problems = capped + problems
     gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=crs))
     if crs.to_epsg() != 4326:
         gdf = gdf.to_crs(4326)
@@ -171,11 +174,35 @@ def _open_layer(f: Path, layer: str, display: str, *, multi: bool) -> tuple[gpd.
     return gdf, crs
 
 
-def _repair(geoms: npt.NDArray[np.object_], rows: pd.Series, label: str | None
+def _vertex_cap(geoms: npt.NDArray[np.object_], rows: pd.Series, label: str | None
+                ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_], list[Problem]]:
+    """Features over ``max_vertices`` refused (their geometry dropped before any costly step): (geoms, mask, problems).
+
+    A browser cannot draw such a feature (the map stops with "Maximum call stack size exceeded" for every
+    visitor), and repairing or reprojecting it can take minutes.
+    """
+    cap = settings.get(settings.MAX_VERTICES)
+    counts = shapely.get_num_coordinates(geoms)
+    over = counts > cap
+    if not over.any():
+        return geoms, over, []
+    problems = [Problem(int(r), "geometry", f"{int(n):,} vertices, over the limit of {cap:,} for one "
+                        f"feature ({settings.MAX_VERTICES.name}, {settings.MAX_VERTICES.env}): the map could not "
+                        "draw it", fix="simplify it (QGIS: Vector > Geometry > Simplify, tolerance 1-5 m) or split it",
+                        layer=label)
+                for r, n in zip(rows[over], counts[over], strict=True)]
+    geoms = geoms.copy()
+    geoms[over] = None
+    return geoms, over, problems
+
+
+def _repair(geoms: npt.NDArray[np.object_], rows: pd.Series, label: str | None,
+            skip: npt.NDArray[np.bool_] | None = None
             ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_], list[Problem], list[Problem]]:
-    """(geometries with invalid ones made valid, missing-or-empty mask, problems, repairs)."""
+    """(geometries with invalid ones made valid, missing-or-empty mask, problems, repairs); ``skip``: already refused."""
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    problems = [Problem(int(r), "geometry", "empty or missing geometry", layer=label) for r in rows[missing]]
+    told = missing if skip is None else missing & ~skip
+    problems = [Problem(int(r), "geometry", "empty or missing geometry", layer=label) for r in rows[told]]
     repaired: list[Problem] = []
     invalid = ~missing & ~shapely.is_valid(geoms)
     if invalid.any():
