@@ -12,6 +12,7 @@ import json
 import logging
 import tempfile
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from dashboard.map_layers import (
 )
 from pipeline.core import settings
 from pipeline.core.dates import to_date
-from pipeline.runtime import bundle, disagreements, workspace
+from pipeline.runtime import bundle, disagreements, event_counts, workspace
 from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import Index
 from pipeline.runtime.metrics_index import index as metrics_index
@@ -320,12 +321,19 @@ def workspace_key() -> str:
     return f"{path}@{stat.st_mtime_ns}:{stat.st_size}"
 
 
+def _large(entry: dict[str, Any]) -> bool:
+    """An event layer past the map's point limit: the server keeps its count table, not its rows."""
+    return entry.get("kind") == "events" and int(entry.get("rows", 0)) > settings.get(settings.MAP_POINT_LIMIT)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _workspace(key: str) -> list[tuple[dict[str, Any], pd.DataFrame]]:
-    out = []
+def _workspace(key: str) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
+    """(entry, rows) per imported layer; rows None for a large event layer, whose figures and map come from
+    its count table (``pipeline.runtime.event_counts``) and the window's rows read on demand."""
+    out: list[tuple[dict[str, Any], pd.DataFrame | None]] = []
     for entry in workspace.list_layers():
         try:
-            out.append((entry, workspace.load(entry["name"])))
+            out.append((entry, None if _large(entry) else workspace.load(entry["name"])))
         except (OSError, ValueError, KeyError) as exc:  # a layer file gone or unreadable: skip it, say so
             log.warning("workspace layer %s not loaded: %s", entry.get("name"), exc)
     return out
@@ -343,9 +351,12 @@ def _workspace_layers(on: str, window: int, names: tuple[str, ...] | None, detai
     for i, (entry, frame) in enumerate(_workspace(key)):
         if names is not None and entry["name"] not in names:
             continue
-        out.append(prepare_workspace_layer(entry, frame, on=_date(on), window=window, slot=i,
-                                           blocks=geolayer("blocks"), governorates=geolayer("governorates"),
-                                           acled_detail=detail))
+        large = frame is None and entry.get("kind") == "events"
+        out.append(prepare_workspace_layer(
+            entry, frame, on=_date(on), window=window, slot=i, blocks=geolayer("blocks"),
+            governorates=geolayer("governorates"), acled_detail=detail,
+            counts=event_counts.table_for(entry) if large else None,
+            window_rows=partial(event_counts.rows_in_window, entry, on, window) if large else None))
     return out
 
 
@@ -358,8 +369,9 @@ def workspace_layers(on: date | str, window: int, names: list[str] | tuple[str, 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _workspace_counts(on: str, window: int, key: str) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(json.dumps(pm.workspace_strikes(_workspace(key), _date(on), int(window)),
-                                                default=str))
+    layers = [(e, event_counts.table_for(e) if f is None else f) for e, f in _workspace(key)
+              if e.get("kind") == "events"]
+    out: dict[str, Any] = json.loads(json.dumps(pm.workspace_strikes(layers, _date(on), int(window)), default=str))
     return out
 
 

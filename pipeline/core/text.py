@@ -37,8 +37,21 @@ def text_encoding(path: Path, *, file: str | None = None,
                   fix: str = "upload the text file itself, saved as UTF-8", chunk: int = 1 << 24) -> str:
     """The codec :func:`decode_text` would use for the file at ``path`` (``utf-16``, ``utf-8-sig`` or
     :data:`LEGACY_ENCODING`), decided on the whole file read in ``chunk``-byte pieces, so a large file is
-    never held in memory; binary content and damaged UTF-16 are refused as there."""
-    size = path.stat().st_size
+    never held in memory; binary content and damaged UTF-16 are refused as there. The answer for a file
+    is remembered while its size and modification time stay the same (detection and reading both ask)."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _encodings:
+        if len(_encodings) > 64:
+            _encodings.clear()
+        _encodings[key] = _text_encoding(path, st.st_size, file=file, fix=fix, chunk=chunk)
+    return _encodings[key]
+
+
+_encodings: dict[tuple[str, int, int], str] = {}
+
+
+def _text_encoding(path: Path, size: int, *, file: str | None, fix: str, chunk: int) -> str:
     with open(path, "rb") as fh:
         head = fh.read(2)
         fh.seek(0)

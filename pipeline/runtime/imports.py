@@ -334,7 +334,12 @@ def _domain_check(gdf: gpd.GeoDataFrame, f: pd.DataFrame, found: list[Problem], 
 def _markup_warning(frame: pd.DataFrame) -> list[str]:
     n = 0
     for c in _text_columns(frame):
-        n += int(frame[c].astype("string").str.contains(_MARKUP, na=False).sum())
+        text = frame[c].astype("string")
+        # Plain substring searches (vectorised) find the few candidates; only those meet the regex.
+        cand = (text.str.contains("<", regex=False, na=False)
+                | text.str.contains("javascript:", case=False, regex=False, na=False))
+        if cand.any():
+            n += int(text[cand].str.contains(_MARKUP, na=False).sum())
     if n:
         return [f"{n} text value(s) contain HTML-like markup: stored as plain text, shown escaped"]
     return []
@@ -447,7 +452,11 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
                             f"cannot be told from two events at one place and day): row=earlier row "
                             f"{', '.join(pairs[:20])}{' ...' if len(pairs) > 20 else ''}")
     slug = workspace.slug(p.name_hint)
-    gdf["event_id"] = ids.where(has_id, pd.Series([f"{slug}-{r}" for r in rows], index=f.index, dtype="string"))
+    if not has_id.all():
+        made = pd.Series([f"{slug}-{r}" for r in rows], index=f.index, dtype="string")
+        gdf["event_id"] = ids.where(has_id, made)
+    else:
+        gdf["event_id"] = ids
     gdf["_own_id"] = has_id.to_numpy()  # the dataset's own id (ACLED event_id_cnty ...), not a made-up one
     warnings += _cap_text(gdf) + _markup_warning(gdf)
     return gdf, problems, warnings
@@ -664,11 +673,13 @@ def _overlaps(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[
     for i, (p, gdf, _, _) in enumerate(plans):
         if p.kind != "events" or "_own_id" not in gdf or not gdf["_own_id"].any():
             continue
-        ids = set(gdf.loc[gdf["_own_id"].astype(bool), "event_id"].astype(str))
+        ids: set[str] | None = None  # made only when another layer of the dataset exists
         dataset = str(gdf["dataset"].iloc[0]) if "dataset" in gdf and len(gdf) else None
         for e in existing:
             if e.get("kind") != "events" or e["name"] in replaces.values() or e.get("dataset") != dataset:
                 continue
+            if ids is None:
+                ids = set(gdf.loc[gdf["_own_id"].astype(bool), "event_id"].astype(str))
             theirs = set(workspace.load(e["name"], root)["event_id"].astype(str))
             shared = ids & theirs
             if not shared:
