@@ -345,6 +345,28 @@ def _markup_warning(frame: pd.DataFrame) -> list[str]:
     return []
 
 
+def _first_hit(polygons: gpd.GeoDataFrame, key: str, pts: gpd.GeoDataFrame) -> pd.Series:
+    """``key`` of the first polygon (in layer order) each point intersects, indexed like ``pts`` (NA: none).
+
+    The same answer as ``geopandas.sjoin(pts, polygons, predicate="intersects")`` keeping the first match,
+    a few times faster: a bounding-box query on the polygons' tree, then the exact test with the polygons
+    prepared (``shapely.prepare``), pair by pair, vectorised.
+    """
+    geoms = np.asarray(polygons.geometry.values)
+    shapely.prepare(geoms)
+    points = np.asarray(pts.geometry.values)
+    pi, bi = shapely.STRtree(geoms).query(points)
+    hit = shapely.intersects(geoms[bi], points[pi])
+    pi, bi = pi[hit], bi[hit]
+    order = np.lexsort((bi, pi))
+    pi, bi = pi[order], bi[order]
+    first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, dtype=bool)
+    values = polygons[key].to_numpy()
+    out = pd.Series(pd.NA, index=pts.index, dtype=object)
+    out.iloc[pi[first]] = values[bi[first]]
+    return out
+
+
 def _rowhash(f: pd.DataFrame, cols: list[str]) -> pd.Series:
     return pd.util.hash_pandas_object(f[cols].astype("string"), index=False)
 
@@ -383,12 +405,8 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
     # spatial joins (vectorised): governorate and block of each point inside the Strip
     pts = gdf.loc[inside, ["geometry"]]
     if len(pts):
-        g = gpd.sjoin(pts, ref["govs"], how="left", predicate="intersects")
-        g = g[~g.index.duplicated(keep="first")]
-        b = gpd.sjoin(pts, blocks[["block_id", "geometry"]], how="left", predicate="intersects")
-        b = b[~b.index.duplicated(keep="first")]
-        spatial_pcode = g["pcode"].astype("string")
-        spatial_block = b["block_id"].astype("Int64")
+        spatial_pcode = _first_hit(ref["govs"], "pcode", pts).astype("string")
+        spatial_block = _first_hit(blocks, "block_id", pts).astype("Int64")
         miss = spatial_pcode.isna()
         if miss.any():  # inside the tolerance band past the outline: nearest governorate
             near = gpd.sjoin_nearest(pts.loc[miss].to_crs(AREA_CRS), ref["govs"].to_crs(AREA_CRS), how="left")
