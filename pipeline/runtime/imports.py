@@ -373,7 +373,7 @@ def _rowhash(f: pd.DataFrame, cols: list[str]) -> pd.Series:
 
 def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
     """Validate and join point rows; return (all rows as points with pcode/block_id, problems, warnings)."""
-    f = p.frame.copy()
+    f = p.frame.copy(deep=False)  # copy-on-write (pandas 3): a column is copied only when it is changed
     ref = reference()
     problems = list(p.problems)
     warnings = list(p.warnings)
@@ -716,7 +716,7 @@ def _storage_frame(p: Parsed, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Column order and types of a stored layer; ``source_row`` keeps the row number in the file."""
     if p.kind == "events":
         cols = list(EVENT_COLUMNS) + [c for c in EXTRA_EVENT_COLUMNS if c in gdf.columns]
-        out = gdf[cols].copy()
+        out = gdf[cols].copy(deep=False)  # copy-on-write: the columns re-typed below are the ones copied
         out["fatalities"] = out["fatalities"].astype("Int64")
         out["block_id"] = out["block_id"].astype("Int64")
         for c in ("event_id", "kind", "location", "pcode", "dataset", "source", "source_url", "geo_precision",
