@@ -354,17 +354,20 @@ def _first_hit(polygons: gpd.GeoDataFrame, key: str, pts: gpd.GeoDataFrame) -> p
     """
     geoms = np.asarray(polygons.geometry.values)
     shapely.prepare(geoms)
+    tree = shapely.STRtree(geoms)
     points = np.asarray(pts.geometry.values)
-    pi, bi = shapely.STRtree(geoms).query(points)
-    hit = shapely.intersects(geoms[bi], points[pi])
-    pi, bi = pi[hit], bi[hit]
-    order = np.lexsort((bi, pi))
-    pi, bi = pi[order], bi[order]
-    first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, dtype=bool)
     values = polygons[key].to_numpy()
-    out = pd.Series(pd.NA, index=pts.index, dtype=object)
-    out.iloc[pi[first]] = values[bi[first]]
-    return out
+    found = np.full(len(points), None, dtype=object)
+    for start in range(0, len(points), 250_000):  # in pieces: the candidate pairs of 1M points stay small
+        chunk = points[start:start + 250_000]
+        pi, bi = tree.query(chunk)
+        hit = shapely.intersects(geoms[bi], chunk[pi])
+        pi, bi = pi[hit], bi[hit]
+        order = np.lexsort((bi, pi))
+        pi, bi = pi[order], bi[order]
+        first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, dtype=bool)
+        found[start + pi[first]] = values[bi[first]]
+    return pd.Series(found, index=pts.index, dtype=object).where(pd.notna(found), pd.NA)
 
 
 def _rowhash(f: pd.DataFrame, cols: list[str]) -> pd.Series:
