@@ -187,18 +187,24 @@ def _line(label: str, results: dict[str, list[dict[str, object]]], key: str, fmt
     return f"  {label:<22} " + "  ·  ".join(parts)
 
 
+def _imports(path: Path, codes: list[tuple[str, Path]], runs: int) -> dict[str, list[dict[str, object]]]:
+    """Import ``path`` ``runs`` times with each code tree (alternating), each into an empty workspace; print."""
+    results: dict[str, list[dict[str, object]]] = {name: [] for name, _ in codes}
+    for _ in range(runs):
+        for name, code in codes:
+            with tempfile.TemporaryDirectory() as ws:
+                results[name].append(run_child(code, "import", str(path), {"GDM_WORKSPACE_DIR": ws}))
+    print(_line("seconds", results, "seconds", "{:.2f}"))
+    print(_line("peak memory MiB", results, "peak_mib", "{:.0f}"), flush=True)
+    return results
+
+
 def part_csv(sizes: list[int], codes: list[tuple[str, Path]], runs: int) -> None:
     for n in sizes:
         path = cached(n, "csv")
         print(f"CSV import, {n:,} rows ({path.stat().st_size / 1048576:.1f} MiB), median of {runs} (each run):",
               flush=True)
-        results: dict[str, list[dict[str, object]]] = {name: [] for name, _ in codes}
-        for _ in range(runs):
-            for name, code in codes:
-                with tempfile.TemporaryDirectory() as ws:
-                    results[name].append(run_child(code, "import", str(path), {"GDM_WORKSPACE_DIR": ws}))
-        print(_line("seconds", results, "seconds", "{:.2f}"))
-        print(_line("peak memory MiB", results, "peak_mib", "{:.0f}"))
+        results = _imports(path, codes, runs)
         r = results["this"][-1]
         print(f"  status {r['status']}: read {r['read']:,} accepted {r['accepted']:,} rejected {r['rejected']:,}",
               flush=True)
@@ -223,13 +229,7 @@ def part_cap() -> None:
 def part_xlsx(codes: list[tuple[str, Path]], runs: int) -> None:
     path = cached(14_000, "xlsx")
     print(f"XLSX import, 14,000 rows ({path.stat().st_size / 1048576:.1f} MiB), median of {runs}:", flush=True)
-    results: dict[str, list[dict[str, object]]] = {name: [] for name, _ in codes}
-    for _ in range(runs):
-        for name, code in codes:
-            with tempfile.TemporaryDirectory() as ws:
-                results[name].append(run_child(code, "import", str(path), {"GDM_WORKSPACE_DIR": ws}))
-    print(_line("seconds", results, "seconds", "{:.2f}"))
-    print(_line("peak memory MiB", results, "peak_mib", "{:.0f}"), flush=True)
+    _imports(path, codes, runs)
 
 
 def part_dashboard(codes: list[tuple[str, Path]], runs: int, n: int) -> None:
