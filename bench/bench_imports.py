@@ -183,7 +183,8 @@ def _line(label: str, results: dict[str, list[dict[str, object]]], key: str, fmt
         parts.append(f"{name} {fmt.format(statistics.median(vals))} ({', '.join(fmt.format(v) for v in vals)})")
     if len(results) == 2:
         a, b = (statistics.median(float(r[key]) for r in rs) for rs in results.values())  # type: ignore[arg-type]
-        parts.append(f"ratio this/main {b / a:.2f}" if a else "")
+        first, second = results
+        parts.append(f"ratio {second}/{first} {b / a:.2f}" if a else "")
     return f"  {label:<22} " + "  ·  ".join(parts)
 
 
