@@ -13,6 +13,7 @@ import logging
 import tempfile
 import threading
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from dashboard.map_layers import (
 )
 from pipeline.core import settings
 from pipeline.core.dates import to_date
-from pipeline.runtime import bundle, disagreements, order_impact, workspace
+from pipeline.runtime import acled_views, bundle, disagreements, event_counts, order_impact, workspace
 from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import Index
 from pipeline.runtime.metrics_index import index as metrics_index
@@ -110,7 +111,8 @@ def span() -> tuple[date, date]:
 
 @st.cache_data(show_spinner=False)
 def _metrics(on: str, since: str, window: int, key: str, wkey: str) -> dict[str, Any]:
-    orders = [(e, f) for e, f in _workspace(wkey) if e.get("kind") == "orders"]  # for "with your orders" only
+    orders = [(e, f) for e, f in _workspace(wkey)  # for "with your orders" only
+              if e.get("kind") == "orders" and f is not None]
     out: dict[str, Any] = json.loads(json.dumps(pm.compute(index(), on, since=since, window=window,
                                                            workspace_orders=orders), default=str))
     return out
@@ -343,12 +345,19 @@ def workspace_key() -> str:
     return f"{path}@{stat.st_mtime_ns}:{stat.st_size}"
 
 
+def _large(entry: dict[str, Any]) -> bool:
+    """An event layer past the map's point limit: the server keeps its count table, not its rows."""
+    return entry.get("kind") == "events" and int(entry.get("rows", 0)) > settings.get(settings.MAP_POINT_LIMIT)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _workspace(key: str) -> list[tuple[dict[str, Any], pd.DataFrame]]:
-    out = []
+def _workspace(key: str) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
+    """(entry, rows) per imported layer; rows None for a large event layer, whose figures and map come from
+    its count table (``pipeline.runtime.event_counts``) and the window's rows read on demand."""
+    out: list[tuple[dict[str, Any], pd.DataFrame | None]] = []
     for entry in workspace.list_layers():
         try:
-            out.append((entry, workspace.load(entry["name"])))
+            out.append((entry, None if _large(entry) else workspace.load(entry["name"])))
         except (OSError, ValueError, KeyError) as exc:  # a layer file gone or unreadable: skip it, say so
             log.warning("workspace layer %s not loaded: %s", entry.get("name"), exc)
     return out
@@ -362,7 +371,18 @@ def workspace_entries() -> list[dict[str, Any]]:
 def workspace_series() -> list[tuple[dict[str, Any], pd.DataFrame]]:
     """Imported series (manifest entry, a copy of its days), oldest first: what the Timeline draws beside the
     shipped series."""
-    return [(dict(e), f.copy()) for e, f in _workspace(workspace_key()) if e.get("kind") == "series"]
+    return [(dict(e), f.copy()) for e, f in _workspace(workspace_key())
+            if e.get("kind") == "series" and f is not None]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _precision(sha256: str, path: str) -> dict[str, Any] | None:
+    """The geocoding precision of a large event layer (read from its ``geo_precision`` column only)."""
+    try:
+        column = pd.read_parquet(path, columns=["geo_precision"])
+    except (OSError, ValueError, KeyError):  # no such column (not an ACLED-like layer) or the file is gone
+        return None
+    return acled_views.precision_note(column)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -372,9 +392,13 @@ def _workspace_layers(on: str, window: int, names: tuple[str, ...] | None, detai
     for i, (entry, frame) in enumerate(_workspace(key)):
         if names is not None and entry["name"] not in names:
             continue
-        out.append(prepare_workspace_layer(entry, frame, on=_date(on), window=window, slot=i,
-                                           blocks=geolayer("blocks"), governorates=geolayer("governorates"),
-                                           acled_detail=detail))
+        large = frame is None and entry.get("kind") == "events"
+        out.append(prepare_workspace_layer(
+            entry, frame, on=_date(on), window=window, slot=i, blocks=geolayer("blocks"),
+            governorates=geolayer("governorates"), acled_detail=detail,
+            counts=event_counts.table_for(entry) if large else None,
+            window_rows=partial(event_counts.rows_in_window, entry, on, window) if large else None,
+            precision=_precision(str(entry.get("sha256")), str(event_counts.layer_path(entry))) if large else None))
     return out
 
 
@@ -387,8 +411,9 @@ def workspace_layers(on: date | str, window: int, names: list[str] | tuple[str, 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _workspace_counts(on: str, window: int, key: str) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(json.dumps(pm.workspace_strikes(_workspace(key), _date(on), int(window)),
-                                                default=str))
+    layers = [(e, event_counts.table_for(e) if f is None else f) for e, f in _workspace(key)
+              if e.get("kind") == "events"]
+    out: dict[str, Any] = json.loads(json.dumps(pm.workspace_strikes(layers, _date(on), int(window)), default=str))
     return out
 
 

@@ -10,7 +10,7 @@ from data is escaped (``dashboard.html``). No streamlit import.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
@@ -21,12 +21,13 @@ import pandas as pd
 
 from dashboard.html import esc, fmt_date, fmt_int, is_missing, link, rtl
 from dashboard.map_geometry import round_coords, simplify_for_display
+from pipeline.core import settings
 from pipeline.core.layers import AREA_CRS, PCODES, STORAGE_CRS
 from pipeline.core.palette import MAJOR_PLACES
 from pipeline.runtime.acled_views import PLACED_COARSE, precision_note
+from pipeline.runtime.event_counts import CountTable, by_area, count_table, totals
 from pipeline.runtime.on_date import days, latest_on_or_before, rows_in_window, valid_on
 from pipeline.runtime.readers.acled import acled_attribution
-from pipeline.runtime.workspace import aggregate_events
 
 LAYERS = {  # key -> label (the sidebar's layer toggles and the URL use the keys)
     "boundaries": "Strip and governorates",
@@ -232,7 +233,6 @@ class MapInput:
     workspace: list[WorkspaceLayer] = field(default_factory=list)  # imported layers (prepare_workspace_layer)
 
 
-MAX_WORKSPACE_POINTS = 5000  # more events than this in the window: drawn aggregated by block, like ACLED
 
 
 @dataclass
@@ -260,33 +260,35 @@ def _qualified(value: Any, qualifier: Any) -> str:
     return f"{esc(qualifier)} {text}" if not is_missing(qualifier) and str(qualifier) != "not reported" else text
 
 
-def aggregate_points(events: gpd.GeoDataFrame, *, label: str, blocks: gpd.GeoDataFrame | None,
-                     governorates: gpd.GeoDataFrame | None, acled: bool = False) -> tuple[gpd.GeoDataFrame, int]:
+def aggregate_points(events: gpd.GeoDataFrame | CountTable, *, label: str, blocks: gpd.GeoDataFrame | None,
+                     governorates: gpd.GeoDataFrame | None, acled: bool = False,
+                     on: date | None = None, window: int | None = None) -> tuple[gpd.GeoDataFrame, int]:
     """Events counted per block (else per governorate), one point per area sized by count; (frame, unplaced).
 
-    Uses ``pipeline.runtime.workspace.aggregate_events``; the tip shows counts and dates only, never a row's text.
+    ``events``: the rows to count, or a layer's count table (``pipeline.runtime.event_counts``) with the
+    window (``on``, ``window``) to count in. The tip shows counts and dates only, never a row's text.
     """
-    ev = events.copy()
-    for col in ("block_id", "pcode"):
-        if col not in ev:
-            ev[col] = pd.NA
-    if "fatalities" not in ev:
-        ev["fatalities"] = pd.NA
-    in_block = ev["block_id"].notna()
-    in_gov = ~in_block & ev["pcode"].notna()
+    if isinstance(events, CountTable):
+        if on is None or window is None:
+            raise ValueError("a count table needs the window (on, window)")
+        table, on_, win = events, on, window
+    else:
+        table = count_table(events)
+        span = table.frame["day"]
+        on_, win = (span.max().date(), (span.max() - span.min()).days + 1) if len(span) else (date.today(), 1)
+    by_block, by_gov, unplaced = by_area(table, on_, win)
     parts = []
-    if in_block.any():
-        a = aggregate_events(ev[in_block], by="block", period=None, shapes=blocks)
+    if len(by_block) and blocks is not None:
+        a = by_block.merge(blocks[["block_id", "geometry"]].astype({"block_id": "Int64"}), on="block_id", how="left")
         a["where"] = [f"Block {int(b)}" for b in a["block_id"]]
         parts.append(a)
-    if in_gov.any():
-        a = aggregate_events(ev[in_gov], by="pcode", period=None, shapes=governorates)
+    if len(by_gov) and governorates is not None:
+        a = by_gov.merge(governorates[["pcode", "geometry"]], on="pcode", how="left")
         a["where"] = [f"{PCODES.get(str(p), str(p))} (no block)" for p in a["pcode"]]
         parts.append(a)
-    unplaced = int((~in_block & ~in_gov).sum())
     if not parts:
         return gpd.GeoDataFrame({"tip": [], "radius": []}, geometry=[], crs=STORAGE_CRS), unplaced
-    agg = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
+    agg = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
     agg = agg[agg.geometry.notna() & ~agg.geometry.is_empty].copy()
     agg["geometry"] = round_coords(agg.geometry.representative_point().values)
     agg["radius"] = np.minimum(5 + 3 * np.sqrt(agg["events"].to_numpy(dtype=float)), 24).round(1)
@@ -311,11 +313,40 @@ def _none_for_na(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame, *, on: date, window: int,
+def _aggregated(out: WorkspaceLayer, counts: CountTable, *, on: date, window: int,
+                blocks: gpd.GeoDataFrame | None, governorates: gpd.GeoDataFrame | None, limit: int,
+                coarse: dict[str, Any] | None = None) -> WorkspaceLayer:
+    """``out`` drawn as counts per block (per governorate for events in no block), the legend saying why;
+    ``coarse`` (``acled_views.precision_note``) adds that most events are placed at the town or district level."""
+    if out.count == 0:
+        out.detail = f"no event in the {window} days to the date"
+        return out
+    out.frame, out.unplaced = aggregate_points(counts, label=out.name, blocks=blocks, governorates=governorates,
+                                               acled=out.acled, on=on, window=window)
+    out.aggregated = True
+    why = ("ACLED, aggregated by block" if out.acled and out.count <= limit else
+           f"aggregated by block (over {limit:,} events: counts, not points)")
+    out.detail = f"{why}: {out.count:,} events, last {window} days (size: count)"
+    if coarse and coarse["sentence"]:  # ACLED geo_precision 2/3: the block is the town's or district's point
+        out.detail += f"; {coarse['coarse']:,} of {coarse['known']:,} {PLACED_COARSE}, not at block precision"
+        out.frame["tip"] = out.frame["tip"] + f"<br><i>Most events {esc(PLACED_COARSE)}: not block precision</i>"
+    return out
+
+
+def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame | None, *, on: date, window: int,
                             blocks: gpd.GeoDataFrame | None, governorates: gpd.GeoDataFrame | None,
-                            slot: int = 0, acled_detail: bool = False,
-                            max_points: int = MAX_WORKSPACE_POINTS) -> WorkspaceLayer:
+                            slot: int = 0, acled_detail: bool = False, max_points: int | None = None,
+                            counts: CountTable | None = None,
+                            window_rows: Callable[[], pd.DataFrame] | None = None,
+                            precision: dict[str, Any] | None = None) -> WorkspaceLayer:
     """An imported layer (workspace manifest ``entry`` + stored ``frame``) filtered to the view and prepared.
+
+    Event layers may come as their count table (``counts``, ``pipeline.runtime.event_counts``) instead of
+    their rows (``frame`` None): the window's count and the aggregates come from the table, and
+    ``window_rows()``
+    (the window's stored rows) is asked only when the layer is drawn as points; ``precision`` is the layer's
+    ``acled_views.precision_note`` (geocoding precision), said beside its aggregates. ``max_points`` defaults to
+    the ``map_point_limit`` setting.
 
     ``blocks`` and ``governorates`` (the bundle's layers) place aggregated events; ``slot`` picks the
     layer's colour. The rows that count are ``pipeline.runtime.on_date``'s:
@@ -328,9 +359,17 @@ def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame, *, on: d
     name = str(entry.get("name", "imported"))
     kind = str(entry.get("kind") or "events")
     acled = bool(entry.get("acled", False))
-    out = WorkspaceLayer(name=name, kind=kind, frame=None, slot=slot, acled=acled, total=int(len(frame)))
+    limit = settings.get(settings.MAP_POINT_LIMIT) if max_points is None else max_points
+    total = int(entry.get("rows", 0)) if frame is None else int(len(frame))
+    out = WorkspaceLayer(name=name, kind=kind, frame=None, slot=slot, acled=acled, total=total)
     if acled:
         out.attribution = str(entry.get("attribution") or acled_attribution)
+    if kind == "events" and counts is not None:
+        out.count = totals(counts, on, window)["count"]
+        if out.count == 0 or (acled and not acled_detail) or out.count > limit:
+            return _aggregated(out, counts, on=on, window=window, blocks=blocks, governorates=governorates,
+                               limit=limit, coarse=precision)
+        frame = window_rows() if window_rows is not None else frame
     if not isinstance(frame, gpd.GeoDataFrame) or frame.empty:
         out.detail = "nothing to draw"
         return out
@@ -342,16 +381,9 @@ def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame, *, on: d
         if sel.empty:
             out.detail = f"no event in the {window} days to the date"
             return out
-        if (acled and not acled_detail) or len(sel) > max_points:
-            out.frame, out.unplaced = aggregate_points(sel, label=name, blocks=blocks, governorates=governorates,
-                                                      acled=acled)
-            out.aggregated = True
-            why = "ACLED, aggregated by block" if acled else "aggregated by block (many events)"
-            out.detail = f"{why}: {out.count:,} events, last {window} days (size: count)"
-            coarse = precision_note(sel)  # ACLED geo_precision 2/3: the block is the town's or district's point
-            if coarse and coarse["sentence"]:
-                out.detail += f"; {coarse['coarse']:,} of {coarse['known']:,} {PLACED_COARSE}, not at block precision"
-                out.frame["tip"] = out.frame["tip"] + f"<br><i>Most events {esc(PLACED_COARSE)}: not block precision</i>"
+        if (acled and not acled_detail) or len(sel) > limit:
+            return _aggregated(out, count_table(sel), on=on, window=window, blocks=blocks,
+                               governorates=governorates, limit=limit, coarse=precision_note(sel))
         else:
             pts = sel.copy()
             if "kind" not in pts:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from pipeline.__main__ import main
+from pipeline.core import settings
 from tests.conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "data" / "imports" / "acled-clean.csv"
@@ -60,7 +61,7 @@ def test_a_malformed_setting_is_one_error_line_naming_the_variable(cli, monkeypa
     assert code == 2 and out == ""
     assert err.strip().splitlines() == [
         "error: GDM_MAX_UPLOAD_MB='abc' is not valid: setting 'max_upload_mb' accepts a whole number, "
-        "at least 1 (default 50); fix or unset the variable"]
+        f"at least 1 (default {settings.MAX_UPLOAD_MB.default}); fix or unset the variable"]
     monkeypatch.setenv("GDM_MAX_UPLOAD_MB", "0")
     assert "accepts a whole number, at least 1" in cli("summary")[2]
     monkeypatch.setenv("GDM_MAX_UPLOAD_MB", "7")

@@ -23,6 +23,7 @@ from dashboard.kpis import (
 from dashboard.map_draw import build_map
 from dashboard.map_layers import status_labels
 from dashboard.order_cards import order_cards
+from pipeline.core import settings
 from pipeline.runtime import sitrep
 from pipeline.runtime.readers.acled import acled_attribution
 from pipeline.runtime.sitrep_map import MAP_LAYERS
@@ -109,8 +110,11 @@ if imported:
                                        help="ACLED layers are shown aggregated by block; this shows their events "
                                             "to you only (nothing is shared or offered for download).")
     counts = data.workspace_counts(view.on, view.window)
+    limit = settings.get(settings.MAP_POINT_LIMIT)
     parts = [f"{md(n)}: {c['count']:,}" + (" (ACLED, aggregated on the map)" if c.get("acled") and not acled_detail
-                                            else "") for n, c in counts.items() if n in shown_imported]
+                                            else f" (over {limit:,}: counts per block on the map)"
+                                            if c["count"] > limit else "")
+             for n, c in counts.items() if n in shown_imported]
     total = sum(c["count"] for n, c in counts.items() if n in shown_imported)
     st.caption(f"Imported layers: {total:,} events in window ({view.window} days to the date)"
                + (f" · {'; '.join(parts)}" if parts else "")

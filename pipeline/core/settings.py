@@ -102,8 +102,9 @@ WORKSPACE_DIR: Setting[Path] = Setting(
     "workspace_dir", PROJECT_ROOT / "workspace",
     "Folder where imported (user-supplied) layers are saved; git-ignored. Not permanent on Streamlit Community Cloud.")
 MAX_UPLOAD_MB: Setting[int] = Setting(
-    "max_upload_mb", 50,
-    "Largest file accepted by an import, in MiB (the dashboard's uploader uses the same limit).", minimum=1)
+    "max_upload_mb", 100,
+    "Largest file accepted by an import, in MiB (the dashboard's uploader uses the same limit); the default "
+    "admits a 100,000-row ACLED export (about 54 MiB).", minimum=1)
 MAX_FEATURES: Setting[int] = Setting(
     "max_features", 1_000_000,
     "Most rows or features one imported file may hold.", minimum=1)
@@ -144,6 +145,10 @@ MAX_REPORT_CHARS: Setting[int] = Setting(
     "max_report_chars", 100_000,
     "Longest report text (pasted or uploaded on the Places page) read for places and figures, in characters; "
     "the rest is left out and the page says so.", minimum=1_000)
+MAP_POINT_LIMIT: Setting[int] = Setting(
+    "map_point_limit", 5_000,
+    "Most events of one imported layer the map draws as points for a date; more in the window and the layer is "
+    "drawn as counts per block (and per governorate for events in no block), as the legend says.", minimum=1)
 GRID_PUBLISHED_ON: Setting[date] = Setting(
     "grid_published_on", date(2023, 12, 1),
     "Default start ('since') of the cumulative evacuation-order metrics: the day the block grid was published.")
@@ -158,7 +163,8 @@ DASHBOARD_URL: Setting[str] = Setting(
 SETTINGS: dict[str, AnySetting] = {
     s.name: s for s in (RAW_DIR, BUNDLE_DIR, WORKSPACE_DIR, MAX_UPLOAD_MB, MAX_FEATURES, MAX_UNZIPPED_MB,
                         STRIP_TOLERANCE_M, OFFSHORE_BAND_M, BORDER_BAND_M, MAX_TEXT_CHARS, MAX_EVENT_FATALITIES,
-                        MAX_VERTICES, IMPORT_TIME_LIMIT_S, MAX_REPORT_CHARS, GRID_PUBLISHED_ON, DEFAULT_DATE, DASHBOARD_URL)
+                        MAX_VERTICES, IMPORT_TIME_LIMIT_S, MAX_REPORT_CHARS, MAP_POINT_LIMIT, GRID_PUBLISHED_ON,
+                        DEFAULT_DATE, DASHBOARD_URL)
 }
 
 

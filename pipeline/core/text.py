@@ -12,6 +12,9 @@ In order:
 
 from __future__ import annotations
 
+import codecs
+from pathlib import Path
+
 from pipeline.core.errors import InputError
 
 LEGACY_ENCODING = "cp1256"
@@ -28,6 +31,60 @@ def is_binary(data: bytes) -> bool:
         return True
     controls = len(data.translate(None, _NOT_CONTROL))
     return controls > max(8, len(data) // 100)
+
+
+def text_encoding(path: Path, *, file: str | None = None,
+                  fix: str = "upload the text file itself, saved as UTF-8", chunk: int = 1 << 24) -> str:
+    """The codec :func:`decode_text` would use for the file at ``path`` (``utf-16``, ``utf-8-sig`` or
+    :data:`LEGACY_ENCODING`), decided on the whole file read in ``chunk``-byte pieces, so a large file is
+    never held in memory; binary content and damaged UTF-16 are refused as there. The answer for a file
+    is remembered while its size and modification time stay the same (detection and reading both ask)."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _encodings:
+        if len(_encodings) > 64:
+            _encodings.clear()
+        _encodings[key] = _text_encoding(path, st.st_size, file=file, fix=fix, chunk=chunk)
+    return _encodings[key]
+
+
+_encodings: dict[tuple[str, int, int], str] = {}
+
+
+def _text_encoding(path: Path, size: int, *, file: str | None, fix: str, chunk: int) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+        fh.seek(0)
+        utf16 = head in _UTF16_BOMS
+        decoder = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8-sig")()
+        utf8 = True
+        controls = 0
+        while data := fh.read(chunk):
+            if not utf16:
+                if b"\x00" in data:
+                    raise InputError("the file is binary, not text", file=file, fix=fix)
+                controls += len(data.translate(None, _NOT_CONTROL))
+            if utf16 or utf8:
+                try:
+                    decoder.decode(data)
+                except UnicodeDecodeError as exc:
+                    if utf16:
+                        raise InputError(f"the text starts as UTF-16 but is damaged ({exc.reason})", file=file,
+                                         fix="save the file again as UTF-8") from exc
+                    utf8 = False
+        if utf16 or utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError as exc:
+                if utf16:
+                    raise InputError(f"the text starts as UTF-16 but is damaged ({exc.reason})", file=file,
+                                     fix="save the file again as UTF-8") from exc
+                utf8 = False
+    if utf16:
+        return "utf-16"
+    if controls > max(8, size // 100):
+        raise InputError("the file is binary, not text", file=file, fix=fix)
+    return "utf-8-sig" if utf8 else LEGACY_ENCODING
 
 
 def decode_text(data: bytes, *, file: str | None = None,

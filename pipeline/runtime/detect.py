@@ -19,6 +19,7 @@ Also holds the small records the readers share (:class:`Problem`, :class:`Parsed
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -26,15 +27,19 @@ import re
 import stat
 import zipfile
 import zlib
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from pipeline.core import settings
 from pipeline.core.errors import InputError
-from pipeline.core.text import decode_text
+from pipeline.core.text import text_encoding
 
 FORMATS = ("acled", "hxl", "csv", "zones", "series", "orders")
 
@@ -199,12 +204,37 @@ def _stream_members(path: Path, dest: Path, display: str, cap: int, out: list[Pa
 # ---------------------------------------------------------------- text (decoded by pipeline.core.text)
 
 
-def sniff_delimiter(text: str) -> str:
-    head = "\n".join(text.splitlines()[:20])
-    try:
-        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+_DELIMITERS = ",;\t|"
+_HEAD_BYTES = 1 << 18  # the part of a text file read to sniff its delimiter and classify its header
+_EXCEL_SEP = re.compile(r"^\ufeff?sep=(.)\s*$")  # Excel's "sep=;" first line
+
+
+def sniff_delimiter(text: str | list[str]) -> str:
+    """The delimiter (``,`` ``;`` tab ``|``) that splits the first non-blank lines into the same number
+    of fields most often (more than one field); ``,`` when none does. An Excel ``sep=X`` first line wins.
+
+    Blank lines, a ragged line or a quoted field holding other delimiters do not mislead it.
+    """
+    lines = [ln for ln in (text.splitlines() if isinstance(text, str) else text) if ln.strip()][:50]
+    if lines and (m := _EXCEL_SEP.match(lines[0])):
+        return m.group(1)
+    best, score = ",", (0, 0)
+    for d in _DELIMITERS:
+        counts = Counter(len(r) for r in csv.reader(lines, delimiter=d))
+        fields, agree = max(counts.items(), key=lambda kv: (kv[1], kv[0]), default=(0, 0))
+        if fields > 1 and (agree, fields) > score:
+            best, score = d, (agree, fields)
+    return best
+
+
+def head_lines(path: Path, encoding: str, nbytes: int = _HEAD_BYTES) -> list[str]:
+    """The complete lines in the first ``nbytes`` of a text file (a cut line at the end is left out)."""
+    with open(path, "rb") as fh:
+        data = fh.read(nbytes)
+        more = bool(fh.read(1))
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(data)
+    lines = text.splitlines()
+    return lines[:-1] if more and len(lines) > 1 else lines
 
 
 def is_hashtag_row(values: list[Any]) -> bool:
@@ -282,12 +312,14 @@ def detect(path: Path, *, display: str | None = None, declared: str | None = Non
             _sniff_json(path, display)
             det = Detected("zones", "geojson", "GeoJSON")
         else:
-            # The whole file, not the head: whether it is UTF-8 is decided on all of it.
-            content = decode_text(path.read_bytes(), file=display, fix=_BINARY_FIX)
-            lines = [ln for ln in content.splitlines() if ln.strip()]
+            # The whole file (read in pieces), not the head: whether it is UTF-8 is decided on all of it.
+            lines = [ln for ln in head_lines(path, text_encoding(path, file=display, fix=_BINARY_FIX))
+                     if ln.strip()]
+            if lines and _EXCEL_SEP.match(lines[0]):
+                lines = lines[1:]
             if not lines:
                 raise InputError("the file holds only blank lines", file=display)
-            delim = sniff_delimiter(content)
+            delim = sniff_delimiter(lines)
             rows = list(csv.reader(io.StringIO("\n".join(lines[:6])), delimiter=delim))
             fmt, why = _classify_table(rows[0], rows[1:])
             det = Detected(fmt, "csv", why)
@@ -358,27 +390,63 @@ def _detect_xlsx(path: Path, display: str) -> Detected:
 # ---------------------------------------------------------------- table reading
 
 
-def read_table(path: Path, container: str, display: str, *, header_row: int = 0) -> pd.DataFrame:
-    """Read a CSV or the first XLSX sheet as strings (no type guessing); size-limited."""
+def read_table(path: Path, container: str, display: str, *, header_row: int = 0,
+               columns: Collection[str] | None = None) -> pd.DataFrame:
+    """Read a CSV or the first XLSX sheet as strings (no type guessing); size-limited.
+
+    ``columns``: read only the columns whose name (stripped, lower-case) is one of these (None: all).
+    CSV goes through pyarrow's reader straight from the file (the text is never held twice); XLSX
+    through calamine.
+    """
     limit = max_features()
+    wanted = None if columns is None else {c.strip().lower() for c in columns}
     if container == "xlsx":
         check_zip(path, display)
+        usecols = None if wanted is None else (lambda c: str(c).strip().lower() in wanted)
         try:
-            frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="openpyxl", nrows=limit + 2,
-                                  keep_default_na=False, na_values=[""])
+            frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="calamine", nrows=limit + 2,
+                                  keep_default_na=False, na_values=[""], usecols=usecols)
         except Exception as exc:
             raise InputError(f"could not read the workbook ({type(exc).__name__}: {exc})", file=display) from exc
     else:
-        raw = path.read_bytes()
-        content = decode_text(raw, file=display, fix=_BINARY_FIX)
-        delim = sniff_delimiter(content)
-        try:
-            frame = pd.read_csv(io.StringIO(content), sep=delim, dtype=str, keep_default_na=False, na_values=[""],
-                                nrows=limit + 2, skip_blank_lines=True, engine="c")
-        except pd.errors.EmptyDataError as exc:
-            raise InputError("the file has no header row", file=display) from exc
-        except (pd.errors.ParserError, ValueError) as exc:
-            raise InputError(f"malformed CSV ({str(exc).strip()})", file=display,
-                             fix="check quoting and that every row has the header's number of fields") from exc
+        frame = _read_csv(path, display, wanted, limit + 2)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _read_csv(path: Path, display: str, wanted: set[str] | None, nrows: int) -> pd.DataFrame:
+    encoding = text_encoding(path, file=display, fix=_BINARY_FIX)
+    lines = head_lines(path, encoding)
+    skip = 1 if lines and _EXCEL_SEP.match(lines[0]) else 0
+    delim = sniff_delimiter(lines)
+    body = [ln for ln in lines[skip:] if ln.strip()]
+    if not body:
+        raise InputError("the file has no header row", file=display)
+    header = next(csv.reader([body[0]], delimiter=delim))
+    include = None if wanted is None else [h for h in header if h.strip().lower() in wanted]
+    if len(set(header)) == len(header) and all(h.strip() for h in header):
+        try:
+            table = pacsv.read_csv(
+                path,
+                # pyarrow's default block (1 MiB): larger blocks raise the peak memory, not the speed
+                read_options=pacsv.ReadOptions(encoding="utf8" if encoding == "utf-8-sig" else encoding,
+                                               skip_rows=skip),
+                parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
+                                                     include_columns=include, null_values=[""],
+                                                     strings_can_be_null=True, quoted_strings_can_be_null=True))
+            frame: pd.DataFrame = table.slice(0, nrows).to_pandas(self_destruct=True, split_blocks=True)
+            del table
+            return frame
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            pass  # ragged rows and the like: pandas' reader names the line (and pads short rows, as before)
+    # Duplicate or empty header names, or a row pyarrow refuses: pandas' own reader, still from the file.
+    usecols = None if wanted is None else (lambda c: str(c).strip().lower() in wanted)
+    try:
+        return pd.read_csv(path, sep=delim, dtype=str, keep_default_na=False, na_values=[""], nrows=nrows,
+                           skip_blank_lines=True, engine="c", encoding=encoding, skiprows=skip, usecols=usecols)
+    except pd.errors.EmptyDataError as exc:
+        raise InputError("the file has no header row", file=display) from exc
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(f"malformed CSV ({str(exc).strip()})", file=display,
+                         fix="check quoting and that every row has the header's number of fields") from exc

@@ -26,7 +26,7 @@ from pipeline.core.dates import optional_date, to_date, window_start
 from pipeline.core.errors import InputError
 from pipeline.core.i18n import N_
 from pipeline.core.layers import AREA_CRS, PCODES
-from pipeline.runtime import workspace
+from pipeline.runtime import event_counts, workspace
 from pipeline.runtime.metrics_index import Index, index
 from pipeline.runtime.on_date import rows_in_window, window_bounds
 from pipeline.runtime.user_orders import with_your_orders
@@ -382,7 +382,7 @@ def _shares(ix: Index, on: date) -> dict[str, Any]:
 
 
 def compute(ix: Index, on: date | str, *, since: date | str | None = None, window: int = 7,
-            workspace_events: Sequence[tuple[Mapping[str, Any], pd.DataFrame]] = (),
+            workspace_events: Sequence[tuple[Mapping[str, Any], pd.DataFrame | event_counts.CountTable]] = (),
             workspace_orders: Sequence[tuple[Mapping[str, Any], pd.DataFrame]] = ()) -> dict[str, Any]:
     """All metrics for ``on``; ``since`` is None (the default framing for ``on``), a framing key or a date.
 
@@ -637,24 +637,24 @@ def crosscheck_cli(args: argparse.Namespace) -> int:
     return 0
 
 
-def workspace_strikes(layers: Sequence[tuple[Mapping[str, Any], pd.DataFrame]], on: date,
-                      window: int) -> dict[str, Any]:
+def workspace_strikes(layers: Sequence[tuple[Mapping[str, Any], pd.DataFrame | event_counts.CountTable]],
+                      on: date, window: int) -> dict[str, Any]:
     """Imported (workspace) event layers in the window, per layer, marked as workspace data.
 
-    ``layers`` are (manifest entry, frame) pairs of the workspace's event layers. Kept apart from the
+    ``layers`` are (manifest entry, frame or its :class:`~pipeline.runtime.event_counts.CountTable`) pairs of
+    the workspace's event layers; a count table answers without touching the rows. Kept apart from the
     shipped incidents: the two are never merged into one count.
     """
     start, on = window_bounds(on, window)
     out: dict[str, Any] = {}
-    for entry, gdf in layers:
+    for entry, layer in layers:
         if entry.get("kind") != "events":
             continue
-        e = rows_in_window(gdf, on, window)
-        fat = pd.to_numeric(e["fatalities"], errors="coerce")
+        table = layer if isinstance(layer, event_counts.CountTable) else event_counts.count_table(layer)
+        found = event_counts.totals(table, on, window)
         out[entry["name"]] = {
             "workspace": True, "acled": bool(entry.get("acled", False)), "origin": entry.get("origin"),
-            "count": int(len(e)), "fatalities": int(fat.sum()),
-            "by_governorate": {str(k): int(v) for k, v in e["pcode"].value_counts().sort_index().items()},
+            **found,
             "from": start.isoformat(), "to": on.isoformat(),
             "definition": (f"Events of the imported layer '{entry['name']}' dated {start.isoformat()} to "
                            f"{on.isoformat()}; reported fatalities summed where given. Imported by a user, "
@@ -743,9 +743,9 @@ def naive_area(orders: gpd.GeoDataFrame, strip: gpd.GeoDataFrame, on: date | str
 
 def cli(args: argparse.Namespace) -> int:
     """``python -m pipeline metrics --on D [--since D] [--window N]``: print :func:`compute` as JSON."""
-    layers = [(e, workspace.load(e["name"])) for e in workspace.list_layers() if e.get("kind") in ("events", "orders")]
+    entries = workspace.list_layers()
     result = compute(index(), args.on, since=args.since, window=args.window,
-                     workspace_events=[x for x in layers if x[0].get("kind") == "events"],
-                     workspace_orders=[x for x in layers if x[0].get("kind") == "orders"])
+                     workspace_events=[(e, event_counts.table_for(e)) for e in entries if e.get("kind") == "events"],
+                     workspace_orders=[(e, workspace.load(e["name"])) for e in entries if e.get("kind") == "orders"])
     print(json.dumps(result, indent=2, ensure_ascii=False, default=_py))
     return 0

@@ -66,9 +66,14 @@ def kind_of(sub_event_type: pd.Series) -> pd.Series:
     return sub_event_type.map(lookup).astype("string")
 
 
+# The columns read (the rest of an export is never loaded: a 1M-row export stays small in memory).
+USED_COLUMNS = ("event_id_cnty", "event_date", "sub_event_type", "latitude", "longitude", "fatalities", "location",
+                "source", "geo_precision", "notes", "admin1", "admin2", "admin3", "country")
+
+
 def read_acled(path: Path, det: Detected, display: str) -> Parsed:
     """Read an ACLED export into the events columns plus ``lat``/``lon`` (joins happen in imports)."""
-    frame = read_table(path, det.container, display)
+    frame = read_table(path, det.container, display, columns=USED_COLUMNS)
     frame.columns = [c.strip().lower() for c in frame.columns]
     first = 2
     if len(frame) and is_hashtag_row(frame.iloc[0].tolist()):  # HDX copies carry an HXL row

@@ -85,9 +85,10 @@ _ALIASES = {_norm_name(k): v for k, v in _ALIASES.items()}
 
 def pcode_for_names(values: pd.Series) -> pd.Series:
     """Map governorate names or pcodes (any common spelling, English or Arabic) to pcodes; NA if unknown."""
-    uniq = values.dropna().astype(str).unique()
-    lookup = {u: _ALIASES.get(_norm_name(u)) for u in uniq}
-    return values.map(lambda v: lookup.get(str(v)) if isinstance(v, str) else None).astype("string")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)  # each distinct spelling normalised once
+    found = np.array([_ALIASES.get(_norm_name(u)) if isinstance(u, str) else None for u in uniques] + [None],
+                     dtype=object)
+    return pd.Series(found[codes], index=values.index, dtype="string")
 
 
 def find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
