@@ -67,8 +67,8 @@ def kind_of(sub_event_type: pd.Series) -> pd.Series:
 
 
 # The columns read (the rest of an export is never loaded: a 1M-row export stays small in memory).
-USED_COLUMNS = ("event_id_cnty", "event_date", "sub_event_type", "latitude", "longitude", "fatalities", "location",
-                "source", "geo_precision", "notes", "admin1", "admin2", "admin3", "country")
+USED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "latitude", "longitude", "fatalities",
+                "location", "source", "geo_precision", "notes", "admin1", "admin2", "admin3", "country")
 
 
 def read_acled(path: Path, det: Detected, display: str) -> Parsed:
