@@ -25,6 +25,9 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
+from pipeline.runtime import workspace
+from pipeline.runtime.workspace_postgis import PostgisBackend
+
 INSTALL = "apt-get install -y postgresql-15-postgis-3 (bash scripts/test installs it)"
 
 
@@ -98,3 +101,12 @@ def workspace_backend(request: pytest.FixtureRequest, tmp_path: Path, monkeypatc
     else:
         monkeypatch.setenv("GDM_DATABASE_URL", "")
     return str(request.param)
+
+
+def stored_layers() -> int:
+    """How many layer files (files backend) or layer tables (PostGIS) the current workspace holds."""
+    b = workspace.backend()
+    if isinstance(b, PostgisBackend):
+        with psycopg.connect(b.url) as conn:
+            return len(PostgisBackend.layer_tables(conn))
+    return len(list((b.root / "layers").glob("*.parquet")))

@@ -528,8 +528,13 @@ def _empty_report(display: str, *, dry_run: bool, accept_partial: bool) -> dict[
 
 def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = False, accept_partial: bool = False,
                 name: str | None = None, display: str | None = None, root: str | Path | None = None,
-                progress: Callable[[str], None] | None = None, keep_duplicates: bool = False) -> dict[str, Any]:
+                progress: Callable[[str], None] | None = None, keep_duplicates: bool = False,
+                owner: str | None = None, shared: bool = True) -> dict[str, Any]:
     """Import one file; return the report (``status``: written, dry-run, refused or error).
+
+    ``owner`` (default ``cli``) and ``shared`` go into the layers' manifest entries (who may see and
+    change them: ``workspace_access``). An import that would take the workspace past ``max_layers``
+    is refused.
 
     Nothing is written on a dry run, on an error, or when rows are rejected and
     ``accept_partial`` is False. ``display`` is the file name shown in messages
@@ -603,13 +608,22 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         rep["status"] = "dry-run"
         rep["message"] = f"{rep['accepted']} of {rep['rows_read']} row(s) would be imported (dry run, nothing written)"
     rep["would_write"] = not (nothing or refused)
-    replaces, overlaps = _overlaps(plans, rep, root, keep_duplicates=keep_duplicates)
     if dry_run or nothing or refused:
+        _overlaps(plans, rep, root, keep_duplicates=keep_duplicates)
         rep["seconds"] = round(time.perf_counter() - t0, 3)
         return rep
 
     say("saving to the workspace ...")
-    _save(plans, rep, replaces, overlaps, name=name, display=display, root=root, keep_duplicates=keep_duplicates)
+    try:
+        with workspace.import_session(root):  # the checks and the save under one lock / one transaction
+            replaces, overlaps = _overlaps(plans, rep, root, keep_duplicates=keep_duplicates)
+            _check_cap(len(plans) - len(replaces), root)
+            _save(plans, rep, replaces, overlaps, name=name, display=display, root=root,
+                  keep_duplicates=keep_duplicates, owner=owner, shared=shared)
+    except InputError as exc:
+        rep.update(status="refused", message=exc.message(), error=exc.as_dict(), layers=[],
+                   seconds=round(time.perf_counter() - t0, 3))
+        return rep
     rep["layer"] = rep["layers"][0]["name"] if rep["layers"] else None
     rep["written"] = True
     rep["status"] = "written"
@@ -622,7 +636,7 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
 
 def _save(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any], replaces: dict[int, str],
           overlaps: list[dict[str, Any]], *, name: str | None, display: str, root: str | Path | None,
-          keep_duplicates: bool) -> None:
+          keep_duplicates: bool, owner: str | None = None, shared: bool = True) -> None:
     """Write each planned layer (replacing the same file's earlier layer) and drop the overlaps from older layers."""
     for i, (p, gdf, n_read, n_bad) in enumerate(plans):
         frame = _storage_frame(p, gdf)
@@ -630,7 +644,9 @@ def _save(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str,
         meta = {"kind": p.kind, "format": p.fmt, "origin_sha256": rep["sha256"], "rows_read": n_read,
                 "rejected": n_bad, "acled": bool(p.meta.get("acled")),
                 "dataset": str(frame["dataset"].iloc[0]) if "dataset" in frame and len(frame) else None,
-                "source_crs": p.meta.get("source_crs"), "part": p.name_hint}
+                "source_crs": p.meta.get("source_crs"), "part": p.name_hint, "owner": owner, "shared": shared,
+                "report": {k: rep.get(k) for k in ("file", "sha256", "format", "container", "detected_as",
+                                                   "rows_read", "accepted", "rejected", "warnings")}}
         if p.meta.get("acled"):
             meta["attribution"] = acled_attribution
         e = workspace.save_layer(replaces.get(i, base), frame, origin=display, meta=meta, root=root,
@@ -642,6 +658,17 @@ def _save(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str,
     for o in overlaps:
         o.pop("_ids", None)
     rep["overlaps"] = overlaps
+
+
+def _check_cap(adding: int, root: str | Path | None) -> None:
+    """WorkspaceError when ``adding`` more layers would take the workspace past ``max_layers``."""
+    cap = settings.get(settings.MAX_LAYERS)
+    have = len(workspace.list_layers(root))
+    if adding > 0 and have + adding > cap:
+        raise workspace.WorkspaceError(
+            f"the workspace holds {have} layer(s) and this import would add {adding}, over the limit of {cap} "
+            f"(max_layers, {settings.MAX_LAYERS.env}): nothing imported",
+            fix=f"delete layers you no longer need, or raise {settings.MAX_LAYERS.env}")
 
 
 def _overlaps(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any], root: str | Path | None,

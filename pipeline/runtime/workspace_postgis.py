@@ -135,7 +135,7 @@ class PostgisBackend:
             (seq,) = conn.execute("SELECT nextval('gdm_layer_seq')").fetchone() or (0,)
             table = f"gdm_layer_{seq}"
             frame = gdf.reset_index(drop=True)
-            report = meta.pop("report", None) if isinstance(meta, dict) else None
+            report = meta.get("report")
             create_and_copy(conn, table, frame)
             entry = {"table": table, **make_entry(layer, frame, origin=origin, meta=meta),
                      "dtypes": [[c, t] for c, t in dtypes_of(frame).items()]}  # pairs: jsonb keeps no key order
