@@ -34,6 +34,7 @@ from dashboard.map_layers import (
     prepare_workspace_layer,
     prepare_zone,
 )
+from dashboard.visitor import configure_workspace, viewer
 from pipeline.core import settings
 from pipeline.core.dates import to_date
 from pipeline.runtime import bundle, disagreements, workspace
@@ -41,6 +42,7 @@ from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import Index
 from pipeline.runtime.metrics_index import index as metrics_index
 from pipeline.runtime.on_date import rows_in_window
+from pipeline.runtime.workspace_access import may_see, sees_detail
 
 log = logging.getLogger(__name__)
 
@@ -305,68 +307,81 @@ def map_view(on: date | str, since: date | str, window: int, layers: list[str] |
     """The map component's per-view data (``map_payload.view``): a few KB, cached per view."""
     chosen = None if imported is None else tuple(sorted(imported))
     return _map_view(_iso(on), _iso(since), int(window), tuple(layers), basemap, chosen, bool(acled_detail),
-                     bundle_key(), workspace_key())
+                     bundle_key(), f"{workspace_key()}|{viewer().user}")
 
 
 # ---------------------------------------------------------------- imported (workspace) layers
 
 def workspace_key() -> str:
-    """Identifies the workspace on disk (folder + manifest mtime/size): a new import or a delete shows at once."""
-    path = settings.get(settings.WORKSPACE_DIR) / workspace.MANIFEST
+    """Changes with the workspace (files: the manifest's mtime and size; PostGIS: its change counter)."""
+    configure_workspace()
     try:
-        stat = path.stat()
-    except OSError:
-        return f"{path}@none"
-    return f"{path}@{stat.st_mtime_ns}:{stat.st_size}"
+        return workspace.state_key()
+    except workspace.WorkspaceError as exc:  # the database cannot be reached: no imported layers, said on Data
+        return f"unavailable:{exc.reason}"
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _workspace(key: str) -> list[tuple[dict[str, Any], pd.DataFrame]]:
+    """Every layer that loads (all owners: filtered per viewer by the callers); a damaged one is skipped."""
     out = []
     for entry in workspace.list_layers():
         try:
             out.append((entry, workspace.load(entry["name"])))
-        except (OSError, ValueError, KeyError) as exc:  # a layer file gone or unreadable: skip it, say so
+        except Exception as exc:  # a damaged layer is isolated, never a traceback (the Data page names it)
             log.warning("workspace layer %s not loaded: %s", entry.get("name"), exc)
     return out
 
 
+def _visible(key: str) -> list[tuple[dict[str, Any], pd.DataFrame]]:
+    v = viewer()
+    return [(e, f) for e, f in _workspace(key) if may_see(e, v)]
+
+
 def workspace_entries() -> list[dict[str, Any]]:
-    """Manifest entries of the imported layers that loaded (oldest first)."""
-    return [dict(e) for e, _ in _workspace(workspace_key())]
+    """Manifest entries of the imported layers this visitor may see and that loaded (oldest first)."""
+    return [dict(e) for e, _ in _visible(workspace_key())]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _workspace_layers(on: str, window: int, names: tuple[str, ...] | None, detail: bool, key: str,
-                      bkey: str) -> list[WorkspaceLayer]:
+                      bkey: str, who: str) -> list[WorkspaceLayer]:
     out = []
-    for i, (entry, frame) in enumerate(_workspace(key)):
-        if names is not None and entry["name"] not in names:
-            continue
+    v = viewer()
+    chosen = [(i, e, f) for i, (e, f) in enumerate(_workspace(key))
+              if may_see(e, v) and (names is None or e["name"] in names)]
+    for i, entry, frame in chosen[-settings.get(settings.MAX_MAP_LAYERS):]:
         out.append(prepare_workspace_layer(entry, frame, on=_date(on), window=window, slot=i,
                                            blocks=geolayer("blocks"), governorates=geolayer("governorates"),
-                                           acled_detail=detail))
+                                           acled_detail=detail and sees_detail(entry, v)))
     return out
 
 
 def workspace_layers(on: date | str, window: int, names: list[str] | tuple[str, ...] | None = None, *,
                      acled_detail: bool = False) -> list[WorkspaceLayer]:
-    """Imported layers prepared for the map (ACLED aggregated unless ``acled_detail``)."""
+    """Imported layers prepared for the map: those this visitor may see, at most ``max_map_layers`` (the newest),
+    ACLED aggregated unless ``acled_detail`` and the visitor imported it."""
     chosen = None if names is None else tuple(sorted(names))
-    return _workspace_layers(_iso(on), int(window), chosen, bool(acled_detail), workspace_key(), bundle_key())
+    return _workspace_layers(_iso(on), int(window), chosen, bool(acled_detail), workspace_key(), bundle_key(),
+                             viewer().user)
+
+
+def map_layers_left_out(names: list[str] | tuple[str, ...]) -> int:
+    """How many of ``names`` the map leaves out (``max_map_layers``): the page says so."""
+    return max(0, len(names) - settings.get(settings.MAX_MAP_LAYERS))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _workspace_counts(on: str, window: int, key: str) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(json.dumps(pm.workspace_strikes(_workspace(key), _date(on), int(window)),
+def _workspace_counts(on: str, window: int, key: str, who: str) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(json.dumps(pm.workspace_strikes(_visible(key), _date(on), int(window)),
                                                 default=str))
     return out
 
 
 def workspace_counts(on: date | str, window: int) -> dict[str, Any]:
-    """``pipeline.metrics.workspace_strikes``: per imported event layer, events in the window (never merged
-    with the shipped incidents)."""
-    return _workspace_counts(_iso(on), int(window), workspace_key())
+    """``pipeline.metrics.workspace_strikes``: per imported event layer this visitor sees, events in the window
+    (never merged with the shipped incidents)."""
+    return _workspace_counts(_iso(on), int(window), workspace_key(), viewer().user)
 
 
 def block_at(lat: float, lon: float) -> int | None:
