@@ -18,7 +18,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -48,9 +48,8 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """URL of a database with PostGIS on a server started for this test session."""
+def start_server() -> tuple[str, Callable[[], None]]:
+    """Start a throwaway server with a PostGIS database: (its URL, the function that stops and removes it)."""
     initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
     if not glob.glob("/usr/share/postgresql/*/extension/postgis.control"):
         pytest.fail(f"PostGIS is not installed: {INSTALL}")
@@ -58,9 +57,15 @@ def postgres_server() -> Iterator[str]:
     data = tmp / "data"
     if os.geteuid() == 0:
         shutil.chown(tmp, "postgres", "postgres")
+
+    def stop() -> None:
+        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]), capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
     run = subprocess.run(_as_postgres([initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                                        "--no-sync"]), capture_output=True, text=True)
     if run.returncode:
+        stop()
         pytest.fail(f"initdb failed: {run.stderr[-2000:]}")
     port = _free_port()
     opts = f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off"
@@ -68,17 +73,28 @@ def postgres_server() -> Iterator[str]:
                          capture_output=True, text=True)
     if run.returncode:
         log = (tmp / "log").read_text(errors="replace") if (tmp / "log").exists() else ""
+        stop()
         pytest.fail(f"the test PostgreSQL server did not start: {run.stderr}{log[-2000:]}")
+    base = f"postgresql://postgres@127.0.0.1:{port}"
     try:
-        base = f"postgresql://postgres@127.0.0.1:{port}"
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute("CREATE DATABASE gdm_test")
         with psycopg.connect(f"{base}/gdm_test", autocommit=True) as conn:
             conn.execute("CREATE EXTENSION postgis")
-        yield f"{base}/gdm_test"
+    except BaseException:
+        stop()
+        raise
+    return f"{base}/gdm_test", stop
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """URL of a database with PostGIS on a server started for this test session."""
+    url, stop = start_server()
+    try:
+        yield url
     finally:
-        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]), capture_output=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop()
 
 
 @pytest.fixture()

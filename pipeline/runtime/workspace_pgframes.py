@@ -79,8 +79,9 @@ def create_and_copy(conn: psycopg.Connection[Any], table: str, frame: pd.DataFra
         geom = next(c for c, t in types.items() if t == GEOMETRY)
         conn.execute(sql.SQL("CREATE INDEX {} ON {} USING gist ({})").format(
             sql.Identifier(f"{table}_geom"), sql.Identifier(table), sql.Identifier(geom)))
-    conn.execute(sql.SQL("CREATE INDEX {} ON {} ({})").format(
-        sql.Identifier(f"{table}_row"), sql.Identifier(table), sql.Identifier(ROW)))
+    for col in [ROW] + (["date"] if sql_type(frame.get("date", pd.Series(dtype=object)).dtype) == "timestamp" else []):
+        conn.execute(sql.SQL("CREATE INDEX {} ON {} ({})").format(  # row order; the map's query by date
+            sql.Identifier(f"{table}_{col.strip('_')}"), sql.Identifier(table), sql.Identifier(col)))
 
 
 def read_table(conn: psycopg.Connection[Any], table: str, entry: dict[str, Any],
