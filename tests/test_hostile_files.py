@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 
 from pipeline.runtime import imports, workspace
+from tests.pg_cluster import stored_layers
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "imports"
 
 
 @pytest.fixture()
-def ws(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(tmp_path / "workspace"))
+def ws(workspace_backend, tmp_path) -> Path:
+    """A workspace on each backend (files, PostGIS) holding one layer to protect."""
     rep = imports.import_file(DATA / "hxl-points.csv")  # something to protect
     assert rep["status"] == "written"
     return tmp_path / "workspace"
@@ -206,7 +207,9 @@ def test_hostile_layer_name_from_the_file_name(ws, tmp_path):
     f.write_bytes((DATA / "points-wild-dates.csv").read_bytes())
     rep = imports.import_file(f)
     assert rep["status"] == "written" and all(c.isalnum() or c in "-_" for c in rep["layer"])
-    assert (ws / "layers" / f"{rep['layer']}.parquet").exists()
+    assert len(workspace.load(rep["layer"])) == 5 and stored_layers() == 2  # beside the protected layer
+    if workspace.backend().kind == "files":
+        assert (ws / "layers" / f"{rep['layer']}.parquet").exists()
 
 
 # ---------------------------------------------------------------- values and encodings that used to end in a traceback
