@@ -36,6 +36,7 @@ from dashboard.map_layers import (
     prepare_workspace_layer,
     prepare_zone,
 )
+from dashboard.visitor import configure_workspace, viewer
 from pipeline.core import settings
 from pipeline.core.dates import to_date
 from pipeline.runtime import acled_views, bundle, disagreements, event_counts, order_impact, workspace
@@ -43,6 +44,7 @@ from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import Index
 from pipeline.runtime.metrics_index import index as metrics_index
 from pipeline.runtime.on_date import rows_in_window
+from pipeline.runtime.workspace_access import may_see, sees_detail
 
 log = logging.getLogger(__name__)
 
@@ -330,19 +332,18 @@ def map_view(on: date | str, since: date | str, window: int, layers: list[str] |
     """The map component's per-view data (``map_payload.view``): a few KB, cached per view."""
     chosen = None if imported is None else tuple(sorted(imported))
     return _map_view(_iso(on), _iso(since), int(window), tuple(layers), basemap, chosen, bool(acled_detail),
-                     bundle_key(), workspace_key())
+                     bundle_key(), f"{workspace_key()}|{viewer().user}")
 
 
 # ---------------------------------------------------------------- imported (workspace) layers
 
 def workspace_key() -> str:
-    """Identifies the workspace on disk (folder + manifest mtime/size): a new import or a delete shows at once."""
-    path = settings.get(settings.WORKSPACE_DIR) / workspace.MANIFEST
+    """Changes with the workspace (files: the manifest's mtime and size; PostGIS: its change counter)."""
+    configure_workspace()
     try:
-        stat = path.stat()
-    except OSError:
-        return f"{path}@none"
-    return f"{path}@{stat.st_mtime_ns}:{stat.st_size}"
+        return workspace.state_key()
+    except workspace.WorkspaceError as exc:  # the database cannot be reached: no imported layers, said on Data
+        return f"unavailable:{exc.reason}"
 
 
 def _large(entry: dict[str, Any]) -> bool:
@@ -352,20 +353,26 @@ def _large(entry: dict[str, Any]) -> bool:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _workspace(key: str) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
-    """(entry, rows) per imported layer; rows None for a large event layer, whose figures and map come from
-    its count table (``pipeline.runtime.event_counts``) and the window's rows read on demand."""
+    """(entry, rows) per imported layer that loads (all owners: filtered per viewer by the callers); rows None for
+    a large event layer, whose figures and map come from its count table (``pipeline.runtime.event_counts``) and
+    the window's rows read on demand. A damaged layer is skipped (the Data page names it)."""
     out: list[tuple[dict[str, Any], pd.DataFrame | None]] = []
     for entry in workspace.list_layers():
         try:
             out.append((entry, None if _large(entry) else workspace.load(entry["name"])))
-        except (OSError, ValueError, KeyError) as exc:  # a layer file gone or unreadable: skip it, say so
+        except Exception as exc:  # a damaged layer is isolated, never a traceback
             log.warning("workspace layer %s not loaded: %s", entry.get("name"), exc)
     return out
 
 
+def _visible(key: str) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
+    v = viewer()
+    return [(e, f) for e, f in _workspace(key) if may_see(e, v)]
+
+
 def workspace_entries() -> list[dict[str, Any]]:
-    """Manifest entries of the imported layers that loaded (oldest first)."""
-    return [dict(e) for e, _ in _workspace(workspace_key())]
+    """Manifest entries of the imported layers this visitor may see and that loaded (oldest first)."""
+    return [dict(e) for e, _ in _visible(workspace_key())]
 
 
 def workspace_series() -> list[tuple[dict[str, Any], pd.DataFrame]]:
@@ -375,52 +382,63 @@ def workspace_series() -> list[tuple[dict[str, Any], pd.DataFrame]]:
             if e.get("kind") == "series" and f is not None]
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _precision(sha256: str, path: str) -> dict[str, Any] | None:
-    """The geocoding precision of a large event layer (read from its ``geo_precision`` column only)."""
+def _precision(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The geocoding precision of a large event layer (from its ``geo_precision`` column only), once per layer."""
+    return _precision_of(str(entry.get("sha256") or entry["name"]), entry)
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs={dict: lambda _: 0})
+def _precision_of(key: str, entry: dict[str, Any]) -> dict[str, Any] | None:
     try:
-        column = pd.read_parquet(path, columns=["geo_precision"])
-    except (OSError, ValueError, KeyError):  # no such column (not an ACLED-like layer) or the file is gone
+        column = event_counts.read_columns(entry, ["geo_precision"])
+    except (OSError, ValueError, KeyError):  # no such column (not an ACLED-like layer) or the layer is gone
         return None
     return acled_views.precision_note(column)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _workspace_layers(on: str, window: int, names: tuple[str, ...] | None, detail: bool, key: str,
-                      bkey: str) -> list[WorkspaceLayer]:
+                      bkey: str, who: str) -> list[WorkspaceLayer]:
     out = []
-    for i, (entry, frame) in enumerate(_workspace(key)):
-        if names is not None and entry["name"] not in names:
-            continue
+    v = viewer()
+    chosen = [(i, e, f) for i, (e, f) in enumerate(_workspace(key))
+              if may_see(e, v) and (names is None or e["name"] in names)]
+    for i, entry, frame in chosen[-settings.get(settings.MAX_MAP_LAYERS):]:
         large = frame is None and entry.get("kind") == "events"
         out.append(prepare_workspace_layer(
             entry, frame, on=_date(on), window=window, slot=i, blocks=geolayer("blocks"),
-            governorates=geolayer("governorates"), acled_detail=detail,
+            governorates=geolayer("governorates"), acled_detail=detail and sees_detail(entry, v),
             counts=event_counts.table_for(entry) if large else None,
             window_rows=partial(event_counts.rows_in_window, entry, on, window) if large else None,
-            precision=_precision(str(entry.get("sha256")), str(event_counts.layer_path(entry))) if large else None))
+            precision=_precision(entry) if large else None))
     return out
 
 
 def workspace_layers(on: date | str, window: int, names: list[str] | tuple[str, ...] | None = None, *,
                      acled_detail: bool = False) -> list[WorkspaceLayer]:
-    """Imported layers prepared for the map (ACLED aggregated unless ``acled_detail``)."""
+    """Imported layers prepared for the map: those this visitor may see, at most ``max_map_layers`` (the newest),
+    ACLED aggregated unless ``acled_detail`` and the visitor imported it."""
     chosen = None if names is None else tuple(sorted(names))
-    return _workspace_layers(_iso(on), int(window), chosen, bool(acled_detail), workspace_key(), bundle_key())
+    return _workspace_layers(_iso(on), int(window), chosen, bool(acled_detail), workspace_key(), bundle_key(),
+                             viewer().user)
+
+
+def map_layers_left_out(names: list[str] | tuple[str, ...]) -> int:
+    """How many of ``names`` the map leaves out (``max_map_layers``): the page says so."""
+    return max(0, len(names) - settings.get(settings.MAX_MAP_LAYERS))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _workspace_counts(on: str, window: int, key: str) -> dict[str, Any]:
-    layers = [(e, event_counts.table_for(e) if f is None else f) for e, f in _workspace(key)
-              if e.get("kind") == "events"]
+def _workspace_counts(on: str, window: int, key: str, who: str) -> dict[str, Any]:
+    layers = [(e, event_counts.table_for(e) if f is None else f) for e, f in _visible(key) if e.get("kind") == "events"]
     out: dict[str, Any] = json.loads(json.dumps(pm.workspace_strikes(layers, _date(on), int(window)), default=str))
     return out
 
 
 def workspace_counts(on: date | str, window: int) -> dict[str, Any]:
-    """``pipeline.metrics.workspace_strikes``: per imported event layer, events in the window (never merged
-    with the shipped incidents)."""
-    return _workspace_counts(_iso(on), int(window), workspace_key())
+    """``pipeline.metrics.workspace_strikes``: per imported event layer this visitor sees, events in the window
+    (never merged with the shipped incidents)."""
+    return _workspace_counts(_iso(on), int(window), workspace_key(), viewer().user)
 
 
 def block_at(lat: float, lon: float) -> int | None:

@@ -15,9 +15,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.html import md_escape
+from dashboard.visitor import configure_workspace, viewer
 from pipeline.core import settings
 from pipeline.runtime import imports, workspace
 from pipeline.runtime.readers.acled import acled_attribution
+from pipeline.runtime.workspace_access import Viewer, may_change, may_import
 
 FORMATS = {"auto": "detect from content", "acled": "ACLED export (CSV/XLSX)", "hxl": "HXL-tagged CSV/XLSX",
            "csv": "CSV with latitude/longitude", "zones": "zones: GeoJSON, GeoPackage, zipped Shapefile",
@@ -25,7 +27,10 @@ FORMATS = {"auto": "detect from content", "acled": "ACLED export (CSV/XLSX)", "h
            "orders": "your own orders: block ids per date (CSV/XLSX) or dated polygons (GeoJSON, GeoPackage)"}
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "gpkg", "zip"]
 CLOUD_NOTICE = ("On Streamlit Community Cloud the disk is not permanent: imported layers are lost when the app "
-                "restarts or goes to sleep. Download the workspace as a GeoPackage below and import it again later.")
+                "restarts or goes to sleep. Download the workspace as a GeoPackage below and import it again later "
+                "(or keep the workspace in a PostGIS database: see the README).")
+READ_ONLY = ("You can see the team's layers; only the editors named in the `editors` setting may import, rename or "
+             "delete layers here.")
 
 
 def _report_table(rep: dict[str, Any]) -> pd.DataFrame:
@@ -75,29 +80,49 @@ def show_report(rep: dict[str, Any], *, heading: str) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _workspace_gpkg(state: str) -> bytes | None:
+def _workspace_gpkg(state: str, who: str, signed_in: bool) -> bytes | None:
     try:
-        return workspace.export_geopackage()
+        return workspace.export_geopackage(viewer=Viewer(who, signed_in=signed_in))
     except ValueError:
         return None
 
 
+def _change_controls(e: dict[str, Any], v: Viewer) -> None:
+    """Rename and delete for one layer (shown only to its owner or an editor)."""
+    c1, c2, c3 = st.columns([3, 1, 1])
+    new = c1.text_input(f"New name for {e['name']}", key=f"gdm_rename_to_{e['name']}", label_visibility="collapsed",
+                        placeholder=f"new name for {e['name']}")
+    try:
+        if c2.button(f"Rename {e['name']}", key=f"gdm_rename_{e['name']}", disabled=not new):
+            workspace.rename(e["name"], new, viewer=v)
+            st.rerun()
+        if c3.button(f"Delete {e['name']}", key=f"gdm_delete_{e['name']}"):
+            workspace.delete(e["name"], viewer=v)
+            st.session_state.pop("gdm_last_import", None)
+            st.rerun()
+    except workspace.WorkspaceError as exc:
+        st.error(md_escape(exc.message()))
+
+
 def _render_layers() -> None:
-    layers = workspace.list_layers()
+    v = viewer()
+    layers = workspace.list_layers(viewer=v)
     st.markdown("**Workspace layers**")
+    for problem in workspace.problems():
+        st.warning(md_escape(f"Left off the map: {problem}"))
     if not layers:
         st.caption("No imported layers yet.")
         return
     table = pd.DataFrame([{"layer": e["name"], "kind": e.get("kind"), "rows": e["rows"], "from file": e["origin"],
-                           "imported at": e["imported_at"], "ACLED": bool(e.get("acled"))} for e in layers])
+                           "imported at": e["imported_at"], "owner": "you" if e.get("owner") == v.user
+                           else e.get("owner"), "shared": bool(e.get("shared", True)), "ACLED": bool(e.get("acled"))}
+                          for e in layers]).astype({"owner": "string"})
     st.dataframe(table, hide_index=True, width="stretch")
     for e in layers:
-        if st.button(f"Delete {e['name']}", key=f"gdm_delete_{e['name']}"):
-            workspace.delete(e["name"])
-            st.session_state.pop("gdm_last_import", None)
-            st.rerun()
-    state = hashlib.sha256("".join(e["sha256"] for e in layers).encode()).hexdigest()
-    data = _workspace_gpkg(state)
+        if may_change(e, v):
+            _change_controls(e, v)
+    state = hashlib.sha256("".join(str(e.get("sha256")) for e in layers).encode()).hexdigest()
+    data = _workspace_gpkg(state, v.user, v.signed_in)
     if data is not None:
         st.download_button("Download the workspace (GeoPackage)", data=data, file_name="workspace.gpkg",
                            mime="application/geopackage+sqlite3", key="gdm_download_workspace")
@@ -113,13 +138,27 @@ def render_upload_section() -> None:
     st.caption(f"ACLED exports, HXL-tagged sheets, CSV points (latitude/longitude), zones (GeoJSON, GeoPackage, "
                f"zipped Shapefile) or dated series (Format 'series': e.g. aid trucks by crossing and day). Up to {max_mb} MB and {settings.get(settings.MAX_FEATURES):,} rows. "
                "Each file is checked first; nothing is saved until you press Import.")
-    st.info(CLOUD_NOTICE)
+    configure_workspace()
+    v = viewer()
+    try:
+        kind = workspace.backend().kind
+    except workspace.WorkspaceError as exc:  # the workspace database cannot be reached
+        st.error(md_escape(exc.message()))
+        return
+    if kind == "files":
+        st.info(CLOUD_NOTICE)
+    if not may_import(v):
+        st.info(READ_ONLY)
+        _render_layers()
+        return
     up = st.file_uploader("File to import", type=UPLOAD_TYPES, max_upload_size=max_mb, key="gdm_upload")
     fmt = st.selectbox("Format", list(FORMATS), format_func=lambda k: f"{k}: {FORMATS[k]}", key="gdm_upload_format")
     unit = st.text_input("Unit of the values (series)", key="gdm_upload_unit", placeholder="e.g. trucks",
                          help="Leave empty to take it from the file, else the value column's name.") \
         if fmt == "series" else ""
     accept = st.checkbox("Accept a partial import (leave the rejected rows out)", key="gdm_upload_partial")
+    share = st.checkbox("Share with the team (otherwise only you see the layer)", key="gdm_upload_share",
+                        help="Shared layers are seen by every visitor; ACLED event detail stays yours alone.")
     as_ = None if fmt == "auto" else fmt
     extra = {"unit": unit.strip()} if unit and unit.strip() else {}
     if up is not None:
@@ -136,8 +175,8 @@ def render_upload_section() -> None:
             (preview.get("rejected", 0) == 0 or accept)
         if st.button("Import", key="gdm_import", type="primary", disabled=not can):
             with st.status("Importing ...", expanded=True) as status:
-                rep = imports.import_bytes(data, up.name, as_=as_, accept_partial=accept,
-                                           progress=lambda m: status.write(md_escape(m)), **extra)
+                rep = imports.import_bytes(data, up.name, as_=as_, accept_partial=accept, owner=v.user,
+                                           shared=share, progress=lambda m: status.write(md_escape(m)), **extra)
                 ok = bool(rep.get("written"))
                 status.update(label=md_escape(rep.get("message") or ""), state="complete" if ok else "error")
             st.session_state["gdm_last_import"] = rep

@@ -1,5 +1,5 @@
-"""Command line: ``python -m pipeline build | summary | check | metrics | crosscheck | sitrep | import | places |
-orders``."""
+"""Command line: ``python -m pipeline build | summary | check | metrics | crosscheck | sitrep | import | workspace |
+places | orders``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pipeline.build.provenance import sources_table
 from pipeline.build.run import build
 from pipeline.core import settings
 from pipeline.core.errors import BundleError, InputError, SettingError
-from pipeline.runtime import imports, metrics, order_impact, places_cli, sitrep
+from pipeline.runtime import imports, metrics, order_impact, places_cli, sitrep, workspace_cli
 from pipeline.runtime.bundle import load_manifest, summary
 
 
@@ -121,6 +121,17 @@ def make_parser() -> argparse.ArgumentParser:
     i.add_argument("--keep-duplicates", action="store_true",
                    help="keep both copies of events already in another layer (default: the newest import wins)")
     i.set_defaults(func=_delegate(imports.cli))
+
+    w = sub.add_parser("workspace", help="list, rename or delete imported layers")
+    wsub = w.add_subparsers(dest="action", required=True)
+    wl = wsub.add_parser("list", help="name, kind, rows, origin, imported_at, owner, shared of every layer")
+    wl.add_argument("--json", action="store_true")
+    wr = wsub.add_parser("rename", help="rename layer OLD to NEW (refused when NEW is taken)")
+    wr.add_argument("old")
+    wr.add_argument("new")
+    wd = wsub.add_parser("delete", help="delete layer NAME")
+    wd.add_argument("name")
+    w.set_defaults(func=_delegate(workspace_cli.cli))
 
     pl = sub.add_parser("places", help="find the places and figures a text names (JSON)")
     pl.add_argument("file")

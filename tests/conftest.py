@@ -26,3 +26,7 @@ def ws(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "workspace"
     monkeypatch.setenv("GDM_WORKSPACE_DIR", str(root))
     return root
+
+
+# The throwaway PostgreSQL/PostGIS server and the two-backend workspace fixture (tests/pg_cluster.py).
+from tests.pg_cluster import pg_url, postgres_server, workspace_backend  # noqa: E402, F401

@@ -14,9 +14,9 @@ FIXTURE = ROOT / "tests" / "data" / "imports" / "acled-clean.csv"
 
 
 @pytest.fixture()
-def cli(tmp_path, monkeypatch, capsys):
-    """Run ``python -m pipeline ARGS`` in this process against an empty workspace: (exit code, stdout, stderr)."""
-    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(tmp_path / "ws"))
+def cli(workspace_backend, capsys):
+    """Run ``python -m pipeline ARGS`` in this process against an empty workspace (each backend in turn):
+    (exit code, stdout, stderr)."""
 
     def run(*args: str) -> tuple[int, str, str]:
         code = main(list(args))

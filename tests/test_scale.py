@@ -181,11 +181,12 @@ def test_a_large_imported_layer_reaches_the_map_as_counts_not_points(monkeypatch
         blocks=load_geolayer("blocks"), governorates=load_geolayer("governorates"),
         counts=event_counts.count_table(events) if by_table else None,
         window_rows=lambda: asked.append(1) or events)
-    item = map_payload._workspace([layer])[0]
+    strings = map_payload.Strings()
+    item = map_payload._workspace([layer], strings)[0]
     assert item["aggregated"] and item["count"] == 60
     assert len(item["points"]) == 6  # one per block, not one per event
     assert "over 20 events" in item["detail"] and "counts, not points" in item["detail"]
-    tips = " ".join(" ".join(p[3]) for p in item["points"])
+    tips = " ".join(" ".join(strings.items[i] for i in p[3]) for p in item["points"])
     assert "60" not in tips or "event(s)" in tips
     assert "somewhere" not in tips and "row text" not in tips  # no row's text in an aggregate
     assert asked == []  # the rows were never read
@@ -198,6 +199,7 @@ def test_a_small_imported_layer_is_drawn_as_points_read_for_the_window(monkeypat
     layer = prepare_workspace_layer(entry, None, on=date(2023, 12, 2), window=7,
                                     blocks=load_geolayer("blocks"), governorates=load_geolayer("governorates"),
                                     counts=event_counts.count_table(events), window_rows=lambda: events)
-    item = map_payload._workspace([layer])[0]
+    strings = map_payload.Strings()
+    item = map_payload._workspace([layer], strings)[0]
     assert not item["aggregated"] and len(item["points"]) == 12
-    assert "<b>somewhere</b>" in " ".join(" ".join(p[3]) for p in item["points"])  # the row's text, as text
+    assert "<b>somewhere</b>" in " ".join(" ".join(strings.items[i] for i in p[3]) for p in item["points"])  # the row's text, as text

@@ -1,4 +1,5 @@
-"""The workspace: atomic saves, a locked manifest under concurrent imports, GeoPackage round trip, aggregates."""
+"""The workspace, on both backends (files and PostGIS): atomic saves, a locked manifest under concurrent imports,
+GeoPackage round trip, aggregates."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from shapely.geometry import Point
 
 from pipeline.runtime import imports, workspace
 from pipeline.runtime.bundle import load_layer
+from tests.pg_cluster import stored_layers
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "imports"
@@ -24,25 +26,26 @@ def _events(n: int = 3) -> gpd.GeoDataFrame:
         geometry=[Point(34.3, 31.3)] * n, crs=4326)
 
 
-def test_save_list_load_delete(ws):
+def test_save_list_load_delete(workspace_backend, tmp_path):
     e = workspace.save_layer("My Layer!", _events(), origin="mine.csv", meta={"acled": True, "kind": "events"})
     assert e["name"] == "my-layer" and e["rows"] == 3 and e["acled"] is True and e["origin"] == "mine.csv"
-    assert (ws / e["file"]).exists() and e["bbox"] == [34.3, 31.3, 34.3, 31.3]
+    assert stored_layers() == 1 and e["bbox"] == [34.3, 31.3, 34.3, 31.3]
     e2 = workspace.save_layer("My Layer!", _events(1), origin="again.csv")
     assert e2["name"] == "my-layer-2"  # a taken name is never overwritten
     assert [x["name"] for x in workspace.list_layers()] == ["my-layer", "my-layer-2"]
     assert len(workspace.load("my-layer")) == 3
-    assert workspace.delete("my-layer") and not (ws / e["file"]).exists()
+    assert workspace.delete("my-layer") and stored_layers() == 1
     assert not workspace.delete("my-layer")
     assert [x["name"] for x in workspace.list_layers()] == ["my-layer-2"]
-    assert [p.name for p in ws.rglob("*.tmp")] == []  # no temporary file left behind
+    assert [p.name for p in tmp_path.rglob("*.tmp")] == []  # no temporary file left behind
 
 
-def test_summary_shape(ws):
+def test_summary_shape(workspace_backend):
     workspace.save_layer("a", _events(), origin="a.csv", meta={"acled": True, "kind": "events"})
     s = workspace.summary()
     assert set(s["layers"]["a"]) >= {"rows", "crs", "bbox", "origin", "imported_at", "acled"}
     assert s["layers"]["a"]["rows"] == 3 and s["layers"]["a"]["acled"] is True and s["layers"]["a"]["workspace"]
+    assert s["layers"]["a"]["owner"] == "cli" and s["layers"]["a"]["shared"] is True
 
 
 def _import_many(root: str, files: list[str], q) -> None:
@@ -55,7 +58,8 @@ def _import_many(root: str, files: list[str], q) -> None:
     q.put(names)
 
 
-def test_two_people_importing_at_once_do_not_overwrite_each_other(ws, tmp_path):
+def test_two_people_importing_at_once_do_not_overwrite_each_other(workspace_backend, tmp_path):
+    ws = tmp_path / "workspace"
     # eight different files of one name (the same file imported again would replace its layer instead)
     text = (DATA / "points-wild-dates.csv").read_text(encoding="utf-8")
     files = []
@@ -78,7 +82,7 @@ def test_two_people_importing_at_once_do_not_overwrite_each_other(ws, tmp_path):
         assert len(workspace.load(e["name"])) == 5
 
 
-def test_geopackage_export_imports_again_and_leaves_acled_out(ws, tmp_path, monkeypatch):
+def test_geopackage_export_imports_again_and_leaves_acled_out(workspace_backend, tmp_path, monkeypatch):
     for f in ("points-wild-dates.csv", "zones-invalid.geojson", "acled-clean.csv", "hxl-governorates.csv"):
         rep = imports.import_file(DATA / f, accept_partial=True)
         assert rep["status"] == "written", rep
@@ -87,6 +91,8 @@ def test_geopackage_export_imports_again_and_leaves_acled_out(ws, tmp_path, monk
     gpkg = tmp_path / "workspace.gpkg"
     gpkg.write_bytes(data)
     monkeypatch.setenv("GDM_WORKSPACE_DIR", str(tmp_path / "fresh"))
+    for e in workspace.list_layers():  # an empty workspace (a fresh folder, or the same database emptied)
+        workspace.delete(e["name"])
     rep = imports.import_file(gpkg)
     assert rep["status"] == "written" and rep["rejected"] == 0, rep
     kinds = {x["name"]: x["kind"] for x in rep["layers"]}
@@ -101,7 +107,7 @@ def test_geopackage_export_imports_again_and_leaves_acled_out(ws, tmp_path, monk
     assert not any(e["acled"] for e in workspace.list_layers())
 
 
-def test_aggregate_events_by_block_and_governorate(ws):
+def test_aggregate_events_by_block_and_governorate(workspace_backend):
     rep = imports.import_file(DATA / "acled-clean.csv")
     g = workspace.load(rep["layer"])
     by_pcode = workspace.aggregate_events(g, by="pcode", period=None)

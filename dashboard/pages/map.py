@@ -119,6 +119,10 @@ if imported:
     st.caption(f"Imported layers: {total:,} events in window ({view.window} days to the date)"
                + (f" · {'; '.join(parts)}" if parts else "")
                + ". Your own data, not part of the figures above.")
+    if data.map_layers_left_out(shown_imported):
+        st.caption(f"The map draws the newest {len(shown_imported) - data.map_layers_left_out(shown_imported)} of the "
+                   f"{len(shown_imported)} imported layers switched on: switch some off to see the others "
+                   "(setting max_map_layers).")
     if any(e.get("acled") and e["name"] in shown_imported for e in imported):
         st.caption(md(acled_attribution))
 

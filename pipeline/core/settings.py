@@ -160,11 +160,28 @@ DASHBOARD_URL: Setting[str] = Setting(
     "dashboard_url", "http://localhost:8501",
     "Base URL of the dashboard; the situation report (`python -m pipeline sitrep`) links to the same view there.")
 
+DATABASE_URL: Setting[str] = Setting(
+    "database_url", "",
+    "PostgreSQL/PostGIS connection URL (`postgresql://user:password@host:5432/db`) for the workspace; empty: "
+    "imported layers are files in `workspace_dir`. Also read from `[connections.workspace] url` in "
+    "`.streamlit/secrets.toml` (Community Cloud: *Settings → Secrets*).")
+EDITORS: Setting[str] = Setting(
+    "editors", "",
+    "Comma-separated signed-in users (e-mail addresses) who may import and may rename or delete any layer; "
+    "empty: every visitor may import, and renames or deletes only their own layers.")
+MAX_LAYERS: Setting[int] = Setting(
+    "max_layers", 50,
+    "Most layers the workspace holds; an import that would exceed it is refused (delete layers first).", minimum=1)
+MAX_MAP_LAYERS: Setting[int] = Setting(
+    "max_map_layers", 10,
+    "Most imported layers the map draws at once (the newest first); the page says when some are left out.",
+    minimum=1)
+
 SETTINGS: dict[str, AnySetting] = {
     s.name: s for s in (RAW_DIR, BUNDLE_DIR, WORKSPACE_DIR, MAX_UPLOAD_MB, MAX_FEATURES, MAX_UNZIPPED_MB,
                         STRIP_TOLERANCE_M, OFFSHORE_BAND_M, BORDER_BAND_M, MAX_TEXT_CHARS, MAX_EVENT_FATALITIES,
                         MAX_VERTICES, IMPORT_TIME_LIMIT_S, MAX_REPORT_CHARS, MAP_POINT_LIMIT, GRID_PUBLISHED_ON,
-                        DEFAULT_DATE, DASHBOARD_URL)
+                        DEFAULT_DATE, DASHBOARD_URL, DATABASE_URL, EDITORS, MAX_LAYERS, MAX_MAP_LAYERS)
 }
 
 

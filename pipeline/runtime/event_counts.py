@@ -118,6 +118,14 @@ def layer_path(entry: Mapping[str, Any], root: str | Path | None = None) -> Path
     return workspace.workspace_dir(root) / str(entry["file"])
 
 
+def read_columns(entry: Mapping[str, Any], columns: list[str], root: str | Path | None = None) -> pd.DataFrame:
+    """Only ``columns`` of a workspace layer: from its GeoParquet file on the files backend (nothing else is
+    read), else through the workspace (PostGIS)."""
+    if workspace.backend(root).kind == "files":
+        return pd.read_parquet(layer_path(entry, root), columns=columns)
+    return pd.DataFrame(workspace.load(str(entry["name"]), root)[columns])
+
+
 def table_for(entry: Mapping[str, Any], root: str | Path | None = None) -> CountTable:
     """The count table of the workspace event layer of manifest ``entry``, built once per layer file (its
     sha256) and kept in memory; only the four columns it needs are read from the layer's GeoParquet."""
@@ -126,7 +134,7 @@ def table_for(entry: Mapping[str, Any], root: str | Path | None = None) -> Count
         if key in _tables:
             _tables.move_to_end(key)
             return _tables[key]
-    frame = pd.read_parquet(layer_path(entry, root), columns=list(COLUMNS))
+    frame = read_columns(entry, list(COLUMNS), root)
     table = count_table(frame)
     del frame
     with _lock:
@@ -141,6 +149,10 @@ def rows_in_window(entry: Mapping[str, Any], on: date | str, window_days: int,
     """The stored rows of a workspace event layer dated in the window, read with a filter on ``date``
     (a large layer is never loaded whole to draw a few of its events)."""
     lo, hi = window_bounds(on, window_days)
+    if workspace.backend(root).kind != "files":  # PostGIS: the database filters on its date index
+        last = pd.Timestamp(hi) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)  # any time on the last day
+        return gpd.GeoDataFrame(workspace.load_dates(str(entry["name"]), pd.Timestamp(lo), last, root)
+                                ).reset_index(drop=True)
     start, end = pd.Timestamp(lo), pd.Timestamp(hi) + pd.Timedelta(days=1)
     frame = gpd.read_parquet(layer_path(entry, root), filters=[("date", ">=", start), ("date", "<", end)])
     return frame.reset_index(drop=True)

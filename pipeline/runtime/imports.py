@@ -640,8 +640,13 @@ def _empty_report(display: str, *, dry_run: bool, accept_partial: bool) -> dict[
 def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = False, accept_partial: bool = False,
                 name: str | None = None, display: str | None = None, root: str | Path | None = None,
                 progress: Callable[[str], None] | None = None, keep_duplicates: bool = False,
-                unit: str | None = None, value: str | None = None) -> dict[str, Any]:
+                unit: str | None = None, value: str | None = None, owner: str | None = None,
+                shared: bool = True) -> dict[str, Any]:
     """Import one file; return the report (``status``: written, dry-run, refused or error).
+
+    ``owner`` (default ``cli``) and ``shared`` go into the layers' manifest entries (who may see and
+    change them: ``workspace_access``). An import that would take the workspace past ``max_layers``
+    is refused.
 
     Nothing is written on a dry run, on an error, or when rows are rejected and
     ``accept_partial`` is False. ``display`` is the file name shown in messages
@@ -729,11 +734,17 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
 
     say("saving to the workspace ...")
     try:
-        with _saving(t0, display):
-            # under the lock, so two imports of one server never act on the same older layer at once
+        with _saving(t0, display), workspace.import_session(root):
+            # the checks and the save under one lock (files) or one transaction (PostGIS), and one save of
+            # this server at a time: two imports never act on the same older layer at once
             replaces, overlaps = _overlaps(plans, rep, root, keep_duplicates=keep_duplicates)
+            _check_cap(len(plans) - len(replaces), root)
             _save(plans, rep, replaces, overlaps, name=name, display=display, root=root,
-                  keep_duplicates=keep_duplicates)
+                  keep_duplicates=keep_duplicates, owner=owner, shared=shared)
+    except workspace.WorkspaceError as exc:  # the workspace refuses (cap, damage, a taken name): a refusal
+        rep = _error_report(rep, exc, display, t0)
+        rep["status"] = "refused"
+        return rep
     except InputError as exc:
         return _error_report(rep, exc, display, t0)
     rep["layer"] = rep["layers"][0]["name"] if rep["layers"] else None
@@ -815,14 +826,14 @@ def _write_error(exc: OSError, display: str) -> InputError:
 
 def _save(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any], replaces: dict[int, str],
           overlaps: list[dict[str, Any]], *, name: str | None, display: str, root: str | Path | None,
-          keep_duplicates: bool) -> None:
+          keep_duplicates: bool, owner: str | None = None, shared: bool = True) -> None:
     """Write each planned layer (replacing the same file's earlier layer) and drop the overlaps from older layers.
 
     A failed write (a full disk) deletes the layers this import had already added, so the workspace
     holds all of the file or none of it.
     """
     try:
-        _save_layers(plans, rep, replaces, name=name, display=display, root=root)
+        _save_layers(plans, rep, replaces, name=name, display=display, root=root, owner=owner, shared=shared)
     except OSError:
         for x in rep["layers"]:
             if x["name"] not in replaces.values():
@@ -839,19 +850,34 @@ def _save(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str,
 
 
 def _save_layers(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any],
-                 replaces: dict[int, str], *, name: str | None, display: str, root: str | Path | None) -> None:
+                 replaces: dict[int, str], *, name: str | None, display: str, root: str | Path | None,
+                 owner: str | None, shared: bool) -> None:
     for i, (p, gdf, n_read, n_bad) in enumerate(plans):
         frame = _storage_frame(p, gdf)
         base = name if (name and len(plans) == 1) else (f"{name}-{p.name_hint}" if name else p.name_hint)
-        meta = {"kind": p.kind, "format": p.fmt, **({"series": p.meta["series"]} if p.kind == "series" else {}), "origin_sha256": rep["sha256"], "rows_read": n_read,
+        meta = {"kind": p.kind, "format": p.fmt, **({"series": p.meta["series"]} if p.kind == "series" else {}),
+                "origin_sha256": rep["sha256"], "rows_read": n_read,
                 "rejected": n_bad, "acled": bool(p.meta.get("acled")),
                 "dataset": str(frame["dataset"].iloc[0]) if "dataset" in frame and len(frame) else None,
-                "source_crs": p.meta.get("source_crs"), "part": p.name_hint}
+                "source_crs": p.meta.get("source_crs"), "part": p.name_hint, "owner": owner, "shared": shared,
+                "report": {k: rep.get(k) for k in ("file", "sha256", "format", "container", "detected_as",
+                                                   "rows_read", "accepted", "rejected", "warnings")}}
         if p.meta.get("acled"):
             meta["attribution"] = acled_attribution
         e = workspace.save_layer(replaces.get(i, base), frame, origin=display, meta=meta, root=root,
                                  overwrite=i in replaces)
         rep["layers"].append({"name": e["name"], "kind": p.kind, "rows": e["rows"], "acled": e["acled"]})
+
+
+def _check_cap(adding: int, root: str | Path | None) -> None:
+    """WorkspaceError when ``adding`` more layers would take the workspace past ``max_layers``."""
+    cap = settings.get(settings.MAX_LAYERS)
+    have = len(workspace.list_layers(root))
+    if adding > 0 and have + adding > cap:
+        raise workspace.WorkspaceError(
+            f"the workspace holds {have} layer(s) and this import would add {adding}, over the limit of {cap} "
+            f"(max_layers, {settings.MAX_LAYERS.env}): nothing imported",
+            fix=f"delete layers you no longer need, or raise {settings.MAX_LAYERS.env}")
 
 
 def _overlaps(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any], root: str | Path | None,

@@ -1,168 +1,163 @@
 """The workspace: layers people imported, kept beside (never inside) the bundle.
 
-Folder ``settings.WORKSPACE_DIR`` (git-ignored) holds ``manifest.json``
-and ``layers/<name>.parquet``. Every write goes to a temporary file in the same
-folder and is swapped in with ``os.replace``; the manifest is read, changed and
-written while holding an exclusive ``fcntl`` lock on ``.lock``, so two people
-importing at once each get their own layer (a taken name gets a ``-2`` suffix)
-and neither entry is lost.
+Two backends behind these functions, chosen by one setting: the embedded default (GeoParquet files and
+``manifest.json`` under ``settings.WORKSPACE_DIR``, ``workspace_files``) and PostgreSQL with PostGIS
+(``database_url``: ``GDM_DATABASE_URL``, or ``url`` under ``[connections.workspace]`` in
+``.streamlit/secrets.toml``; ``workspace_postgis``). Callers never know which one they use.
 
-Event layers follow the events schema (event_id, date, kind, fatalities,
-location, pcode, block_id, dataset, source, source_url, geo_precision, notes,
-geometry) and carry ``acled`` in their manifest entry: ACLED layers are shown
-aggregated (:func:`aggregate_events`) and are left out of
+Every layer has an ``owner`` and ``shared`` (``workspace_access``): listing functions take the
+``viewer`` and return what it may see; renames and deletes check it may change the layer.
+:func:`import_session` keeps an import's checks (same file, overlaps, the layer cap) and its save
+under one lock (files) or one transaction (PostGIS).
+
+Event layers follow the events schema (event_id, date, kind, fatalities, location, pcode, block_id,
+dataset, source, source_url, geo_precision, notes, geometry) and carry ``acled`` in their manifest
+entry: ACLED layers are shown aggregated (:func:`aggregate_events`) and are left out of
 :func:`export_geopackage`, since ACLED's terms forbid passing rows on.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
-import re
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from pipeline.core import settings
-from pipeline.core.storage import atomic_write_bytes, bbox_of, sha256_file
+from pipeline.runtime.workspace_access import Viewer, may_change, may_see
+from pipeline.runtime.workspace_entry import WorkspaceError, slug
+from pipeline.runtime.workspace_files import MANIFEST, FilesBackend
+from pipeline.runtime.workspace_postgis import PostgisBackend
 
-MANIFEST = "manifest.json"
-LOCK = ".lock"
-LAYERS = "layers"
+__all__ = ["MANIFEST", "Viewer", "WorkspaceError", "aggregate_events", "backend", "delete", "drop_events", "entry",
+           "export_geopackage", "file_hashes", "import_session", "list_layers", "load", "load_dates", "problems",
+           "rename", "save_layer", "slug", "state_key", "summary", "use_database"]
+
+Backend = FilesBackend | PostgisBackend
+_configured: dict[str, str] = {}
 
 
 def workspace_dir(root: str | Path | None = None) -> Path:
     return Path(root) if root is not None else settings.get(settings.WORKSPACE_DIR)
 
 
-def slug(name: str) -> str:
-    """A safe layer name: lower-case letters, digits, ``-`` and ``_`` (at most 60 characters)."""
-    s = re.sub(r"[^a-z0-9_-]+", "-", str(name).lower()).strip("-_")[:60].strip("-_")
-    return s or "layer"
+def use_database(url: str | None) -> None:
+    """Set the database URL from outside the environment (the dashboard passes ``st.secrets``'s)."""
+    if url:
+        _configured["url"] = str(url)
+    else:
+        _configured.pop("url", None)
+
+
+def _secrets_url() -> str:
+    for path in (settings.PROJECT_ROOT / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        url = data.get("connections", {}).get("workspace", {}).get("url")
+        if url:
+            return str(url)
+    return ""
+
+
+def database_url() -> str:
+    """``GDM_DATABASE_URL`` when set (even empty: files), else the dashboard's secret, else secrets.toml's."""
+    if settings.DATABASE_URL.env in os.environ:
+        return settings.get(settings.DATABASE_URL).strip()
+    return _configured.get("url") or _secrets_url()
+
+
+@lru_cache(maxsize=8)
+def _postgis(url: str) -> PostgisBackend:
+    return PostgisBackend(url)
+
+
+def backend(root: str | Path | None = None) -> Backend:
+    """The files backend at ``root`` when given, else the configured one (PostGIS when ``database_url`` is set)."""
+    if root is None:
+        url = database_url()
+        if url:
+            return _postgis(url)
+    return FilesBackend(workspace_dir(root))
 
 
 @contextmanager
-def _locked(root: Path) -> Iterator[None]:
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / LOCK, "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def _read_manifest(root: Path) -> dict[str, Any]:
-    p = root / MANIFEST
-    if not p.exists():
-        return {"layers": {}}
-    manifest: dict[str, Any] = json.loads(p.read_text(encoding="utf-8"))
-    return manifest
-
-
-def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
-    text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
-    atomic_write_bytes(root / MANIFEST, text.encode("utf-8"))
+def import_session(root: str | Path | None = None) -> Iterator[None]:
+    """Run the calls inside under one lock (files) or one transaction (PostGIS): all of them or none."""
+    with backend(root).session():
+        yield
 
 
 def save_layer(name: str, gdf: pd.DataFrame, *, origin: str, meta: dict[str, Any] | None = None,
                root: str | Path | None = None, overwrite: bool = False) -> dict[str, Any]:
     """Store one layer and its manifest entry atomically; return the entry.
 
-    ``origin`` is the file the layer came from (its name as uploaded). ``meta``
-    adds fields to the entry (``acled``, ``kind``, ``dataset``, ``origin_sha256``,
-    counts ...). A name already taken gets a numeric suffix unless ``overwrite``.
+    ``origin`` is the file the layer came from (its name as uploaded). ``meta`` adds fields to the
+    entry (``acled``, ``kind``, ``dataset``, ``origin_sha256``, ``owner``, ``shared``, counts ...);
+    ``owner`` defaults to ``cli`` and ``shared`` to True. A name already taken gets a numeric suffix
+    unless ``overwrite``.
     """
-    ws = workspace_dir(root)
-    meta = dict(meta or {})
-    base = slug(name)
-    with _locked(ws):
-        manifest = _read_manifest(ws)
-        layer = base
-        n = 2
-        while layer in manifest["layers"] and not overwrite:
-            layer = f"{base}-{n}"
-            n += 1
-        frame = gdf.reset_index(drop=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{layer}.", suffix=".parquet.tmp", dir=_layers_dir(ws))
-        os.close(fd)
-        try:
-            if isinstance(frame, gpd.GeoDataFrame):
-                frame.to_parquet(tmp, index=False, compression="zstd")
-            else:
-                frame.to_parquet(tmp, index=False, compression="zstd")
-            target = ws / LAYERS / f"{layer}.parquet"
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        entry = {
-            "name": layer,
-            "file": f"{LAYERS}/{layer}.parquet",
-            "origin": origin,
-            "imported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-            "rows": int(len(frame)),
-            "crs": frame.crs.to_string() if isinstance(frame, gpd.GeoDataFrame) and frame.crs else None,
-            "bbox": bbox_of(frame),
-            "columns": [c for c in frame.columns if c != "geometry"],
-            "sha256": sha256_file(target),
-            "acled": bool(meta.pop("acled", False)),
-            "workspace": True,
-            **meta,
-        }
-        manifest["layers"][layer] = entry
-        _write_manifest(ws, manifest)
-    return entry
+    return backend(root).save_layer(name, gdf, origin=origin, meta=dict(meta or {}), overwrite=overwrite)
 
 
-def _layers_dir(ws: Path) -> Path:
-    d = ws / LAYERS
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
-def list_layers(root: str | Path | None = None) -> list[dict[str, Any]]:
-    """Manifest entries of the saved layers, oldest first (empty when there is no workspace yet)."""
-    ws = workspace_dir(root)
-    entries = list(_read_manifest(ws)["layers"].values())
-    return sorted(entries, key=lambda e: (e.get("imported_at", ""), e["name"]))
+def list_layers(root: str | Path | None = None, *, viewer: Viewer | None = None) -> list[dict[str, Any]]:
+    """Manifest entries the viewer may see (all for ``None``), oldest first; empty when there is none (or the
+    manifest is damaged: :func:`problems` says so)."""
+    try:
+        entries = backend(root).entries()
+    except WorkspaceError:
+        return []
+    seen = [e for e in entries if may_see(e, viewer)]
+    return sorted(seen, key=lambda e: (e.get("imported_at", ""), e["name"]))
 
 
 def entry(name: str, root: str | Path | None = None) -> dict[str, Any]:
-    layers = _read_manifest(workspace_dir(root))["layers"]
-    if name not in layers:
-        raise KeyError(f"no workspace layer {name!r} (layers: {sorted(layers)})")
-    found: dict[str, Any] = layers[name]
-    return found
+    return backend(root).entry(name)
 
 
 def load(name: str, root: str | Path | None = None) -> pd.DataFrame:
     """The stored (Geo)DataFrame of layer ``name``."""
-    e = entry(name, root)
-    path = workspace_dir(root) / e["file"]
-    return gpd.read_parquet(path) if e.get("crs") else pd.read_parquet(path)
+    return backend(root).load(name)
 
 
-def delete(name: str, root: str | Path | None = None) -> bool:
-    """Remove a layer and its manifest entry; False if there was no such layer."""
-    ws = workspace_dir(root)
-    if not (ws / MANIFEST).exists():
+def load_dates(name: str, start: Any, end: Any, root: str | Path | None = None) -> pd.DataFrame:
+    """The rows of event layer ``name`` dated from ``start`` to ``end`` (both included): the map's query."""
+    return backend(root).load_dates(name, pd.Timestamp(start), pd.Timestamp(end))
+
+
+def _changeable(name: str, root: str | Path | None, viewer: Viewer | None, verb: str) -> bool:
+    try:
+        e = backend(root).entry(name)
+    except KeyError:
         return False
-    with _locked(ws):
-        manifest = _read_manifest(ws)
-        e = manifest["layers"].pop(name, None)
-        if e is None:
-            return False
-        _write_manifest(ws, manifest)
-        (ws / e["file"]).unlink(missing_ok=True)
+    if not may_change(e, viewer):
+        raise WorkspaceError(f"layer {name!r} belongs to {e.get('owner')}: only its owner or an editor may {verb} it",
+                             fix="ask its owner, or an editor (setting editors)")
     return True
+
+
+def delete(name: str, root: str | Path | None = None, *, viewer: Viewer | None = None) -> bool:
+    """Remove a layer and its manifest entry; False if there was no such layer (WorkspaceError: not yours)."""
+    if not _changeable(name, root, viewer, "delete"):
+        return False
+    return backend(root).delete(name)
+
+
+def rename(old: str, new: str, root: str | Path | None = None, *, viewer: Viewer | None = None) -> dict[str, Any]:
+    """Give layer ``old`` the name ``slug(new)``; WorkspaceError when it is missing, the name taken, or not yours."""
+    if not _changeable(old, root, viewer, "rename"):
+        raise WorkspaceError(f"there is no workspace layer {old!r}",
+                             fix="see the names with `python -m pipeline workspace list`")
+    return backend(root).rename(old, new)
 
 
 def drop_events(name: str, event_ids: set[str], root: str | Path | None = None) -> int:
@@ -171,46 +166,32 @@ def drop_events(name: str, event_ids: set[str], root: str | Path | None = None) 
     The layer keeps its manifest entry (origin, import time) with its counts updated; a layer left
     with no row is deleted. Returns the number of rows removed.
     """
-    ws = workspace_dir(root)
-    with _locked(ws):
-        manifest = _read_manifest(ws)
-        e = manifest["layers"].get(name)
-        if e is None:
-            return 0
-        path = ws / e["file"]
-        frame = gpd.read_parquet(path) if e.get("crs") else pd.read_parquet(path)
-        gone = frame["event_id"].astype("string").isin(list(event_ids)).to_numpy()
-        if not gone.any():
-            return 0
-        if gone.all():
-            manifest["layers"].pop(name)
-            _write_manifest(ws, manifest)
-            path.unlink(missing_ok=True)
-            return int(gone.sum())
-        kept = frame.loc[~gone].reset_index(drop=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".parquet.tmp", dir=_layers_dir(ws))
-        os.close(fd)
-        try:
-            kept.to_parquet(tmp, index=False, compression="zstd")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        e.update(rows=int(len(kept)), bbox=bbox_of(kept), sha256=sha256_file(path),
-                 removed_as_overlap=int(e.get("removed_as_overlap", 0)) + int(gone.sum()))
-        _write_manifest(ws, manifest)
-    return int(gone.sum())
+    return backend(root).drop_events(name, event_ids)
 
 
-def export_geopackage(root: str | Path | None = None, *, include_acled: bool = False) -> bytes:
+def file_hashes(root: str | Path | None = None) -> dict[str, str]:
+    """A fingerprint of everything stored (files: each file's sha256; PostGIS: each entry and table)."""
+    return backend(root).state_hashes()
+
+
+def state_key(root: str | Path | None = None) -> str:
+    """Changes whenever the workspace does (the dashboard's cache key)."""
+    return backend(root).state_key()
+
+
+def problems(root: str | Path | None = None) -> list[str]:
+    """Sentences naming damaged layers or a damaged manifest (the Data page shows them; the map skips them)."""
+    return backend(root).problems()
+
+
+def export_geopackage(root: str | Path | None = None, *, include_acled: bool = False,
+                      viewer: Viewer | None = None) -> bytes:
     """All workspace layers as one GeoPackage (bytes) that ``python -m pipeline import`` reads back.
 
     ACLED layers are left out (their rows may not be passed on). Each layer carries its
     manifest facts as GeoPackage layer metadata (``gdm_*`` keys), so re-importing keeps them.
     """
-    import pyogrio
-
-    layers = [e for e in list_layers(root) if include_acled or not e.get("acled")]
+    layers = [e for e in list_layers(root, viewer=viewer) if include_acled or not e.get("acled")]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "workspace.gpkg"
         if not layers:
@@ -230,19 +211,12 @@ def export_geopackage(root: str | Path | None = None, *, include_acled: bool = F
 
 
 def summary(root: str | Path | None = None) -> dict[str, Any]:
-    """``{"layers": {name: {"rows", "crs", "bbox", "origin", "imported_at", "acled", "kind"}}}`` (workspace only)."""
+    """``{"layers": {name: {"rows", "crs", "bbox", "origin", "imported_at", "acled", "kind", "owner", "shared"}}}``."""
     return {"layers": {e["name"]: {"rows": e["rows"], "crs": e["crs"], "bbox": e["bbox"], "origin": e["origin"],
                                    "imported_at": e["imported_at"], "acled": e.get("acled", False),
-                                   "kind": e.get("kind"), "workspace": True}
+                                   "kind": e.get("kind"), "owner": e.get("owner", "cli"),
+                                   "shared": e.get("shared", True), "workspace": True}
                        for e in list_layers(root)}}
-
-
-def file_hashes(root: str | Path | None = None) -> dict[str, str]:
-    """sha256 of every file in the workspace folder (what tests compare before and after an import)."""
-    ws = workspace_dir(root)
-    if not ws.exists():
-        return {}
-    return {p.relative_to(ws).as_posix(): sha256_file(p) for p in sorted(ws.rglob("*")) if p.is_file()}
 
 
 def aggregate_events(gdf: pd.DataFrame, by: str = "block", period: str | None = "W",

@@ -1,0 +1,74 @@
+"""What both workspace backends share: layer names, manifest entries, the error for a refused change."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from datetime import datetime, timezone
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from pipeline.core.errors import InputError
+from pipeline.core.storage import bbox_of
+from pipeline.runtime.workspace_access import CLI_OWNER
+
+
+class WorkspaceError(InputError):
+    """The workspace refuses a change (a taken name, no such layer, no right to change it, damage)."""
+
+
+def slug(name: str) -> str:
+    """A safe layer name: lower-case letters, digits, ``-`` and ``_`` (at most 60 characters)."""
+    s = re.sub(r"[^a-z0-9_-]+", "-", str(name).lower()).strip("-_")[:60].strip("-_")
+    return s or "layer"
+
+
+def free_name(base: str, taken: Collection[str], *, overwrite: bool = False) -> str:
+    """``base``, or ``base-2``, ``base-3`` ... the first one not in ``taken`` (``base`` itself if ``overwrite``)."""
+    layer, n = base, 2
+    while layer in taken and not overwrite:
+        layer = f"{base}-{n}"
+        n += 1
+    return layer
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def make_entry(layer: str, frame: pd.DataFrame, *, origin: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """The manifest entry of a layer about to be stored (the backend adds where it is kept and its hash)."""
+    meta = dict(meta)
+    return {
+        "name": layer,
+        "origin": origin,
+        "imported_at": now_iso(),
+        "rows": int(len(frame)),
+        "crs": frame.crs.to_string() if isinstance(frame, gpd.GeoDataFrame) and frame.crs else None,
+        "bbox": bbox_of(frame),
+        "columns": [c for c in frame.columns if c != "geometry"],
+        "acled": bool(meta.pop("acled", False)),
+        "owner": str(meta.pop("owner", None) or CLI_OWNER),
+        "shared": bool(meta.pop("shared", True)),
+        "workspace": True,
+        **meta,
+    }
+
+
+def check_rename(old: str, new: str, taken: Collection[str]) -> str:
+    """The slug ``new`` becomes, or :class:`WorkspaceError` when ``old`` is missing or ``new`` is taken."""
+    if old not in taken:
+        raise WorkspaceError(f"there is no workspace layer {old!r}",
+                             fix="see the names with `python -m pipeline workspace list`")
+    target = slug(new)
+    if target != old and target in taken:
+        raise WorkspaceError(f"the name {target!r} is already taken by another layer",
+                             fix="choose another name, or delete or rename that layer first")
+    return target
+
+
+def damaged(what: str, exc: BaseException) -> WorkspaceError:
+    return WorkspaceError(f"the workspace {what} is damaged ({type(exc).__name__}: {exc}); nothing was changed",
+                          fix="restore it from a backup, or move it aside to start an empty workspace")

@@ -1,0 +1,235 @@
+"""The embedded workspace backend: GeoParquet files and ``manifest.json`` in a local folder.
+
+Folder ``root`` holds ``manifest.json`` and ``layers/<name>.parquet``. Every write goes to a temporary
+file in the same folder and is swapped in with ``os.replace``; the manifest is read, changed and
+written while holding an exclusive ``fcntl`` lock on ``.lock``. :meth:`FilesBackend.session` holds
+that lock across several calls (an import's same-file and overlap checks and its save), re-entrantly
+within one thread. Temporary files left by a killed import (``.*.parquet.tmp``) older than
+:data:`STALE_TEMP_SECONDS` are removed when a backend is opened and at every import.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import fcntl
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from pipeline.core.storage import atomic_write_bytes, bbox_of, sha256_file
+from pipeline.runtime.workspace_entry import WorkspaceError, check_rename, damaged, free_name, make_entry, slug
+
+MANIFEST = "manifest.json"
+LOCK = ".lock"
+LAYERS = "layers"
+STALE_TEMP_SECONDS = 60.0
+
+_held: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar("gdm_files_locks", default=None)
+
+
+class FilesBackend:
+    """Layers as GeoParquet files beside a locked ``manifest.json`` (nothing to set up)."""
+
+    kind = "files"
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        clean_stale_temp(self.root)
+
+    # ------------------------------------------------------------ locking and the manifest
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Hold the workspace's exclusive lock (re-entrant in this thread) for the calls inside."""
+        held = dict(_held.get() or {})
+        key = str(self.root.resolve())
+        if held.get(key):
+            held[key] += 1
+            token = _held.set(held)
+            try:
+                yield
+            finally:
+                _held.reset(token)
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / LOCK, "a+") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            held[key] = 1
+            token = _held.set(held)
+            try:
+                clean_stale_temp(self.root)
+                yield
+            finally:
+                _held.reset(token)
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def _manifest(self) -> dict[str, Any]:
+        p = self.root / MANIFEST
+        if not p.exists():
+            return {"layers": {}}
+        try:
+            manifest: dict[str, Any] = json.loads(p.read_text(encoding="utf-8"))
+            if not isinstance(manifest.get("layers"), dict):
+                raise ValueError("no 'layers' object")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise damaged(f"manifest {p}", exc) from None
+        return manifest
+
+    def _write_manifest(self, manifest: dict[str, Any]) -> None:
+        text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
+        atomic_write_bytes(self.root / MANIFEST, text.encode("utf-8"))
+
+    def _write_frame(self, layer: str, frame: pd.DataFrame) -> Path:
+        d = self.root / LAYERS
+        d.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{layer}.", suffix=".parquet.tmp", dir=d)
+        os.close(fd)
+        target = d / f"{layer}.parquet"
+        try:
+            frame.to_parquet(tmp, index=False, compression="zstd")
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+    # ------------------------------------------------------------ the backend interface
+
+    def save_layer(self, name: str, gdf: pd.DataFrame, *, origin: str, meta: dict[str, Any],
+                   overwrite: bool = False) -> dict[str, Any]:
+        with self.session():
+            manifest = self._manifest()
+            layer = free_name(slug(name), manifest["layers"], overwrite=overwrite)
+            frame = gdf.reset_index(drop=True)
+            target = self._write_frame(layer, frame)
+            entry = {"file": f"{LAYERS}/{layer}.parquet", **make_entry(layer, frame, origin=origin, meta=meta),
+                     "sha256": sha256_file(target)}
+            manifest["layers"][layer] = entry
+            self._write_manifest(manifest)
+        return entry
+
+    def entries(self) -> list[dict[str, Any]]:
+        return list(self._manifest()["layers"].values())
+
+    def entry(self, name: str) -> dict[str, Any]:
+        layers = self._manifest()["layers"]
+        if name not in layers:
+            raise KeyError(f"no workspace layer {name!r} (layers: {sorted(layers)})")
+        found: dict[str, Any] = layers[name]
+        return found
+
+    def load(self, name: str) -> pd.DataFrame:
+        e = self.entry(name)
+        path = self.root / e["file"]
+        return gpd.read_parquet(path) if e.get("crs") else pd.read_parquet(path)
+
+    def load_dates(self, name: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        """Rows with ``start <= date <= end`` (read with a parquet filter, not the whole layer)."""
+        e = self.entry(name)
+        flt = [("date", ">=", start), ("date", "<=", end)]
+        path = self.root / e["file"]
+        return gpd.read_parquet(path, filters=flt) if e.get("crs") else pd.read_parquet(path, filters=flt)
+
+    def delete(self, name: str) -> bool:
+        if not (self.root / MANIFEST).exists():
+            return False
+        with self.session():
+            manifest = self._manifest()
+            e = manifest["layers"].pop(name, None)
+            if e is None:
+                return False
+            self._write_manifest(manifest)
+            (self.root / e["file"]).unlink(missing_ok=True)
+        return True
+
+    def rename(self, old: str, new: str) -> dict[str, Any]:
+        with self.session():
+            manifest = self._manifest()
+            target = check_rename(old, new, manifest["layers"])
+            e = manifest["layers"].pop(old)
+            if target != old:
+                src = self.root / e["file"]
+                e.update(name=target, file=f"{LAYERS}/{target}.parquet")
+                os.replace(src, self.root / e["file"])
+            manifest["layers"][target] = e
+            self._write_manifest(manifest)
+        return dict(e)
+
+    def drop_events(self, name: str, event_ids: set[str]) -> int:
+        with self.session():
+            manifest = self._manifest()
+            e = manifest["layers"].get(name)
+            if e is None:
+                return 0
+            frame = self.load(name)
+            gone = frame["event_id"].astype("string").isin(list(event_ids)).to_numpy()
+            if not gone.any():
+                return 0
+            if gone.all():
+                manifest["layers"].pop(name)
+                self._write_manifest(manifest)
+                (self.root / e["file"]).unlink(missing_ok=True)
+                return int(gone.sum())
+            kept = frame.loc[~gone].reset_index(drop=True)
+            path = self._write_frame(name, kept)
+            e.update(rows=int(len(kept)), bbox=bbox_of(kept), sha256=sha256_file(path),
+                     removed_as_overlap=int(e.get("removed_as_overlap", 0)) + int(gone.sum()))
+            self._write_manifest(manifest)
+        return int(gone.sum())
+
+    def state_hashes(self) -> dict[str, str]:
+        """sha256 of every file in the workspace folder (what tests compare before and after an import)."""
+        if not self.root.exists():
+            return {}
+        return {p.relative_to(self.root).as_posix(): sha256_file(p)
+                for p in sorted(self.root.rglob("*")) if p.is_file()}
+
+    def state_key(self) -> str:
+        path = self.root / MANIFEST
+        try:
+            stat = path.stat()
+        except OSError:
+            return f"{path}@none"
+        return f"{path}@{stat.st_mtime_ns}:{stat.st_size}"
+
+    def problems(self) -> list[str]:
+        """Sentences naming a damaged manifest or a missing or altered layer file (empty when all is well)."""
+        try:
+            entries = self.entries()
+        except WorkspaceError as exc:
+            return [exc.message()]
+        out = []
+        for e in entries:
+            path = self.root / str(e.get("file"))
+            if not path.is_file():
+                out.append(f"layer {e.get('name')!r}: its file {e.get('file')} is missing (delete the layer and "
+                           "import its file again)")
+            elif e.get("sha256") and sha256_file(path) != e["sha256"]:
+                out.append(f"layer {e.get('name')!r}: its file {e.get('file')} is damaged (its sha256 differs from "
+                           "the one recorded at import; delete the layer and import its file again)")
+        return out
+
+
+def clean_stale_temp(root: Path, older_than: float = STALE_TEMP_SECONDS) -> list[str]:
+    """Remove ``layers/.*.parquet.tmp`` older than ``older_than`` seconds (a younger one may be a running import)."""
+    d = root / LAYERS
+    if not d.is_dir():
+        return []
+    cutoff = time.time() - older_than
+    gone = []
+    for p in d.glob(".*.parquet.tmp"):
+        try:
+            if p.stat().st_mtime < cutoff:
+                p.unlink()
+                gone.append(p.name)
+        except FileNotFoundError:
+            continue
+    return gone

@@ -1,0 +1,129 @@
+"""(Geo)DataFrames in and out of PostgreSQL tables, with their pandas types kept.
+
+A layer table has ``_gdm_row`` (the frame's row order), one column per frame column (boolean,
+bigint, double precision, timestamp[tz] or text) and ``geometry geometry(Geometry, 4326)`` with a
+GiST index. Rows go in with ``COPY ... FROM STDIN`` and come out with ``COPY ... TO STDOUT`` (CSV);
+the pandas dtype of every column is kept in the manifest entry (``dtypes``) and restored on reading,
+so a layer reads back as it was saved.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+from psycopg import sql
+
+GEOMETRY = "geometry"
+ROW = "_gdm_row"
+_NULL = "\\N"
+
+
+def sql_type(dtype: Any) -> str:
+    """The column type a pandas dtype is stored as."""
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "bigint"
+    if pd.api.types.is_float_dtype(dtype):
+        return "double precision"
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return "timestamptz"
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return "timestamp"
+    return "text"
+
+
+def dtypes_of(frame: pd.DataFrame) -> dict[str, str]:
+    """Column -> dtype name, in column order (``geometry`` for the geometry column)."""
+    geom = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    return {str(c): (GEOMETRY if c == geom else str(frame[c].dtype)) for c in frame.columns}
+
+
+def _column_values(s: pd.Series) -> np.ndarray:
+    """An object array with None for missing values (what COPY writes as NULL)."""
+    kind = sql_type(s.dtype)
+    if kind in ("bigint", "double precision", "boolean", "timestamp", "timestamptz"):
+        vals = s.astype(object).to_numpy(copy=True)
+    else:
+        vals = np.array([v if isinstance(v, str) else str(v) for v in s.astype(object)], dtype=object)
+    vals[pd.isna(s).to_numpy()] = None
+    return vals
+
+
+def create_and_copy(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame) -> None:
+    """Create ``table`` for ``frame``, COPY its rows in and index its geometry."""
+    types = dtypes_of(frame)
+    cols = [sql.SQL("{} bigint NOT NULL").format(sql.Identifier(ROW))]
+    for c, t in types.items():
+        kind = "geometry(Geometry, 4326)" if t == GEOMETRY else sql_type(frame[c].dtype)
+        cols.append(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(kind)))
+    conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(table), sql.SQL(", ").join(cols)))
+    columns = [np.arange(len(frame), dtype=object)]
+    for c, t in types.items():
+        if t == GEOMETRY:
+            geoms = shapely.set_srid(np.asarray(frame[c].values, dtype=object), 4326)
+            columns.append(np.asarray(shapely.to_wkb(geoms, hex=True, include_srid=True), dtype=object))
+        else:
+            columns.append(_column_values(frame[c]))
+    names = sql.SQL(", ").join(sql.Identifier(x) for x in [ROW, *types])
+    with conn.cursor() as cur, cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), names)) as cp:
+        for row in zip(*columns, strict=True):
+            cp.write_row(row)
+    if GEOMETRY in types.values():
+        geom = next(c for c, t in types.items() if t == GEOMETRY)
+        conn.execute(sql.SQL("CREATE INDEX {} ON {} USING gist ({})").format(
+            sql.Identifier(f"{table}_geom"), sql.Identifier(table), sql.Identifier(geom)))
+    for col in [ROW] + (["date"] if sql_type(frame.get("date", pd.Series(dtype=object)).dtype) == "timestamp" else []):
+        conn.execute(sql.SQL("CREATE INDEX {} ON {} ({})").format(  # row order; the map's query by date
+            sql.Identifier(f"{table}_{col.strip('_')}"), sql.Identifier(table), sql.Identifier(col)))
+
+
+def read_table(conn: psycopg.Connection[Any], table: str, entry: dict[str, Any],
+               where: sql.Composable | None = None) -> pd.DataFrame:
+    """The rows of ``table`` (optionally ``WHERE where``, values as ``sql.Literal``) as the frame that was saved."""
+    types: dict[str, str] = dict(entry["dtypes"])  # pairs: jsonb keeps no key order
+    select = [sql.SQL("encode(ST_AsEWKB({}), 'hex') AS {}").format(sql.Identifier(c), sql.Identifier(c))
+              if t == GEOMETRY else sql.Identifier(c) for c, t in types.items()]
+    query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(select), sql.Identifier(table))
+    if where is not None:
+        query = query + sql.SQL(" WHERE ") + where
+    query = query + sql.SQL(" ORDER BY {}").format(sql.Identifier(ROW))
+    buf = io.BytesIO()
+    with conn.cursor() as cur:
+        with cur.copy(sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true, NULL {})").format(
+                query, sql.Literal(_NULL))) as cp:
+            for chunk in cp:
+                buf.write(chunk)
+    buf.seek(0)
+    raw = pd.read_csv(buf, dtype=object, keep_default_na=False, na_values=[_NULL], encoding="utf-8")
+    out = {c: _restore(raw[c], t) for c, t in types.items()}
+    geom = next((c for c, t in types.items() if t == GEOMETRY), None)
+    frame = pd.DataFrame(out, columns=list(types))
+    if geom is None:
+        return frame
+    return gpd.GeoDataFrame(frame, geometry=geom, crs=entry.get("crs"))
+
+
+def _restore(s: pd.Series, dtype: str) -> Any:
+    """A column read back as text, cast to the dtype it was saved with."""
+    missing = s.isna()
+    if dtype == GEOMETRY:
+        return gpd.GeoSeries(shapely.from_wkb(s.where(~missing, None).to_numpy()), index=s.index)
+    if dtype == "object":
+        return s.astype(object).where(~missing, None)
+    target = pd.api.types.pandas_dtype(dtype)
+    if pd.api.types.is_bool_dtype(target):
+        return s.map({"t": True, "f": False}).astype(target)
+    if pd.api.types.is_integer_dtype(target) or pd.api.types.is_float_dtype(target):
+        return pd.to_numeric(s).astype(target)
+    if isinstance(target, pd.DatetimeTZDtype):
+        return pd.to_datetime(s, utc=True).dt.tz_convert(target.tz).astype(target)
+    if pd.api.types.is_datetime64_dtype(target):
+        return pd.to_datetime(s).astype(target)
+    return s.astype(target)

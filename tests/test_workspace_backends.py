@@ -1,0 +1,214 @@
+"""What must hold on both workspace backends: layers survive a restart, a killed import leaves the store
+consistent, one file imported twice at once ends as one layer, the layer cap, stale temporary files, who sees and
+changes which layer, renames, damage named instead of a traceback, and the PostGIS schema's own migrations."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg
+import pytest
+
+from pipeline.__main__ import main
+from pipeline.runtime import imports, workspace
+from pipeline.runtime.workspace_access import Viewer, sees_detail
+from pipeline.runtime.workspace_postgis import SCHEMA_VERSION, PostgisBackend, migrate
+from tests.conftest import ROOT
+from tests.pg_cluster import stored_layers
+
+DATA = ROOT / "tests" / "data" / "imports"
+ACLED = DATA / "acled-clean.csv"
+
+
+def _big_acled(path, copies: int) -> None:
+    """The fixture's five ACLED rows repeated ``copies`` times, each with its own event id."""
+    head, *rows = ACLED.read_text(encoding="utf-8").splitlines()
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(head + "\n")
+        for k in range(copies):
+            for r in rows:
+                fh.write(r.replace("SYN", f"K{k}X", 1) + "\n")
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def test_layers_are_found_again_by_a_fresh_process(workspace_backend):
+    rep = _run("import", str(ACLED))
+    assert rep.returncode == 0, rep.stderr
+    listed = json.loads(_run("workspace", "list", "--json").stdout)  # another process: a restarted app
+    assert [(e["name"], e["rows"], e["owner"], e["shared"]) for e in listed] == [("acled-clean", 5, "cli", True)]
+    assert len(workspace.load("acled-clean")) == 5
+
+
+def test_an_import_killed_midway_leaves_the_store_consistent(workspace_backend, tmp_path):
+    big = tmp_path / "big-acled.csv"
+    _big_acled(big, 12_000)  # 60,000 rows: long enough a save to be killed inside it
+    script = ("import sys\nfrom pipeline.runtime import imports\n"
+              f"imports.import_file({str(big)!r}, progress=lambda m: print(m, flush=True))\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("saving"):
+            break
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    time.sleep(0.5)  # the server notices the closed connection and rolls back
+    layers = workspace.list_layers()
+    assert stored_layers() == len(layers) <= 1  # no table or file without its manifest entry, nor the reverse
+    for e in layers:  # if the kill came after the commit, the layer is whole
+        assert len(workspace.load(e["name"])) == e["rows"] == 60_000
+    assert workspace.problems() == []
+    rep = imports.import_file(ACLED)  # the workspace still works
+    assert rep["status"] == "written" and len(workspace.load(rep["layer"])) == 5
+
+
+def _import_same(q) -> None:
+    q.put(imports.import_file(ACLED)["status"])
+
+
+def test_the_same_file_imported_by_two_processes_at_once_ends_as_one_layer(workspace_backend):
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_import_same, args=(q,)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    statuses = [q.get(timeout=300), q.get(timeout=300)]
+    for p in procs:
+        p.join(timeout=60)
+    assert statuses == ["written", "written"]
+    assert [(e["name"], e["rows"]) for e in workspace.list_layers()] == [("acled-clean", 5)]
+    assert stored_layers() == 1
+
+
+def test_an_import_over_the_layer_cap_is_refused_with_a_sentence(workspace_backend, monkeypatch):
+    monkeypatch.setenv("GDM_MAX_LAYERS", "1")
+    assert imports.import_file(ACLED)["status"] == "written"
+    before = workspace.file_hashes()
+    rep = imports.import_file(DATA / "points-wild-dates.csv")
+    assert rep["status"] == "refused" and rep["written"] is False
+    assert rep["message"] == ("the workspace holds 1 layer(s) and this import would add 1, over the limit of 1 "
+                              "(max_layers, GDM_MAX_LAYERS): nothing imported (fix: delete layers you no longer "
+                              "need, or raise GDM_MAX_LAYERS)")
+    assert workspace.file_hashes() == before
+    assert imports.import_file(ACLED)["status"] == "written"  # the same file replaces its layer: no new layer
+
+
+def test_stale_temporary_files_are_removed_at_the_next_import(tmp_path, monkeypatch):
+    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(tmp_path / "ws"))
+    monkeypatch.setenv("GDM_DATABASE_URL", "")
+    layers = tmp_path / "ws" / "layers"
+    layers.mkdir(parents=True)
+    old, young = layers / ".acled.abc.parquet.tmp", layers / ".zones.def.parquet.tmp"
+    old.write_bytes(b"half a layer")
+    young.write_bytes(b"a running import")
+    os.utime(old, (time.time() - 120, time.time() - 120))
+    assert imports.import_file(ACLED)["status"] == "written"
+    assert not old.exists() and young.exists()  # a concurrent import's temporary file survives
+
+
+def test_layers_belong_to_who_imported_them(workspace_backend, monkeypatch):
+    alice, bob = Viewer("alice@example.org", signed_in=True), Viewer("bob@example.org", signed_in=True)
+    mine = imports.import_file(ACLED, owner=alice.user, shared=False)
+    team = imports.import_file(DATA / "points-wild-dates.csv", owner=alice.user, shared=True)
+    cli = imports.import_file(DATA / "hxl-points.csv")
+    names = lambda v: sorted(e["name"] for e in workspace.list_layers(viewer=v))  # noqa: E731
+    assert names(alice) == sorted([mine["layer"], team["layer"], cli["layer"]])
+    assert names(bob) == sorted([team["layer"], cli["layer"]])  # alice's private ACLED layer is hers alone
+    assert names(Viewer("session:0a1b")) == names(bob)
+    assert sees_detail(workspace.entry(mine["layer"]), alice) and not sees_detail(workspace.entry(mine["layer"]), bob)
+    with pytest.raises(workspace.WorkspaceError, match="belongs to alice@example.org: only its owner or an editor"):
+        workspace.delete(team["layer"], viewer=bob)
+    with pytest.raises(workspace.WorkspaceError, match="only its owner or an editor may rename"):
+        workspace.rename(cli["layer"], "mine-now", viewer=bob)
+    monkeypatch.setenv("GDM_EDITORS", "Bob@example.org")
+    assert workspace.delete(team["layer"], viewer=bob)  # an editor may
+    assert workspace.rename(mine["layer"], "alice-acled", viewer=alice)["name"] == "alice-acled"
+    assert "alice-acled" in names(alice) and "alice-acled" not in names(bob)
+    assert names(None) == sorted(["alice-acled", cli["layer"]])
+
+
+def test_rename_refuses_a_taken_name_on_the_command_line(workspace_backend, capsys):
+    imports.import_file(ACLED)
+    imports.import_file(DATA / "points-wild-dates.csv")
+    assert main(["workspace", "rename", "acled-clean", "points-wild-dates"]) == 2
+    assert capsys.readouterr().err == ("error: the name 'points-wild-dates' is already taken by another layer (fix: "
+                                       "choose another name, or delete or rename that layer first)\n")
+    assert main(["workspace", "rename", "acled-clean", "ACLED December"]) == 0
+    assert main(["workspace", "delete", "points-wild-dates"]) == 0
+    capsys.readouterr()
+    assert main(["workspace", "list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["name", "kind", "rows", "origin", "imported_at", "owner", "shared"]
+    assert out[1].split()[:4] == ["acled-december", "events", "5", "acled-clean.csv"]
+    assert out[1].split()[-2:] == ["cli", "True"] and len(out) == 2
+    assert main(["workspace", "delete", "points-wild-dates"]) == 1
+
+
+def test_a_damaged_manifest_is_named_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(tmp_path / "ws"))
+    monkeypatch.setenv("GDM_DATABASE_URL", "")
+    assert imports.import_file(ACLED)["status"] == "written"
+    manifest = tmp_path / "ws" / "manifest.json"
+    manifest.write_text('{"layers": {"acled-clean": ', encoding="utf-8")
+    assert workspace.list_layers() == []
+    (problem,) = workspace.problems()
+    assert f"the workspace manifest {manifest} is damaged" in problem and "nothing was changed" in problem
+    rep = imports.import_file(DATA / "points-wild-dates.csv")
+    assert rep["status"] == "refused" and "is damaged" in rep["message"]
+    assert manifest.read_text(encoding="utf-8") == '{"layers": {"acled-clean": '  # never overwritten
+
+
+def test_a_damaged_layer_is_named_on_both_backends(workspace_backend):
+    rep = imports.import_file(ACLED)
+    b = workspace.backend()
+    if isinstance(b, PostgisBackend):
+        with psycopg.connect(b.url, autocommit=True) as conn:
+            conn.execute(f"DROP TABLE {workspace.entry(rep['layer'])['table']}")
+        expected = "layer 'acled-clean': its table gdm_layer_1 is missing"
+    else:
+        (b.root / "layers" / "acled-clean.parquet").write_bytes(b"PAR1 not really")
+        expected = "layer 'acled-clean': its file layers/acled-clean.parquet is damaged"
+    (problem,) = workspace.problems()
+    assert problem.startswith(expected)
+
+
+def test_an_older_schema_is_upgraded_and_a_newer_one_refused(pg_url):
+    with psycopg.connect(pg_url) as conn, conn.transaction():
+        migrate(conn, to=1)
+        assert conn.execute("SELECT version FROM gdm_schema").fetchone() == (1,)
+    PostgisBackend(pg_url)  # opening the workspace upgrades it
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert conn.execute("SELECT version FROM gdm_schema").fetchone() == (SCHEMA_VERSION,)
+        cols = {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns "
+                                           "WHERE table_name = 'gdm_layers' AND table_schema = current_schema()")}
+        assert "report" in cols
+        conn.execute("UPDATE gdm_schema SET version = 99")
+    with pytest.raises(workspace.WorkspaceError, match=r"schema is version 99, newer than this version of the app "
+                                                       rf"understands \({SCHEMA_VERSION}\)"):
+        PostgisBackend(pg_url)
+
+
+def test_postgis_keeps_the_import_report_and_indexes_geometry(pg_url, monkeypatch):
+    monkeypatch.setenv("GDM_DATABASE_URL", pg_url)
+    rep = imports.import_file(ACLED, owner="alice@example.org")
+    b = workspace.backend()
+    assert isinstance(b, PostgisBackend)
+    kept = b.report(rep["layer"])
+    assert kept is not None and kept["accepted"] == 5 and kept["sha256"] == rep["sha256"]
+    with psycopg.connect(pg_url) as conn:
+        table = workspace.entry(rep["layer"])["table"]
+        (indexdef,) = conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s AND indexname LIKE "
+                                   "'%%geom'", (table,)).fetchone() or ("",)
+        owner = conn.execute("SELECT owner, origin, origin_sha256 FROM gdm_layers").fetchone()
+    assert "USING gist (geometry)" in indexdef
+    assert owner == ("alice@example.org", "acled-clean.csv", rep["sha256"])
