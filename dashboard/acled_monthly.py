@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.charts import GOV_COLOURS, GOV_ORDER, value_axis
+from dashboard.charts import GOV_COLOURS, GOV_ORDER, RLM, chart_words, value_axis
 from dashboard.html import md
 from dashboard.i18n import _, date_words, iso, lang, tr
 from pipeline.core import i18n
@@ -73,7 +73,7 @@ def _in_language(table: pd.DataFrame, code: str) -> pd.DataFrame:
 def monthly_chart(table: pd.DataFrame, *, title: str, caption: str, lang: str = i18n.DEFAULT) -> alt.Chart:
     """Events per calendar month, one coloured line per governorate; the source as the chart's subtitle. In
     another language ``table`` holds its governorate names (:func:`_in_language`) and the title is anchored right."""
-    _ = i18n.translator(lang)
+    _ = chart_words(lang)
     frame = table.assign(month_start=pd.to_datetime(table["month"] + "-01") if lang == i18n.DEFAULT
                          else pd.to_datetime(table["month_iso"] + "-01"))
     names = ([PCODES[p] for p in GOV_ORDER] if lang == i18n.DEFAULT else [PCODES_AR[p] for p in GOV_ORDER]) \
@@ -83,9 +83,10 @@ def monthly_chart(table: pd.DataFrame, *, title: str, caption: str, lang: str = 
         months = "[" + ",".join(f"'{m}'" for m in i18n.month_names(lang)) + "]"
         axis = alt.Axis(format="%b %Y", tickCount="month",
                         labelExpr=f"{months}[month(datum.value)] + ' ' + year(datum.value)")
-    subtitle = caption.replace(i18n.LRI, "").replace(i18n.PDI, "")  # isolates are for HTML; Vega draws text
+    if lang != i18n.DEFAULT:  # isolates are for HTML; a right-to-left mark ends the line in Vega's SVG text
+        title, caption = title + RLM, caption.replace(i18n.LRI, "").replace(i18n.PDI, "") + RLM
     chart: alt.Chart = alt.Chart(frame, title=alt.TitleParams(
-        title, subtitle=[subtitle], anchor="start" if lang == i18n.DEFAULT else "end")).mark_line(point=True).encode(
+        title, subtitle=[caption], anchor="start" if lang == i18n.DEFAULT else "end")).mark_line(point=True).encode(
         x=alt.X("month_start:T", title=_("Month (event_date)"), axis=axis),
         y=alt.Y("events:Q", title=_("Events (count)"), **value_axis(lang)),
         color=alt.Color("governorate:N", title=_("Governorate"),

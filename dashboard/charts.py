@@ -10,6 +10,7 @@ right (as in Arabic statistical charts), month names on the date axis and dates 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -28,7 +29,15 @@ GOV_COLOURS = ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#D55E00"]
 DATE_AXIS = alt.Axis(format="%b %Y", labelOverlap=True)
 
 SELECTED = N_("Selected date")
+RLM = "\u200f"  # right-to-left mark
 FLAGS = (N_("at most (audience floor)"),)  # the population series' flags, translated in the tooltip
+
+
+def chart_words(lang: str = i18n.DEFAULT) -> Callable[[str], str]:
+    """``_`` for chart text: the catalogue's text; in a right-to-left language ending with a right-to-left mark, so
+    that a closing "(%)" or "(18+)" stays at the end of the Arabic title in Vega's left-to-right SVG text."""
+    tr = i18n.translator(lang)
+    return (lambda text: tr(text) + RLM) if i18n.is_rtl(lang) else tr
 
 
 def date_axis(lang: str = i18n.DEFAULT) -> alt.Axis:
@@ -91,7 +100,7 @@ def share_chart(share: pd.DataFrame, orders: pd.DataFrame | None, *, on: date, s
                 statements: pd.DataFrame | None = None, lang: str = i18n.DEFAULT) -> Layered:
     """Share of the Strip under orders over time (cumulative since the chosen start), order dates marked, and
     ``statements`` (:func:`statement_points`) drawn as points on the curve, attributed."""
-    _ = i18n.translator(lang)
+    _ = chart_words(lang)
     d = share.copy()
     d["date"] = pd.to_datetime(d["date"])
     d["share_pct"] = d["share_of_strip"] * 100
@@ -140,7 +149,7 @@ def share_chart(share: pd.DataFrame, orders: pd.DataFrame | None, *, on: date, s
 def population_chart(pop: pd.DataFrame, names: dict[str, str], *, on: date, lang: str = i18n.DEFAULT) -> Layered:
     """Population by governorate over time, stacked (series ``population_adults_est``); ``names`` by pcode in the
     page's language."""
-    _ = i18n.translator(lang)
+    _ = chart_words(lang)
     d = pop.copy()
     d["date"] = pd.to_datetime(d["date"])
     d["governorate"] = d["pcode"].map(names).fillna(d["pcode"])
@@ -153,7 +162,8 @@ def population_chart(pop: pd.DataFrame, names: dict[str, str], *, on: date, lang
         x=alt.X("date:T", title=None, axis=date_axis(lang)),
         y=alt.Y("value:Q", stack="zero", title=_("Adults (18+), estimate"), **value_axis(lang)),
         color=alt.Color("governorate:N", scale=alt.Scale(domain=dom, range=GOV_COLOURS),
-                        sort=dom, legend=alt.Legend(title=_("Governorate (north to south)"), orient="bottom")),
+                        sort=dom, legend=alt.Legend(title=_("Governorate (north to south)"), orient="bottom",
+                                          **({"titleLimit": 400} if i18n.is_rtl(lang) else {}))),
         order=alt.Order("order:Q"),
         tooltip=[date_tip(d, "date", N_("Date"), lang), alt.Tooltip("governorate:N", title=_("Governorate")),
                  alt.Tooltip("value:Q", title=_("Adults (est.)"), format=","), alt.Tooltip("flag:N", title=_("Note")),
@@ -164,7 +174,7 @@ def population_chart(pop: pd.DataFrame, names: dict[str, str], *, on: date, lang
 def casualties_charts(daily: pd.DataFrame, cumulative: pd.DataFrame, *, on: date, lang: str = i18n.DEFAULT
                       ) -> tuple[Layered, Layered]:
     """Daily killed (bars) and cumulative killed (line), drawn one above the other."""
-    _ = i18n.translator(lang)
+    _ = chart_words(lang)
     a = daily.copy()
     a["date"] = pd.to_datetime(a["date"])
     b = cumulative.copy()
@@ -194,7 +204,7 @@ def casualties_charts(daily: pd.DataFrame, cumulative: pd.DataFrame, *, on: date
 def imported_series_chart(days: pd.DataFrame, *, on: date, label: str, lang: str = i18n.DEFAULT) -> Layered:
     """An imported series (``pipeline.runtime.imports.series_days``): bars per day, stacked by place
     (crossing or governorate; "no place" where the file names none), attributed to the user's file."""
-    _ = i18n.translator(lang)
+    _ = chart_words(lang)
     d = days.copy()
     d["date"] = pd.to_datetime(d["date"])
     d["place"] = d["place"].astype("string").fillna(_("no place"))
@@ -217,7 +227,7 @@ def imported_series_chart(days: pd.DataFrame, *, on: date, label: str, lang: str
 def trucks_chart(trucks: pd.DataFrame, *, on: date, title: str = N_("Aid trucks per day"),
                  lang: str = i18n.DEFAULT) -> Layered:
     """Aid trucks per day (or month: ``title``, an English message translated here)."""
-    _ = i18n.translator(lang)
+    _ = chart_words(lang)
     title = _(title)
     d = trucks.copy()
     d["date"] = pd.to_datetime(d["date"])

@@ -102,6 +102,10 @@ RTL_CSS = """<style>
 input[type="number"], [data-testid="stDateInput"] input, code, pre { direction: ltr; unicode-bidi: isolate; }
 /* the map keeps its own (map) orientation: its legend and popups set dir themselves */
 [data-testid="stCustomComponentV1"], iframe, .leaflet-container { direction: ltr; }
+/* Vega draws its charts as SVG, where text-anchor start/end follow the direction: keep its own geometry (the
+   Arabic text inside still reads right to left); its hover box reads right to left */
+[data-testid="stVegaLiteChart"] { direction: ltr; }
+#vg-tooltip-element { direction: rtl; text-align: right; }
 </style>"""
 
 

@@ -23,7 +23,7 @@ from pipeline.core.i18n import N_, number_text
 LANG = lang()
 AR = LANG == "ar"
 # The map's layers (``View.layers``) and the downloadable layers by name, as words on the Arabic page.
-LAYER_WORDS = {"boundaries": N_("boundaries"), "blocks": N_("blocks"), "zone": N_("zone"), "zones": N_("zones"),
+LAYER_WORDS = {"boundaries": N_("boundaries"), "strip": N_("Gaza Strip"), "governorates": N_("Governorates"), "blocks": N_("blocks"), "zone": N_("zone"), "zones": N_("zones"),
                "incidents": N_("incidents"), "events": N_("incidents"), "places": N_("places"),
                "claims": N_("claims")}
 

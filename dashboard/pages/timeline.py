@@ -86,10 +86,17 @@ else:
     st.altair_chart(charts.population_chart(pop, PCODES_AR if AR else names, on=view.on, lang=LANG),
                     width="stretch")
     method = pop["method"].dropna().iloc[0] if "method" in pop and pop["method"].notna().any() else ""
-    st.caption(_("**Caveat**: an advertising-audience estimate of adults (18+), not a census; where the audience "
-                 "is the platform's floor the figure is an upper bound ('at most'). It disagrees with other "
-                 "sources (e.g. the reported 'about 80% in the south'); see the Map page and the Method page. ")
-               + (_("Method: {method}").format(method=quoted(method)) if method else ""))
+    caveat = _("**Caveat**: an advertising-audience estimate of adults (18+), not a census; where the audience "
+               "is the platform's floor the figure is an upper bound ('at most'). It disagrees with other "
+               "sources (e.g. the reported 'about 80% in the south'); see the Map page and the Method page. ")
+    if AR:  # the source's method as written, in its own left-to-right block marked English
+        st.caption(caveat)
+        if method:
+            label = esc(_("Method:"))
+            st.html(f'<div {dir_attr()} style="font-size:0.875rem;opacity:0.7">{label} '
+                    f'<div lang="en" dir="ltr" style="text-align:left">{esc(method)}</div></div>')
+    else:
+        st.caption(caveat + (f"Method: {md(method)}" if method else ""))
 
 st.subheader(_("Casualties (reported)"))
 daily, cum = metric_rows("killed"), metric_rows("killed_cum")
