@@ -40,6 +40,11 @@ def chart_words(lang: str = i18n.DEFAULT) -> Callable[[str], str]:
     return (lambda text: tr(text) + RLM) if i18n.is_rtl(lang) else tr
 
 
+def _legend_extra(lang: str) -> dict[str, Any]:
+    """A longer legend title in a right-to-left language (the Arabic title is wider than Vega's default limit)."""
+    return {"titleLimit": 400} if i18n.is_rtl(lang) else {}
+
+
 def date_axis(lang: str = i18n.DEFAULT) -> alt.Axis:
     """:data:`DATE_AXIS`; in another language its month names from the catalogue's locale (a Vega expression)."""
     if lang == i18n.DEFAULT:
@@ -163,7 +168,7 @@ def population_chart(pop: pd.DataFrame, names: dict[str, str], *, on: date, lang
         y=alt.Y("value:Q", stack="zero", title=_("Adults (18+), estimate"), **value_axis(lang)),
         color=alt.Color("governorate:N", scale=alt.Scale(domain=dom, range=GOV_COLOURS),
                         sort=dom, legend=alt.Legend(title=_("Governorate (north to south)"), orient="bottom",
-                                          **({"titleLimit": 400} if i18n.is_rtl(lang) else {}))),
+                                          **_legend_extra(lang))),
         order=alt.Order("order:Q"),
         tooltip=[date_tip(d, "date", N_("Date"), lang), alt.Tooltip("governorate:N", title=_("Governorate")),
                  alt.Tooltip("value:Q", title=_("Adults (est.)"), format=","), alt.Tooltip("flag:N", title=_("Note")),
