@@ -10,6 +10,9 @@ the project's own HTML (:func:`dir_attr`); text from data and numbers inside it 
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 import streamlit as st
 
 from pipeline.core import i18n
@@ -46,6 +49,27 @@ def iso(text: object) -> str:
     return i18n.isolate(str(text)) if is_rtl() else str(text)
 
 
+def date_words(value: Any) -> str:
+    """A date (``date`` or ISO text) written the session's way: ``5 Dec 2023`` / ``5 كانون الأول 2023``."""
+    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return i18n.date_text(d, lang())
+
+
+def framing_label(f: dict[str, object]) -> str:
+    """A framing of ``pipeline.runtime.metrics.framings`` ("since the block grid (1 Dec 2023)") in the session's
+    language."""
+    if f.get("key") == "grid" and f.get("since"):
+        return _("since the block grid ({date})").format(date=date_words(f["since"]))
+    if f.get("key") == "custom" and f.get("since"):
+        return _("since {date}").format(date=date_words(f["since"]))
+    return _(str(f.get("label") or ""))
+
+
+def framing_words(f: dict[str, object]) -> str:
+    """The view's framing in words, with ", OCHA's framing for this date" when it is the default (``View.framing``)."""
+    return framing_label(f) + (_(", OCHA's framing for this date") if f.get("default") else "")
+
+
 def dir_attr() -> str:
     """``dir`` and ``lang`` attributes for the project's own HTML blocks."""
     code = lang()
@@ -78,6 +102,10 @@ RTL_CSS = """<style>
 input[type="number"], [data-testid="stDateInput"] input, code, pre { direction: ltr; unicode-bidi: isolate; }
 /* the map keeps its own (map) orientation: its legend and popups set dir themselves */
 [data-testid="stCustomComponentV1"], iframe, .leaflet-container { direction: ltr; }
+/* Vega draws its charts as SVG, where text-anchor start/end follow the direction: keep its own geometry (the
+   Arabic text inside still reads right to left); its hover box reads right to left */
+[data-testid="stVegaLiteChart"] { direction: ltr; }
+#vg-tooltip-element { direction: rtl; text-align: right; }
 </style>"""
 
 

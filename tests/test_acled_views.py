@@ -9,6 +9,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from dashboard.map_layers import prepare_workspace_layer
+from pipeline.core.layers import PCODES_AR
 from pipeline.runtime import acled_views, imports, workspace
 from pipeline.runtime.bundle import load_geolayer
 from tests.conftest import ROOT
@@ -90,3 +91,22 @@ def test_the_data_page_shows_the_monthly_section_with_chart_table_and_aggregate_
     at.multiselect(key="gdm_acled_types").set_value(["Protests"]).run()
     (table,) = [d.value for d in at.dataframe if "governorate" in d.value.columns]
     assert table[["month", "governorate", "events"]].values.tolist() == [["2024-02", "Deir al-Balah", 1]]
+
+
+def test_the_monthly_section_in_arabic_glosses_acleds_terms_and_keeps_the_csv_as_written(ws):
+    _layer()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["lang"] = "ar"
+    at.run()
+    at.switch_page("dashboard/pages/data.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="gdm_acled_types").value == list(acled_views.POLITICAL_VIOLENCE)  # values as written
+    assert any(s.value == "بيانات ACLED حسب المحافظة والشهر" for s in at.subheader)
+    (table,) = [d.value for d in at.dataframe if "governorate" in d.value.columns]
+    assert int(table["events"].sum()) == 6
+    assert set(table["governorate"]) <= set(PCODES_AR.values()) | {"بلا محافظة"}, set(table["governorate"])
+    assert all("20" in m and not m[:1].isdigit() for m in table["month"])  # "شباط 2024", not "2024-02"
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "\u2066Battles\u2069 (معارك)" in captions and "كما تعرّفه ACLED" in captions
+    assert any("البلدة أو المنطقة" in w.value for w in at.warning)
+    assert [b for b in at.get("download_button") if b.proto.label == "تنزيل هذه المجاميع الشهرية (CSV)"]

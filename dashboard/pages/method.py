@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import data, state
 from dashboard.html import esc, fmt_date, md
-from dashboard.i18n import _, iso, lang, tr
+from dashboard.i18n import _, framing_label, framing_words, iso, lang, tr
 from dashboard.kpis import sources_text
 from pipeline.core.i18n import N_
 from pipeline.runtime import metrics as pm
@@ -45,14 +45,6 @@ def paragraph(text: str) -> None:
         st.html(f'<div lang="en" dir="ltr" style="text-align:left">{esc(text)}</div>')
 
 
-def framing_label(f: dict[str, object]) -> str:
-    if f.get("key") == "grid" and f.get("since"):
-        return _("since the block grid ({date})").format(date=fmt_date(f["since"], lang()))
-    if f.get("key") == "custom" and f.get("since"):
-        return _("since {date}").format(date=fmt_date(f["since"], lang()))
-    return _(str(f.get("label") or ""))
-
-
 view = state.view()
 st.title(_("Method and caveats"))
 
@@ -69,8 +61,7 @@ if AR:
     st.table([{_("framing"): framing_label(f),
                _("counts orders issued from"): fmt_date(f["since"], lang()) if f["since"] else _("the date you pick"),
                _("what it is"): tr(f["description"])} for f in pm.framings()])
-    words = framing_label(view.framing) + (_(", OCHA's framing for this date") if view.framing.get("default") else "")
-    st.caption(_("This view: orders {framing}.").format(framing=words))
+    st.caption(_("This view: orders {framing}.").format(framing=framing_words(view.framing)))
 else:
     st.table([{"framing": f["label"], "counts orders issued from": f["since"] or "the date you pick",
                "what it is": f["description"]} for f in pm.framings()])

@@ -29,6 +29,7 @@ from pipeline.build.sources import zones as zn
 from pipeline.core import settings
 from pipeline.core.errors import InputError
 from pipeline.core.facilities import FACILITY_KINDS
+from pipeline.core.i18n import N_
 from pipeline.core.layers import AREA_CRS, area_km2
 from pipeline.core.storage import to_storage
 
@@ -40,14 +41,14 @@ def build_boundaries(ctx: BuildContext) -> None:
     """Build step: ``strip`` and ``governorates`` (with their pre-war population)."""
 
     strip = to_storage(boundaries.strip_from_outline(ctx.path(boundaries.STRIP_FILE)))
-    ctx.add("strip", strip, inputs=[boundaries.STRIP_FILE], description="The Gaza Strip outline.")
+    ctx.add("strip", strip, inputs=[boundaries.STRIP_FILE], description=N_("The Gaza Strip outline."))
     gov = boundaries.governorates_from_arabic_polygons(ctx.path(boundaries.GOVERNORATES_FILE), strip)
     prewar, method = population.prewar_by_governorate(ctx)
     gov = gov.merge(prewar, on="pcode", how="left", validate="1:1")
     gov = to_storage(gov)[["pcode", "name_en", "name_ar", "area_km2", "pop_prewar", "pop_prewar_source",
                            "pop_prewar_year", "geometry"]]
     ctx.add("governorates", gov, inputs=[boundaries.GOVERNORATES_FILE, *method["inputs"]],
-            description="The five governorates (OCHA pcodes) with a pre-war population.",
+            description=N_("The five governorates (OCHA pcodes) with a pre-war population."),
             pop_method=method["text"])
     ctx.note("strip_area_km2", float(strip["area_km2"].iloc[0]))
     ctx.note("governorates_union_vs_strip",
@@ -90,7 +91,7 @@ def build_blocks(ctx: BuildContext) -> None:
     blocks = to_storage(blocks[["block_id", "neighbourhood", "locality", "pcode", "area_km2",
                                 "pop_prewar_est", "pop_method", "geometry"]])
     ctx.add("blocks", blocks, inputs=[derive.BLOCKS_FILE, derive.MUNICIPAL_FILE, population.LOCALITIES_FILE],
-            description="The IDF evacuation-block grid of 1 Dec 2023 with a dasymetric pre-war population estimate.",
+            description=N_("The IDF evacuation-block grid of 1 Dec 2023 with a dasymetric pre-war population estimate."),
             pop_method=derive.POP_METHOD)
 
     loc = sources.to_crs(4326).reset_index(drop=True)
@@ -106,7 +107,7 @@ def build_blocks(ctx: BuildContext) -> None:
     }, geometry=loc.geometry.to_numpy(), crs=4326)
     loc = to_storage(loc)
     ctx.add("localities", loc, inputs=[derive.MUNICIPAL_FILE, population.LOCALITIES_FILE],
-            description="Locality polygons (cut by governorate) carrying scaled PCBS 2017 populations.")
+            description=N_("Locality polygons (cut by governorate) carrying scaled PCBS 2017 populations."))
 
     ctx.note("locality_fixes", fixes)
     ctx.note("blocks_population_before_scaling_vs_total", {
@@ -135,8 +136,8 @@ def build_places(ctx: BuildContext) -> None:
         governorates=ctx.geo_layer("governorates"),
     )
     ctx.add("places", to_storage(places), inputs=inputs,
-            description="Gazetteer: named places in English and Arabic with aliases, kinds, governorate "
-                        "pcode and a label point; regions as polygons; places outside Gaza flagged.",
+            description=N_("Gazetteer: named places in English and Arabic with aliases, kinds, governorate "
+                           "pcode and a label point; regions as polygons; places outside Gaza flagged."),
             regions="northern/southern Gaza: Strip split by the Wadi Gaza line (ends extended); east of "
                     "Khan Younis: PS0270 east of a line through the city point parallel to the Strip's long "
                     f"axis; the coast: land within {geometry.COAST_BAND_M:.0f} m of the sea coast.",
@@ -231,16 +232,16 @@ def build_orders(ctx: BuildContext) -> None:
     inputs = [od.GAZAMAPS_FILE, od.OCHA_FILE, od.DEC2_FILE, od.DEC4_FILE, od.NORTH_AREA_FILE, od.WADI_FILE,
               iz.ZONES_DIR, rf.REPORTED_FILE]
     ctx.add("orders", orders, inputs=inputs,  # unplaced orders keep an empty geometry (schema allows it)
-                       description="Evacuation orders (GazaMaps list and period layers, OCHA 2025 list by date, "
-                                   "bothness 2/4 Dec 2023), duplicates across sources merged, repeats marked; orders "
-                                   "OCHA/UNRWA reported that no source maps, as 'reported, not mapped'; geometry = "
-                                   "union of named blocks, sub-block outlines or area.",
+                       description=N_("Evacuation orders (GazaMaps list and period layers, OCHA 2025 list by date, "
+                                      "bothness 2/4 Dec 2023), duplicates across sources merged, repeats marked; orders "
+                                      "OCHA/UNRWA reported that no source maps, as 'reported, not mapped'; geometry = "
+                                      "union of named blocks, sub-block outlines or area."),
                        dedupe_rule=od.__doc__.split("* **Duplicates across sources**")[1].strip(),
                        date_rule=od.__doc__.split("* **Dates**: ")[1].split("* **Repeats**")[0].strip())
     ctx.add("order_blocks", res.order_blocks, inputs=inputs,
-            description="Blocks named by each order with how the id was matched to the grid.")
+            description=N_("Blocks named by each order with how the id was matched to the grid."))
     ctx.add("sub_blocks", sub_blocks, inputs=[iz.ZONES_DIR, derive.BLOCKS_FILE],
-            description="Sub-block outlines drawn by GazaMaps' period layers (clipped to the parent block).")
+            description=N_("Sub-block outlines drawn by GazaMaps' period layers (clipped to the parent block)."))
 
     r = res.report
     ob = res.order_blocks
@@ -329,8 +330,8 @@ def build_statements(ctx: BuildContext) -> None:
                     rf.read_zone_area_reports(ctx.path(rf.ZONE_REPORTS_FILE))], ignore_index=True)
     st = st.sort_values(["stated_on", "statement_id"]).reset_index(drop=True)
     ctx.add("statements", st, inputs=[rf.STATEMENTS_FILE, rf.ZONE_REPORTS_FILE],
-            description="OCHA statements on the area under orders and the zone, with framing and comparability; "
-                        "reference figures shown beside ours, never merged.")
+            description=N_("OCHA statements on the area under orders and the zone, with framing and comparability; "
+                           "reference figures shown beside ours, never merged."))
     ctx.note("statements", {"rows": int(len(st)), "comparable": int(st["comparable"].sum()),
                             "not_comparable": st.loc[~st["comparable"], "statement_id"].tolist()})
 
@@ -343,8 +344,8 @@ def build_zones(ctx: BuildContext) -> None:
     zones = zones.sort_values(["valid_from", "zone_id"]).reset_index(drop=True)
     zones = to_storage(zones[["zone_id", "kind", "name", "valid_from", "valid_to", "area_km2", "source", "geometry"]])
     ctx.add("zones", zones, inputs=[zn.ZONES_FILE, zn.MAWASI_FILE],
-            description="Declared humanitarian zone versions (valid_from <= day < valid_to) and the Dec 2023 "
-                        "Al-Mawasi proposal; one zone per date by the rule in pipeline/sources/zones.py.")
+            description=N_("Declared humanitarian zone versions (valid_from <= day < valid_to) and the Dec 2023 "
+                           "Al-Mawasi proposal; one zone per date by the rule in pipeline/sources/zones.py."))
     ctx.note("zones", {"kept": int(len(zones)), "excluded": excluded,
                        "rule": "valid_from <= D < valid_to; declared versions win over the proposal; latest start wins"})
 
@@ -367,8 +368,8 @@ def build_events(ctx: BuildContext) -> None:
                                      ctx.geo_layer("blocks"), ctx.geo_layer("governorates"), settings.get(settings.STRIP_TOLERANCE_M))
     events = to_storage(events)
     ctx.add("events", events, inputs=[ev.II_DIR, ev.JABALIA_FILE],
-            description="Incidents (Insecurity Insight, CC BY; Forensic Architecture Jabalia) inside the Strip, "
-                        "joined to block and governorate.")
+            description=N_("Incidents (Insecurity Insight, CC BY; Forensic Architecture Jabalia) inside the Strip, "
+                           "joined to block and governorate."))
     print("events kept/outside per dataset: " + ", ".join(
         f"{k}: {v['kept']}/{v['outside_strip']}" for k, v in sorted(report.items())))
     ctx.note("events_per_dataset", report)
@@ -386,8 +387,8 @@ def build_series(ctx: BuildContext) -> None:
     series = se.combine(parts)
     ctx.add("series", series, inputs=[se.CASUALTIES_FILE, se.TRUCKS_DAILY_FILE, se.TRUCKS_MONTHLY_FILE,
                                       se.POPULATION_FILE, se.IDP_FILE],
-            description="Dated series (long format): casualties, aid trucks, population by governorate "
-                        "(advertising-audience estimates), UNRWA IDPs.", population_method=se.POP_METHOD)
+            description=N_("Dated series (long format): casualties, aid trucks, population by governorate "
+                           "(advertising-audience estimates), UNRWA IDPs."), population_method=se.POP_METHOD)
     ctx.note("series_rows", {k: int(v) for k, v in series["metric"].value_counts().sort_index().items()})
     ctx.note("series_filled_days", int(series.loc[series["metric"] == "killed_cum", "filled"].sum()))
     ctx.note("series_floor_flagged_rows", int(series["flag"].notna().sum()))
@@ -397,7 +398,7 @@ def build_series(ctx: BuildContext) -> None:
 def build_claims(ctx: BuildContext) -> None:
     claims = cl.read_claims(ctx.path(cl.CLAIMS_FILE))
     ctx.add("claims", claims, inputs=[cl.CLAIMS_FILE],
-            description="The default scenario's attributed claims (restated as data; never the app's own claim).")
+            description=N_("The default scenario's attributed claims (restated as data; never the app's own claim)."))
     ctx.note("claims", int(len(claims)))
 
 
@@ -420,8 +421,8 @@ def build_facilities(ctx: BuildContext) -> None:
                                        tolerance_m=settings.get(settings.STRIP_TOLERANCE_M))
     fac = to_storage(fac)
     ctx.add("facilities", fac, inputs=[fa.LANDMARKS_FILE, fa.RULES_FILE],
-            description="Named landmarks with a kind from their Arabic name (school, hospital, clinic, pharmacy, "
-                        "water, bakery, mosque, shelter, other), joined to block and governorate.",
+            description=N_("Named landmarks with a kind from their Arabic name (school, hospital, clinic, pharmacy, "
+                           "water, bakery, mosque, shelter, other), joined to block and governorate."),
             rules=fa.__doc__.split("its kind comes from")[1].split("Block:")[0].strip())
     counts = {k: int((fac["kind"] == k).sum()) for k in FACILITY_KINDS}
     print("facilities by kind: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

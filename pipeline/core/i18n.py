@@ -23,7 +23,7 @@ from datetime import date
 from functools import lru_cache, partial
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, get_month_names
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
@@ -92,6 +92,12 @@ def date_text(d: date, lang: str, *, year: bool = True) -> str:
     if lang == DEFAULT:
         return f"{d:%-d %b %Y}" if year else f"{d:%-d %b}"
     return format_date(d, "d MMMM y" if year else "d MMMM", locale=BABEL_LOCALE[lang])
+
+
+def month_names(lang: str) -> list[str]:
+    """The twelve month names, January first, as :func:`date_text` writes them (CLDR ``ar_PS`` in Arabic)."""
+    names = get_month_names("wide", locale=BABEL_LOCALE.get(lang, "en_GB"))
+    return [str(names[m]) for m in range(1, 13)]
 
 
 def number_text(value: float, lang: str, *, digits: int = 0) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from pipeline.core.i18n import N_
 from pipeline.core.layers import PCODES
 from pipeline.runtime.workspace import aggregate_events
 
@@ -25,11 +26,11 @@ MONTHLY_COLUMNS = ("month", "pcode", "governorate", "events", "fatalities", "fat
 COARSE_PRECISION = ("2", "3")  # ACLED: 2 = near a town (part of a region), 3 = the district/provincial capital
 PLACED_COARSE = "placed at the town or district level (ACLED geo_precision 2 or 3)"
 COARSE_SHARE = 0.5  # above this share of events the aggregate says "placed at the town or district level"
-DEF_MONTHLY = ("Events of the imported ACLED layer by governorate (OCHA pcode, from the event's point, else the "
-               "admin2 ACLED names) and calendar month of event_date, for the event types and sub-event types "
-               "chosen; fatalities are ACLED's reported fatalities summed. Political violence = Battles, "
-               "Explosions/Remote violence, Violence against civilians, as ACLED defines it. Aggregates only: "
-               "ACLED's rows are not passed on.")
+DEF_MONTHLY = N_("Events of the imported ACLED layer by governorate (OCHA pcode, from the event's point, else the "
+                  "admin2 ACLED names) and calendar month of event_date, for the event types and sub-event types "
+                  "chosen; fatalities are ACLED's reported fatalities summed. Political violence = Battles, "
+                  "Explosions/Remote violence, Violence against civilians, as ACLED defines it. Aggregates only: "
+                  "ACLED's rows are not passed on.")
 
 
 def types_of(frame: pd.DataFrame) -> dict[str, list[str]]:
