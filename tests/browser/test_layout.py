@@ -14,6 +14,7 @@ import sys
 from datetime import datetime
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from .conftest import ARTIFACTS, IDLE, MAP_FRAME, ROOT, Server
@@ -93,6 +94,10 @@ def check_layout(page, size: tuple[int, int], layers: int) -> None:
     assert not meets(attribution, box(page, f"{MAP_FRAME} .leaflet-control-scale"))
     assert not meets(attribution, box(page, f"{MAP_FRAME} .gdm-legend"))
     # the major places' labels do not overlap one another at the default zoom, and most of them show
+    try:  # the labels are placed once the map has its size: on a busy machine that can take a moment
+        page.wait_for_function(f"({LABELS})().length >= 6", timeout=15_000)
+    except PlaywrightTimeout:
+        pass  # the assertion below says what was shown
     labels = page.evaluate(LABELS)
     assert len(labels) >= 6, labels
     for i, a in enumerate(labels):
