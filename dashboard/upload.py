@@ -84,17 +84,19 @@ def _summary(rep: dict[str, Any]) -> str:
 # hidden and the drop zone says it in Arabic (a pseudo-element, so the words are the stylesheet's, not the page's).
 UPLOADER_AR_CSS = """<style>
 .st-key-gdm_upload [data-testid="stFileUploaderDropzoneInstructions"] span,
-.st-key-gdm_upload [data-testid="stFileUploaderDropzoneInstructions"] small { display: none; }
+.st-key-gdm_upload [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p
+  { display: none; }
 .st-key-gdm_upload [data-testid="stFileUploaderDropzoneInstructions"] > div::after { content: %(drop)s; }
-.st-key-gdm_upload [data-testid="stFileUploaderDropzone"] button { font-size: 0; }
-.st-key-gdm_upload [data-testid="stFileUploaderDropzone"] button::after { content: %(button)s; font-size: 0.875rem; }
+.st-key-gdm_upload [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after
+  { content: %(button)s; }
 </style>"""
 
 
 def _uploader_css(max_mb: int) -> str:
     """The uploader's own words in the page's language, as CSS strings (JSON quoting is valid CSS quoting)."""
     drop = _("Drag and drop the file here (up to {mb} MB)").format(mb=max_mb)
-    return UPLOADER_AR_CSS % {"drop": json.dumps(drop), "button": json.dumps(_("Choose a file"))}
+    return UPLOADER_AR_CSS % {"drop": json.dumps(drop, ensure_ascii=False),
+                              "button": json.dumps(_("Choose a file"), ensure_ascii=False)}
 
 
 def _report_table(rep: dict[str, Any]) -> pd.DataFrame:
