@@ -164,7 +164,8 @@ def _statement(m: dict[str, Any]) -> dict[str, Any] | None:
 def _statement_line(st: dict[str, Any], w: Words) -> str:
     theirs = w.pct(float(st["ocha_share_pct"]) / 100) if st.get("ocha_share_pct") is not None else \
         f"{w.dec(st.get('figure'))} {st.get('unit') or ''}".strip()
-    definition = w.iso(str(st.get("definition") or ""))
+    # the definition is OCHA's English: the English page quotes it, the Arabic page says it in its own words
+    definition = "" if w.rtl else f" ({st.get('definition') or ''})"
     ours = (st.get("ours") or {}).get("share_pct")
     if st.get("comparable", True) and ours is not None and st.get("gap_points") is not None:
         text = w.t("reference", theirs=theirs, definition=definition, ours=w.pct(float(ours) / 100),

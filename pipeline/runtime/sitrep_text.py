@@ -1,14 +1,15 @@
-"""The situation report's words and number formats: one table per language.
+"""The situation report's words and number formats.
 
-Every label, definition and legend entry the page prints is a key of ``STRINGS[lang]`` (a later step
-moves the tables into gettext catalogues). Values from the data (source names, order ids) are printed
-as the data has them.
+Every label, definition and legend entry the page prints is a key of ``MESSAGES``, whose values are English
+messages of the translation catalogues (``pipeline/locale``, extracted by ``bash scripts/i18n``): the Arabic page
+prints the catalogue's Arabic, like the dashboard. Values from the data (source names, order ids) are printed as
+the data has them.
 
-Number convention of the Arabic page: Western digits (0-9) with the Arabic thousands separator U+066C
-(``1٬502٬092``), the Arabic decimal separator U+066B (``84٫3``) and the Arabic percent sign U+066A;
-Gregorian dates with the month in the United Nations' Arabic form, Levantine and Egyptian names together
-(``2 كانون الأول/ديسمبر 2023``), in tables day/month/year in digits (``2/12/2023``). Short vowel marks (harakat) are left out, as in most printed Arabic: at 6 pt they
-crowd the line above. The English page writes ``1,502,092``, ``84.3`` and ``2 Dec 2023``.
+Numbers and dates follow the dashboard's convention (:mod:`pipeline.core.i18n`, stated on the Method page):
+Western digits grouped with commas (``1,502,092``), a point for decimals (``84.3``), ``%`` after the number
+(``23.1%``); Gregorian months by their names as used in Palestine (CLDR ``ar_PS``: ``2 كانون الأول 2023``), in
+tables day/month/year in digits (``2/12/2023``). Short vowel marks (harakat) are left out, as in most printed
+Arabic: at 6 pt they crowd the line above. The English page writes ``1,502,092``, ``84.3`` and ``2 Dec 2023``.
 """
 
 from __future__ import annotations
@@ -16,148 +17,84 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date as Date  # the class below has a method named ``date``
 
-from pipeline.core.i18n import isolate
+from pipeline.core.i18n import N_, date_text, isolate, month_names, number_text, translate
 from pipeline.core.layers import PCODES_AR
 
 LANGS = ("en", "ar")
 
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_AR_MONTHS = ("كانون الثاني/يناير", "شباط/فبراير", "آذار/مارس", "نيسان/أبريل", "أيار/مايو", "حزيران/يونيه",
-              "تموز/يوليه", "آب/أغسطس", "أيلول/سبتمبر", "تشرين الأول/أكتوبر", "تشرين الثاني/نوفمبر",
-              "كانون الأول/ديسمبر")
 
 RLM = "\u200f"
 
-STRINGS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Gaza Strip: evacuation orders and displacement, {on}",
-        "framing": "Orders counted {framing}; \"recent\" orders and incidents: the {days} {start} to {on}.",
-        "framing_grid": "since the block grid was published ({since})",
-        "framing_war": "since 7 Oct 2023",
-        "framing_date": "since {since}",
-        "figures": "Headline figures",
-        "area": "Area under evacuation orders",
-        "area_value": "{km2} km² ({pct} of the Strip)",
-        "area_def": "Union of the blocks and areas named by orders issued {since} to {on}, each block counted once.",
-        "recent": "Ordered in the last {days}",
-        "recent_value": "{km2} km² ({pct}), {blocks} blocks",
-        "recent_def": "The same for orders issued {start} to {on}.",
-        "pop": "People living there before the war",
-        "pop_value": "about {n} (estimate)",
-        "pop_def": "Sum of the blocks' pre-war population estimate (dasymetric, PCBS figures); not a count.",
-        "pop_source": "PCBS mid-2023 estimate and 2017 census localities, spread over the IDF block grid",
-        "zone": "Humanitarian zone declared",
-        "zone_value": "{km2} km²",
-        "zone_none": "none declared",
-        "zone_def": "The zone version in force on the date (declared {valid_from}).",
-        "incidents": "Incidents in the window",
-        "incidents_value": "{n} incidents, {deaths} reported deaths",
-        "incidents_def": "Geolocated incidents {start} to {on} (samples, not all strikes); {inside} inside the zone.",
-        "killed": "Killed since 7 Oct 2023",
-        "killed_def": "Cumulative, latest report on or before the date.",
-        "trucks": "Aid trucks",
-        "trucks_day": "{n} on the day",
-        "trucks_month": "{n} in {month}",
-        "trucks_def": "Trucks that entered Gaza: daily file where it covers the date, COGAT monthly total.",
-        "no_data": "no data",
-        "source": "Source: {source}; {as_of}.",
-        "source_only": "Source: {source}.",
-        "as_of": "as of {d}",
-        "statement": "OCHA said ({d}): {text}",
-        "reference": "{theirs} ({definition}); ours on the same definition {ours}, a gap of {gap} points",
-        "reference_other": "{theirs} ({definition}): another definition, not compared",
-        "unmapped": "Reported but not mapped (not counted): {items}",
-        "unplaced": "Orders with no mapped blocks (listed, not counted): {items}",
-        "orders": "Orders issued in the window",
-        "orders_none": "No order issued in the window.",
-        "orders_more": "... and {n} more (see the dashboard).",
-        "col_date": "Issued", "col_order": "Order", "col_source": "Source", "col_blocks": "Blocks",
-        "col_km2": "km²", "col_people": "Pre-war people",
-        "people": "Where people are",
-        "people_series": "{unit} on {d}, by governorate. {method}",
-        "people_prewar": "Pre-war baseline (no dated estimate in the {days} before the date): {source}",
-        "col_gov": "Governorate", "col_people_n": "People", "col_share": "Share",
-        "south": "South of Wadi Gaza: {pct}",
-        "claim": "Attributed claim, {d}: {figure}, \"{claim}\" ({who}).",
-        "at_most": "at most",
-        "legend_recent": "Ordered in the last {days}",
-        "legend_earlier": "Ordered earlier, since {since}",
-        "legend_none": "Not ordered in this period",
-        "legend_zone": "Humanitarian zone declared on the date",
-        "legend_incidents": "Incidents, {start} to {on}\n(size: reported deaths)",
-        "legend_gov": "Governorate boundary",
-        "legend_places": "Places",
-        "north": "N",
-        "km": "{n} km",
-        "sources": "Sources and licences",
-        "built": "Data bundle built {built}; page made {made} with matplotlib (font DejaVu Sans).",
-        "link": "Same view in the dashboard: {url}",
-    },
-    "ar": {
-        "title": "قطاع غزة: أوامر الإخلاء والنزوح، {on}",
-        "framing": "الأوامر محسوبة {framing}؛ الأوامر «الأخيرة» والحوادث: {days} من {start} إلى {on}.",
-        "framing_grid": "منذ نشر خريطة البلوكات ({since})",
-        "framing_war": "منذ 7 تشرين الأول/أكتوبر 2023",
-        "framing_date": "منذ {since}",
-        "figures": "الأرقام الرئيسية",
-        "area": "المساحة الخاضعة لأوامر الإخلاء",
-        "area_value": "{km2} كم² ({pct} من القطاع)",
-        "area_def": "اتحاد البلوكات والمناطق التي سمتها أوامر صدرت من {since} إلى {on}، ويحسب كل بلوك مرة واحدة.",
-        "recent": "صدرت أوامرها في آخر {days}",
-        "recent_value": "{km2} كم² ({pct}) · البلوكات {blocks}",
-        "recent_def": "الحساب نفسه للأوامر الصادرة من {start} إلى {on}.",
-        "pop": "السكان المقيمون فيها قبل الحرب",
-        "pop_value": "نحو {n} (تقدير)",
-        "pop_def": "مجموع تقديرات سكان البلوكات قبل الحرب (توزيع مساحي لأرقام الجهاز المركزي للإحصاء)؛ ليس تعدادا.",
-        "pop_source": "تقدير الجهاز المركزي للإحصاء الفلسطيني لمنتصف 2023 وتجمعات تعداد 2017، موزعة على خريطة البلوكات",
-        "zone": "المنطقة الإنسانية المعلنة",
-        "zone_value": "{km2} كم²",
-        "zone_none": "لا منطقة معلنة",
-        "zone_def": "نسخة المنطقة السارية في التاريخ (أعلنت في {valid_from}).",
-        "incidents": "الحوادث خلال الفترة",
-        "incidents_value": "الحوادث {n} · الوفيات {deaths}",
-        "incidents_def": "حوادث محددة الموقع من {start} إلى {on} (عينات لا كل الضربات)؛ داخل المنطقة: {inside}.",
-        "killed": "القتلى منذ 7 تشرين الأول/أكتوبر 2023",
-        "killed_def": "العدد التراكمي، آخر تقرير في التاريخ أو قبله.",
-        "trucks": "شاحنات المساعدات",
-        "trucks_day": "{n} في اليوم",
-        "trucks_month": "{n} في {month}",
-        "trucks_def": "الشاحنات التي دخلت غزة: الملف اليومي حيث يغطي التاريخ، والمجموع الشهري لمنسق أعمال الحكومة.",
-        "no_data": "لا بيانات",
-        "source": "المصدر: {source}؛ {as_of}.",
-        "source_only": "المصدر: {source}.",
-        "as_of": "حتى {d}",
-        "statement": "قال مكتب أوتشا ({d}): {text}",
-        "reference": "{theirs}؛ رقمنا بالتعريف نفسه {ours}، بفارق {gap} نقطة",
-        "reference_other": "{theirs}: تعريف آخر، لا تجري المقارنة",
-        "unmapped": "أوامر أبلغ عنها ولم ترسم (غير محسوبة): {items}",
-        "unplaced": "أوامر بلا بلوكات مرسومة (مذكورة غير محسوبة): {items}",
-        "orders": "الأوامر الصادرة خلال الفترة",
-        "orders_none": "لم يصدر أي أمر خلال الفترة.",
-        "orders_more": "... وأوامر أخرى عددها {n} (انظر لوحة البيانات).",
-        "col_date": "تاريخ الإصدار", "col_order": "الأمر", "col_source": "المصدر", "col_blocks": "البلوكات",
-        "col_km2": "كم²", "col_people": "السكان قبل الحرب",
-        "people": "أين يوجد الناس",
-        "people_series": "{unit} في {d}، حسب المحافظة. {method}",
-        "people_prewar": "خط الأساس قبل الحرب (لا تقدير مؤرخ خلال {days} السابقة للتاريخ): {source}",
-        "col_gov": "المحافظة", "col_people_n": "السكان", "col_share": "النسبة",
-        "south": "جنوب وادي غزة: {pct}",
-        "claim": "ادعاء منسوب، {d}: {figure}، «{claim}» ({who}).",
-        "at_most": "على الأكثر",
-        "legend_recent": "صدرت أوامرها في آخر {days}",
-        "legend_earlier": "صدرت أوامرها قبل ذلك، منذ {since}",
-        "legend_none": "بلا أوامر في هذه الفترة",
-        "legend_zone": "المنطقة الإنسانية المعلنة في التاريخ",
-        "legend_incidents": "حوادث من {start} إلى {on}\n(الحجم: الوفيات المبلغ عنها)",
-        "legend_gov": "حدود المحافظة",
-        "legend_places": "أماكن",
-        "north": "ش",
-        "km": "{n} كم",
-        "sources": "المصادر والتراخيص",
-        "built": "بنيت حزمة البيانات في {built}؛ أعدت الصفحة في {made} باستخدام \u2066matplotlib\u2069 (الخط \u2066DejaVu Sans\u2069).",
-        "link": "العرض نفسه في لوحة البيانات: {url}",
-    },
+MESSAGES: dict[str, str] = {
+    "title": N_("Gaza Strip: evacuation orders and displacement, {on}"),
+    "framing": N_("Orders counted {framing}; \"recent\" orders and incidents: the {days} {start} to {on}."),
+    "framing_grid": N_("since the block grid was published ({since})"),
+    "framing_war": N_("since 7 Oct 2023"),
+    "framing_date": N_("since {since}"),
+    "figures": N_("Headline figures"),
+    "area": N_("Area under evacuation orders"),
+    "area_value": N_("{km2} km² ({pct} of the Strip)"),
+    "area_def": N_("Union of the blocks and areas named by orders issued {since} to {on}, each block counted once."),
+    "recent": N_("Ordered in the last {days}"),
+    "recent_value": N_("{km2} km² ({pct}), {blocks} blocks"),
+    "recent_def": N_("The same for orders issued {start} to {on}."),
+    "pop": N_("People living there before the war"),
+    "pop_value": N_("about {n} (estimate)"),
+    "pop_def": N_("Sum of the blocks' pre-war population estimate (dasymetric, PCBS figures); not a count."),
+    "pop_source": N_("PCBS mid-2023 estimate and 2017 census localities, spread over the IDF block grid"),
+    "zone": N_("Humanitarian zone declared"),
+    "zone_value": N_("{km2} km²"),
+    "zone_none": N_("none declared"),
+    "zone_def": N_("The zone version in force on the date (declared {valid_from})."),
+    "incidents": N_("Incidents in the window"),
+    "incidents_value": N_("{n} incidents, {deaths} reported deaths"),
+    "incidents_def": N_("Geolocated incidents {start} to {on} (samples, not all strikes); {inside} inside the zone."),
+    "killed": N_("Killed since 7 Oct 2023"),
+    "killed_def": N_("Cumulative, latest report on or before the date."),
+    "trucks": N_("Aid trucks"),
+    "trucks_day": N_("{n} on the day"),
+    "trucks_month": N_("{n} in {month}"),
+    "trucks_def": N_("Trucks that entered Gaza: daily file where it covers the date, COGAT monthly total."),
+    "no_data": N_("no data"),
+    "source": N_("Source: {source}; {as_of}."),
+    "source_only": N_("Source: {source}."),
+    "as_of": N_("as of {d}"),
+    "statement": N_("OCHA said ({d}): {text}"),
+    "reference": N_("{theirs}{definition}; ours on the same definition {ours}, a gap of {gap} points"),
+    "reference_other": N_("{theirs}{definition}: another definition, not compared"),
+    "unmapped": N_("Reported but not mapped (not counted): {items}"),
+    "unplaced": N_("Orders with no mapped blocks (listed, not counted): {items}"),
+    "orders": N_("Orders issued in the window"),
+    "orders_none": N_("No order issued in the window."),
+    "orders_more": N_("... and {n} more (see the dashboard)."),
+    "col_date": N_("Issued"), "col_order": N_("Order"), "col_source": N_("Source"), "col_blocks": N_("Blocks"),
+    "col_km2": N_("km²"), "col_people": N_("Pre-war people"),
+    "people": N_("Where people are"),
+    "people_series": N_("{unit} on {d}, by governorate. {method}"),
+    "people_prewar": N_("Pre-war baseline (no dated estimate in the {days} before the date): {source}"),
+    "col_gov": N_("Governorate"), "col_people_n": N_("People"), "col_share": N_("Share"),
+    "south": N_("South of Wadi Gaza: {pct}"),
+    "claim": N_("Attributed claim, {d}: {figure}, \"{claim}\" ({who})."),
+    "at_most": N_("at most"),
+    "legend_recent": N_("Ordered in the last {days}"),
+    "legend_earlier": N_("Ordered earlier, since {since}"),
+    "legend_none": N_("Not ordered in this period"),
+    "legend_zone": N_("Humanitarian zone declared on the date"),
+    "legend_incidents": N_("Incidents, {start} to {on}\n(size: reported deaths)"),
+    "legend_gov": N_("Governorate boundary"),
+    "legend_places": N_("Places"),
+    "north": N_("N"),
+    "km": N_("{n} km"),
+    "sources": N_("Sources and licences"),
+    "built": N_("Data bundle built {built}; page made {made} with matplotlib (font DejaVu Sans)."),
+    "link": N_("Same view in the dashboard: {url}"),
 }
+
+
+def strings(lang: str) -> dict[str, str]:
+    """The page's messages in ``lang`` (the catalogue's; English where it has none)."""
+    return {k: translate(v, lang) for k, v in MESSAGES.items()}
 
 # Layer names in the sources list, and governorate names (the Arabic page does not print the data's English).
 LAYER_NAMES = {
@@ -189,29 +126,30 @@ class Words:
         return self.lang == "ar"
 
     def t(self, key: str, **kw: object) -> str:
-        return STRINGS[self.lang][key].format(**kw)
-
-    def _ar(self, text: str) -> str:
-        return text.replace(",", "\u066c").replace(".", "\u066b") if self.rtl else text
+        return translate(MESSAGES[key], self.lang).format(**kw)
 
     def num(self, n: float | int | None) -> str:
         """A whole number with thousands separators; ``no data`` for None."""
-        return self.t("no_data") if n is None else self._ar(f"{round(float(n)):,}")
+        if n is None:
+            return self.t("no_data")
+        return number_text(round(float(n)), self.lang) if self.rtl else f"{round(float(n)):,}"
 
     def dec(self, x: float | None, places: int = 1) -> str:
-        return self.t("no_data") if x is None else self._ar(f"{float(x):,.{places}f}")
+        if x is None:
+            return self.t("no_data")
+        return number_text(float(x), self.lang, digits=places) if self.rtl else f"{float(x):,.{places}f}"
 
     def pct(self, share: float | None, places: int = 1) -> str:
+        """``23.1%`` in either language (the percent sign after the number, as the dashboard writes it)."""
         if share is None:
             return self.t("no_data")
-        text = self._ar(f"{100 * float(share):.{places}f}")
-        return f"{text}\u066a" if self.rtl else f"{text}%"
+        return f"{100 * float(share):.{places}f}%"
 
     def date(self, d: Date | None) -> str:
         if d is None:
             return self.t("no_data")
         if self.rtl:
-            return f"{d.day} {_AR_MONTHS[d.month - 1]} {d.year}"
+            return date_text(d, self.lang)
         return f"{d.day} {_EN_MONTHS[d.month - 1]} {d.year}"
 
     def iso(self, text: str) -> str:
@@ -235,7 +173,7 @@ class Words:
         return f"{n} أيام" if 3 <= n <= 10 else f"{n} يوما"
 
     def month(self, d: Date) -> str:
-        return f"{_AR_MONTHS[d.month - 1]} {d.year}" if self.rtl else f"{_EN_MONTHS[d.month - 1]} {d.year}"
+        return f"{month_names(self.lang)[d.month - 1]} {d.year}" if self.rtl else f"{_EN_MONTHS[d.month - 1]} {d.year}"
 
     def place(self, name_en: str, name_ar: str | None) -> str:
         """Place label: Arabic on the Arabic page, both scripts on the English page."""
