@@ -31,8 +31,9 @@ def main() -> None:
     st.set_page_config(page_title="Gaza displacement map", page_icon="🗺️", layout="wide",
                        initial_sidebar_state="auto")
 
+    map_page = st.Page(PAGES / "map.py", title="Map", icon=":material/map:", default=True, url_path="map")
     pages = [
-        st.Page(PAGES / "map.py", title="Map", icon=":material/map:", default=True, url_path="map"),
+        map_page,
         st.Page(PAGES / "orders.py", title="Orders", icon=":material/assignment:", url_path="orders"),
         st.Page(PAGES / "timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"),
         st.Page(PAGES / "places.py", title="Places", icon=":material/place:", url_path="places"),
@@ -47,7 +48,7 @@ def main() -> None:
     except (SettingError, BundleError) as exc:
         st.error(f"The dashboard cannot start: {exc}")
         st.stop()
-    state.sidebar()
+    state.sidebar(with_date=page is not map_page)  # the Map page draws the date in its fragment, above the map
     page.run()
 
 

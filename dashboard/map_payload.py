@@ -25,6 +25,7 @@ import re
 import threading
 from collections.abc import Iterable
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -54,6 +55,8 @@ ATTRIBUTION = "Blocks: IDF grid via GazaNowPop (GPL-3.0)"
 BASE_ROUTE = "/gdm-api/base.json"
 PLAYBACK_ROUTE = "/gdm-api/playback.json"
 FACILITIES_ROUTE = "/gdm-api/facilities.json"
+SCRIPT_ROUTE = "/gdm-api/map.js"  # the component's code: fetched once by the browser, not sent with each rerun
+SCRIPT_FILE = Path(__file__).resolve().parent / "map_component" / "map.js"
 
 _BR = re.compile(r"<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]*>")
@@ -84,6 +87,17 @@ def bundle_key() -> str:
 def version(key: str | None = None) -> str:
     """A short, URL-safe tag of the bundle (the browser caches ``base`` under it)."""
     return hashlib.sha1((key or bundle_key()).encode()).hexdigest()[:12]
+
+
+@functools.cache
+def script() -> bytes:
+    """The map component's JavaScript module (``map_component/map.js``), read once per process."""
+    return SCRIPT_FILE.read_bytes()
+
+
+def script_url() -> str:
+    """Where the browser imports :func:`script` from, versioned by its content (so a cached copy is never stale)."""
+    return f"{SCRIPT_ROUTE}?v={hashlib.sha1(script()).hexdigest()[:12]}"
 
 
 @functools.lru_cache(maxsize=32)

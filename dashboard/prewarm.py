@@ -106,12 +106,16 @@ def _json(request: Request, body: bytes) -> Response:
     """JSON, gzipped when the browser accepts it (the date-free data: about a quarter of its size)."""
     if "gzip" not in request.headers.get("accept-encoding", ""):
         return Response(body, media_type="application/json", headers=CACHE)
+    return Response(_gzip(body), media_type="application/json", headers={**CACHE, "Content-Encoding": "gzip"})
+
+
+def _gzip(body: bytes) -> bytes:
     key = hashlib.sha1(body).digest()
     if key not in _gzipped:
         if len(_gzipped) > 32:
             _gzipped.clear()
         _gzipped[key] = gzip.compress(body, compresslevel=6, mtime=0)
-    return Response(_gzipped[key], media_type="application/json", headers={**CACHE, "Content-Encoding": "gzip"})
+    return _gzipped[key]
 
 
 def _base(request: Request) -> Response:
@@ -134,7 +138,17 @@ def _playback(request: Request) -> Response:
     return _json(request, map_payload.playback(since, window))
 
 
+def _script(request: Request) -> Response:
+    """The map component's JavaScript module (its URL carries the content's hash: cached as immutable)."""
+    body = map_payload.script()
+    headers = {**CACHE, "Content-Type": "text/javascript; charset=utf-8"}
+    if "gzip" not in request.headers.get("accept-encoding", ""):
+        return Response(body, headers=headers)
+    return Response(_gzip(body), headers={**headers, "Content-Encoding": "gzip"})
+
+
 def routes() -> list[Route]:
-    """The map's HTTP routes (``map_payload.BASE_ROUTE``, ``PLAYBACK_ROUTE``, ``FACILITIES_ROUTE``)."""
+    """The map's HTTP routes (``map_payload.BASE_ROUTE``, ``PLAYBACK_ROUTE``, ``FACILITIES_ROUTE``,
+    ``SCRIPT_ROUTE``)."""
     return [Route(map_payload.BASE_ROUTE, _base), Route(map_payload.PLAYBACK_ROUTE, _playback),
-            Route(map_payload.FACILITIES_ROUTE, _facilities)]
+            Route(map_payload.FACILITIES_ROUTE, _facilities), Route(map_payload.SCRIPT_ROUTE, _script)]
