@@ -28,6 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 import dashboard.map_draw  # noqa: F401  (folium compiles its templates at import: once, at server start)
+import pipeline.runtime.sitrep  # noqa: F401  (the Map page's report: matplotlib, 1.4 s to import, not in a visit)
 from dashboard import data, map_payload, state
 from pipeline.core import settings
 from pipeline.runtime import bundle
