@@ -64,8 +64,7 @@ def warm_default_view() -> None:
     imported = [str(e["name"]) for e in data.workspace_entries()]  # imported layers start switched on
     for day in (on, on + timedelta(days=1), on - timedelta(days=1)):
         since = data.default_since(day)
-        data.metrics(day, since, DEFAULT_WINDOW)
-        data.what_changed(day, DEFAULT_WINDOW)
+        data.lists(day, since, DEFAULT_WINDOW)
         data.map_view(day, since, DEFAULT_WINDOW, layers, "none", imported=imported)
 
 
