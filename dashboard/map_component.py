@@ -4,8 +4,9 @@ The browser fetches the date-free part once (``map_payload.base``, served over H
 every rerun sends only the view (``map_payload.view``: block status codes, zone id, incidents, a few KB)
 and the map restyles in place. Back to Python: ``clicked`` (a block, trigger) and ``paused`` (the date
 where playback paused, trigger). JS and CSS: ``dashboard/map_component/``. The component's own JavaScript
-(``loader.js``, about 2 KB) imports ``map.js`` from ``map_payload.SCRIPT_ROUTE`` (served by app.py, cached by
-the browser under its content's hash), so the map's 20 KB of code is not sent again with every rerun.
+(``loader.js``, 1.5 KB) loads ``map.js`` and ``map.css`` from ``map_payload.ASSET_ROUTE`` (served by app.py,
+cached by the browser under their content's hash), so the map's 24 KB of code and style are not sent again with
+every rerun.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ NAME = "gdm_map"
 # The component's own JS: starts Leaflet, the date-free data and map.js loading together (map_component/loader.js).
 LOADER = "\n".join(line.strip() for line in (HERE / "loader.js").read_text(encoding="utf-8").splitlines()
                    if line.strip() and not line.strip().startswith("//")).replace(
-    "__MAP_JS__", json.dumps(map_payload.script_url()))
+    "__MAP_JS__", json.dumps(map_payload.asset_url("map.js"))).replace(
+    "__MAP_CSS__", json.dumps(map_payload.asset_url("map.css")))
 
-_component = st.components.v2.component(
-    NAME, html="", css=(HERE / "map.css").read_text(encoding="utf-8"), js=LOADER, isolate_styles=False)
+_component = st.components.v2.component(NAME, html="", js=LOADER, isolate_styles=False)
 
 
 def show(view: dict[str, Any], *, key: str, height: int = 660,

@@ -55,8 +55,10 @@ ATTRIBUTION = "Blocks: IDF grid via GazaNowPop (GPL-3.0)"
 BASE_ROUTE = "/gdm-api/base.json"
 PLAYBACK_ROUTE = "/gdm-api/playback.json"
 FACILITIES_ROUTE = "/gdm-api/facilities.json"
-SCRIPT_ROUTE = "/gdm-api/map.js"  # the component's code: fetched once by the browser, not sent with each rerun
-SCRIPT_FILE = Path(__file__).resolve().parent / "map_component" / "map.js"
+# The component's code and style: fetched once by the browser, not sent with each rerun.
+ASSET_ROUTE = "/gdm-api/asset/{name}"
+ASSETS = {"map.js": "text/javascript; charset=utf-8", "map.css": "text/css; charset=utf-8"}
+ASSET_DIR = Path(__file__).resolve().parent / "map_component"
 
 _BR = re.compile(r"<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]*>")
@@ -90,14 +92,16 @@ def version(key: str | None = None) -> str:
 
 
 @functools.cache
-def script() -> bytes:
-    """The map component's JavaScript module (``map_component/map.js``), read once per process."""
-    return SCRIPT_FILE.read_bytes()
+def asset(name: str) -> bytes:
+    """One of the map component's files (``ASSETS``: ``map_component/map.js``, ``map.css``), read once per process."""
+    if name not in ASSETS:
+        raise KeyError(name)
+    return (ASSET_DIR / name).read_bytes()
 
 
-def script_url() -> str:
-    """Where the browser imports :func:`script` from, versioned by its content (so a cached copy is never stale)."""
-    return f"{SCRIPT_ROUTE}?v={hashlib.sha1(script()).hexdigest()[:12]}"
+def asset_url(name: str) -> str:
+    """Where the browser loads :func:`asset` from, versioned by its content (so a cached copy is never stale)."""
+    return f"{ASSET_ROUTE.format(name=name)}?v={hashlib.sha1(asset(name)).hexdigest()[:12]}"
 
 
 @functools.lru_cache(maxsize=32)

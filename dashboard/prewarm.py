@@ -138,10 +138,13 @@ def _playback(request: Request) -> Response:
     return _json(request, map_payload.playback(since, window))
 
 
-def _script(request: Request) -> Response:
-    """The map component's JavaScript module (its URL carries the content's hash: cached as immutable)."""
-    body = map_payload.script()
-    headers = {**CACHE, "Content-Type": "text/javascript; charset=utf-8"}
+def _asset(request: Request) -> Response:
+    """The map component's code or style (its URL carries the content's hash: cached as immutable)."""
+    name = request.path_params["name"]
+    if name not in map_payload.ASSETS:
+        return Response("not found", status_code=404, media_type="text/plain")
+    body = map_payload.asset(name)
+    headers = {**CACHE, "Content-Type": map_payload.ASSETS[name]}
     if "gzip" not in request.headers.get("accept-encoding", ""):
         return Response(body, headers=headers)
     return Response(_gzip(body), headers={**headers, "Content-Encoding": "gzip"})
@@ -149,6 +152,6 @@ def _script(request: Request) -> Response:
 
 def routes() -> list[Route]:
     """The map's HTTP routes (``map_payload.BASE_ROUTE``, ``PLAYBACK_ROUTE``, ``FACILITIES_ROUTE``,
-    ``SCRIPT_ROUTE``)."""
+    ``ASSET_ROUTE``)."""
     return [Route(map_payload.BASE_ROUTE, _base), Route(map_payload.PLAYBACK_ROUTE, _playback),
-            Route(map_payload.FACILITIES_ROUTE, _facilities), Route(map_payload.SCRIPT_ROUTE, _script)]
+            Route(map_payload.FACILITIES_ROUTE, _facilities), Route(map_payload.ASSET_ROUTE, _asset)]

@@ -1,12 +1,13 @@
 // The map component's own JavaScript (see dashboard/map_component.py): a few lines sent with the element.
 // At the first mount it starts Leaflet and the date-free data (data.base_url) loading, in parallel with the
-// map's code (map.js, imported from MAP_JS: cached by the browser under its content's hash), then hands every
-// call to map.js. The loads are shared through window.gdmLoad, which map.js reads.
+// map's code and style (map.js and map.css: cached by the browser under their content's hash), then hands every
+// call to map.js. The loads are shared through window.gdmLoad, which map.js reads (it builds once all are in).
 const MAP_JS = new URL(__MAP_JS__, window.location.origin).href;
+const MAP_CSS = __MAP_CSS__;
 const VENDOR = "/app/static/vendor/leaflet/dist/";
 
 const load = window.gdmLoad = window.gdmLoad || (() => {
-  let leaflet = null, code = null;
+  let leaflet = null, code = null, style = null;
   const fetched = {};
   return {
     leaflet() {
@@ -33,12 +34,25 @@ const load = window.gdmLoad = window.gdmLoad || (() => {
       return fetched[url];
     },
     code() { return code || (code = import(MAP_JS)); },
+    style() {
+      if (!style) {
+        style = new Promise((resolve, reject) => {
+          const css = document.createElement("link");
+          css.rel = "stylesheet"; css.href = MAP_CSS;
+          css.onload = resolve;
+          css.onerror = () => reject(new Error("the map's style did not load from " + MAP_CSS));
+          document.head.appendChild(css);
+        });
+      }
+      return style;
+    },
   };
 })();
 
 export default function (component) {
   const { data, parentElement } = component;
   load.leaflet().catch(() => {});  // started now; map.js reports a failure
+  load.style().catch(() => {});
   if (data && data.base_url) load.json(data.base_url).catch(() => {});
   let cleanup = null, gone = false;
   load.code().then(m => { if (!gone) cleanup = m.default(component); }).catch(err => {

@@ -6,7 +6,7 @@ const ORDER = ["recent", "earlier", "none"];
 const C = { gov: "#525252", strip: "#1a1a1a", zone: "#1b7837", incident: "#08306b", claim: "#6a51a3",
             place: "#252525", rim: "#000000" };
 const NARROW = 640;
-const { leaflet: loadLeaflet, json: getJSON } = window.gdmLoad;  // loader.js: started before this file arrived
+const { leaflet: loadLeaflet, json: getJSON, style: loadStyle } = window.gdmLoad;  // loader.js: started before this file
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -411,7 +411,7 @@ export default function (component) {
     root.style.height = (data.height || 660) + "px";
     parentElement.appendChild(root);
     st.root = root;
-    st.ready = Promise.all([loadLeaflet(), getJSON(data.base_url)]).then(([, base]) => build(st, root, base));
+    st.ready = Promise.all([loadLeaflet(), getJSON(data.base_url), loadStyle()]).then(([, base]) => build(st, root, base));
   }
   st.send = (name, value) => st.setTrigger(name, value);
   st.setTrigger = setTriggerValue;
