@@ -34,8 +34,9 @@ def main() -> None:
     i18n.language_switch()
     i18n.apply_direction()
 
+    map_page = st.Page(PAGES / "map.py", title=_("Map"), icon=":material/map:", default=True, url_path="map")
     pages = [
-        st.Page(PAGES / "map.py", title=_("Map"), icon=":material/map:", default=True, url_path="map"),
+        map_page,
         st.Page(PAGES / "orders.py", title=_("Orders"), icon=":material/assignment:", url_path="orders"),
         st.Page(PAGES / "timeline.py", title=_("Timeline"), icon=":material/timeline:", url_path="timeline"),
         st.Page(PAGES / "places.py", title=_("Places"), icon=":material/place:", url_path="places"),
@@ -50,7 +51,7 @@ def main() -> None:
     except (SettingError, BundleError) as exc:
         st.error(_("The dashboard cannot start: {reason}").format(reason=exc))
         st.stop()
-    state.sidebar()
+    state.sidebar(with_date=page is not map_page)  # the Map page draws the date in its fragment, above the map
     page.run()
 
 

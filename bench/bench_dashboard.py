@@ -103,21 +103,21 @@ DRAWN_COMPONENT = """([day]) => { const m = window.gdmMap; if (!m || !m.__rev) r
 
 
 def wait_drawn(page, d: date, timeout: float = 60_000) -> None:
-    if page.locator(MAP_FRAME).count() == 0 and page.locator(".gdm-map").count():
+    """Until the map of ``d`` is drawn: the component's (in the page) or the folium iframe's (older builds).
+    One wait for whichever of the two appears first, so the time measured has no polling step of its own."""
+    page.wait_for_selector(f"{MAP_FRAME}, .gdm-map", state="attached", timeout=timeout)
+    if page.locator(".gdm-map").count():
         page.wait_for_function(DRAWN_COMPONENT, arg=[day_label(d)], timeout=timeout, polling="raf")
         return
     deadline = time.monotonic() + timeout / 1000
     while time.monotonic() < deadline:
         try:
-            if page.locator(".gdm-map").count():  # the component appeared meanwhile
-                page.wait_for_function(DRAWN_COMPONENT, arg=[day_label(d)], timeout=timeout, polling="raf")
-                return
             frame = page.locator(MAP_FRAME).last
             frame.wait_for(state="attached", timeout=2_000)
             inner = frame.element_handle(timeout=2_000).content_frame()
             inner.wait_for_function(DRAWN, arg=[day_label(d)], timeout=timeout, polling="raf")
             return
-        except Exception:  # not there yet, or the iframe was replaced while we waited (a rerun): look again
+        except Exception:  # the iframe was replaced while we waited (a rerun): look again
             if time.monotonic() >= deadline:
                 raise
 

@@ -522,6 +522,17 @@ def to_bytes(frame: pd.DataFrame, name: str, fmt: str) -> bytes:
 
 # ---------------------------------------------------------------- the day before and after, ahead of time
 
+def lists(on: date, since: date, window: int) -> dict[str, Any]:
+    """The Map page's figures and lists for a date besides its map: the metrics, what changed, where sources
+    disagree (each cached per process). Returns the metrics."""
+    m = metrics(on, since, window)
+    what_changed(on, window)
+    order_block_disagreements(since, on)
+    zone_disagreements(m)
+    population_statements(on)
+    return m
+
+
 _ahead = threading.Lock()  # one background computation at a time per process (bounded: a busy server skips it)
 
 
@@ -536,8 +547,7 @@ def compute_ahead(days: list[tuple[date, date]], window: int, layers: tuple[str,
     def run() -> None:
         try:
             for on, since in days:
-                metrics(on, since, window)
-                what_changed(on, window)
+                lists(on, since, window)
                 map_view(on, since, window, layers, basemap, imported=imported, acled_detail=acled_detail)
         except Exception:
             log.exception("computing the neighbouring days ahead failed")

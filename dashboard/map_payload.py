@@ -25,6 +25,7 @@ import re
 import threading
 from collections.abc import Iterable
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -54,6 +55,10 @@ ATTRIBUTION = "Blocks: IDF grid via GazaNowPop (GPL-3.0)"
 BASE_ROUTE = "/gdm-api/base.json"
 PLAYBACK_ROUTE = "/gdm-api/playback.json"
 FACILITIES_ROUTE = "/gdm-api/facilities.json"
+# The component's code and style: fetched once by the browser, not sent with each rerun.
+ASSET_ROUTE = "/gdm-api/asset/{name}"
+ASSETS = {"map.js": "text/javascript; charset=utf-8", "map.css": "text/css; charset=utf-8"}
+ASSET_DIR = Path(__file__).resolve().parent / "map_component"
 
 _BR = re.compile(r"<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]*>")
@@ -84,6 +89,19 @@ def bundle_key() -> str:
 def version(key: str | None = None) -> str:
     """A short, URL-safe tag of the bundle (the browser caches ``base`` under it)."""
     return hashlib.sha1((key or bundle_key()).encode()).hexdigest()[:12]
+
+
+@functools.cache
+def asset(name: str) -> bytes:
+    """One of the map component's files (``ASSETS``: ``map_component/map.js``, ``map.css``), read once per process."""
+    if name not in ASSETS:
+        raise KeyError(name)
+    return (ASSET_DIR / name).read_bytes()
+
+
+def asset_url(name: str) -> str:
+    """Where the browser loads :func:`asset` from, versioned by its content (so a cached copy is never stale)."""
+    return f"{ASSET_ROUTE.format(name=name)}?v={hashlib.sha1(asset(name)).hexdigest()[:12]}"
 
 
 @functools.lru_cache(maxsize=32)

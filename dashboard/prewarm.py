@@ -28,6 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 import dashboard.map_draw  # noqa: F401  (folium compiles its templates at import: once, at server start)
+import pipeline.runtime.sitrep  # noqa: F401  (the Map page's report: matplotlib, 1.4 s to import, not in a visit)
 from dashboard import data, map_payload, state
 from pipeline.core import settings
 from pipeline.runtime import bundle
@@ -63,8 +64,7 @@ def warm_default_view() -> None:
     imported = [str(e["name"]) for e in data.workspace_entries()]  # imported layers start switched on
     for day in (on, on + timedelta(days=1), on - timedelta(days=1)):
         since = data.default_since(day)
-        data.metrics(day, since, DEFAULT_WINDOW)
-        data.what_changed(day, DEFAULT_WINDOW)
+        data.lists(day, since, DEFAULT_WINDOW)
         data.map_view(day, since, DEFAULT_WINDOW, layers, "none", imported=imported)
 
 
@@ -106,12 +106,16 @@ def _json(request: Request, body: bytes) -> Response:
     """JSON, gzipped when the browser accepts it (the date-free data: about a quarter of its size)."""
     if "gzip" not in request.headers.get("accept-encoding", ""):
         return Response(body, media_type="application/json", headers=CACHE)
+    return Response(_gzip(body), media_type="application/json", headers={**CACHE, "Content-Encoding": "gzip"})
+
+
+def _gzip(body: bytes) -> bytes:
     key = hashlib.sha1(body).digest()
     if key not in _gzipped:
         if len(_gzipped) > 32:
             _gzipped.clear()
         _gzipped[key] = gzip.compress(body, compresslevel=6, mtime=0)
-    return Response(_gzipped[key], media_type="application/json", headers={**CACHE, "Content-Encoding": "gzip"})
+    return _gzipped[key]
 
 
 def _base(request: Request) -> Response:
@@ -134,7 +138,20 @@ def _playback(request: Request) -> Response:
     return _json(request, map_payload.playback(since, window))
 
 
+def _asset(request: Request) -> Response:
+    """The map component's code or style (its URL carries the content's hash: cached as immutable)."""
+    name = request.path_params["name"]
+    if name not in map_payload.ASSETS:
+        return Response("not found", status_code=404, media_type="text/plain")
+    body = map_payload.asset(name)
+    headers = {**CACHE, "Content-Type": map_payload.ASSETS[name]}
+    if "gzip" not in request.headers.get("accept-encoding", ""):
+        return Response(body, headers=headers)
+    return Response(_gzip(body), headers={**headers, "Content-Encoding": "gzip"})
+
+
 def routes() -> list[Route]:
-    """The map's HTTP routes (``map_payload.BASE_ROUTE``, ``PLAYBACK_ROUTE``, ``FACILITIES_ROUTE``)."""
+    """The map's HTTP routes (``map_payload.BASE_ROUTE``, ``PLAYBACK_ROUTE``, ``FACILITIES_ROUTE``,
+    ``ASSET_ROUTE``)."""
     return [Route(map_payload.BASE_ROUTE, _base), Route(map_payload.PLAYBACK_ROUTE, _playback),
-            Route(map_payload.FACILITIES_ROUTE, _facilities)]
+            Route(map_payload.FACILITIES_ROUTE, _facilities), Route(map_payload.ASSET_ROUTE, _asset)]

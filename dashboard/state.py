@@ -74,17 +74,32 @@ def _shift(days: int) -> None:
     st.session_state[DATE] = min(max(cur + timedelta(days=days), lo), hi)
 
 
-def sidebar() -> View:
-    """Draw the shared filters (in app.py, so they persist across pages) and return the view."""
+def date_control(where: Any = None, *, row: bool = False) -> None:
+    """The date and its ◀ day / day ▶ buttons (key ``date``, in the URL), drawn in ``where`` (the sidebar by
+    default; the Map page draws it in its fragment, ``row=True``: one line above the map). The widget's
+    identity is its key and format, not its place, so its value carries over between the two places."""
     lo, hi = data.span()
-    sb = st.sidebar
-    sb.date_input("Date", value=data.default_date(), min_value=lo, max_value=hi, key=DATE,
+    where = where or st.sidebar
+    if row:
+        c0, c1, c2, _ = where.columns([2, 1, 1, 5], vertical_alignment="bottom")
+    else:
+        c0 = where
+        c1, c2 = where.columns(2)
+    c0.date_input("Date", value=data.default_date(), min_value=lo, max_value=hi, key=DATE,
                   bind="query-params", format="YYYY-MM-DD",
                   help="The map, KPIs and legend show the situation on this date.")
-    c1, c2 = sb.columns(2)
     c1.button("◀ day", key="date_prev", on_click=_shift, args=(-1,), width="stretch",
               help="One day earlier")
     c2.button("day ▶", key="date_next", on_click=_shift, args=(1,), width="stretch", help="One day later")
+
+
+def sidebar(*, with_date: bool = True) -> View:
+    """Draw the shared filters (in app.py, so they persist across pages) and return the view. Without
+    ``with_date`` the page draws :func:`date_control` itself (and the refusal of a 'since' after the date)."""
+    lo, hi = data.span()
+    sb = st.sidebar
+    if with_date:
+        date_control(sb)
     if FRAMING not in st.session_state and "since" in st.query_params and "framing" not in st.query_params:
         st.session_state[FRAMING] = ANY_DATE  # an older link: ?since=YYYY-MM-DD
     choice = sb.selectbox("Orders since", FRAMING_OPTIONS, key=FRAMING, bind="query-params",
@@ -93,7 +108,7 @@ def sidebar() -> View:
         sb.date_input("Orders issued on or after", value=data.default_since(data.default_date()), min_value=lo,
                       max_value=hi, key=SINCE, bind="query-params", format="YYYY-MM-DD",
                       help="Any start date for the cumulative definition (not after the date above).")
-    refused = view().refused
+    refused = view().refused if with_date else ""
     if refused:
         sb.warning(refused)
     sb.number_input("Window (days)", min_value=1, max_value=60, value=DEFAULT_WINDOW, step=1, key=WINDOW,

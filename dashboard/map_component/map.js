@@ -1,39 +1,12 @@
 // The Map page's Leaflet map as a Streamlit v2 component (see dashboard/map_component.py).
 // The date-free part (geometry, hover text, order history) is fetched once from data.base_url (HTTP, cached);
 // each rerun's data (a few KB) restyles the map in place. Every text from data is set with textContent.
-const VENDOR = "/app/static/vendor/leaflet/dist/";
 const CODE = { r: "recent", e: "earlier", n: "none" };
 const ORDER = ["recent", "earlier", "none"];
 const C = { gov: "#525252", strip: "#1a1a1a", zone: "#1b7837", incident: "#08306b", claim: "#6a51a3",
             place: "#252525", rim: "#000000" };
 const NARROW = 640;
-let leaflet = null;
-const fetched = {};
-
-function loadLeaflet() {
-  if (window.L) return Promise.resolve(window.L);
-  if (!leaflet) {
-    leaflet = new Promise((resolve, reject) => {
-      const css = document.createElement("link");
-      css.rel = "stylesheet"; css.href = VENDOR + "leaflet.css";
-      document.head.appendChild(css);
-      const s = document.createElement("script");
-      s.src = VENDOR + "leaflet.js";
-      s.onload = () => resolve(window.L);
-      s.onerror = () => reject(new Error("Leaflet did not load from " + VENDOR));
-      document.head.appendChild(s);
-    });
-  }
-  return leaflet;
-}
-
-function getJSON(url) {
-  if (!fetched[url]) fetched[url] = fetch(url, { credentials: "same-origin" }).then(r => {
-    if (!r.ok) throw new Error(url + ": " + r.status);
-    return r.json();
-  });
-  return fetched[url];
-}
+const { leaflet: loadLeaflet, json: getJSON, style: loadStyle } = window.gdmLoad;  // loader.js: started before this file
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -438,7 +411,7 @@ export default function (component) {
     root.style.height = (data.height || 660) + "px";
     parentElement.appendChild(root);
     st.root = root;
-    st.ready = Promise.all([loadLeaflet(), getJSON(data.base_url)]).then(([, base]) => build(st, root, base));
+    st.ready = Promise.all([loadLeaflet(), getJSON(data.base_url), loadStyle()]).then(([, base]) => build(st, root, base));
   }
   st.send = (name, value) => st.setTrigger(name, value);
   st.setTrigger = setTriggerValue;

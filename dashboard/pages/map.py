@@ -1,4 +1,9 @@
-"""Map page: KPIs for the date, the map (blocks by status, zone, incidents, places, claims), block history."""
+"""Map page: KPIs for the date, the map (blocks by status, zone, incidents, places, claims), block history.
+
+Everything that depends on the date is drawn by one fragment (``dated``), the date control with it (above
+the map; the other pages keep it in the sidebar): a date change, a block click or a paused playback reruns
+that fragment only, so the sidebar, the navigation and the title are neither redrawn nor sent again.
+"""
 
 from __future__ import annotations
 
@@ -28,21 +33,19 @@ from pipeline.runtime import sitrep
 from pipeline.runtime.readers.acled import acled_attribution
 from pipeline.runtime.sitrep_map import MAP_LAYERS
 
-view = state.view()
-
 # On a narrow screen (a phone) the map comes first, under the title, and the KPIs follow it: the page's blocks
 # are a flex column, so CSS reorders them without changing the desktop layout.
 NARROW_CSS = """<style>
 @media (max-width: 640px) {
   .st-key-gdm_head, [data-testid="stLayoutWrapper"]:has(> .st-key-gdm_head) { order: -2; }
   .st-key-gdm_head h1 { font-size: 1.5rem; padding-top: 0; }
+  .st-key-gdm_date, [data-testid="stLayoutWrapper"]:has(> .st-key-gdm_date) { order: -2; }
   .st-key-gdm_map_block, [data-testid="stLayoutWrapper"]:has(> .st-key-gdm_map_block) { order: -1; }
 }
 </style>"""
 st.html(NARROW_CSS)
 with st.container(key="gdm_head"):
     st.title("Evacuation orders, zones and strikes")
-    st.caption(view.describe())
 
 
 def _report_base_url() -> str | None:
@@ -52,7 +55,7 @@ def _report_base_url() -> str | None:
 
 
 @st.fragment
-def report_download() -> None:
+def report_download(view: state.View) -> None:
     """The current view as a one-page PDF (``pipeline.runtime.sitrep``), drawn only when asked for."""
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
     lang = c1.segmented_control("Report language", ["English", "العربية"], default="English", key="gdm_report_lang")
@@ -67,15 +70,17 @@ def report_download() -> None:
              "sources, drawn on the server with no internet; in English or Arabic (right to left).")
 
 
-
 if not data.has("blocks"):
     st.error("The bundle has no blocks layer: run `python -m pipeline build`.")
     st.stop()
 
-with st.spinner("Computing the figures for this date…"):
-    m = data.metrics(view.on, view.since, view.window)
 
-if m:
+def kpi_section(view: state.View) -> dict[str, Any]:
+    """The figures for the date (cards with their definitions), the 'last N days' line, OCHA's and the user's."""
+    with st.spinner("Computing the figures for this date…"):
+        m = data.metrics(view.on, view.since, view.window)
+    if not m:
+        return m
     cards = kpis(m)
     for row in (cards[:4], cards[4:]):
         cols = st.columns(len(row))
@@ -94,39 +99,45 @@ if m:
     yours = with_your_orders_line(m)  # the user's imported orders: beside the shipped figure, never in it
     if yours:
         st.html('<div style="font-size:0.9rem;border-left:4px solid #cb181d;padding:2px 0 2px 10px">' + yours + "</div>")
+    return m
 
-# Imported (workspace) layers: their own toggles and count line, never merged into the figures above.
-imported = [e for e in data.workspace_entries() if e.get("kind") != "series"]  # series: on the Timeline
-shown_imported: list[str] = []
-acled_detail = False
-if imported:
-    cols = st.columns(min(len(imported), 3) + 1)
-    for i, e in enumerate(imported):
-        if cols[i % (len(cols) - 1)].toggle(f"Imported: {md(e['name'])}", value=True, key=f"gdm_ws_{e['name']}",
-                                            help=f"Your imported layer ({md(e.get('kind'))}, from {md(e.get('origin'))})."):
-            shown_imported.append(e["name"])
-    if any(e.get("acled") for e in imported):
-        acled_detail = cols[-1].toggle("show ACLED event detail (for my own use)", key="gdm_acled_detail",
-                                       help="ACLED layers are shown aggregated by block; this shows their events "
-                                            "to you only (nothing is shared or offered for download).")
-    counts = data.workspace_counts(view.on, view.window)
-    limit = settings.get(settings.MAP_POINT_LIMIT)
-    parts = [f"{md(n)}: {c['count']:,}" + (" (ACLED, aggregated on the map)" if c.get("acled") and not acled_detail
-                                            else f" (over {limit:,}: counts per block on the map)"
-                                            if c["count"] > limit else "")
-             for n, c in counts.items() if n in shown_imported]
-    total = sum(c["count"] for n, c in counts.items() if n in shown_imported)
-    st.caption(f"Imported layers: {total:,} events in window ({view.window} days to the date)"
-               + (f" · {'; '.join(parts)}" if parts else "")
-               + ". Your own data, not part of the figures above.")
-    if data.map_layers_left_out(shown_imported):
-        st.caption(f"The map draws the newest {len(shown_imported) - data.map_layers_left_out(shown_imported)} of the "
-                   f"{len(shown_imported)} imported layers switched on: switch some off to see the others "
-                   "(setting max_map_layers).")
-    if any(e.get("acled") and e["name"] in shown_imported for e in imported):
-        st.caption(md(acled_attribution))
 
-def _panel(block_id: int | None) -> None:
+def imported_section(view: state.View) -> tuple[list[str], bool]:
+    """Imported (workspace) layers: their own toggles and count line, never merged into the figures above.
+    Returns the layers shown and whether ACLED's event detail is asked for."""
+    imported = [e for e in data.workspace_entries() if e.get("kind") != "series"]  # series: on the Timeline
+    shown_imported: list[str] = []
+    acled_detail = False
+    if imported:
+        cols = st.columns(min(len(imported), 3) + 1)
+        for i, e in enumerate(imported):
+            if cols[i % (len(cols) - 1)].toggle(f"Imported: {md(e['name'])}", value=True, key=f"gdm_ws_{e['name']}",
+                                                help=f"Your imported layer ({md(e.get('kind'))}, from {md(e.get('origin'))})."):
+                shown_imported.append(e["name"])
+        if any(e.get("acled") for e in imported):
+            acled_detail = cols[-1].toggle("show ACLED event detail (for my own use)", key="gdm_acled_detail",
+                                           help="ACLED layers are shown aggregated by block; this shows their events "
+                                                "to you only (nothing is shared or offered for download).")
+        counts = data.workspace_counts(view.on, view.window)
+        limit = settings.get(settings.MAP_POINT_LIMIT)
+        parts = [f"{md(n)}: {c['count']:,}" + (" (ACLED, aggregated on the map)" if c.get("acled") and not acled_detail
+                                                else f" (over {limit:,}: counts per block on the map)"
+                                                if c["count"] > limit else "")
+                 for n, c in counts.items() if n in shown_imported]
+        total = sum(c["count"] for n, c in counts.items() if n in shown_imported)
+        st.caption(f"Imported layers: {total:,} events in window ({view.window} days to the date)"
+                   + (f" · {'; '.join(parts)}" if parts else "")
+                   + ". Your own data, not part of the figures above.")
+        left_out = data.map_layers_left_out(shown_imported)
+        if left_out:
+            st.caption(f"The map draws the newest {len(shown_imported) - left_out} of the {len(shown_imported)} "
+                       "imported layers switched on: switch some off to see the others (setting max_map_layers).")
+        if any(e.get("acled") and e["name"] in shown_imported for e in imported):
+            st.caption(md(acled_attribution))
+    return shown_imported, acled_detail
+
+
+def _panel(block_id: int | None, view: state.View) -> None:
     st.subheader("Block history")
     if block_id is None:
         st.caption("Click a block on the map to see every order that named it.")
@@ -180,14 +191,13 @@ def _on_paused() -> None:
     if paused:
         lo, hi = data.span()
         st.session_state[state.DATE] = min(max(date.fromisoformat(str(paused)), lo), hi)
-        st.session_state["gdm_paused_rerun"] = True
 
 
 # GDM_MAP=folium draws the previous folium + st_folium map (kept for the benchmark's comparison).
 FOLIUM = os.environ.get("GDM_MAP", "").lower() == "folium"
 
 
-def what_changed_section() -> None:
+def what_changed_section(view: state.View) -> None:
     """Under the KPIs: impact cards of the orders issued in the window (open when one was issued on the date)."""
     changed = data.what_changed(view.on, view.window)
     changes_html = order_cards(changed)
@@ -199,7 +209,8 @@ def what_changed_section() -> None:
             st.caption("Each order's area, people, facilities and zone share: the same figures as the Orders page "
                        "and `python -m pipeline orders`. 'Adds' counts what orders issued earlier had not covered.")
 
-def context_sections(m: dict[str, Any]) -> None:
+
+def context_sections(m: dict[str, Any], view: state.View) -> None:
     """Below the map: reported-but-unmapped orders, disagreements, where people are."""
     unmapped = reported_unmapped_list(m)
     if unmapped:
@@ -218,8 +229,7 @@ def context_sections(m: dict[str, Any]) -> None:
                 f"{comparison}</div>")
 
 
-@st.fragment
-def map_and_panel() -> None:
+def map_and_panel(view: state.View, shown_imported: list[str], acled_detail: bool) -> None:
     col_map, col_panel = st.columns([3, 1], gap="small")
     bid = None
     if FOLIUM:
@@ -243,29 +253,45 @@ def map_and_panel() -> None:
         clicked = getattr(res, "clicked", None)
         if isinstance(clicked, dict) and clicked.get("block_id") is not None:
             bid = int(clicked["block_id"])
-        if st.session_state.pop("gdm_paused_rerun", False):
-            st.rerun(scope="app")  # the KPIs above the map follow the paused date
     if bid is not None:
         state.select_block(bid)
     with col_panel:
-        _panel(state.selected_block())
+        _panel(state.selected_block(), view)
 
 
-what_changed_section()
-with st.container(key="gdm_map_block"):
-    map_and_panel()
-if m:
-    context_sections(m)
-claims_html = claims_list(data.claims_in(view.on, view.window))
-if claims_html:
-    with st.expander(f"Reported events in the {view.window} days to the date (attributed claims, "
-                     "drawn on their areas, not counted with incidents)"):
-        st.html(claims_html)
-report_download()
-lo_day, hi_day = data.span()
-data.compute_ahead([(d, state.view(d).since) for d in (view.on + timedelta(days=1), view.on - timedelta(days=1))
-                    if lo_day <= d <= hi_day], view.window, view.layers, view.basemap, imported=shown_imported,
-                   acled_detail=acled_detail)
+def claims_section(view: state.View) -> None:
+    claims_html = claims_list(data.claims_in(view.on, view.window))
+    if claims_html:
+        with st.expander(f"Reported events in the {view.window} days to the date (attributed claims, "
+                         "drawn on their areas, not counted with incidents)"):
+            st.html(claims_html)
+
+
+@st.fragment
+def dated() -> None:
+    """The date control and all that follows the date: a change here reruns this fragment only."""
+    box = st.container(key="gdm_date")
+    state.date_control(box, row=True)
+    view = state.view()
+    if view.refused:
+        box.warning(view.refused)
+    box.caption(view.describe())
+    m = kpi_section(view)
+    shown_imported, acled_detail = imported_section(view)
+    what_changed_section(view)
+    with st.container(key="gdm_map_block"):
+        map_and_panel(view, shown_imported, acled_detail)
+    if m:
+        context_sections(m, view)
+    claims_section(view)
+    report_download(view)
+    lo_day, hi_day = data.span()
+    data.compute_ahead([(d, state.view(d).since) for d in (view.on + timedelta(days=1), view.on - timedelta(days=1))
+                        if lo_day <= d <= hi_day], view.window, view.layers, view.basemap, imported=shown_imported,
+                       acled_detail=acled_detail)
+
+
+dated()
 st.caption("Blocks: the IDF evacuation-block grid of 1 Dec 2023. Polygons are simplified for display only; "
            "every figure is computed on the full geometry. Definitions and caveats: Method page; "
            "sources and downloads: Data page.")

@@ -107,6 +107,40 @@ def test_map_loads_offline_and_date_change_updates_kpis_and_map(server, page):
     expect(page).to_have_url(re.compile(r"date=2023-12-06"))
 
 
+
+def test_date_is_drawn_above_the_map_and_kept_across_pages(server, page):
+    """The Map page's date control sits above the map (not in the sidebar); the other pages show it in the
+    sidebar; a date set on one page is the date of the next, in the control, the URL and the map."""
+    frame = open_map(page, server.url)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    main = page.locator("[data-testid='stMain']")
+    day = "day, Date"
+    expect(sidebar.get_by_role("spinbutton", name=day, exact=True)).to_have_count(0)
+    expect(sidebar.get_by_text("Orders since")).to_be_visible()  # the other shared filters stay in the sidebar
+    for _ in range(2):
+        page.wait_for_selector(IDLE)
+        main.get_by_role("button", name="day ▶").click()
+    expect(frame.locator(".gdm-legend")).to_contain_text("4 Dec 2023")
+    expect(page).to_have_url(re.compile(r"date=2023-12-04"))
+
+    page.get_by_role("link", name="Orders").first.click()
+    expect(page.get_by_label("Orders issued on")).to_be_visible()
+    expect(sidebar.get_by_role("spinbutton", name=day, exact=True)).to_have_attribute("aria-valuenow", "4")
+    expect(page).to_have_url(re.compile(r"date=2023-12-04"))
+    page.wait_for_selector(IDLE)
+    sidebar.get_by_role("button", name="day ▶").click()  # on Orders the date is changed in the sidebar
+    expect(sidebar.get_by_role("spinbutton", name=day, exact=True)).to_have_attribute("aria-valuenow", "5")
+    page.wait_for_selector(IDLE)
+
+    page.get_by_role("link", name="Map").first.click()
+    frame = page.locator(MAP_FRAME).last
+    expect(frame.locator(".gdm-legend")).to_contain_text("5 Dec 2023")
+    expect(main.get_by_role("spinbutton", name=day, exact=True)).to_have_attribute("aria-valuenow", "5")
+    expect(page.locator("[data-testid='stCaptionContainer']").first).to_contain_text("5 Dec 2023")
+    expect(page).to_have_url(re.compile(r"date=2023-12-05"))
+    expect(sidebar.get_by_role("spinbutton", name=day, exact=True)).to_have_count(0)
+    assert page.locator("[data-testid='stException']").count() == 0
+
 def test_click_a_block_shows_its_history_without_reloading_the_map(server, page):
     frame = open_map(page, f"{server.url}/?layers=Boundaries&layers=Blocks")
     page.wait_for_selector(IDLE)
