@@ -414,6 +414,12 @@ def read_table(path: Path, container: str, display: str, *, header_row: int = 0,
     return frame
 
 
+def release_pool() -> None:
+    """Give back to the system the memory pyarrow's allocator kept after a large read (it keeps freed pages
+    for reuse, so a 1M-row read would otherwise stay in the process's resident memory)."""
+    pa.default_memory_pool().release_unused()
+
+
 def _read_csv(path: Path, display: str, wanted: set[str] | None, nrows: int) -> pd.DataFrame:
     encoding = text_encoding(path, file=display, fix=_BINARY_FIX)
     lines = head_lines(path, encoding)
@@ -437,6 +443,7 @@ def _read_csv(path: Path, display: str, wanted: set[str] | None, nrows: int) -> 
                                                      strings_can_be_null=True, quoted_strings_can_be_null=True))
             frame: pd.DataFrame = table.slice(0, nrows).to_pandas(self_destruct=True, split_blocks=True)
             del table
+            release_pool()
             return frame
         except (pa.ArrowInvalid, UnicodeDecodeError):
             pass  # ragged rows and the like: pandas' reader names the line (and pads short rows, as before)
