@@ -62,7 +62,7 @@ from pipeline.core.layers import AREA_CRS, area_km2
 from pipeline.core.storage import sha256_file
 from pipeline.runtime import workspace
 from pipeline.runtime.bundle import load_geolayer, load_manifest
-from pipeline.runtime.detect import Detected, Parsed, Problem, detect
+from pipeline.runtime.detect import Detected, Parsed, Problem, detect, release_pool
 from pipeline.runtime.readers.acled import acled_attribution, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
 from pipeline.runtime.readers.hxl import read_hxl
@@ -520,6 +520,7 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         gdf["event_id"] = ids
     gdf["_own_id"] = has_id.to_numpy()  # the dataset's own id (ACLED event_id_cnty ...), not a made-up one
     warnings += _cap_text(gdf) + _markup_warning(gdf)
+    release_pool()  # the checks' temporary arrays, before the save allocates its own
     return gdf, problems, warnings
 
 

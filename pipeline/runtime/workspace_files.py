@@ -31,6 +31,7 @@ MANIFEST = "manifest.json"
 LOCK = ".lock"
 LAYERS = "layers"
 STALE_TEMP_SECONDS = 60.0
+ROW_GROUP = 100_000
 
 _held: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar("gdm_files_locks", default=None)
 
@@ -94,7 +95,8 @@ class FilesBackend:
         os.close(fd)
         target = d / f"{layer}.parquet"
         try:
-            frame.to_parquet(tmp, index=False, compression="zstd")
+            # row groups of 100,000: the writer buffers one group at a time (a 1M-row layer at once cost 100 MiB)
+            frame.to_parquet(tmp, index=False, compression="zstd", row_group_size=ROW_GROUP)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
