@@ -804,8 +804,9 @@ def _check_time(t0: float, display: str) -> None:
         raise _time_limit_error(display, "this import took longer than")
 
 
-# One import of this process saves at a time: the workspace's file lock keeps two processes apart but
-# waits without end; this lock waits at most for what is left of the import's time limit.
+# One import of this process saves at a time: this lock waits at most for what is left of the import's time
+# limit; the workspace's own lock (a file lock, or the database's advisory lock) keeps two processes apart and
+# waits at most the time limit too.
 _SAVE_LOCK = threading.Lock()
 
 
