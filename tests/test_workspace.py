@@ -107,6 +107,26 @@ def test_geopackage_export_imports_again_and_leaves_acled_out(workspace_backend,
     assert not any(e["acled"] for e in workspace.list_layers())
 
 
+def test_geopackage_export_keeps_imported_series_as_tables_that_import_again(workspace_backend, tmp_path,
+                                                                            monkeypatch):
+    rep = imports.import_file(DATA / "trucks-line-list.csv", as_="series", unit="trucks", accept_partial=True)
+    assert rep["status"] == "written"
+    days = workspace.load(rep["layer"])
+    series = workspace.entry(rep["layer"])["series"]
+    gpkg = tmp_path / "workspace.gpkg"
+    gpkg.write_bytes(workspace.export_geopackage())
+    for e in workspace.list_layers():
+        workspace.delete(e["name"])
+    again = imports.import_file(gpkg)
+    assert again["status"] == "written" and again["rejected"] == 0, again
+    # a one-layer GeoPackage is named after the file, as any import of one is
+    assert [(x["name"], x["kind"], x["rows"]) for x in again["layers"]] == [("workspace", "series", len(days))]
+    back = workspace.load(again["layer"])
+    cols = ["date", "metric", "value", "unit", "pcode", "place", "category", "qualifier", "source"]
+    pd.testing.assert_frame_equal(back[cols].reset_index(drop=True), days[cols].reset_index(drop=True))
+    assert workspace.entry(again["layer"])["series"]["unit"] == series["unit"] == "trucks"
+
+
 def test_aggregate_events_by_block_and_governorate(workspace_backend):
     rep = imports.import_file(DATA / "acled-clean.csv")
     g = workspace.load(rep["layer"])

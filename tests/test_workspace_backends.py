@@ -90,6 +90,30 @@ def test_the_same_file_imported_by_two_processes_at_once_ends_as_one_layer(works
     assert stored_layers() == 1
 
 
+def test_an_import_waits_for_another_process_saving_at_most_the_time_limit(workspace_backend, monkeypatch):
+    holder = subprocess.Popen(  # another process of the server, in the middle of a save: it holds the lock
+        [sys.executable, "-c", "import sys\nfrom pipeline.runtime import workspace\n"
+         "with workspace.import_session():\n    print('held', flush=True)\n    sys.stdin.read()\n"],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdin is not None
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        before = workspace.file_hashes()
+        monkeypatch.setenv("GDM_IMPORT_TIME_LIMIT_S", "2")
+        t0 = time.monotonic()
+        rep = imports.import_file(ACLED)
+        waited = time.monotonic() - t0
+        assert rep["status"] == "refused" and not rep["written"]
+        assert ("another import was still saving to the workspace after 2 s (the time limit, import_time_limit_s, "
+                "GDM_IMPORT_TIME_LIMIT_S): nothing was stored") in rep["message"]
+        assert 2 <= waited < 10
+        assert workspace.file_hashes() == before and workspace.list_layers() == []
+    finally:
+        holder.stdin.close()  # the other save ends
+        holder.wait(timeout=60)
+    assert imports.import_file(ACLED)["status"] == "written"  # once it is done, the import goes through
+
+
 def test_an_import_over_the_layer_cap_is_refused_with_a_sentence(workspace_backend, monkeypatch):
     monkeypatch.setenv("GDM_MAX_LAYERS", "1")
     assert imports.import_file(ACLED)["status"] == "written"

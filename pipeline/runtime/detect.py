@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import ctypes
+import ctypes.util
 import io
 import json
 import re
@@ -414,6 +416,26 @@ def read_table(path: Path, container: str, display: str, *, header_row: int = 0,
     return frame
 
 
+def release_pool() -> None:
+    """Give back to the system the memory the allocators kept after a large step: pyarrow's pool keeps freed
+    pages for reuse, and so does the C library's heap (glibc's ``malloc_trim``, where there is one), so a
+    1M-row read would otherwise stay in the process's resident memory while the next steps allocate more."""
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> Any:
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return lib if hasattr(lib, "malloc_trim") else None
+    except OSError:  # not glibc (macOS, musl): nothing to trim
+        return None
+
+
+_LIBC = _libc()
+
+
 def _read_csv(path: Path, display: str, wanted: set[str] | None, nrows: int) -> pd.DataFrame:
     encoding = text_encoding(path, file=display, fix=_BINARY_FIX)
     lines = head_lines(path, encoding)
@@ -437,6 +459,7 @@ def _read_csv(path: Path, display: str, wanted: set[str] | None, nrows: int) -> 
                                                      strings_can_be_null=True, quoted_strings_can_be_null=True))
             frame: pd.DataFrame = table.slice(0, nrows).to_pandas(self_destruct=True, split_blocks=True)
             del table
+            release_pool()
             return frame
         except (pa.ArrowInvalid, UnicodeDecodeError):
             pass  # ragged rows and the like: pandas' reader names the line (and pads short rows, as before)

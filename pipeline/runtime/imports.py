@@ -62,7 +62,7 @@ from pipeline.core.layers import AREA_CRS, area_km2
 from pipeline.core.storage import sha256_file
 from pipeline.runtime import workspace
 from pipeline.runtime.bundle import load_geolayer, load_manifest
-from pipeline.runtime.detect import Detected, Parsed, Problem, detect
+from pipeline.runtime.detect import Detected, Parsed, Problem, detect, release_pool
 from pipeline.runtime.readers.acled import acled_attribution, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
 from pipeline.runtime.readers.hxl import read_hxl
@@ -377,29 +377,35 @@ def _markup_warning(frame: pd.DataFrame) -> list[str]:
     return []
 
 
-def _first_hit(polygons: gpd.GeoDataFrame, key: str, pts: gpd.GeoDataFrame) -> pd.Series:
-    """``key`` of the first polygon (in layer order) each point intersects, indexed like ``pts`` (NA: none).
+def _first_hit(polygons: gpd.GeoDataFrame, key: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``key`` of the first polygon (in layer order) each point ``(x[i], y[i])`` intersects (None: none).
 
-    The same answer as ``geopandas.sjoin(pts, polygons, predicate="intersects")`` keeping the first match,
-    a few times faster: a bounding-box query on the polygons' tree, then the exact test with the polygons
-    prepared (``shapely.prepare``), pair by pair, vectorised.
+    The same answer as ``geopandas.sjoin(points, polygons, predicate="intersects")`` keeping the first match,
+    without making a point geometry: the points are sorted by x once; each polygon takes the slice of its
+    bounding box (``searchsorted``), keeps those inside it in y and not yet matched, and tests them with
+    ``shapely.intersects_xy`` against itself prepared. Memory: a few arrays of the points' length.
     """
     geoms = np.asarray(polygons.geometry.values)
-    shapely.prepare(geoms)
-    tree = shapely.STRtree(geoms)
-    points = np.asarray(pts.geometry.values)
     values = polygons[key].to_numpy()
-    found = np.full(len(points), None, dtype=object)
-    for start in range(0, len(points), 250_000):  # in pieces: the candidate pairs of 1M points stay small
-        chunk = points[start:start + 250_000]
-        pi, bi = tree.query(chunk)
-        hit = shapely.intersects(geoms[bi], chunk[pi])
-        pi, bi = pi[hit], bi[hit]
-        order = np.lexsort((bi, pi))
-        pi, bi = pi[order], bi[order]
-        first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, dtype=bool)
-        found[start + pi[first]] = values[bi[first]]
-    return pd.Series(found, index=pts.index, dtype=object).where(pd.notna(found), pd.NA)
+    bounds = shapely.bounds(geoms)
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    lo = np.searchsorted(xs, bounds[:, 0], side="left")
+    hi = np.searchsorted(xs, bounds[:, 2], side="right")
+    hit_by = np.full(len(x), -1, dtype=np.int64)
+    with _REFERENCE_LOCK:  # the reference polygons are shared and prepared (see _REFERENCE_LOCK)
+        shapely.prepare(geoms)
+        for i, g in enumerate(geoms):
+            idx = order[lo[i]:hi[i]]
+            yi = y[idx]
+            idx = idx[(yi >= bounds[i, 1]) & (yi <= bounds[i, 3])]
+            idx = idx[hit_by[idx] < 0]
+            if len(idx):
+                hit_by[idx[shapely.intersects_xy(g, x[idx], y[idx])]] = i
+    found = np.full(len(x), None, dtype=object)
+    matched = hit_by >= 0
+    found[matched] = values[hit_by[matched]]
+    return found
 
 
 def _rowhash(f: pd.DataFrame, cols: list[str]) -> pd.Series:
@@ -434,22 +440,24 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
                      for r in rows[none]]
     inside, place, dist_m, p2 = _points_check(f, layer)
     problems += p2
-    gdf = gpd.GeoDataFrame(f.drop(columns=["lat", "lon"]),
-                           geometry=gpd.points_from_xy(f["lon"].to_numpy(float), f["lat"].to_numpy(float)),
-                           crs=4326, index=f.index)
-    # spatial joins (vectorised): governorate and block of each point inside the Strip
-    pts = gdf.loc[inside, ["geometry"]]
-    if len(pts):
-        spatial_pcode = _first_hit(ref["govs"], "pcode", pts).astype("string")
-        spatial_block = _first_hit(blocks, "block_id", pts).astype("Int64")
-        miss = spatial_pcode.isna()
+    lon = f["lon"].to_numpy(float)
+    lat = f["lat"].to_numpy(float)
+    # spatial joins (vectorised, on the coordinates): governorate and block of each point inside the Strip
+    spatial_pcode = pd.Series(pd.NA, index=f.index, dtype="string")
+    spatial_block = pd.Series(pd.NA, index=f.index, dtype="Int64")
+    if inside.any():
+        xi, yi = lon[inside], lat[inside]
+        spatial_pcode[inside] = pd.array(_first_hit(ref["govs"], "pcode", xi, yi), dtype="string")
+        spatial_block[inside] = pd.array(_first_hit(blocks, "block_id", xi, yi), dtype="Int64")
+        miss = inside & spatial_pcode.isna().to_numpy()
         if miss.any():  # inside the tolerance band past the outline: nearest governorate
-            near = gpd.sjoin_nearest(pts.loc[miss].to_crs(AREA_CRS), ref["govs"].to_crs(AREA_CRS), how="left")
+            pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon[miss], lat[miss]), crs=4326,
+                                   index=f.index[miss])
+            near = gpd.sjoin_nearest(pts.to_crs(AREA_CRS), ref["govs"].to_crs(AREA_CRS), how="left")
             near = near[~near.index.duplicated(keep="first")]
-            spatial_pcode.loc[miss] = near["pcode"].astype("string")
-    else:
-        spatial_pcode = pd.Series(dtype="string")
-        spatial_block = pd.Series(dtype="Int64")
+            spatial_pcode.loc[near.index] = near["pcode"].astype("string")
+    gdf = gpd.GeoDataFrame(f.drop(columns=["lat", "lon"]), geometry=gpd.points_from_xy(lon, lat), crs=4326,
+                           index=f.index)
     hint = f["pcode_hint"].astype("string") if "pcode_hint" in f else pd.Series(pd.NA, index=f.index, dtype="string")
     pcode = spatial_pcode.reindex(f.index).astype("string").fillna(hint)
     differs = hint.notna() & spatial_pcode.reindex(f.index).notna() & (hint != spatial_pcode.reindex(f.index))
@@ -512,6 +520,7 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         gdf["event_id"] = ids
     gdf["_own_id"] = has_id.to_numpy()  # the dataset's own id (ACLED event_id_cnty ...), not a made-up one
     warnings += _cap_text(gdf) + _markup_warning(gdf)
+    release_pool()  # the checks' temporary arrays, before the save allocates its own
     return gdf, problems, warnings
 
 
@@ -705,7 +714,7 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         if p.meta.get("truncated_at") is not None:
             rep["truncated"].append({"layer": label or p.name_hint, "features": int(p.meta["truncated_at"]),
                                      "message": truncation_message(int(p.meta["truncated_at"]))})
-        plans.append((p, gdf.loc[keep], int(source_rows), len(bad_rows)))
+        plans.append((p, gdf if keep.all() else gdf.loc[keep], int(source_rows), len(bad_rows)))
         if p.kind == "series":
             rep["series"] = _series_report(p, gdf.loc[keep])
     all_problems.sort(key=lambda q: (q.layer or "", q.row if q.row is not None else -1))
@@ -795,8 +804,9 @@ def _check_time(t0: float, display: str) -> None:
         raise _time_limit_error(display, "this import took longer than")
 
 
-# One import of this process saves at a time: the workspace's file lock keeps two processes apart but
-# waits without end; this lock waits at most for what is left of the import's time limit.
+# One import of this process saves at a time: this lock waits at most for what is left of the import's time
+# limit; the workspace's own lock (a file lock, or the database's advisory lock) keeps two processes apart and
+# waits at most the time limit too.
 _SAVE_LOCK = threading.Lock()
 
 

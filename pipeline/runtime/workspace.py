@@ -18,6 +18,7 @@ entry: ACLED layers are shown aggregated (:func:`aggregate_events`) and are left
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import tomllib
@@ -189,7 +190,8 @@ def export_geopackage(root: str | Path | None = None, *, include_acled: bool = F
     """All workspace layers as one GeoPackage (bytes) that ``python -m pipeline import`` reads back.
 
     ACLED layers are left out (their rows may not be passed on). Each layer carries its
-    manifest facts as GeoPackage layer metadata (``gdm_*`` keys), so re-importing keeps them.
+    manifest facts as GeoPackage layer metadata (``gdm_*`` keys), so re-importing keeps them; an imported
+    series (a table of days, no geometry) is an attribute-only table that reads back as the same series.
     """
     layers = [e for e in list_layers(root, viewer=viewer) if include_acled or not e.get("acled")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -198,13 +200,17 @@ def export_geopackage(root: str | Path | None = None, *, include_acled: bool = F
             raise ValueError("the workspace has no layer that can be exported")
         for e in layers:
             gdf = load(e["name"], root)
-            if not isinstance(gdf, gpd.GeoDataFrame):
+            if not isinstance(gdf, gpd.GeoDataFrame) and e.get("kind") != "series":
                 continue
+            gdf = gdf.copy()
             for c in gdf.columns:
-                if str(gdf[c].dtype) == "string":
-                    gdf[c] = gdf[c].astype(object)
+                if str(gdf[c].dtype) in ("string", "str"):  # missing text stays NULL (not the text "<NA>")
+                    gdf[c] = gdf[c].astype(object).where(gdf[c].notna(), None)
             md = {f"gdm_{k}": str(e.get(k)) for k in ("kind", "dataset", "origin", "imported_at", "acled")
                   if e.get(k) is not None}
+            if not isinstance(gdf, gpd.GeoDataFrame):  # a series: an attribute-only table, dates as ISO text
+                gdf["date"] = pd.to_datetime(gdf["date"]).dt.strftime("%Y-%m-%d")
+                md["gdm_series"] = json.dumps(e.get("series") or {}, ensure_ascii=False, default=str)
             pyogrio.write_dataframe(gdf, path, layer=e["name"], driver="GPKG", append=path.exists(),
                                     layer_metadata=md, promote_to_multi=e.get("kind") == "zones")
         return path.read_bytes()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+import time
+from collections.abc import Callable, Collection
 from datetime import datetime, timezone
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
+from pipeline.core import settings
 from pipeline.core.errors import InputError
 from pipeline.core.storage import bbox_of
 from pipeline.runtime.workspace_access import CLI_OWNER
@@ -17,6 +19,21 @@ from pipeline.runtime.workspace_access import CLI_OWNER
 
 class WorkspaceError(InputError):
     """The workspace refuses a change (a taken name, no such layer, no right to change it, damage)."""
+
+
+def wait_for_lock(try_lock: Callable[[], bool], *, poll_s: float = 0.05) -> None:
+    """Call ``try_lock`` (a non-blocking attempt) until it succeeds, for at most ``import_time_limit_s``;
+    then a :class:`WorkspaceError` saying another import was still saving (a lock held by another process)."""
+    limit = settings.get(settings.IMPORT_TIME_LIMIT_S)
+    deadline = time.monotonic() + limit
+    while not try_lock():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise WorkspaceError(
+                f"another import was still saving to the workspace after {limit:g} s (the time limit, "
+                f"{settings.IMPORT_TIME_LIMIT_S.name}, {settings.IMPORT_TIME_LIMIT_S.env}): nothing was stored",
+                fix="import the file again in a moment (or raise the setting if you run the app)")
+        time.sleep(min(poll_s, left))
 
 
 def slug(name: str) -> str:

@@ -2,7 +2,8 @@
 
 Folder ``root`` holds ``manifest.json`` and ``layers/<name>.parquet``. Every write goes to a temporary
 file in the same folder and is swapped in with ``os.replace``; the manifest is read, changed and
-written while holding an exclusive ``fcntl`` lock on ``.lock``. :meth:`FilesBackend.session` holds
+written while holding an exclusive ``fcntl`` lock on ``.lock``, waited for at most ``import_time_limit_s``
+(then a :class:`WorkspaceError`: another import was still saving, nothing was stored). :meth:`FilesBackend.session` holds
 that lock across several calls (an import's same-file and overlap checks and its save), re-entrantly
 within one thread. Temporary files left by a killed import (``.*.parquet.tmp``) older than
 :data:`STALE_TEMP_SECONDS` are removed when a backend is opened and at every import.
@@ -25,12 +26,21 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.core.storage import atomic_write_bytes, bbox_of, sha256_file
-from pipeline.runtime.workspace_entry import WorkspaceError, check_rename, damaged, free_name, make_entry, slug
+from pipeline.runtime.workspace_entry import (
+    WorkspaceError,
+    check_rename,
+    damaged,
+    free_name,
+    make_entry,
+    slug,
+    wait_for_lock,
+)
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 LAYERS = "layers"
 STALE_TEMP_SECONDS = 60.0
+ROW_GROUP = 100_000
 
 _held: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar("gdm_files_locks", default=None)
 
@@ -61,7 +71,7 @@ class FilesBackend:
             return
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / LOCK, "a+") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            wait_for_lock(lambda: _try_flock(fh.fileno()))  # at most import_time_limit_s, then a sentence
             held[key] = 1
             token = _held.set(held)
             try:
@@ -94,7 +104,8 @@ class FilesBackend:
         os.close(fd)
         target = d / f"{layer}.parquet"
         try:
-            frame.to_parquet(tmp, index=False, compression="zstd")
+            # row groups of 100,000: the writer buffers one group at a time (a 1M-row layer at once cost 100 MiB)
+            frame.to_parquet(tmp, index=False, compression="zstd", row_group_size=ROW_GROUP)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -216,6 +227,15 @@ class FilesBackend:
                 out.append(f"layer {e.get('name')!r}: its file {e.get('file')} is damaged (its sha256 differs from "
                            "the one recorded at import; delete the layer and import its file again)")
         return out
+
+
+def _try_flock(fd: int) -> bool:
+    """Take the exclusive lock on ``fd`` if no other process holds it (never waits)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def clean_stale_temp(root: Path, older_than: float = STALE_TEMP_SECONDS) -> list[str]:

@@ -4,8 +4,9 @@ Each layer is a table ``gdm_layer_<n>`` (geometry indexed with GiST, see ``works
 ``gdm_layers`` is the manifest: who imported what, when, from which file and sha256, with the import
 report. The project creates and migrates its own schema (``gdm_schema``: one row, the version): an
 older schema is upgraded in a transaction, a newer one is refused with a sentence. Every change runs
-in one transaction holding an advisory lock, so a failed or interrupted import leaves nothing behind,
-and :meth:`PostgisBackend.session` keeps an import's checks and its save in one transaction.
+in one transaction holding an advisory lock (waited for at most ``import_time_limit_s``), so a failed or
+interrupted import leaves nothing behind, and :meth:`PostgisBackend.session` keeps an import's checks and its
+save in one transaction.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from pipeline.core.storage import bbox_of
-from pipeline.runtime.workspace_entry import WorkspaceError, check_rename, free_name, make_entry, slug
+from pipeline.runtime.workspace_entry import (
+    WorkspaceError,
+    check_rename,
+    free_name,
+    make_entry,
+    slug,
+    wait_for_lock,
+)
 from pipeline.runtime.workspace_pgframes import create_and_copy, dtypes_of, read_table
 
 SCHEMA_VERSION = 2
@@ -58,7 +66,11 @@ def _connect(url: str) -> psycopg.Connection[Any]:
 
 def migrate(conn: psycopg.Connection[Any], *, to: int = SCHEMA_VERSION) -> int:
     """Create or upgrade the schema to version ``to`` (inside the caller's transaction); return the version found."""
-    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+    if conn.execute("SELECT to_regclass('gdm_schema')").fetchone() != (None,):
+        row = conn.execute("SELECT version FROM gdm_schema").fetchone()
+        if row and int(row[0]) == to:  # nothing to do: no lock taken (a save in progress need not end first)
+            return int(row[0])
+    wait_for_lock(lambda: _try_lock(conn))
     conn.execute("CREATE TABLE IF NOT EXISTS gdm_schema (version integer NOT NULL)")
     row = conn.execute("SELECT version FROM gdm_schema").fetchone()
     found = int(row[0]) if row else 0
@@ -95,7 +107,7 @@ class PostgisBackend:
             yield conn
             return
         with _connect(self.url) as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+            wait_for_lock(lambda: _try_lock(conn))  # at most import_time_limit_s, then a sentence
             token = _current.set(conn)
             try:
                 yield conn
@@ -267,6 +279,12 @@ class PostgisBackend:
                     out.append(f"layer {name!r}: its manifest entry is damaged (delete the layer and import its "
                                "file again)")
         return out
+
+
+def _try_lock(conn: psycopg.Connection[Any]) -> bool:
+    """Take the writers' advisory lock for this transaction if no other session holds it (never waits)."""
+    row = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (_LOCK_KEY,)).fetchone()
+    return bool(row and row[0])
 
 
 def _jsonable(obj: Any) -> Any:

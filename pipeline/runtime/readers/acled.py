@@ -15,7 +15,15 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.core.errors import InputError
-from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, is_hashtag_row, read_table
+from pipeline.runtime.detect import (
+    Detected,
+    Parsed,
+    Problem,
+    check_count,
+    is_hashtag_row,
+    read_table,
+    release_pool,
+)
 from pipeline.runtime.readers.csv_points import parse_dates, parse_numbers, pcode_for_names, row_numbers, text_column
 
 acled_attribution = (
@@ -71,6 +79,20 @@ USED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "
                 "location", "source", "geo_precision", "notes", "admin1", "admin2", "admin3", "country")
 
 
+def _take(frame: pd.DataFrame, col: str) -> pd.Series:
+    """Column ``col``, removed from ``frame`` (its memory goes once the caller is done with it)."""
+    return frame.pop(col)
+
+
+def _take_text(frame: pd.DataFrame, col: str) -> pd.Series:
+    """Column ``col`` as stripped text (empty if absent), removed from ``frame``."""
+    if col not in frame.columns:
+        return text_column(frame, None)
+    out = text_column(frame, col)
+    del frame[col]
+    return out
+
+
 def read_acled(path: Path, det: Detected, display: str) -> Parsed:
     """Read an ACLED export into the events columns plus ``lat``/``lon`` (joins happen in imports)."""
     frame = read_table(path, det.container, display, columns=USED_COLUMNS)
@@ -91,43 +113,47 @@ def read_acled(path: Path, det: Detected, display: str) -> Parsed:
     problems: list[Problem] = []
     warnings: list[str] = []
     out = pd.DataFrame({"_row": rows}, index=frame.index)
-    out["lat"], p = parse_numbers(frame["latitude"], rows, "latitude", required=True)
+    # Each column of the export is dropped once read (``_take``): a 1M-row export never holds its text twice.
+    out["lat"], p = parse_numbers(_take(frame, "latitude"), rows, "latitude", required=True)
     problems += p
-    out["lon"], p = parse_numbers(frame["longitude"], rows, "longitude", required=True)
+    out["lon"], p = parse_numbers(_take(frame, "longitude"), rows, "longitude", required=True)
     problems += p
     out.attrs["lat_field"], out.attrs["lon_field"] = "latitude", "longitude"
-    out["date"], p, w = parse_dates(frame["event_date"], rows, "event_date")
+    out["date"], p, w = parse_dates(_take(frame, "event_date"), rows, "event_date")
     problems += p
     if w:
         warnings.append(f"event_date: {w}")
-    out["event_id"] = text_column(frame, "event_id_cnty")
+    out["event_id"] = _take_text(frame, "event_id_cnty")
     empty_id = out["event_id"].isna() | (out["event_id"] == "")
     problems += [Problem(int(r), "event_id_cnty", "empty event id") for r in rows[empty_id].tolist()]
     out["kind"] = kind_of(frame["sub_event_type"]).fillna("other")
-    out["event_type"] = text_column(frame, "event_type" if "event_type" in frame.columns else None)
-    out["sub_event_type"] = text_column(frame, "sub_event_type")  # kept as ACLED writes them, for filtering
+    out["event_type"] = _take_text(frame, "event_type")
+    out["sub_event_type"] = _take_text(frame, "sub_event_type")  # kept as ACLED writes them, for filtering
     if "fatalities" in frame.columns:
-        out["fatalities"], p = parse_numbers(frame["fatalities"], rows, "fatalities", required=False, integer=True)
+        out["fatalities"], p = parse_numbers(_take(frame, "fatalities"), rows, "fatalities", required=False,
+                                             integer=True)
         problems += p
     else:
         out["fatalities"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-    out["location"] = text_column(frame, "location" if "location" in frame.columns else None)
-    out["source"] = text_column(frame, "source" if "source" in frame.columns else None)
+    out["location"] = _take_text(frame, "location")
+    out["source"] = _take_text(frame, "source")
     out["source_url"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    out["geo_precision"] = text_column(frame, "geo_precision" if "geo_precision" in frame.columns else None)
-    out["notes"] = text_column(frame, "notes" if "notes" in frame.columns else None)
+    out["geo_precision"] = _take_text(frame, "geo_precision")
+    out["notes"] = _take_text(frame, "notes")
     out["dataset"] = "ACLED"
     out["block_id"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     # Gaza's governorates are ACLED's admin2 ("Khan Yunis", "Deir El Balah", "Gaza City", ...)
     hint = pd.Series(pd.NA, index=frame.index, dtype="string")
     for col in ("admin2", "admin1", "admin3"):
         if col in frame.columns:
-            hint = hint.fillna(pcode_for_names(text_column(frame, col)))
+            hint = hint.fillna(pcode_for_names(_take_text(frame, col)))
     out["pcode_hint"] = hint
     if "country" in frame.columns:
         countries = sorted(frame["country"].dropna().astype(str).unique().tolist())[:10]
         if countries and countries != ["Palestine"]:
             warnings.append(f"countries in the export: {countries}; only points in the Gaza Strip are accepted")
+    del frame
+    release_pool()
     return Parsed("events", out, "acled", problems=problems, warnings=warnings,
                   meta={"acled": True, "attribution": acled_attribution},
                   name_hint=Path(display).stem)

@@ -121,6 +121,9 @@ def read_zone_files(path: Path, det: Detected, display: str, tmpdir: Path) -> li
 
 def _read_layer(f: Path, layer: str, display: str, *, multi: bool) -> Parsed:
     label = layer if multi else None
+    name_hint = layer if multi else Path(display).stem
+    if _layer_meta(f, layer, "").get("kind") == "series":  # a series this app exported: a table, no geometry
+        return _as_series(f, layer, display, name_hint, label)
     gdf, crs = _open_layer(f, layer, display, multi=multi)
     src_crs = crs.to_string()
     rows = pd.Series(np.arange(1, len(gdf) + 1), index=gdf.index)
@@ -134,7 +137,6 @@ def _read_layer(f: Path, layer: str, display: str, *, multi: bool) -> Parsed:
     pointish = types.isin(["Point", "MultiPoint"])
     polyish = types.isin(["Polygon", "MultiPolygon", "GeometryCollection"])
     meta = _layer_meta(f, layer, src_crs)
-    name_hint = layer if multi else Path(display).stem
     if meta.get("kind") == "figures" and {"pcode", "metric", "value"} <= set(gdf.columns):
         return _as_figures(gdf, rows, problems, meta, name_hint, label)
     if pointish.sum() > polyish.sum():
@@ -285,6 +287,39 @@ def _as_events(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], 
             out[extra] = gdf[extra]
     out.attrs["lat_field"] = out.attrs["lon_field"] = "geometry"
     return Parsed("events", out, "zones", problems=problems, repaired=repaired, meta=meta, name_hint=name_hint)
+
+
+def _as_series(f: Path, layer: str, display: str, name_hint: str, label: str | None) -> Parsed:
+    """A series exported by this app (an attribute-only GeoPackage table, ``gdm_kind=series``): its days read
+    back as series rows (one a day and place), with the series' facts (metric, unit ...) from ``gdm_series``."""
+    meta = _layer_meta(f, layer, "")
+    meta.pop("source_crs", None)
+    try:
+        info = pyogrio.read_info(f, layer=layer)
+        check_count(int(info.get("features") or 0), display)
+        table = pyogrio.read_dataframe(f, layer=layer, read_geometry=False)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"cannot read layer {layer!r} ({type(exc).__name__}: {exc})", file=display) from exc
+    try:
+        meta["series"] = json.loads(str(meta.get("series") or "{}"))
+    except json.JSONDecodeError:
+        meta["series"] = {}
+    rows = pd.Series(np.arange(1, len(table) + 1), index=table.index)
+    out = pd.DataFrame({"_row": rows}, index=table.index)
+    out["date"], problems, _ = parse_dates(table["date"].astype("string"), rows, "date") if "date" in table else \
+        (pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]"), [], None)
+    problems = [Problem(q.row, q.field, q.reason, q.fix, label) for q in problems]
+    out["value"], p = parse_numbers(table["value"].astype("string"), rows, "value", required=True) \
+        if "value" in table else (pd.Series(np.nan, index=table.index), [])
+    problems += [Problem(q.row, q.field, q.reason, q.fix, label) for q in p]
+    out["value"] = out["value"].astype(float)
+    for c in ("metric", "unit", "place", "pcode", "category", "source", "qualifier", "dataset"):
+        out[c] = text_column(table, c if c in table else None)
+    out["dataset"] = out["dataset"].fillna(f"series: {name_hint}")
+    meta["columns"] = {"date": "date", "value": "value"}
+    return Parsed("series", out, "series", problems=problems, meta=meta, name_hint=name_hint)
 
 
 def _as_figures(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], meta: dict[str, Any], name_hint: str,
