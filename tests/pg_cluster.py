@@ -28,7 +28,7 @@ import pytest
 from pipeline.runtime import workspace
 from pipeline.runtime.workspace_postgis import PostgisBackend
 
-INSTALL = "apt-get install -y postgresql-15-postgis-3 (bash scripts/test installs it)"
+INSTALL = "apt-get install -y postgresql postgresql-<major>-postgis-3 (bash scripts/test installs them)"
 
 
 def _bin(name: str) -> str:
