@@ -22,6 +22,7 @@ import pandas as pd
 from dashboard.html import esc, fmt_date, fmt_int, is_missing, link, rtl
 from dashboard.map_geometry import round_coords, simplify_for_display
 from pipeline.core import settings
+from pipeline.core.i18n import N_
 from pipeline.core.layers import AREA_CRS, PCODES, STORAGE_CRS
 from pipeline.core.palette import MAJOR_PLACES
 from pipeline.runtime.acled_views import PLACED_COARSE, precision_note
@@ -30,12 +31,12 @@ from pipeline.runtime.on_date import days, latest_on_or_before, rows_in_window, 
 from pipeline.runtime.readers.acled import acled_attribution
 
 LAYERS = {  # key -> label (the sidebar's layer toggles and the URL use the keys)
-    "boundaries": "Strip and governorates",
-    "blocks": "Evacuation blocks by status",
-    "zone": "Humanitarian zone",
-    "incidents": "Strikes and incidents",
-    "places": "Places (English / Arabic)",
-    "claims": "Reported events (attributed)",
+    "boundaries": N_("Strip and governorates"),
+    "blocks": N_("Evacuation blocks by status"),
+    "zone": N_("Humanitarian zone"),
+    "incidents": N_("Strikes and incidents"),
+    "places": N_("Places (English / Arabic)"),
+    "claims": N_("Reported events (attributed)"),
 }
 DEFAULT_LAYERS = list(LAYERS)
 
