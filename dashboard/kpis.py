@@ -7,6 +7,8 @@ from typing import Any
 import pandas as pd
 
 from dashboard.html import as_float, esc, fmt_date, fmt_int, is_missing, md
+from pipeline.core.i18n import DEFAULT, N_, is_rtl, isolate, translator
+from pipeline.runtime import metrics as pm
 
 
 def html_list(cls: str, items: list[str], *, small: bool = True) -> str:
@@ -42,44 +44,63 @@ def share_percent(orders: dict[str, Any]) -> float | None:
     return v * 100 if v <= 1.0 else v
 
 
-def _help(definition: Any, source: Any, extra: str = "") -> str:
-    """Markdown for st.metric's help: the definition and the source, escaped (they come from data)."""
-    text = str(definition or "").strip()
+def definition_text(text: str, lang: str = DEFAULT) -> str:
+    """A definition from ``pipeline.runtime.metrics`` in ``lang`` (composed ones from their parts)."""
+    _ = translator(lang)
+    if text == f"{pm.DEF_ORDERS} {pm.DEF_POP}":
+        return f"{_(pm.DEF_ORDERS)} {_(pm.DEF_POP)}"
+    if text == pm.DEF_SHARES.format(gap=pm.SERIES_MAX_GAP_DAYS):
+        return _(pm.DEF_SHARES).format(gap=pm.SERIES_MAX_GAP_DAYS)
+    return _(text)
+
+
+def _help(definition: Any, source: Any, extra: str = "", lang: str = DEFAULT) -> str:
+    """Markdown for st.metric's help: the definition (in ``lang``: definitions are ``N_``-marked where they are
+    made) and the source, escaped (they come from data)."""
+    _ = translator(lang)
+    text = definition_text(str(definition).strip(), lang) if definition else ""
     if extra:
         text = f"{text} {extra}".strip()
-    return f"{md(text)}\n\nSource: {md(sources_text(source))}"
+    sources = sources_text(source)
+    return md(text) + "\n\n" + md(_("Source: {sources}").format(sources=isolate(sources) if is_rtl(lang) else sources))
 
 
-NO_DATA = "no data"
+NO_DATA = N_("no data")
+# The series' units (``pipeline.runtime.metrics``), shown in the cards' help.
+UNITS = (N_("people"), N_("trucks per day"), N_("trucks per month"), N_("trucks"))
 
 
-def _coverage(part: dict[str, Any]) -> str:
+def _coverage(part: dict[str, Any], lang: str = DEFAULT) -> str:
     """ "No data for this date (source covers 7 Oct 2023 to 13 Mar 2024)." or "" inside the coverage."""
+    _ = translator(lang)
     status = str(part.get("status") or "")
     if not status.startswith("no data"):
         return ""
     cov = part.get("coverage") or {}
-    span = (f" (source covers {fmt_date(cov.get('from'))} to {fmt_date(cov.get('to'))})"
-            if cov.get("from") and cov.get("to") else "")
-    return f"No data for this date{span}."
+    if cov.get("from") and cov.get("to"):
+        return _("No data for this date (source covers {start} to {end}).").format(
+            start=fmt_date(cov.get("from"), lang), end=fmt_date(cov.get("to"), lang))
+    return _("No data for this date.")
 
 
-def _value(part: dict[str, Any], key: str = "value") -> str:
+def _value(part: dict[str, Any], key: str = "value", lang: str = DEFAULT) -> str:
     """A card's value: the figure, "no data" outside its source's coverage, marked when interpolated."""
+    _ = translator(lang)
     if _coverage(part):
-        return NO_DATA
+        return _(NO_DATA)
     val = part.get(key)
     if is_missing(val):
-        return "n/a"
-    return fmt_int(val) + (" (interpolated)" if part.get("filled") else "")
+        return _("n/a")
+    return fmt_int(val) + (_(" (interpolated)") if part.get("filled") else "")
 
 
-def kpis(m: dict[str, Any]) -> list[dict[str, str]]:
-    """Nine KPI cards: label, value (text) and help (definition + source, markdown).
+def kpis(m: dict[str, Any], lang: str = DEFAULT) -> list[dict[str, str]]:
+    """Nine KPI cards: label, value (text) and help (definition + source, markdown), in ``lang``.
 
     Outside a source's coverage a card reads "no data" and its help says what the source covers; inside it a
     zero is a zero. Interpolated values are marked.
     """
+    _ = translator(lang)
     orders = m.get("orders") or {}
     zone = m.get("zone") or {}
     strikes = m.get("strikes") or {}
@@ -87,50 +108,56 @@ def kpis(m: dict[str, Any]) -> list[dict[str, str]]:
     window = m.get("window")
     share = share_percent(orders)
     area = as_float(orders.get("area_km2"))
+    na = _("n/a")
+
+    def km2(value: float) -> str:
+        return _("{value} km²").format(value=f"{value:,.1f}")
+
+    def hlp(part: dict[str, Any], extra: str = "", definition: Any = None, source: Any = None) -> str:
+        return _help(definition or part.get("definition"), source or part.get("sources"), extra, lang)
+
     cards = [
-        {"label": "Area under orders",
-         "value": "n/a" if area is None else f"{area:,.1f} km²",
-         "help": _help(orders.get("definition"), orders.get("sources"))},
-        {"label": "Share of the Strip", "value": "n/a" if share is None else f"{share:.1f}%",
-         "help": _help(orders.get("definition"), orders.get("sources"),
-                       f"Strip area: {orders.get('strip_area_km2') or 'n/a'} km².")},
-        {"label": "Pre-war pop. in ordered blocks",
+        {"label": _("Area under orders"), "value": na if area is None else km2(area), "help": hlp(orders)},
+        {"label": _("Share of the Strip"), "value": na if share is None else f"{share:.1f}%",
+         "help": hlp(orders, _("Strip area: {value} km².").format(value=orders.get("strip_area_km2") or na))},
+        {"label": _("Pre-war pop. in ordered blocks"),
          "value": "~" + fmt_int(orders.get("population_prewar_est"), "0"),
-         "help": _help(orders.get("definition"), orders.get("sources"),
-                       "Population: sum of the blocks' pre-war estimates (dasymetric; see Method).")},
-        {"label": "Blocks under orders", "value": fmt_int(orders.get("blocks"), "0"),
-         "help": _help(orders.get("definition"), orders.get("sources"))},
+         "help": hlp(orders, _("Population: sum of the blocks' pre-war estimates (dasymetric; see Method)."))},
+        {"label": _("Blocks under orders"), "value": fmt_int(orders.get("blocks"), "0"), "help": hlp(orders)},
     ]
     if zone and not is_missing(zone.get("area_km2")):
-        zval = f"{float(zone['area_km2']):,.1f} km²"
-        zextra = f"Declared from {fmt_date(zone.get('valid_from'))}" + (
-            f" to {fmt_date(zone.get('valid_to'))}." if not is_missing(zone.get("valid_to")) else " (still declared).")
+        zval = km2(float(zone["area_km2"]))
+        start = fmt_date(zone.get("valid_from"), lang)
+        zextra = (_("Declared from {start} to {end}.").format(start=start, end=fmt_date(zone.get("valid_to"), lang))
+                  if not is_missing(zone.get("valid_to")) else _("Declared from {start} (still declared).").format(
+                      start=start))
     elif str(zone.get("status") or "").startswith("no outline"):
-        zval, zextra = "no outline in the data", ("The zone's outline sources have no version for this date; "
-                                                  "that does not mean no zone was declared.")
+        zval, zextra = _("no outline in the data"), _("The zone's outline sources have no version for this date; "
+                                                      "that does not mean no zone was declared.")
     elif _coverage(zone):
-        zval, zextra = NO_DATA, _coverage(zone)
+        zval, zextra = _(NO_DATA), _coverage(zone, lang)
     else:
-        zval, zextra = "none declared", ""
-    cards.append({"label": "Humanitarian zone", "value": zval,
-                  "help": _help(zone.get("definition") or "Area of the humanitarian zone declared on the date.",
-                                zone.get("sources"), zextra)})
-    gap = _coverage(strikes)
-    cards.append({"label": f"Incidents, {window} days", "value": NO_DATA if gap else fmt_int(strikes.get("count"), "0"),
-                  "help": _help(strikes.get("definition"), strikes.get("sources"), gap or
-                                f"Inside a declared humanitarian zone: {fmt_int(strikes.get('inside_zone'), '0')}.")})
-    cards.append({"label": f"Reported deaths, {window} days",
-                  "value": NO_DATA if gap else fmt_int(strikes.get("fatalities"), "0"),
-                  "help": _help(strikes.get("definition"), strikes.get("sources"), gap or
-                                "Sum of the fatalities the incident datasets report (where known).")})
-    for key, label in (("killed_cumulative", "Killed since 7 Oct (cum.)"), ("aid_trucks", "Aid trucks (day)")):
+        zval, zextra = _("none declared"), ""
+    cards.append({"label": _("Humanitarian zone"), "value": zval,
+                  "help": hlp(zone, zextra, zone.get("definition") or N_("Area of the humanitarian zone declared on "
+                                                                          "the date."))})
+    gap = _coverage(strikes, lang)
+    cards.append({"label": _("Incidents, {n} days").format(n=window),
+                  "value": _(NO_DATA) if gap else fmt_int(strikes.get("count"), "0"),
+                  "help": hlp(strikes, gap or _("Inside a declared humanitarian zone: {n}.").format(
+                      n=fmt_int(strikes.get("inside_zone"), "0")))})
+    cards.append({"label": _("Reported deaths, {n} days").format(n=window),
+                  "value": _(NO_DATA) if gap else fmt_int(strikes.get("fatalities"), "0"),
+                  "help": hlp(strikes, gap or _("Sum of the fatalities the incident datasets report (where known)."))})
+    for key, label in (("killed_cumulative", N_("Killed since 7 Oct (cum.)")), ("aid_trucks", N_("Aid trucks (day)"))):
         s = series.get(key) or {}
-        as_of = fmt_date(s.get("as_of"))
-        cards.append({"label": label, "value": _value(s),
-                      "help": _help(s.get("definition"), s.get("source"),
-                                    _coverage(s) or ((f"As of {as_of}." if as_of else "") +
-                                                     (" Interpolated between two reports." if s.get("filled") else "") +
-                                                     (f" Unit: {s.get('unit')}." if s.get("unit") else "")))})
+        as_of = fmt_date(s.get("as_of"), lang)
+        extra = _coverage(s, lang) or " ".join(x for x in (
+            _("As of {date}.").format(date=as_of) if as_of else "",
+            _("Interpolated between two reports.") if s.get("filled") else "",
+            _("Unit: {unit}.").format(unit=_(str(s.get("unit")))) if s.get("unit") else "") if x)
+        cards.append({"label": _(label), "value": _value(s, lang=lang),
+                      "help": _help(s.get("definition"), s.get("source"), extra, lang)})
     return cards
 
 

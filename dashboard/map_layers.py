@@ -22,7 +22,7 @@ import pandas as pd
 from dashboard.html import esc, fmt_date, fmt_int, is_missing, link, rtl
 from dashboard.map_geometry import round_coords, simplify_for_display
 from pipeline.core import settings
-from pipeline.core.i18n import N_
+from pipeline.core.i18n import DEFAULT, N_, translator
 from pipeline.core.layers import AREA_CRS, PCODES, STORAGE_CRS
 from pipeline.core.palette import MAJOR_PLACES
 from pipeline.runtime.acled_views import PLACED_COARSE, precision_note
@@ -41,11 +41,12 @@ LAYERS = {  # key -> label (the sidebar's layer toggles and the URL use the keys
 DEFAULT_LAYERS = list(LAYERS)
 
 
-def status_labels(on: date, since: date, window: int) -> dict[str, str]:
+def status_labels(on: date, since: date, window: int, lang: str = DEFAULT) -> dict[str, str]:
+    _ = translator(lang)
     return {
-        "recent": f"Ordered in the last {window} days",
-        "earlier": f"Ordered earlier, since {fmt_date(since)}",
-        "none": "Not ordered in this period",
+        "recent": _("Ordered in the last {window} days").format(window=window),
+        "earlier": _("Ordered earlier, since {date}").format(date=fmt_date(since, lang)),
+        "none": _("Not ordered in this period"),
     }
 
 

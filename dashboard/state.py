@@ -32,7 +32,7 @@ BASEMAPS = {"None": "none", "OpenStreetMap": "osm"}
 # What the sidebar shows for those URL words (translated where shown; the URL keeps the English words).
 LAYER_WORDS = {"Boundaries": N_("Boundaries"), "Blocks": N_("Blocks"), "Zone": N_("Zone"), "Incidents": N_("Incidents"),
                "Places": N_("Places"), "Claims": N_("Claims")}
-BASEMAP_WORDS = {"None": N_("None"), "OpenStreetMap": N_("OpenStreetMap")}
+BASEMAP_WORDS = {"None": N_("None"), "OpenStreetMap": "OpenStreetMap"}  # a name: not translated
 # "Orders since": the default (OCHA's framing for the date), each named framing, or any date.
 DEFAULT_FRAMING, ANY_DATE = "ocha", "date"
 FRAMING_OPTIONS = [DEFAULT_FRAMING] + [f["key"] for f in metrics.framings() if f["key"] != "custom"] + [ANY_DATE]
@@ -90,7 +90,7 @@ def date_control(where: Any = None, *, row: bool = False) -> None:
     lo, hi = data.span()
     where = where or st.sidebar
     if row:
-        c0, c1, c2, _ = where.columns([2, 1, 1, 5], vertical_alignment="bottom")
+        c0, c1, c2, _rest = where.columns([2, 1, 1, 5], vertical_alignment="bottom")
     else:
         c0 = where
         c1, c2 = where.columns(2)
