@@ -62,7 +62,8 @@ def _help(definition: Any, source: Any, extra: str = "", lang: str = DEFAULT) ->
     if extra:
         text = f"{text} {extra}".strip()
     sources = sources_text(source)
-    return md(text) + "\n\n" + md(_("Source: {sources}").format(sources=isolate(sources) if is_rtl(lang) else sources))
+    # the template is the project's own text (its colon stays a colon); the text from data is escaped
+    return md(text) + "\n\n" + _("Source: {sources}").format(sources=md(isolate(sources) if is_rtl(lang) else sources))
 
 
 NO_DATA = N_("no data")

@@ -328,7 +328,7 @@ def dated() -> None:
     lo_day, hi_day = data.span()
     data.compute_ahead([(d, state.view(d).since) for d in (view.on + timedelta(days=1), view.on - timedelta(days=1))
                         if lo_day <= d <= hi_day], view.window, view.layers, view.basemap, imported=shown_imported,
-                       acled_detail=acled_detail)
+                       acled_detail=acled_detail, lang=lang())
 
 
 dated()
