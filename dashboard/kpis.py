@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.html import as_float, esc, fmt_date, fmt_int, is_missing, md
+from dashboard.html import as_float, bidi, esc, fmt_date, fmt_int, is_missing, md, num_unit
 from pipeline.core.i18n import DEFAULT, N_, is_rtl, isolate, translator
 from pipeline.runtime import metrics as pm
 
@@ -222,27 +222,43 @@ def claims_list(claims: pd.DataFrame | None) -> str:
     return html_list("gdm-claims", list(dict.fromkeys(items)))
 
 
-def reference_line(m: dict[str, Any]) -> str:
+def reference_line(m: dict[str, Any], lang: str = DEFAULT) -> str:
     """Escaped HTML: OCHA's nearest statement on the same framing beside our figure, with the gap and the
-    reported-but-unmapped orders that may explain it; a statement with another definition is said to be one."""
+    reported-but-unmapped orders that may explain it; a statement with another definition is said to be one.
+    In ``lang``; the statement's own words (its definition, from the data) are isolated in a right-to-left line."""
     ref = m.get("reference")
     if not isinstance(ref, dict) or not ref:
         return ""
+    _ = translator(lang)
+    rtl = is_rtl(lang)
+
+    def quoted(value: Any) -> str:  # the data's English words, marked as such inside an Arabic line
+        return f'<span lang="en" dir="ltr">{esc(value)}</span>' if rtl and value else esc(value)
+
     ours = ref.get("ours") or {}
     fig = figure_text(ref.get("figure"))
     unit = "%" if str(ref.get("unit", "")).startswith("percent") else f" {ref.get('unit') or ''}"
-    head = (f"<b>{esc(ref.get('attributed_to') or 'OCHA')}, {esc(fmt_date(ref.get('stated_on')))}:</b> "
-            f"{esc(fig)}{esc(unit)} {esc(ref.get('definition') or '')}")
+    who = esc(ref.get("attributed_to") or "OCHA")
+    head = (f"<b>{bidi(ref.get('attributed_to') or 'OCHA') if rtl else who}, "
+            f"{esc(fmt_date(ref.get('stated_on'), lang))}:</b> "
+            + (f"{num_unit(fig + unit)} {quoted(ref.get('definition') or '')}" if rtl else
+               f"{esc(fig)}{esc(unit)} {esc(ref.get('definition') or '')}"))
     if not ref.get("comparable", True):
-        return (f'<div class="gdm-reference">{head}. <i>Not compared: {esc(ref.get("comparable_reason"))}.</i>'
-                "</div>")
+        why = esc(_("Not compared: {reason}.")).format(reason=quoted(ref.get("comparable_reason")))
+        return f'<div class="gdm-reference">{head}. <i>{why}</i></div>'
     gap = as_float(ref.get("gap_points"))
-    body = (f" · ours on the same definition: <b>{esc(ours.get('share_pct'))}%</b> ({esc(ours.get('km2'))} km², "
-            f"{esc(ours.get('what') or '')})" + (f", gap {gap:+.1f} points" if gap is not None else ""))
+    if rtl:
+        gap_text = "" if gap is None else esc(_(", gap {points} points")).format(points=num_unit(f"{gap:+.1f}"))
+        body = " · " + esc(_("ours on the same definition: {pct} ({km2}, {what})")).format(
+            pct="<b>" + num_unit(f"{ours.get('share_pct')}%") + "</b>",
+            km2=num_unit(_("{value} km²").format(value=ours.get("km2"))), what=quoted(ours.get("what") or "")) + gap_text
+    else:
+        body = (f" · ours on the same definition: <b>{esc(ours.get('share_pct'))}%</b> ({esc(ours.get('km2'))} km², "
+                f"{esc(ours.get('what') or '')})" + (f", gap {gap:+.1f} points" if gap is not None else ""))
     ru = ref.get("reported_unmapped") or {}
     if ru.get("count"):
-        body += (f". {esc(ru['count'])} order(s) of the period were reported but are mapped by no source; they are "
-                 "listed below and may explain part of the gap")
+        body += ". " + esc(_("{n} order(s) of the period were reported but are mapped by no source; they are listed "
+                             "below and may explain part of the gap")).format(n=esc(ru["count"]))
     return f'<div class="gdm-reference">{head}{body}.</div>'
 
 

@@ -115,7 +115,7 @@ def kpi_section(view: state.View) -> dict[str, Any]:
                 framing=view.framing_words(), date=fmt_date(view.on, lang()), window=view.window,
                 km2=f"{recent.get('area_km2') or 0:,.1f}", blocks=fmt_int(recent.get("blocks"), "0"),
                 people=fmt_int(recent.get("population_prewar_est"), "0"))))
-    ref = reference_line(m)
+    ref = reference_line(m, lang())
     if ref:
         st.html(_ruled("#2171b5", ref))
     yours = with_your_orders_line(m)  # the user's imported orders: beside the shipped figure, never in it
