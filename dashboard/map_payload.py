@@ -45,7 +45,7 @@ from dashboard.map_layers import (
 from pipeline.core import settings
 from pipeline.core.errors import BundleError
 from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
-from pipeline.core.i18n import DEFAULT, N_, is_rtl, month_names, translator
+from pipeline.core.i18n import DEFAULT, N_, is_rtl, month_names, normalise, translator
 from pipeline.core.palette import FACILITY_COLOURS, MAJOR_PLACES, STATUS_COLOURS, WORKSPACE_COLOURS
 from pipeline.runtime import bundle
 from pipeline.runtime import metrics as pm
@@ -157,15 +157,15 @@ def _history(key: str) -> tuple[dict[str, list[Any]], dict[str, list[str]]]:
 
 
 @functools.lru_cache(maxsize=4)
-def _base(key: str) -> bytes:
+def _base(key: str, lang: str = DEFAULT) -> bytes:
     blocks, gov, strip = _geolayer("blocks", key), _geolayer("governorates", key), _geolayer("strip", key)
     zones, places = _geolayer("zones", key), _geolayer("places", key)
     out: dict[str, Any] = {"version": version(key), "colours": STATUS_COLOURS, "attribution": ATTRIBUTION}
     if blocks is not None:
-        disp = display_blocks(blocks, gov, tolerance_m=15.0).reset_index(drop=True)
+        disp = display_blocks(blocks, gov, tolerance_m=15.0, lang=lang).reset_index(drop=True)
         out["blocks"] = _fc(disp, {"block_id": [int(b) for b in disp["block_id"]],
                                    "head": [lines(t) for t in disp["tip_head"]]})
-    g = prepare_governorates(gov, 15.0)
+    g = prepare_governorates(gov, 15.0, lang)
     if g is not None:
         out["governorates"] = _fc(g, {"pcode": [str(p) for p in g["pcode"]], "tip": [lines(t) for t in g["tip"]]})
     if strip is not None:
@@ -174,7 +174,7 @@ def _base(key: str) -> bytes:
         z = prepare_zone(zones)
         out["zones"] = _fc(z, {"zone_id": [str(i) for i in z["zone_id"]], "tip": [lines(t) for t in z["tip"]]})
     if places is not None and len(places):
-        prows: Iterable[Any] = prepare_places(places).itertuples()  # one named tuple per place (a Point)
+        prows: Iterable[Any] = prepare_places(places, lang).itertuples()  # one named tuple per place (a Point)
         out["places"] = [{"id": str(r.place_id), "lon": r.geometry.x, "lat": r.geometry.y,
                           "label": " ".join(lines(r.label)), "tip": lines(r.tip), "major": bool(r.prominent),
                           "rank": MAJOR_PLACES.index(r.place_id) if r.place_id in MAJOR_PLACES else None}
@@ -214,10 +214,10 @@ def facilities(key: str | None = None) -> bytes:
         return _facilities_json(key or bundle_key())
 
 
-def base(key: str | None = None) -> bytes:
-    """The date-free part of the map as JSON bytes, built once per process and bundle."""
+def base(key: str | None = None, lang: str = DEFAULT) -> bytes:
+    """The date-free part of the map as JSON bytes, built once per process, bundle and language (its hover texts)."""
     with _lock:
-        return _base(key or bundle_key())
+        return _base(key or bundle_key(), normalise(lang))
 
 
 def block_order(key: str | None = None) -> list[int]:
@@ -326,7 +326,8 @@ def view(inp: MapInput, status: pd.DataFrame | None, zone_id: str | None, *, spa
     labels = status_labels(inp.on, inp.since, inp.window, lang)
     strings = Strings()
     out = {
-        "version": version(), "base_url": f"{BASE_ROUTE}?v={version()}",
+        "version": version(),
+        "base_url": f"{BASE_ROUTE}?v={version()}" + (f"&lang={lang}" if lang != DEFAULT else ""),
         "playback_url": f"{PLAYBACK_ROUTE}?v={version()}&since={inp.since:%Y-%m-%d}&window={int(inp.window)}",
         "on": f"{inp.on:%Y-%m-%d}", "on_label": fmt_date(inp.on, lang), "window": int(inp.window),
         "since": f"{inp.since:%Y-%m-%d}", "span": [f"{span[0]:%Y-%m-%d}", f"{span[1]:%Y-%m-%d}"],

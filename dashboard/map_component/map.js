@@ -425,8 +425,13 @@ function playControl(st) {
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let st = parentElement.__gdm;
+  if (st && st.baseUrl !== data.base_url) {  // another language (or bundle): its hover texts differ, draw anew
+    if (st.map) st.map.remove();
+    if (st.root) st.root.remove();
+    st = null;
+  }
   if (!st) {
-    st = parentElement.__gdm = {};
+    st = parentElement.__gdm = { baseUrl: data.base_url };
     const root = el("div", "gdm-map");
     root.style.height = (data.height || 660) + "px";
     parentElement.appendChild(root);

@@ -185,12 +185,15 @@ def _panel(block_id: int | None, view: state.View) -> None:
     s_label = status_labels(view.on, view.since, view.window, lang()).get(s.iloc[0] if len(s) else "none", "")
     head = esc(_("Block {id}")).format(id=_ids(block_id))
     people = esc(_("~{n} people before the war (estimate)")).format(n=fmt_int(r.get("pop_prewar_est")))
+    # the localities are English transliterations in the data: marked as such inside an Arabic panel
+    locality = (f'<bdi lang="en">{esc(r.get("locality"))}</bdi>' if is_rtl() and not is_missing(r.get("locality"))
+                else esc(r.get("locality")))
     gov_words = rtl(g_ar) if is_rtl() and g_ar else f"{esc(g_en)} {rtl(g_ar)}"
     st.html(
         f'<div class="gdm-block-panel" data-block="{esc(block_id)}"{_attrs()}>'
         f"<h4 style='margin:0'>{head} "
         f"{rtl(r.get('neighbourhood'), 'he')}</h4>"
-        f"<div>{_ids(r.get('locality'))}</div><div>{gov_words}</div>"
+        f"<div>{locality}</div><div>{gov_words}</div>"
         f"<div>{people}</div>"
         f"<div><i>{esc(s_label)}</i></div></div>")
     hist = data.block_history(block_id)
