@@ -22,7 +22,7 @@ import pandas as pd
 from dashboard.html import esc, fmt_date, fmt_int, is_missing, link, rtl
 from dashboard.map_geometry import round_coords, simplify_for_display
 from pipeline.core import settings
-from pipeline.core.i18n import DEFAULT, N_, translator
+from pipeline.core.i18n import DEFAULT, N_, isolate, translator
 from pipeline.core.layers import AREA_CRS, PCODES, STORAGE_CRS
 from pipeline.core.palette import MAJOR_PLACES
 from pipeline.runtime.acled_views import PLACED_COARSE, precision_note
@@ -66,7 +66,8 @@ def display_blocks(blocks: gpd.GeoDataFrame, governorates: pd.DataFrame | None, 
     block, people = esc(_("Block {id}")), esc(_("~{n} people pre-war (est.)"))
     for r in gdf.itertuples():
         g_en, g_ar = gov.get(getattr(r, "pcode", None), ("", ""))
-        loc = esc(getattr(r, "locality", ""))
+        loc = getattr(r, "locality", "")
+        loc = esc(isolate(str(loc)) if lang != DEFAULT and not is_missing(loc) else loc)  # English from data
         names = rtl(g_ar) if lang != DEFAULT and g_ar else f"{esc(g_en)} {rtl(g_ar)}"
         heads.append(f"<b>{block.format(id=esc(r.block_id))}</b> {rtl(getattr(r, 'neighbourhood', ''), 'he')}<br>"
                      f"{loc}{' · ' if loc else ''}{names}<br>"

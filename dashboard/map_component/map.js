@@ -47,7 +47,7 @@ function build(st, root, base) {
   st.map = map;
   window.gdmMap = map;
   map.__frames = 0;
-  L.control.scale({ position: "bottomleft" }).addTo(map);
+  L.control.scale({ position: "bottomleft", imperial: !st.lang || st.lang === "en" }).addTo(map);  // km only in Arabic
   st.base = base;
   st.groups = {};
   const colours = base.colours;
@@ -205,8 +205,10 @@ function popupFor(st, props) {
   const ul = el("ul");
   for (const [id, o] of rows) {
     const li = el("li", "", tx(st, "order_line", "{date}: order {id} (", { date: st.view && st.view.lang !== "en" ? fmtDay(o[0], st) : o[1], id: id }));
-    if (o[3]) { const a = el("a", "", o[2]); a.href = o[3]; a.target = "_blank"; a.rel = "noopener noreferrer"; li.appendChild(a); }
-    else li.appendChild(document.createTextNode(o[2]));
+    const src = o[3] ? el("a", "", o[2]) : el("span", "", o[2]);
+    if (o[3]) { src.href = o[3]; src.target = "_blank"; src.rel = "noopener noreferrer"; }
+    if (st.view && st.view.lang !== "en") { src.lang = "en"; src.dir = "auto"; }  // the source's own (English) name
+    li.appendChild(src);
     li.appendChild(document.createTextNode(")"));
     ul.appendChild(li);
   }
@@ -438,7 +440,7 @@ export default function (component) {
     st.root = root;
     st.ready = Promise.all([loadLeaflet(), getJSON(data.base_url), loadStyle()]).then(([, base]) => build(st, root, base));
   }
-  st.text = data.text || {};  // before build: the controls are made in the view's language
+  st.text = data.text || {}; st.lang = data.lang;  // before build: the controls are made in the view's language
   st.send = (name, value) => st.setTrigger(name, value);
   st.setTrigger = setTriggerValue;
   st.ready.then(() => update(st, data)).catch(err => {

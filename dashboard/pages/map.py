@@ -90,6 +90,11 @@ def _attrs() -> str:
     return f" {dir_attr()}" if is_rtl() else ""
 
 
+def _english(value: object) -> str:
+    """Words from data in English (a match method, a transliterated locality), marked as such in an Arabic page."""
+    return f'<bdi lang="en">{esc(value)}</bdi>' if is_rtl() and not is_missing(value) else esc(value)
+
+
 def _ids(value: object) -> str:
     """An id or a name from data, escaped; isolated inside a right-to-left line."""
     return bidi(value) if is_rtl() else esc(value)
@@ -185,9 +190,7 @@ def _panel(block_id: int | None, view: state.View) -> None:
     s_label = status_labels(view.on, view.since, view.window, lang()).get(s.iloc[0] if len(s) else "none", "")
     head = esc(_("Block {id}")).format(id=_ids(block_id))
     people = esc(_("~{n} people before the war (estimate)")).format(n=fmt_int(r.get("pop_prewar_est")))
-    # the localities are English transliterations in the data: marked as such inside an Arabic panel
-    locality = (f'<bdi lang="en">{esc(r.get("locality"))}</bdi>' if is_rtl() and not is_missing(r.get("locality"))
-                else esc(r.get("locality")))
+    locality = _english(r.get("locality"))
     gov_words = rtl(g_ar) if is_rtl() and g_ar else f"{esc(g_en)} {rtl(g_ar)}"
     st.html(
         f'<div class="gdm-block-panel" data-block="{esc(block_id)}"{_attrs()}>'
@@ -207,10 +210,10 @@ def _panel(block_id: int | None, view: state.View) -> None:
     for h in hist.to_dict("records"):
         issued: date = h["issued_on"]
         matched = h.get("matched_as")
-        note = (" " + esc(_("(matched as {how})")).format(how=_ids(matched))
+        note = (" " + esc(_("(matched as {how})")).format(how=_english(matched))
                 if not is_missing(matched) and matched != "exact" else "")
         src = link(h.get("source_url"), h.get("source_name") or _("source"))
-        src = f'<bdi dir="auto">{src}</bdi>' if is_rtl() else src
+        src = f'<bdi dir="auto" lang="en">{src}</bdi>' if is_rtl() else src  # a source's own (English) name
         item = esc(_("{date}: order {id}, {source}")).format(date=esc(fmt_date(issued, lang())),
                                                               id=_ids(h["order_id"]), source=src)
         (later if issued > view.on else before).append(f"<li>{item}{note}</li>")
