@@ -14,7 +14,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IDLE, MAP_FRAME, shot
+from .conftest import IDLE, shot
 from .test_journeys import click_block, open_map
 
 pytestmark = pytest.mark.browser
