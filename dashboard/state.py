@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import streamlit as st
 
 from dashboard import data, map_layers
-from dashboard.i18n import _, date_words, framing_label, tr
-from pipeline.core.i18n import N_
+from dashboard.i18n import _, date_words, framing_label, lang, tr
+from pipeline.core.i18n import N_, translator
 from pipeline.runtime import metrics
 
 # Widget keys (also the query-parameter names).  Tests find widgets by these keys.
@@ -60,12 +61,14 @@ class View:
             date=date_words(self.on), framing=self.framing_words(), window=self.window)
 
 
-def _framing_label(key: str) -> str:
+def _framing_label(key: str, code: str | None = None) -> str:
+    """The option's words in the session's language or ``code`` (format_func runs outside the session in AppTest)."""
+    t = translator(code or lang())
     if key == DEFAULT_FRAMING:
-        return _("OCHA's framing for the date (default)")
+        return t(N_("OCHA's framing for the date (default)"))
     if key == ANY_DATE:
-        return _("any date…")
-    return next((framing_label(f) for f in metrics.framings() if f["key"] == key), key)
+        return t(N_("any date…"))
+    return next((framing_label(f, code) for f in metrics.framings() if f["key"] == key), key)
 
 
 def _framing_help() -> str:
@@ -112,7 +115,7 @@ def sidebar(*, with_date: bool = True) -> View:
     if FRAMING not in st.session_state and "since" in st.query_params and "framing" not in st.query_params:
         st.session_state[FRAMING] = ANY_DATE  # an older link: ?since=YYYY-MM-DD
     choice = sb.selectbox(_("Orders since"), FRAMING_OPTIONS, key=FRAMING, bind="query-params",
-                          format_func=_framing_label, help=_framing_help())
+                          format_func=partial(_framing_label, code=lang()), help=_framing_help())
     if choice == ANY_DATE:
         sb.date_input(_("Orders issued on or after"), value=data.default_since(data.default_date()), min_value=lo,
                       max_value=hi, key=SINCE, bind="query-params", format="YYYY-MM-DD",
@@ -124,12 +127,12 @@ def sidebar(*, with_date: bool = True) -> View:
                     bind="query-params",
                     help=_("'Ordered in the last N days' and strikes/incidents: the N days ending on the date."))
     sb.multiselect(_("Layers"), options=list(LAYER_OPTIONS), default=list(LAYER_OPTIONS), key=LAYERS,
-                   bind="query-params", format_func=lambda k: tr(LAYER_WORDS[k]),
+                   bind="query-params", format_func=lambda k, t=translator(lang()): t(LAYER_WORDS[k]),
                    help=_("Each layer has a legend entry on the map.") + " "
                         + _("; ").join(f"{tr(LAYER_WORDS[k])}: {tr(map_layers.LAYERS[v])}"
                                        for k, v in LAYER_OPTIONS.items()) + ".")
     sb.radio(_("Basemap"), options=list(BASEMAPS), key=BASEMAP, index=0, bind="query-params", horizontal=True,
-             format_func=lambda k: tr(BASEMAP_WORDS[k]),
+             format_func=lambda k, t=translator(lang()): t(BASEMAP_WORDS[k]),
              help=_("Tiles are optional decoration (OpenStreetMap needs internet); the layers read on a plain "
                     "background without them."))
     return view()
