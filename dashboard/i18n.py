@@ -59,12 +59,12 @@ def framing_label(f: dict[str, object], code: str | None = None) -> str:
     """A framing of ``pipeline.runtime.metrics.framings`` ("since the block grid (1 Dec 2023)") in the session's
     language, or in ``code`` (a widget's ``format_func`` may run where there is no session: AppTest)."""
     code = code or lang()
-    t = i18n.translator(code)
+    _ = i18n.translator(code)
     if f.get("key") == "grid" and f.get("since"):
-        return t("since the block grid ({date})").format(date=date_words(f["since"], code))
+        return _("since the block grid ({date})").format(date=date_words(f["since"], code))
     if f.get("key") == "custom" and f.get("since"):
-        return t("since {date}").format(date=date_words(f["since"], code))
-    return t(str(f.get("label") or ""))
+        return _("since {date}").format(date=date_words(f["since"], code))
+    return _(str(f.get("label") or ""))
 
 
 def framing_words(f: dict[str, object]) -> str:
