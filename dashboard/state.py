@@ -57,8 +57,8 @@ class View:
         return label + (_(", OCHA's framing for this date") if self.framing.get("default") else "")
 
     def describe(self) -> str:
-        return _("{date} · orders {framing} · incidents in the {window} days to the date").format(
-            date=date_words(self.on), framing=self.framing_words(), window=self.window)
+        return _("{date} · orders {framing} · incidents in the {days} days to the date").format(
+            date=date_words(self.on), framing=self.framing_words(), days=self.window)
 
 
 def _framing_label(key: str, code: str | None = None) -> str:
