@@ -319,20 +319,22 @@ def map_input(on: date | str, since: date | str, window: int, layers: list[str],
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _map_view(on: str, since: str, window: int, layers: tuple[str, ...], basemap: str,
-              imported: tuple[str, ...] | None, acled_detail: bool, key: str, wkey: str) -> dict[str, Any]:
+              imported: tuple[str, ...] | None, acled_detail: bool, key: str, wkey: str, lang: str = "en"
+              ) -> dict[str, Any]:
     inp = map_input(on, since, window, list(layers), basemap, imported=imported, acled_detail=acled_detail,
                     with_blocks=False)
     z = zone_on(on)
     zid = str(z["zone_id"].iloc[0]) if z is not None and len(z) else None
-    return map_payload.view(inp, block_status(on, since, window), zid, span=span())
+    return map_payload.view(inp, block_status(on, since, window), zid, span=span(), lang=lang)
 
 
 def map_view(on: date | str, since: date | str, window: int, layers: list[str] | tuple[str, ...], basemap: str, *,
-             imported: list[str] | tuple[str, ...] | None = None, acled_detail: bool = False) -> dict[str, Any]:
-    """The map component's per-view data (``map_payload.view``): a few KB, cached per view."""
+             imported: list[str] | tuple[str, ...] | None = None, acled_detail: bool = False, lang: str = "en"
+             ) -> dict[str, Any]:
+    """The map component's per-view data (``map_payload.view``) in ``lang``: a few KB, cached per view."""
     chosen = None if imported is None else tuple(sorted(imported))
     return _map_view(_iso(on), _iso(since), int(window), tuple(layers), basemap, chosen, bool(acled_detail),
-                     bundle_key(), f"{workspace_key()}|{viewer().user}")
+                     bundle_key(), f"{workspace_key()}|{viewer().user}", lang)
 
 
 # ---------------------------------------------------------------- imported (workspace) layers
@@ -537,7 +539,7 @@ _ahead = threading.Lock()  # one background computation at a time per process (b
 
 
 def compute_ahead(days: list[tuple[date, date]], window: int, layers: tuple[str, ...], basemap: str, *,
-                  imported: list[str] | tuple[str, ...] | None, acled_detail: bool) -> None:
+                  imported: list[str] | tuple[str, ...] | None, acled_detail: bool, lang: str = "en") -> None:
     """Fill the process-wide caches for other dates of the same view, ``days`` as (date, since), in a
     background thread, so "day ▶" / "◀ day" is a lookup. Skipped while another one runs; errors are logged
     (the page computes and reports them itself when asked)."""
@@ -548,7 +550,7 @@ def compute_ahead(days: list[tuple[date, date]], window: int, layers: tuple[str,
         try:
             for on, since in days:
                 lists(on, since, window)
-                map_view(on, since, window, layers, basemap, imported=imported, acled_detail=acled_detail)
+                map_view(on, since, window, layers, basemap, imported=imported, acled_detail=acled_detail, lang=lang)
         except Exception:
             log.exception("computing the neighbouring days ahead failed")
         finally:

@@ -49,19 +49,21 @@ def iso(text: object) -> str:
     return i18n.isolate(str(text)) if is_rtl() else str(text)
 
 
-def date_words(value: Any) -> str:
-    """A date (``date`` or ISO text) written the session's way: ``5 Dec 2023`` / ``5 كانون الأول 2023``."""
+def date_words(value: Any, code: str | None = None) -> str:
+    """A date (``date`` or ISO text) written the session's way (or ``code``'s): ``5 Dec 2023`` / ``5 كانون الأول 2023``."""
     d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return i18n.date_text(d, lang())
+    return i18n.date_text(d, code or lang())
 
 
-def framing_label(f: dict[str, object]) -> str:
+def framing_label(f: dict[str, object], code: str | None = None) -> str:
     """A framing of ``pipeline.runtime.metrics.framings`` ("since the block grid (1 Dec 2023)") in the session's
-    language."""
+    language, or in ``code`` (a widget's ``format_func`` may run where there is no session: AppTest)."""
+    code = code or lang()
+    _ = i18n.translator(code)
     if f.get("key") == "grid" and f.get("since"):
-        return _("since the block grid ({date})").format(date=date_words(f["since"]))
+        return _("since the block grid ({date})").format(date=date_words(f["since"], code))
     if f.get("key") == "custom" and f.get("since"):
-        return _("since {date}").format(date=date_words(f["since"]))
+        return _("since {date}").format(date=date_words(f["since"], code))
     return _(str(f.get("label") or ""))
 
 

@@ -6,7 +6,9 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.html import as_float, esc, fmt_date, fmt_int, is_missing, md
+from dashboard.html import as_float, bidi, esc, fmt_date, fmt_int, is_missing, md, num_unit
+from pipeline.core.i18n import DEFAULT, N_, is_rtl, isolate, translator
+from pipeline.runtime import metrics as pm
 
 
 def html_list(cls: str, items: list[str], *, small: bool = True) -> str:
@@ -42,44 +44,64 @@ def share_percent(orders: dict[str, Any]) -> float | None:
     return v * 100 if v <= 1.0 else v
 
 
-def _help(definition: Any, source: Any, extra: str = "") -> str:
-    """Markdown for st.metric's help: the definition and the source, escaped (they come from data)."""
-    text = str(definition or "").strip()
+def definition_text(text: str, lang: str = DEFAULT) -> str:
+    """A definition from ``pipeline.runtime.metrics`` in ``lang`` (composed ones from their parts)."""
+    _ = translator(lang)
+    if text == f"{pm.DEF_ORDERS} {pm.DEF_POP}":
+        return f"{_(pm.DEF_ORDERS)} {_(pm.DEF_POP)}"
+    if text == pm.DEF_SHARES.format(gap=pm.SERIES_MAX_GAP_DAYS):
+        return _(pm.DEF_SHARES).format(gap=pm.SERIES_MAX_GAP_DAYS)
+    return _(text)
+
+
+def _help(definition: Any, source: Any, extra: str = "", lang: str = DEFAULT) -> str:
+    """Markdown for st.metric's help: the definition (in ``lang``: definitions are ``N_``-marked where they are
+    made) and the source, escaped (they come from data)."""
+    _ = translator(lang)
+    text = definition_text(str(definition).strip(), lang) if definition else ""
     if extra:
         text = f"{text} {extra}".strip()
-    return f"{md(text)}\n\nSource: {md(sources_text(source))}"
+    sources = sources_text(source)
+    # the template is the project's own text (its colon stays a colon); the text from data is escaped
+    return md(text) + "\n\n" + _("Source: {sources}").format(sources=md(isolate(sources) if is_rtl(lang) else sources))
 
 
-NO_DATA = "no data"
+NO_DATA = N_("no data")
+# The series' units (``pipeline.runtime.metrics``), shown in the cards' help.
+UNITS = (N_("people"), N_("trucks per day"), N_("trucks per month"), N_("trucks"))
 
 
-def _coverage(part: dict[str, Any]) -> str:
+def _coverage(part: dict[str, Any], lang: str = DEFAULT) -> str:
     """ "No data for this date (source covers 7 Oct 2023 to 13 Mar 2024)." or "" inside the coverage."""
+    _ = translator(lang)
     status = str(part.get("status") or "")
     if not status.startswith("no data"):
         return ""
     cov = part.get("coverage") or {}
-    span = (f" (source covers {fmt_date(cov.get('from'))} to {fmt_date(cov.get('to'))})"
-            if cov.get("from") and cov.get("to") else "")
-    return f"No data for this date{span}."
+    if cov.get("from") and cov.get("to"):
+        return _("No data for this date (source covers {start} to {end}).").format(
+            start=fmt_date(cov.get("from"), lang), end=fmt_date(cov.get("to"), lang))
+    return _("No data for this date.")
 
 
-def _value(part: dict[str, Any], key: str = "value") -> str:
+def _value(part: dict[str, Any], key: str = "value", lang: str = DEFAULT) -> str:
     """A card's value: the figure, "no data" outside its source's coverage, marked when interpolated."""
+    _ = translator(lang)
     if _coverage(part):
-        return NO_DATA
+        return _(NO_DATA)
     val = part.get(key)
     if is_missing(val):
-        return "n/a"
-    return fmt_int(val) + (" (interpolated)" if part.get("filled") else "")
+        return _("n/a")
+    return fmt_int(val) + (_(" (interpolated)") if part.get("filled") else "")
 
 
-def kpis(m: dict[str, Any]) -> list[dict[str, str]]:
-    """Nine KPI cards: label, value (text) and help (definition + source, markdown).
+def kpis(m: dict[str, Any], lang: str = DEFAULT) -> list[dict[str, str]]:
+    """Nine KPI cards: label, value (text) and help (definition + source, markdown), in ``lang``.
 
     Outside a source's coverage a card reads "no data" and its help says what the source covers; inside it a
     zero is a zero. Interpolated values are marked.
     """
+    _ = translator(lang)
     orders = m.get("orders") or {}
     zone = m.get("zone") or {}
     strikes = m.get("strikes") or {}
@@ -87,50 +109,56 @@ def kpis(m: dict[str, Any]) -> list[dict[str, str]]:
     window = m.get("window")
     share = share_percent(orders)
     area = as_float(orders.get("area_km2"))
+    na = _("n/a")
+
+    def km2(value: float) -> str:
+        return _("{value} km²").format(value=f"{value:,.1f}")
+
+    def hlp(part: dict[str, Any], extra: str = "", definition: Any = None, source: Any = None) -> str:
+        return _help(definition or part.get("definition"), source or part.get("sources"), extra, lang)
+
     cards = [
-        {"label": "Area under orders",
-         "value": "n/a" if area is None else f"{area:,.1f} km²",
-         "help": _help(orders.get("definition"), orders.get("sources"))},
-        {"label": "Share of the Strip", "value": "n/a" if share is None else f"{share:.1f}%",
-         "help": _help(orders.get("definition"), orders.get("sources"),
-                       f"Strip area: {orders.get('strip_area_km2') or 'n/a'} km².")},
-        {"label": "Pre-war pop. in ordered blocks",
+        {"label": _("Area under orders"), "value": na if area is None else km2(area), "help": hlp(orders)},
+        {"label": _("Share of the Strip"), "value": na if share is None else f"{share:.1f}%",
+         "help": hlp(orders, _("Strip area: {value} km².").format(value=orders.get("strip_area_km2") or na))},
+        {"label": _("Pre-war pop. in ordered blocks"),
          "value": "~" + fmt_int(orders.get("population_prewar_est"), "0"),
-         "help": _help(orders.get("definition"), orders.get("sources"),
-                       "Population: sum of the blocks' pre-war estimates (dasymetric; see Method).")},
-        {"label": "Blocks under orders", "value": fmt_int(orders.get("blocks"), "0"),
-         "help": _help(orders.get("definition"), orders.get("sources"))},
+         "help": hlp(orders, _("Population: sum of the blocks' pre-war estimates (dasymetric; see Method)."))},
+        {"label": _("Blocks under orders"), "value": fmt_int(orders.get("blocks"), "0"), "help": hlp(orders)},
     ]
     if zone and not is_missing(zone.get("area_km2")):
-        zval = f"{float(zone['area_km2']):,.1f} km²"
-        zextra = f"Declared from {fmt_date(zone.get('valid_from'))}" + (
-            f" to {fmt_date(zone.get('valid_to'))}." if not is_missing(zone.get("valid_to")) else " (still declared).")
+        zval = km2(float(zone["area_km2"]))
+        start = fmt_date(zone.get("valid_from"), lang)
+        zextra = (_("Declared from {start} to {end}.").format(start=start, end=fmt_date(zone.get("valid_to"), lang))
+                  if not is_missing(zone.get("valid_to")) else _("Declared from {start} (still declared).").format(
+                      start=start))
     elif str(zone.get("status") or "").startswith("no outline"):
-        zval, zextra = "no outline in the data", ("The zone's outline sources have no version for this date; "
-                                                  "that does not mean no zone was declared.")
+        zval, zextra = _("no outline in the data"), _("The zone's outline sources have no version for this date; "
+                                                      "that does not mean no zone was declared.")
     elif _coverage(zone):
-        zval, zextra = NO_DATA, _coverage(zone)
+        zval, zextra = _(NO_DATA), _coverage(zone, lang)
     else:
-        zval, zextra = "none declared", ""
-    cards.append({"label": "Humanitarian zone", "value": zval,
-                  "help": _help(zone.get("definition") or "Area of the humanitarian zone declared on the date.",
-                                zone.get("sources"), zextra)})
-    gap = _coverage(strikes)
-    cards.append({"label": f"Incidents, {window} days", "value": NO_DATA if gap else fmt_int(strikes.get("count"), "0"),
-                  "help": _help(strikes.get("definition"), strikes.get("sources"), gap or
-                                f"Inside a declared humanitarian zone: {fmt_int(strikes.get('inside_zone'), '0')}.")})
-    cards.append({"label": f"Reported deaths, {window} days",
-                  "value": NO_DATA if gap else fmt_int(strikes.get("fatalities"), "0"),
-                  "help": _help(strikes.get("definition"), strikes.get("sources"), gap or
-                                "Sum of the fatalities the incident datasets report (where known).")})
-    for key, label in (("killed_cumulative", "Killed since 7 Oct (cum.)"), ("aid_trucks", "Aid trucks (day)")):
+        zval, zextra = _("none declared"), ""
+    cards.append({"label": _("Humanitarian zone"), "value": zval,
+                  "help": hlp(zone, zextra, zone.get("definition") or N_("Area of the humanitarian zone declared on "
+                                                                          "the date."))})
+    gap = _coverage(strikes, lang)
+    cards.append({"label": _("Incidents, {n} days").format(n=window),
+                  "value": _(NO_DATA) if gap else fmt_int(strikes.get("count"), "0"),
+                  "help": hlp(strikes, gap or _("Inside a declared humanitarian zone: {n}.").format(
+                      n=fmt_int(strikes.get("inside_zone"), "0")))})
+    cards.append({"label": _("Reported deaths, {n} days").format(n=window),
+                  "value": _(NO_DATA) if gap else fmt_int(strikes.get("fatalities"), "0"),
+                  "help": hlp(strikes, gap or _("Sum of the fatalities the incident datasets report (where known)."))})
+    for key, label in (("killed_cumulative", N_("Killed since 7 Oct (cum.)")), ("aid_trucks", N_("Aid trucks (day)"))):
         s = series.get(key) or {}
-        as_of = fmt_date(s.get("as_of"))
-        cards.append({"label": label, "value": _value(s),
-                      "help": _help(s.get("definition"), s.get("source"),
-                                    _coverage(s) or ((f"As of {as_of}." if as_of else "") +
-                                                     (" Interpolated between two reports." if s.get("filled") else "") +
-                                                     (f" Unit: {s.get('unit')}." if s.get("unit") else "")))})
+        as_of = fmt_date(s.get("as_of"), lang)
+        extra = _coverage(s, lang) or " ".join(x for x in (
+            _("As of {date}.").format(date=as_of) if as_of else "",
+            _("Interpolated between two reports.") if s.get("filled") else "",
+            _("Unit: {unit}.").format(unit=_(str(s.get("unit")))) if s.get("unit") else "") if x)
+        cards.append({"label": _(label), "value": _value(s, lang=lang),
+                      "help": _help(s.get("definition"), s.get("source"), extra, lang)})
     return cards
 
 
@@ -194,27 +222,43 @@ def claims_list(claims: pd.DataFrame | None) -> str:
     return html_list("gdm-claims", list(dict.fromkeys(items)))
 
 
-def reference_line(m: dict[str, Any]) -> str:
+def reference_line(m: dict[str, Any], lang: str = DEFAULT) -> str:
     """Escaped HTML: OCHA's nearest statement on the same framing beside our figure, with the gap and the
-    reported-but-unmapped orders that may explain it; a statement with another definition is said to be one."""
+    reported-but-unmapped orders that may explain it; a statement with another definition is said to be one.
+    In ``lang``; the statement's own words (its definition, from the data) are isolated in a right-to-left line."""
     ref = m.get("reference")
     if not isinstance(ref, dict) or not ref:
         return ""
+    _ = translator(lang)
+    rtl = is_rtl(lang)
+
+    def quoted(value: Any) -> str:  # the data's English words, marked as such inside an Arabic line
+        return f'<span lang="en" dir="ltr">{esc(value)}</span>' if rtl and value else esc(value)
+
     ours = ref.get("ours") or {}
     fig = figure_text(ref.get("figure"))
     unit = "%" if str(ref.get("unit", "")).startswith("percent") else f" {ref.get('unit') or ''}"
-    head = (f"<b>{esc(ref.get('attributed_to') or 'OCHA')}, {esc(fmt_date(ref.get('stated_on')))}:</b> "
-            f"{esc(fig)}{esc(unit)} {esc(ref.get('definition') or '')}")
+    who = esc(ref.get("attributed_to") or "OCHA")
+    head = (f"<b>{bidi(ref.get('attributed_to') or 'OCHA') if rtl else who}, "
+            f"{esc(fmt_date(ref.get('stated_on'), lang))}:</b> "
+            + (f"{num_unit(fig + unit)} {quoted(ref.get('definition') or '')}" if rtl else
+               f"{esc(fig)}{esc(unit)} {esc(ref.get('definition') or '')}"))
     if not ref.get("comparable", True):
-        return (f'<div class="gdm-reference">{head}. <i>Not compared: {esc(ref.get("comparable_reason"))}.</i>'
-                "</div>")
+        why = esc(_("Not compared: {reason}.")).format(reason=quoted(ref.get("comparable_reason")))
+        return f'<div class="gdm-reference">{head}. <i>{why}</i></div>'
     gap = as_float(ref.get("gap_points"))
-    body = (f" · ours on the same definition: <b>{esc(ours.get('share_pct'))}%</b> ({esc(ours.get('km2'))} km², "
-            f"{esc(ours.get('what') or '')})" + (f", gap {gap:+.1f} points" if gap is not None else ""))
+    if rtl:
+        gap_text = "" if gap is None else esc(_(", gap {points} points")).format(points=num_unit(f"{gap:+.1f}"))
+        body = " · " + esc(_("ours on the same definition: {pct} ({km2}, {what})")).format(
+            pct="<b>" + num_unit(f"{ours.get('share_pct')}%") + "</b>",
+            km2=num_unit(_("{value} km²").format(value=ours.get("km2"))), what=quoted(ours.get("what") or "")) + gap_text
+    else:
+        body = (f" · ours on the same definition: <b>{esc(ours.get('share_pct'))}%</b> ({esc(ours.get('km2'))} km², "
+                f"{esc(ours.get('what') or '')})" + (f", gap {gap:+.1f} points" if gap is not None else ""))
     ru = ref.get("reported_unmapped") or {}
     if ru.get("count"):
-        body += (f". {esc(ru['count'])} order(s) of the period were reported but are mapped by no source; they are "
-                 "listed below and may explain part of the gap")
+        body += ". " + esc(_("{n} order(s) of the period were reported but are mapped by no source; they are listed "
+                             "below and may explain part of the gap")).format(n=esc(ru["count"]))
     return f'<div class="gdm-reference">{head}{body}.</div>'
 
 

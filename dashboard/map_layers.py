@@ -22,6 +22,7 @@ import pandas as pd
 from dashboard.html import esc, fmt_date, fmt_int, is_missing, link, rtl
 from dashboard.map_geometry import round_coords, simplify_for_display
 from pipeline.core import settings
+from pipeline.core.i18n import DEFAULT, N_, isolate, translator
 from pipeline.core.layers import AREA_CRS, PCODES, STORAGE_CRS
 from pipeline.core.palette import MAJOR_PLACES
 from pipeline.runtime.acled_views import PLACED_COARSE, precision_note
@@ -30,26 +31,27 @@ from pipeline.runtime.on_date import days, latest_on_or_before, rows_in_window, 
 from pipeline.runtime.readers.acled import acled_attribution
 
 LAYERS = {  # key -> label (the sidebar's layer toggles and the URL use the keys)
-    "boundaries": "Strip and governorates",
-    "blocks": "Evacuation blocks by status",
-    "zone": "Humanitarian zone",
-    "incidents": "Strikes and incidents",
-    "places": "Places (English / Arabic)",
-    "claims": "Reported events (attributed)",
+    "boundaries": N_("Strip and governorates"),
+    "blocks": N_("Evacuation blocks by status"),
+    "zone": N_("Humanitarian zone"),
+    "incidents": N_("Strikes and incidents"),
+    "places": N_("Places (English / Arabic)"),
+    "claims": N_("Reported events (attributed)"),
 }
 DEFAULT_LAYERS = list(LAYERS)
 
 
-def status_labels(on: date, since: date, window: int) -> dict[str, str]:
+def status_labels(on: date, since: date, window: int, lang: str = DEFAULT) -> dict[str, str]:
+    _ = translator(lang)
     return {
-        "recent": f"Ordered in the last {window} days",
-        "earlier": f"Ordered earlier, since {fmt_date(since)}",
-        "none": "Not ordered in this period",
+        "recent": _("Ordered in the last {window} days").format(window=window),
+        "earlier": _("Ordered earlier, since {date}").format(date=fmt_date(since, lang)),
+        "none": _("Not ordered in this period"),
     }
 
 
 def display_blocks(blocks: gpd.GeoDataFrame, governorates: pd.DataFrame | None, *,
-                   tolerance_m: float = 15.0) -> gpd.GeoDataFrame:
+                   tolerance_m: float = 15.0, lang: str = DEFAULT) -> gpd.GeoDataFrame:
     """The blocks as drawn, prepared once per bundle: simplified outlines and the date-free part of the tip.
 
     Columns: ``block_id``, ``tip_head`` (escaped HTML: block, neighbourhood, locality, governorate,
@@ -60,12 +62,16 @@ def display_blocks(blocks: gpd.GeoDataFrame, governorates: pd.DataFrame | None, 
     if governorates is not None and len(governorates):
         gov = {r.pcode: (r.name_en, r.name_ar) for r in governorates.itertuples()}
     heads = []
+    _ = translator(lang)
+    block, people = esc(_("Block {id}")), esc(_("~{n} people pre-war (est.)"))
     for r in gdf.itertuples():
         g_en, g_ar = gov.get(getattr(r, "pcode", None), ("", ""))
-        loc = esc(getattr(r, "locality", ""))
-        heads.append(f"<b>Block {esc(r.block_id)}</b> {rtl(getattr(r, 'neighbourhood', ''), 'he')}<br>"
-                     f"{loc}{' · ' if loc else ''}{esc(g_en)} {rtl(g_ar)}<br>"
-                     f"~{fmt_int(getattr(r, 'pop_prewar_est', None))} people pre-war (est.)<br>")
+        loc = getattr(r, "locality", "")
+        loc = esc(isolate(str(loc)) if lang != DEFAULT and not is_missing(loc) else loc)  # English from data
+        names = rtl(g_ar) if lang != DEFAULT and g_ar else f"{esc(g_en)} {rtl(g_ar)}"
+        heads.append(f"<b>{block.format(id=esc(r.block_id))}</b> {rtl(getattr(r, 'neighbourhood', ''), 'he')}<br>"
+                     f"{loc}{' · ' if loc else ''}{names}<br>"
+                     f"{people.format(n=fmt_int(getattr(r, 'pop_prewar_est', None)))}<br>")
     out = gdf[["block_id", "geometry"]].copy()
     out["tip_head"] = heads
     return out
@@ -105,14 +111,16 @@ def prepare_blocks(display: gpd.GeoDataFrame, status: pd.DataFrame | None, histo
     return gdf
 
 
-def prepare_governorates(governorates: gpd.GeoDataFrame | None, tolerance_m: float = 15.0
+def prepare_governorates(governorates: gpd.GeoDataFrame | None, tolerance_m: float = 15.0, lang: str = DEFAULT
                          ) -> gpd.GeoDataFrame | None:
     """Governorate outlines for display, with an escaped English + Arabic ``tip``."""
     if governorates is None or governorates.empty:
         return governorates
     gdf = simplify_for_display(governorates, tolerance_m)
-    gdf["tip"] = [f"<b>{esc(r.name_en)}</b> {rtl(getattr(r, 'name_ar', ''))}<br>"
-                  f"{fmt_int(getattr(r, 'pop_prewar', None))} people before the war (PCBS-based estimate)"
+    said = esc(translator(lang)("{n} people before the war (PCBS-based estimate)"))
+    gdf["tip"] = [(f"<b>{rtl(getattr(r, 'name_ar', ''))}</b><br>" if lang != DEFAULT else
+                   f"<b>{esc(r.name_en)}</b> {rtl(getattr(r, 'name_ar', ''))}<br>")
+                  + said.format(n=fmt_int(getattr(r, "pop_prewar", None)))
                   for r in gdf.itertuples()]
     return gdf
 
@@ -163,8 +171,12 @@ def _km2(v: Any) -> str:
 # report through ``pipeline.core.palette``); every other place on hover.
 
 
-def prepare_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Place points at their label position with an escaped English + Arabic (RTL) ``label``."""
+PLACE_KINDS = (N_("city"), N_("area"), N_("landmark"), N_("camp"), N_("crossing"))  # the places' kinds, shown
+
+
+def prepare_places(places: gpd.GeoDataFrame, lang: str = DEFAULT) -> gpd.GeoDataFrame:
+    """Place points at their label position with an escaped English + Arabic (RTL) ``label`` (in Arabic: the Arabic
+    name alone where there is one)."""
     if places is None or places.empty:
         return places
     gdf = places.copy()
@@ -181,11 +193,18 @@ def prepare_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         gdf["geometry"] = gdf.geometry.representative_point()
     gdf = gdf.set_geometry("geometry")
     gdf["geometry"] = round_coords(gdf.geometry.values)
-    gdf["label"] = [f"{esc(r.name_en)} {rtl(getattr(r, 'name_ar', ''))}" for r in gdf.itertuples()]
-    gdf["tip"] = [f"<b>{esc(r.name_en)}</b> {rtl(getattr(r, 'name_ar', ''))}<br>{esc(getattr(r, 'kind', ''))}"
-                  + (f"<br>also: {esc(str(r.aliases).replace('|', ', '))}"
-                     if not is_missing(getattr(r, 'aliases', None)) and str(r.aliases) else "")
-                  for r in gdf.itertuples()]
+    if lang != DEFAULT:
+        _ = translator(lang)
+        gdf["label"] = [rtl(r.name_ar) if not is_missing(getattr(r, "name_ar", None)) and r.name_ar else esc(r.name_en)
+                        for r in gdf.itertuples()]
+        gdf["tip"] = [f"<b>{label}</b><br>{esc(_(str(getattr(r, 'kind', '') or '')))}"
+                      for label, r in zip(gdf["label"], gdf.itertuples(), strict=True)]
+    else:
+        gdf["label"] = [f"{esc(r.name_en)} {rtl(getattr(r, 'name_ar', ''))}" for r in gdf.itertuples()]
+        gdf["tip"] = [f"<b>{esc(r.name_en)}</b> {rtl(getattr(r, 'name_ar', ''))}<br>{esc(getattr(r, 'kind', ''))}"
+                      + (f"<br>also: {esc(str(r.aliases).replace('|', ', '))}"
+                         if not is_missing(getattr(r, 'aliases', None)) and str(r.aliases) else "")
+                      for r in gdf.itertuples()]
     gdf["prominent"] = gdf["place_id"].isin(MAJOR_PLACES) if "place_id" in gdf else False
     return gdf
 

@@ -45,13 +45,14 @@ from dashboard.map_layers import (
 from pipeline.core import settings
 from pipeline.core.errors import BundleError
 from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
+from pipeline.core.i18n import DEFAULT, N_, is_rtl, month_names, normalise, translator
 from pipeline.core.palette import FACILITY_COLOURS, MAJOR_PLACES, STATUS_COLOURS, WORKSPACE_COLOURS
 from pipeline.runtime import bundle
 from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import index as metrics_index
 
 CODES = {"recent": "r", "earlier": "e", "none": "n"}
-ATTRIBUTION = "Blocks: IDF grid via GazaNowPop (GPL-3.0)"
+ATTRIBUTION = N_("Blocks: IDF grid via GazaNowPop (GPL-3.0)")
 BASE_ROUTE = "/gdm-api/base.json"
 PLAYBACK_ROUTE = "/gdm-api/playback.json"
 FACILITIES_ROUTE = "/gdm-api/facilities.json"
@@ -156,15 +157,15 @@ def _history(key: str) -> tuple[dict[str, list[Any]], dict[str, list[str]]]:
 
 
 @functools.lru_cache(maxsize=4)
-def _base(key: str) -> bytes:
+def _base(key: str, lang: str = DEFAULT) -> bytes:
     blocks, gov, strip = _geolayer("blocks", key), _geolayer("governorates", key), _geolayer("strip", key)
     zones, places = _geolayer("zones", key), _geolayer("places", key)
     out: dict[str, Any] = {"version": version(key), "colours": STATUS_COLOURS, "attribution": ATTRIBUTION}
     if blocks is not None:
-        disp = display_blocks(blocks, gov, tolerance_m=15.0).reset_index(drop=True)
+        disp = display_blocks(blocks, gov, tolerance_m=15.0, lang=lang).reset_index(drop=True)
         out["blocks"] = _fc(disp, {"block_id": [int(b) for b in disp["block_id"]],
                                    "head": [lines(t) for t in disp["tip_head"]]})
-    g = prepare_governorates(gov, 15.0)
+    g = prepare_governorates(gov, 15.0, lang)
     if g is not None:
         out["governorates"] = _fc(g, {"pcode": [str(p) for p in g["pcode"]], "tip": [lines(t) for t in g["tip"]]})
     if strip is not None:
@@ -173,7 +174,7 @@ def _base(key: str) -> bytes:
         z = prepare_zone(zones)
         out["zones"] = _fc(z, {"zone_id": [str(i) for i in z["zone_id"]], "tip": [lines(t) for t in z["tip"]]})
     if places is not None and len(places):
-        prows: Iterable[Any] = prepare_places(places).itertuples()  # one named tuple per place (a Point)
+        prows: Iterable[Any] = prepare_places(places, lang).itertuples()  # one named tuple per place (a Point)
         out["places"] = [{"id": str(r.place_id), "lon": r.geometry.x, "lat": r.geometry.y,
                           "label": " ".join(lines(r.label)), "tip": lines(r.tip), "major": bool(r.prominent),
                           "rank": MAJOR_PLACES.index(r.place_id) if r.place_id in MAJOR_PLACES else None}
@@ -213,10 +214,10 @@ def facilities(key: str | None = None) -> bytes:
         return _facilities_json(key or bundle_key())
 
 
-def base(key: str | None = None) -> bytes:
-    """The date-free part of the map as JSON bytes, built once per process and bundle."""
+def base(key: str | None = None, lang: str = DEFAULT) -> bytes:
+    """The date-free part of the map as JSON bytes, built once per process, bundle and language (its hover texts)."""
     with _lock:
-        return _base(key or bundle_key())
+        return _base(key or bundle_key(), normalise(lang))
 
 
 def block_order(key: str | None = None) -> list[int]:
@@ -288,23 +289,56 @@ def _workspace(layers: list[WorkspaceLayer], strings: Strings) -> list[dict[str,
     return out
 
 
+# The map's own words (legend, layers control, attribution, popups, playback), sent with each view in its
+# language; map.js falls back to these English words.
+MAP_TEXT = {
+    "legend": N_("Legend"), "sources": N_("sources"), "attribution": ATTRIBUTION,
+    "blocks": N_("Evacuation blocks"), "governorates": N_("Governorates"), "strip": N_("Gaza Strip"),
+    "zone": N_("Humanitarian zone"), "claims": N_("Reported events (attributed)"),
+    "incidents": N_("Strikes and incidents"), "places": N_("Places"), "facilities": N_("Facilities (named landmarks)"),
+    "zone_row": N_("Humanitarian zone declared on the date"),
+    "incidents_row": N_("Strikes/incidents, last {window} days (size: deaths)"),
+    "claims_row": N_("Reported events (attributed claims)"), "boundary_row": N_("Governorate boundary"),
+    "facilities_row": N_("Facilities (named landmarks, Arabic names; classified by this project's rules):"),
+    "imported": N_("Imported: {name}"), "no_order": N_("No order named it."),
+    "orders_head": N_("Orders that named it"), "order_line": N_("{date}: order {id} ("),
+    "play": N_("▶ Play"), "pause": N_("⏸ Pause"), "play_title": N_("Play the days (in the browser)"),
+    "speed": N_("Days per second"), "loop": N_("loop"), "start": N_("Start date"), "end": N_("End date"),
+    "playing": N_("{date} (playing)"), "loading": N_("loading…"), "osm": N_("© OpenStreetMap contributors"),
+    "per_second": N_("{n} d/s"),
+}
+
+
+def map_text(lang: str, window: int) -> dict[str, str]:
+    """:data:`MAP_TEXT` in ``lang`` (the window filled in)."""
+    _ = translator(lang)
+    out = {k: _(v) for k, v in MAP_TEXT.items()}
+    out["incidents_row"] = out["incidents_row"].format(window=int(window))
+    return out
+
+
 def view(inp: MapInput, status: pd.DataFrame | None, zone_id: str | None, *, span: tuple[date, date],
-         acled_attribution: str | None = None) -> dict[str, Any]:
-    """The per-view message (a few KB): status codes, zone id, incidents, claims, imported layers, legend."""
+         acled_attribution: str | None = None, lang: str = DEFAULT) -> dict[str, Any]:
+    """The per-view message (a few KB): status codes, zone id, incidents, claims, imported layers, legend, and the
+    map's words in ``lang`` (``text``; ``dir`` for the legend and popups: the map itself stays left to right)."""
+    _ = translator(lang)
     counts = {} if status is None or status.empty else status["status"].value_counts().to_dict()
-    labels = status_labels(inp.on, inp.since, inp.window)
+    labels = status_labels(inp.on, inp.since, inp.window, lang)
     strings = Strings()
     out = {
-        "version": version(), "base_url": f"{BASE_ROUTE}?v={version()}",
+        "version": version(),
+        "base_url": f"{BASE_ROUTE}?v={version()}" + (f"&lang={lang}" if lang != DEFAULT else ""),
         "playback_url": f"{PLAYBACK_ROUTE}?v={version()}&since={inp.since:%Y-%m-%d}&window={int(inp.window)}",
-        "on": f"{inp.on:%Y-%m-%d}", "on_label": fmt_date(inp.on), "window": int(inp.window),
+        "on": f"{inp.on:%Y-%m-%d}", "on_label": fmt_date(inp.on, lang), "window": int(inp.window),
         "since": f"{inp.since:%Y-%m-%d}", "span": [f"{span[0]:%Y-%m-%d}", f"{span[1]:%Y-%m-%d}"],
         "layers": list(inp.layers), "basemap": inp.basemap,
         "status": status_codes(status, block_order()),
         "counts": {k: int(counts.get(k, 0)) for k in CODES},
         "labels": labels,
-        "short": {"recent": f"ordered in the last {inp.window} days", "earlier": "ordered earlier",
-                  "none": "not ordered"},
+        "short": {"recent": _("ordered in the last {window} days").format(window=inp.window),
+                  "earlier": _("ordered earlier"), "none": _("not ordered")},
+        "lang": lang, "dir": "rtl" if is_rtl(lang) else "ltr", "text": map_text(lang, inp.window),
+        "months": month_names(lang),
         "zone_id": zone_id,
         "incidents": _points(inp.incidents, strings),
         "claims": _fc(inp.claims, {"tip": [lines(t) for t in inp.claims["tip"]]})

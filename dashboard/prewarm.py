@@ -119,7 +119,7 @@ def _gzip(body: bytes) -> bytes:
 
 
 def _base(request: Request) -> Response:
-    return _json(request, map_payload.base())
+    return _json(request, map_payload.base(lang=request.query_params.get("lang") or "en"))
 
 
 def _facilities(request: Request) -> Response:

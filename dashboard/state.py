@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import streamlit as st
 
 from dashboard import data, map_layers
-from dashboard.html import fmt_date
+from dashboard.i18n import _, date_words, framing_label, lang, tr
+from pipeline.core.i18n import N_, translator
 from pipeline.runtime import metrics
 
 # Widget keys (also the query-parameter names).  Tests find widgets by these keys.
@@ -28,6 +30,10 @@ DEFAULT_WINDOW = 7
 LAYER_OPTIONS = {"Boundaries": "boundaries", "Blocks": "blocks", "Zone": "zone", "Incidents": "incidents",
                  "Places": "places", "Claims": "claims"}
 BASEMAPS = {"None": "none", "OpenStreetMap": "osm"}
+# What the sidebar shows for those URL words (translated where shown; the URL keeps the English words).
+LAYER_WORDS = {"Boundaries": N_("Boundaries"), "Blocks": N_("Blocks"), "Zone": N_("Zone"), "Incidents": N_("Incidents"),
+               "Places": N_("Places"), "Claims": N_("Claims")}
+BASEMAP_WORDS = {"None": N_("None"), "OpenStreetMap": "OpenStreetMap"}  # a name: not translated
 # "Orders since": the default (OCHA's framing for the date), each named framing, or any date.
 DEFAULT_FRAMING, ANY_DATE = "ocha", "date"
 FRAMING_OPTIONS = [DEFAULT_FRAMING] + [f["key"] for f in metrics.framings() if f["key"] != "custom"] + [ANY_DATE]
@@ -45,27 +51,33 @@ class View:
 
     def framing_words(self) -> str:
         """The framing in words: "since the block grid (1 Dec 2023), OCHA's framing for this date"."""
-        label = str(self.framing.get("label") or f"since {self.since:%-d %b %Y}")
-        return label + (", OCHA's framing for this date" if self.framing.get("default") else "")
+        f = self.framing or {"key": "custom", "since": self.since.isoformat()}
+        label = framing_label(f) if f.get("label") or f.get("since") else _("since {date}").format(
+            date=date_words(self.since))
+        return label + (_(", OCHA's framing for this date") if self.framing.get("default") else "")
 
     def describe(self) -> str:
-        return (f"{self.on:%-d %b %Y} · orders {self.framing_words()} · "
-                f"incidents in the {self.window} days to the date")
+        return _("{date} · orders {framing} · incidents in the {days} days to the date").format(
+            date=date_words(self.on), framing=self.framing_words(), days=self.window)
 
 
-def _framing_label(key: str) -> str:
+def _framing_label(key: str, code: str | None = None) -> str:
+    """The option's words in the session's language or ``code`` (format_func runs outside the session in AppTest)."""
+    t = translator(code or lang())
     if key == DEFAULT_FRAMING:
-        return "OCHA's framing for the date (default)"
+        return t(N_("OCHA's framing for the date (default)"))
     if key == ANY_DATE:
-        return "any date…"
-    return next((str(f["label"]) for f in metrics.framings() if f["key"] == key), key)
+        return t(N_("any date…"))
+    return next((framing_label(f, code) for f in metrics.framings() if f["key"] == key), key)
 
 
 def _framing_help() -> str:
-    lines = [f"{f['label']}: {f['description']}" for f in metrics.framings() if f["key"] != "custom"]
-    return ("Start of the cumulative definition: orders issued on or after it and on or before the date count "
-            "as 'under orders'. The default is the framing OCHA used at the date (1 Dec 2023 for December 2023 "
-            "and January 2024, 7 Oct 2023 before and after). " + " ".join(lines))
+    lines = [f"{framing_label(f)}: {tr(f['description'])}" for f in metrics.framings() if f["key"] != "custom"]
+    return (_("Start of the cumulative definition: orders issued on or after it and on or before the date count "
+              "as 'under orders'. The default is the framing OCHA used at the date ({grid} for December 2023 "
+              "and January 2024, {war} before and after).").format(grid=date_words("2023-12-01"),
+                                                                   war=date_words("2023-10-07"))
+            + " " + " ".join(lines))
 
 
 def _shift(days: int) -> None:
@@ -81,16 +93,16 @@ def date_control(where: Any = None, *, row: bool = False) -> None:
     lo, hi = data.span()
     where = where or st.sidebar
     if row:
-        c0, c1, c2, _ = where.columns([2, 1, 1, 5], vertical_alignment="bottom")
+        c0, c1, c2, _rest = where.columns([2, 1, 1, 5], vertical_alignment="bottom")
     else:
         c0 = where
         c1, c2 = where.columns(2)
-    c0.date_input("Date", value=data.default_date(), min_value=lo, max_value=hi, key=DATE,
+    c0.date_input(_("Date"), value=data.default_date(), min_value=lo, max_value=hi, key=DATE,
                   bind="query-params", format="YYYY-MM-DD",
-                  help="The map, KPIs and legend show the situation on this date.")
-    c1.button("◀ day", key="date_prev", on_click=_shift, args=(-1,), width="stretch",
-              help="One day earlier")
-    c2.button("day ▶", key="date_next", on_click=_shift, args=(1,), width="stretch", help="One day later")
+                  help=_("The map, KPIs and legend show the situation on this date."))
+    # Right to left the earlier day's button is on the right: its Arabic label points right ("▶ ...").
+    c1.button(_("◀ day"), key="date_prev", on_click=_shift, args=(-1,), width="stretch", help=_("One day earlier"))
+    c2.button(_("day ▶"), key="date_next", on_click=_shift, args=(1,), width="stretch", help=_("One day later"))
 
 
 def sidebar(*, with_date: bool = True) -> View:
@@ -102,25 +114,27 @@ def sidebar(*, with_date: bool = True) -> View:
         date_control(sb)
     if FRAMING not in st.session_state and "since" in st.query_params and "framing" not in st.query_params:
         st.session_state[FRAMING] = ANY_DATE  # an older link: ?since=YYYY-MM-DD
-    choice = sb.selectbox("Orders since", FRAMING_OPTIONS, key=FRAMING, bind="query-params",
-                          format_func=_framing_label, help=_framing_help())
+    choice = sb.selectbox(_("Orders since"), FRAMING_OPTIONS, key=FRAMING, bind="query-params",
+                          format_func=partial(_framing_label, code=lang()), help=_framing_help())
     if choice == ANY_DATE:
-        sb.date_input("Orders issued on or after", value=data.default_since(data.default_date()), min_value=lo,
+        sb.date_input(_("Orders issued on or after"), value=data.default_since(data.default_date()), min_value=lo,
                       max_value=hi, key=SINCE, bind="query-params", format="YYYY-MM-DD",
-                      help="Any start date for the cumulative definition (not after the date above).")
+                      help=_("Any start date for the cumulative definition (not after the date above)."))
     refused = view().refused if with_date else ""
     if refused:
         sb.warning(refused)
-    sb.number_input("Window (days)", min_value=1, max_value=60, value=DEFAULT_WINDOW, step=1, key=WINDOW,
+    sb.number_input(_("Window (days)"), min_value=1, max_value=60, value=DEFAULT_WINDOW, step=1, key=WINDOW,
                     bind="query-params",
-                    help="'Ordered in the last N days' and strikes/incidents: the N days ending on the date.")
-    sb.multiselect("Layers", options=list(LAYER_OPTIONS), default=list(LAYER_OPTIONS), key=LAYERS,
-                   bind="query-params",
-                   help="Each layer has a legend entry on the map. "
-                        + "; ".join(f"{k}: {map_layers.LAYERS[v]}" for k, v in LAYER_OPTIONS.items()) + ".")
-    sb.radio("Basemap", options=list(BASEMAPS), key=BASEMAP, index=0, bind="query-params", horizontal=True,
-             help="Tiles are optional decoration (OpenStreetMap needs internet); the layers read on a plain "
-                  "background without them.")
+                    help=_("'Ordered in the last N days' and strikes/incidents: the N days ending on the date."))
+    sb.multiselect(_("Layers"), options=list(LAYER_OPTIONS), default=list(LAYER_OPTIONS), key=LAYERS,
+                   bind="query-params", format_func=lambda k, t=translator(lang()): t(LAYER_WORDS[k]),
+                   help=_("Each layer has a legend entry on the map.") + " "
+                        + _("; ").join(f"{tr(LAYER_WORDS[k])}: {tr(map_layers.LAYERS[v])}"
+                                       for k, v in LAYER_OPTIONS.items()) + ".")
+    sb.radio(_("Basemap"), options=list(BASEMAPS), key=BASEMAP, index=0, bind="query-params", horizontal=True,
+             format_func=lambda k, t=translator(lang()): t(BASEMAP_WORDS[k]),
+             help=_("Tiles are optional decoration (OpenStreetMap needs internet); the layers read on a plain "
+                    "background without them."))
     return view()
 
 
@@ -133,13 +147,14 @@ def _since(on: date) -> tuple[date | str | None, str]:
     if choice != ANY_DATE:
         start = next((date.fromisoformat(str(f["since"])) for f in metrics.framings() if f["key"] == choice), None)
         if start is not None and start > on:
-            return None, (f"'{_framing_label(choice)}' starts after {fmt_date(on)}: showing OCHA's framing for "
-                          "the date instead. Pick a later date or another start.")
+            return None, _("'{framing}' starts after {date}: showing OCHA's framing for the date instead. Pick a "
+                           "later date or another start.").format(framing=_framing_label(choice), date=date_words(on))
         return choice, ""
     picked = ss.get(SINCE) or data.default_since(on)
     if picked > on:
-        return None, (f"'Orders issued on or after {fmt_date(picked)}' is after the date ({fmt_date(on)}): "
-                      "showing OCHA's framing for the date instead. Pick a start on or before the date.")
+        return None, _("'Orders issued on or after {since}' is after the date ({date}): showing OCHA's framing for "
+                       "the date instead. Pick a start on or before the date.").format(since=date_words(picked),
+                                                                                      date=date_words(on))
     return picked, ""
 
 

@@ -8,6 +8,13 @@ const C = { gov: "#525252", strip: "#1a1a1a", zone: "#1b7837", incident: "#08306
 const NARROW = 640;
 const { leaflet: loadLeaflet, json: getJSON, style: loadStyle } = window.gdmLoad;  // loader.js: started before this file
 
+// The map's words in the page's language (view.text, translated on the server); the English as the fallback.
+function tx(st, key, fallback, fields) {
+  let t = (st.text && st.text[key]) || fallback;
+  for (const k in fields || {}) t = t.split("{" + k + "}").join(String(fields[k]));
+  return t;
+}
+
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -40,7 +47,7 @@ function build(st, root, base) {
   st.map = map;
   window.gdmMap = map;
   map.__frames = 0;
-  L.control.scale({ position: "bottomleft" }).addTo(map);
+  L.control.scale({ position: "bottomleft", imperial: !st.lang || st.lang === "en" }).addTo(map);  // km only in Arabic
   st.base = base;
   st.groups = {};
   const colours = base.colours;
@@ -63,13 +70,13 @@ function build(st, root, base) {
         layer.__i = i;
       },
     });
-    st.groups.blocks = { label: "Evacuation blocks", layer: g };
+    st.groups.blocks = { label: "Evacuation blocks", tkey: "blocks", layer: g };
   }
   if (base.governorates)
-    st.groups.governorates = { key: "boundaries", label: "Governorates", layer: L.geoJSON(base.governorates, {
+    st.groups.governorates = { key: "boundaries", label: "Governorates", tkey: "governorates", layer: L.geoJSON(base.governorates, {
       style: { color: C.gov, weight: 1.6, fill: false }, interactive: false }) };
   if (base.strip)
-    st.groups.strip = { key: "boundaries", label: "Gaza Strip", layer: L.geoJSON(base.strip, {
+    st.groups.strip = { key: "boundaries", label: "Gaza Strip", tkey: "strip", layer: L.geoJSON(base.strip, {
       style: { color: C.strip, weight: 2, fill: false }, interactive: false }) };
   st.zoneLayers = {};
   if (base.zones) {
@@ -79,10 +86,10 @@ function build(st, root, base) {
       layer.bindTooltip(() => linesEl(f.properties.tip), { sticky: true, className: "gdm-tooltip" });
       st.zoneLayers[f.properties.zone_id] = layer;
     } });
-    st.groups.zone = { label: "Humanitarian zone", layer: g };
+    st.groups.zone = { label: "Humanitarian zone", tkey: "zone", layer: g };
   }
-  st.groups.claims = { label: "Reported events (attributed)", layer: L.featureGroup() };
-  st.groups.incidents = { label: "Strikes and incidents", layer: L.featureGroup() };
+  st.groups.claims = { label: "Reported events (attributed)", tkey: "claims", layer: L.featureGroup() };
+  st.groups.incidents = { label: "Strikes and incidents", tkey: "incidents", layer: L.featureGroup() };
   st.placeLabels = [];
   if (base.places) {
     const g = L.featureGroup();
@@ -99,13 +106,13 @@ function build(st, root, base) {
       }
       g.addLayer(m);
     }
-    st.groups.places = { label: "Places", layer: g };
+    st.groups.places = { label: "Places", tkey: "places", layer: g };
     st.placeLabels.sort((a, b) => a.rank - b.rank);
     map.on("zoomend moveend overlayadd", () => requestAnimationFrame(() => declutter(st)));
   }
   if (base.facility_kinds) {  // named landmarks by kind: off by default, fetched when switched on in the layers control
     const g = L.featureGroup(), kinds = base.facility_kinds;
-    st.facilities = { label: "Facilities (named landmarks)", layer: g, kinds: kinds };
+    st.facilities = { label: tx(st, "facilities", "Facilities (named landmarks)"), layer: g, kinds: kinds };
     map.on("overlayadd overlayremove", e => {
       if (e.layer !== g) return;
       if (e.type === "overlayadd" && !st.facilities.loaded) {
@@ -130,7 +137,9 @@ function build(st, root, base) {
   const Legend = L.Control.extend({ onAdd: () => {
     const d = el("details", "gdm-legend");
     if (window.innerWidth > NARROW) d.open = true;
-    d.appendChild(el("summary", "", "Legend"));
+    st.legendHead = el("summary", "", tx(st, "legend", "Legend"));
+    d.appendChild(st.legendHead);
+    st.legendBox = d;
     st.legendBody = el("div", "gdm-legend-body");
     d.appendChild(st.legendBody);
     L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
@@ -140,10 +149,12 @@ function build(st, root, base) {
   // attribution: one short line with a link to the Data page (sources)
   const Attr = L.Control.extend({ onAdd: () => {
     const d = el("div", "gdm-attribution");
-    const a = el("a", "", "sources"); a.href = "data"; a.target = "_top";
+    const a = el("a", "", tx(st, "sources", "sources")); a.href = "data"; a.target = "_top";
+    st.attrLink = a;
     d.appendChild(a);  // first, so a narrow screen's cut line keeps it
     d.appendChild(document.createTextNode(" · "));
-    st.attrText = el("span", "", base.attribution);
+    st.attrText = el("span", "", tx(st, "attribution", base.attribution));
+    st.attrBox = d;
     d.appendChild(st.attrText);
     st.attrExtra = el("span", "gdm-attr-extra");
     d.appendChild(st.attrExtra);
@@ -185,16 +196,19 @@ function declutter(st) {
 
 function popupFor(st, props) {
   const box = linesEl(props.head, [st.view ? st.view.short[props.status] : ""]);
+  box.dir = (st.view && st.view.dir) || "ltr";
   const ids = (st.base.history || {})[String(props.block_id)] || [];
   const on = st.day || (st.view && st.view.on);
   const rows = ids.map(id => [id, st.base.orders[id]]).filter(([, o]) => o && o[0] <= on);
-  if (!rows.length) { box.appendChild(el("div", "", "No order named it.")); return box; }
-  box.appendChild(el("b", "", "Orders that named it"));
+  if (!rows.length) { box.appendChild(el("div", "", tx(st, "no_order", "No order named it."))); return box; }
+  box.appendChild(el("b", "", tx(st, "orders_head", "Orders that named it")));
   const ul = el("ul");
   for (const [id, o] of rows) {
-    const li = el("li", "", o[1] + ": order " + id + " (");
-    if (o[3]) { const a = el("a", "", o[2]); a.href = o[3]; a.target = "_blank"; a.rel = "noopener noreferrer"; li.appendChild(a); }
-    else li.appendChild(document.createTextNode(o[2]));
+    const li = el("li", "", tx(st, "order_line", "{date}: order {id} (", { date: st.view && st.view.lang !== "en" ? fmtDay(o[0], st) : o[1], id: id }));
+    const src = o[3] ? el("a", "", o[2]) : el("span", "", o[2]);
+    if (o[3]) { src.href = o[3]; src.target = "_blank"; src.rel = "noopener noreferrer"; }
+    if (st.view && st.view.lang !== "en") { src.lang = "en"; src.dir = "auto"; }  // the source's own (English) name
+    li.appendChild(src);
     li.appendChild(document.createTextNode(")"));
     ul.appendChild(li);
   }
@@ -215,24 +229,26 @@ function setStatus(st, codes) {
 function legend(st, v, counts, dayLabel) {
   const body = st.legendBody;
   body.replaceChildren();
+  st.legendBox.dir = v.dir || "ltr";
+  st.legendHead.textContent = tx(st, "legend", "Legend");
   const row = (swatch, text) => { const r = el("div", "gdm-row"); if (swatch) r.appendChild(swatch); r.appendChild(el("span", "", text)); body.appendChild(r); return r; };
   const sw = (style, cls) => { const s = el("span", cls || "sw"); Object.assign(s.style, style); return s; };
   const head = el("div", "gdm-legend-date", dayLabel); body.appendChild(head);
   const on = new Set(v.layers);
   if (on.has("blocks")) ORDER.forEach(s => row(sw({ background: st.base.colours[s] }), v.labels[s] + " (" + counts[s] + ")"));
-  if (on.has("zone")) row(sw({ background: C.zone + "33", border: "2px dashed " + C.zone }), "Humanitarian zone declared on the date");
-  if (on.has("incidents")) row(sw({ width: "10px", height: "10px", background: C.incident }, "dot"), "Strikes/incidents, last " + v.window + " days (size: deaths)");
-  if (on.has("claims")) row(sw({ background: "none", border: "2px dotted " + C.claim }), "Reported events (attributed claims)");
-  if (on.has("places")) row(sw({ width: "8px", height: "8px", background: C.place }, "dot"), "Places");
-  if (on.has("boundaries")) row(sw({ background: "none", border: "2px solid " + C.gov }), "Governorate boundary");
+  if (on.has("zone")) row(sw({ background: C.zone + "33", border: "2px dashed " + C.zone }), tx(st, "zone_row", "Humanitarian zone declared on the date"));
+  if (on.has("incidents")) row(sw({ width: "10px", height: "10px", background: C.incident }, "dot"), tx(st, "incidents_row", "Strikes/incidents, last " + v.window + " days (size: deaths)"));
+  if (on.has("claims")) row(sw({ background: "none", border: "2px dotted " + C.claim }), tx(st, "claims_row", "Reported events (attributed claims)"));
+  if (on.has("places")) row(sw({ width: "8px", height: "8px", background: C.place }, "dot"), tx(st, "places", "Places"));
+  if (on.has("boundaries")) row(sw({ background: "none", border: "2px solid " + C.gov }), tx(st, "boundary_row", "Governorate boundary"));
   if (st.facilities && st.map.hasLayer(st.facilities.layer)) {
-    row(null, "Facilities (named landmarks, Arabic names; classified by this project's rules):");
+    row(null, tx(st, "facilities_row", "Facilities (named landmarks, Arabic names; classified by this project's rules):"));
     for (const k of st.facilities.kinds) row(sw({ width: "8px", height: "8px", background: k.colour }, "dot"), k.label);
   }
   for (const w of v.workspace) {
     const r = row(sw(w.kind === "zones" ? { background: "none", border: "2px dashed " + w.colour }
                        : { width: "10px", height: "10px", background: w.colour, border: "1.5px solid " + C.rim }, w.kind === "zones" ? "sw" : "dot"),
-                  "Imported: " + w.name);
+                  tx(st, "imported", "Imported: {name}", { name: w.name }));
     r.lastChild.className = "gdm-ws-entry";
     if (w.detail) r.appendChild(el("i", "", " (" + w.detail + ")"));
   }
@@ -275,7 +291,7 @@ function update(st, v) {
   for (const k of order) {
     const g = st.groups[k]; if (!g) continue;
     st.control.removeLayer(g.layer);
-    if (want[k]) { if (!g.userHidden && !map.hasLayer(g.layer)) g.layer.addTo(map); st.control.addOverlay(g.layer, g.label); }
+    if (want[k]) { if (!g.userHidden && !map.hasLayer(g.layer)) g.layer.addTo(map); st.control.addOverlay(g.layer, tx(st, g.tkey, g.label)); }
     else if (map.hasLayer(g.layer)) map.removeLayer(g.layer);
   }
   // basemap: OpenStreetMap tiles when chosen in the sidebar (needs internet; off by default)
@@ -297,10 +313,13 @@ function update(st, v) {
         : { color: w.aggregated ? w.colour : C.rim, weight: w.aggregated ? 2 : 1.5, fill: true, fillColor: w.colour,
             fillOpacity: w.aggregated ? 0.45 : 0.9 }, w.name, v.strings);
     }
-    if (g) { g.addTo(map); st.wsGroup[w.name] = g; st.control.addOverlay(g, "Imported: " + w.name); }
+    if (g) { g.addTo(map); st.wsGroup[w.name] = g; st.control.addOverlay(g, tx(st, "imported", "Imported: {name}", { name: w.name })); }
   }
+  st.attrBox.dir = v.dir || "ltr";
+  st.attrLink.textContent = tx(st, "sources", "sources");
+  st.attrText.textContent = tx(st, "attribution", st.base.attribution);
   st.attrExtra.replaceChildren();
-  if (st.tiles) st.attrExtra.appendChild(el("span", "", " · © OpenStreetMap contributors"));
+  if (st.tiles) st.attrExtra.appendChild(el("span", "", " · " + tx(st, "osm", "© OpenStreetMap contributors")));
   for (const a of v.attributions.concat(v.workspace.map(w => w.attribution).filter(Boolean)))
     st.attrExtra.appendChild(el("span", "", " · " + a));
   legend(st, v, v.counts, v.on_label);
@@ -310,9 +329,11 @@ function update(st, v) {
 }
 
 // ------------------------------------------------------------------ playback (entirely in the browser)
-function fmtDay(iso) {
+function fmtDay(iso, st) {
   const d = new Date(iso + "T00:00:00Z");
-  return d.getUTCDate() + " " + d.toLocaleString("en-GB", { month: "short", timeZone: "UTC" }) + " " + d.getUTCFullYear();
+  const months = st && st.view && st.view.lang !== "en" && st.view.months;  // CLDR names from the server
+  const month = months ? months[d.getUTCMonth()] : d.toLocaleString("en-GB", { month: "short", timeZone: "UTC" });
+  return d.getUTCDate() + " " + month + " " + d.getUTCFullYear();
 }
 function addDays(iso, n) { const d = new Date(iso + "T00:00:00Z"); d.setUTCDate(d.getUTCDate() + n); return d.toISOString().slice(0, 10); }
 function dayDiff(a, b) { return Math.round((new Date(b + "T00:00:00Z") - new Date(a + "T00:00:00Z")) / 86400000); }
@@ -338,14 +359,15 @@ function playControl(st) {
   st.play = p;
   const Ctl = L.Control.extend({ onAdd: () => {
     const d = el("div", "gdm-play");
-    p.btn = el("button", "gdm-play-btn", "▶ Play"); p.btn.type = "button"; p.btn.title = "Play the days (in the browser)";
+    p.btn = el("button", "gdm-play-btn", tx(st, "play", "▶ Play")); p.btn.type = "button";
+    p.btn.title = tx(st, "play_title", "Play the days (in the browser)");
     p.speed = el("select", "gdm-play-speed");
-    for (const s of [1, 2, 5, 10, 20]) { const o = el("option", "", s + " d/s"); o.value = String(s); p.speed.appendChild(o); }
-    p.speed.value = "5"; p.speed.title = "Days per second";
-    p.loop = el("input"); p.loop.type = "checkbox"; p.loop.className = "gdm-play-loop"; p.loop.title = "Loop";
-    const lloop = el("label", "", " loop"); lloop.prepend(p.loop);
-    p.start = el("input", "gdm-play-start"); p.start.type = "date"; p.start.title = "Start date";
-    p.end = el("input", "gdm-play-end"); p.end.type = "date"; p.end.title = "End date";
+    for (const s of [1, 2, 5, 10, 20]) { const o = el("option", "", tx(st, "per_second", "{n} d/s", { n: s })); o.value = String(s); p.speed.appendChild(o); }
+    p.speed.value = "5"; p.speed.title = tx(st, "speed", "Days per second");
+    p.loop = el("input"); p.loop.type = "checkbox"; p.loop.className = "gdm-play-loop"; p.loop.title = tx(st, "loop", "loop");
+    const lloop = el("label", "", " " + tx(st, "loop", "loop")); lloop.prepend(p.loop);
+    p.start = el("input", "gdm-play-start"); p.start.type = "date"; p.start.title = tx(st, "start", "Start date");
+    p.end = el("input", "gdm-play-end"); p.end.type = "date"; p.end.title = tx(st, "end", "End date");
     p.label = el("span", "gdm-play-day", "");
     d.append(p.btn, p.speed, lloop, p.start, el("span", "", "–"), p.end, p.label);
     L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
@@ -367,8 +389,8 @@ function playControl(st) {
     st.day = day;
     setStatus(st, t.grid[k]);
     const c = t.pb.counts[k];
-    legend(st, st.view, { recent: c[0], earlier: c[1], none: c[2] }, fmtDay(day) + " (playing)");
-    p.label.textContent = fmtDay(day);
+    legend(st, st.view, { recent: c[0], earlier: c[1], none: c[2] }, tx(st, "playing", "{date} (playing)", { date: fmtDay(day, st) }));
+    p.label.textContent = fmtDay(day, st);
     requestAnimationFrame(() => { st.map.__frames += 1; });
   }
   function step() {
@@ -383,9 +405,9 @@ function playControl(st) {
     p.timer = setTimeout(step, 1000 / Number(p.speed.value));
   }
   async function play() {
-    p.playing = true; p.btn.textContent = "⏸ Pause";
+    p.playing = true; p.btn.textContent = tx(st, "pause", "⏸ Pause");
     if (!p.table) {
-      p.label.textContent = "loading…";
+      p.label.textContent = tx(st, "loading", "loading…");
       const pb = await getJSON(p.url);
       p.table = { pb: pb, grid: decode(pb, st.blockLayers.length) };
     }
@@ -396,7 +418,7 @@ function playControl(st) {
     p.timer = setTimeout(step, 1000 / Number(p.speed.value));
   }
   function pause() {
-    p.playing = false; clearTimeout(p.timer); p.btn.textContent = "▶ Play";
+    p.playing = false; clearTimeout(p.timer); p.btn.textContent = tx(st, "play", "▶ Play");
     if (p.day && st.view && p.day !== st.view.on) st.send("paused", p.day);  // the KPIs follow the paused date
   }
   p.playFn = play; p.pauseFn = pause;
@@ -405,14 +427,20 @@ function playControl(st) {
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let st = parentElement.__gdm;
+  if (st && st.baseUrl !== data.base_url) {  // another language (or bundle): its hover texts differ, draw anew
+    if (st.map) st.map.remove();
+    if (st.root) st.root.remove();
+    st = null;
+  }
   if (!st) {
-    st = parentElement.__gdm = {};
+    st = parentElement.__gdm = { baseUrl: data.base_url };
     const root = el("div", "gdm-map");
     root.style.height = (data.height || 660) + "px";
     parentElement.appendChild(root);
     st.root = root;
     st.ready = Promise.all([loadLeaflet(), getJSON(data.base_url), loadStyle()]).then(([, base]) => build(st, root, base));
   }
+  st.text = data.text || {}; st.lang = data.lang;  // before build: the controls are made in the view's language
   st.send = (name, value) => st.setTrigger(name, value);
   st.setTrigger = setTriggerValue;
   st.ready.then(() => update(st, data)).catch(err => {

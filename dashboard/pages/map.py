@@ -15,7 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, map_component, state
-from dashboard.html import esc, fmt_int, is_missing, link, md, rtl
+from dashboard.html import bidi, esc, fmt_date, fmt_int, is_missing, link, md, rtl
+from dashboard.i18n import _, dir_attr, is_rtl, lang
 from dashboard.kpis import (
     claims_list,
     disagreements_list,
@@ -45,7 +46,7 @@ NARROW_CSS = """<style>
 </style>"""
 st.html(NARROW_CSS)
 with st.container(key="gdm_head"):
-    st.title("Evacuation orders, zones and strikes")
+    st.title(_("Evacuation orders, zones and strikes"))
 
 
 def _report_base_url() -> str | None:
@@ -58,47 +59,73 @@ def _report_base_url() -> str | None:
 def report_download(view: state.View) -> None:
     """The current view as a one-page PDF (``pipeline.runtime.sitrep``), drawn only when asked for."""
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-    lang = c1.segmented_control("Report language", ["English", "العربية"], default="English", key="gdm_report_lang")
-    code = "ar" if lang == "العربية" else "en"
+    chosen = c1.segmented_control(_("Report language"), ["English", "العربية"], default="English",
+                                  key="gdm_report_lang")
+    code = "ar" if chosen == "العربية" else "en"
     layers = [x for x in view.layers if x in MAP_LAYERS]
     c2.download_button(
-        "Situation report (PDF)", icon=":material/picture_as_pdf:", on_click="ignore", mime="application/pdf",
+        _("Situation report (PDF)"), icon=":material/picture_as_pdf:", on_click="ignore", mime="application/pdf",
         file_name=f"gaza-sitrep-{view.on.isoformat()}-{code}.pdf", key="gdm_report",
         data=lambda: sitrep.sitrep_pdf(data.index(), view.on, since=view.since, window=view.window, lang=code,
                                        layers=layers, base_url=_report_base_url()),
-        help="One A4 page of this view (date, framing, window, layers) with its map, figures, definitions and "
-             "sources, drawn on the server with no internet; in English or Arabic (right to left).")
+        help=_("One A4 page of this view (date, framing, window, layers) with its map, figures, definitions and "
+               "sources, drawn on the server with no internet; in English or Arabic (right to left)."))
 
 
 if not data.has("blocks"):
-    st.error("The bundle has no blocks layer: run `python -m pipeline build`.")
+    st.error(_("The bundle has no blocks layer: run `python -m pipeline build`."))
     st.stop()
+
+
+def _ruled(colour: str, inner: str) -> str:
+    """A line of text (escaped HTML) with a coloured rule on the side it starts from."""
+    if is_rtl():
+        return (f'<div {dir_attr()} style="font-size:0.9rem;border-right:4px solid {colour};padding:2px 10px 2px 0">'
+                f"{inner}</div>")
+    return f'<div style="font-size:0.9rem;border-left:4px solid {colour};padding:2px 0 2px 10px">{inner}</div>'
+
+
+def _attrs() -> str:
+    """`` dir="rtl" lang="ar"`` on the page's own HTML in a right-to-left language; nothing in English."""
+    return f" {dir_attr()}" if is_rtl() else ""
+
+
+def _english(value: object) -> str:
+    """Words from data in English (a match method, a transliterated locality), marked as such in an Arabic page."""
+    return f'<bdi lang="en">{esc(value)}</bdi>' if is_rtl() and not is_missing(value) else esc(value)
+
+
+def _ids(value: object) -> str:
+    """An id or a name from data, escaped; isolated inside a right-to-left line."""
+    return bidi(value) if is_rtl() else esc(value)
 
 
 def kpi_section(view: state.View) -> dict[str, Any]:
     """The figures for the date (cards with their definitions), the 'last N days' line, OCHA's and the user's."""
-    with st.spinner("Computing the figures for this date…"):
+    with st.spinner(_("Computing the figures for this date…")):
         m = data.metrics(view.on, view.since, view.window)
     if not m:
         return m
-    cards = kpis(m)
+    cards = kpis(m, lang())
     for row in (cards[:4], cards[4:]):
         cols = st.columns(len(row))
         for col, card in zip(cols, row, strict=True):
             col.metric(card["label"], card["value"], help=card["help"], border=True)
     recent = (m.get("orders") or {}).get("recent") or {}
     if recent:
-        st.caption(
-            f"Under orders = named by an order issued {md(view.framing_words())} up to {view.on:%-d %b %Y}. "
-            f"Of which ordered in the last {view.window} days: {recent.get('area_km2') or 0:,.1f} km² in "
-            f"{fmt_int(recent.get('blocks'), '0')} blocks, ~{fmt_int(recent.get('population_prewar_est'), '0')} "
-            "people (pre-war estimate). Hover the (?) by a figure for its definition and source.")
-    ref = reference_line(m)
+        st.caption(md(_(
+            "Under orders = named by an order issued {framing} up to {date}. Of which ordered in the last {window} "
+            "days: {km2} km² in {blocks} blocks, ~{people} people (pre-war estimate). Hover the (?) by a figure for "
+            "its definition and source.").format(
+                framing=view.framing_words(), date=fmt_date(view.on, lang()), window=view.window,
+                km2=f"{recent.get('area_km2') or 0:,.1f}", blocks=fmt_int(recent.get("blocks"), "0"),
+                people=fmt_int(recent.get("population_prewar_est"), "0"))))
+    ref = reference_line(m, lang())
     if ref:
-        st.html('<div style="font-size:0.9rem;border-left:4px solid #2171b5;padding:2px 0 2px 10px">' + ref + "</div>")
+        st.html(_ruled("#2171b5", ref))
     yours = with_your_orders_line(m)  # the user's imported orders: beside the shipped figure, never in it
     if yours:
-        st.html('<div style="font-size:0.9rem;border-left:4px solid #cb181d;padding:2px 0 2px 10px">' + yours + "</div>")
+        st.html(_ruled("#cb181d", yours))
     return m
 
 
@@ -111,41 +138,47 @@ def imported_section(view: state.View) -> tuple[list[str], bool]:
     if imported:
         cols = st.columns(min(len(imported), 3) + 1)
         for i, e in enumerate(imported):
-            if cols[i % (len(cols) - 1)].toggle(f"Imported: {md(e['name'])}", value=True, key=f"gdm_ws_{e['name']}",
-                                                help=f"Your imported layer ({md(e.get('kind'))}, from {md(e.get('origin'))})."):
+            if cols[i % (len(cols) - 1)].toggle(md(_("Imported: {name}").format(name=e["name"])), value=True,
+                                                key=f"gdm_ws_{e['name']}",
+                                                help=md(_("Your imported layer ({kind}, from {origin}).").format(
+                                                    kind=e.get("kind"), origin=e.get("origin")))):
                 shown_imported.append(e["name"])
         if any(e.get("acled") for e in imported):
-            acled_detail = cols[-1].toggle("show ACLED event detail (for my own use)", key="gdm_acled_detail",
-                                           help="ACLED layers are shown aggregated by block; this shows their events "
-                                                "to you only (nothing is shared or offered for download).")
+            acled_detail = cols[-1].toggle(_("show ACLED event detail (for my own use)"), key="gdm_acled_detail",
+                                           help=_("ACLED layers are shown aggregated by block; this shows their events "
+                                                  "to you only (nothing is shared or offered for download)."))
         counts = data.workspace_counts(view.on, view.window)
         limit = settings.get(settings.MAP_POINT_LIMIT)
-        parts = [f"{md(n)}: {c['count']:,}" + (" (ACLED, aggregated on the map)" if c.get("acled") and not acled_detail
-                                                else f" (over {limit:,}: counts per block on the map)"
-                                                if c["count"] > limit else "")
+        aggregated = md(_(" (ACLED, aggregated on the map)"))
+        over = md(_(" (over {limit}: counts per block on the map)").format(limit=f"{limit:,}"))
+        parts = [f"{md(n)}: {c['count']:,}" + (aggregated if c.get("acled") and not acled_detail
+                                                else over if c["count"] > limit else "")
                  for n, c in counts.items() if n in shown_imported]
+        sep = md(_("; "))
         total = sum(c["count"] for n, c in counts.items() if n in shown_imported)
-        st.caption(f"Imported layers: {total:,} events in window ({view.window} days to the date)"
-                   + (f" · {'; '.join(parts)}" if parts else "")
-                   + ". Your own data, not part of the figures above.")
+        st.caption(md(_("Imported layers: {n} events in window ({window} days to the date)").format(
+                       n=f"{total:,}", window=view.window))
+                   + (f" · {sep.join(parts)}" if parts else "")
+                   + md(_(". Your own data, not part of the figures above.")))
         left_out = data.map_layers_left_out(shown_imported)
         if left_out:
-            st.caption(f"The map draws the newest {len(shown_imported) - left_out} of the {len(shown_imported)} "
-                       "imported layers switched on: switch some off to see the others (setting max_map_layers).")
+            st.caption(md(_("The map draws the newest {n} of the {total} imported layers switched on: switch some off "
+                            "to see the others (setting max_map_layers).").format(
+                               n=len(shown_imported) - left_out, total=len(shown_imported))))
         if any(e.get("acled") and e["name"] in shown_imported for e in imported):
             st.caption(md(acled_attribution))
     return shown_imported, acled_detail
 
 
 def _panel(block_id: int | None, view: state.View) -> None:
-    st.subheader("Block history")
+    st.subheader(_("Block history"))
     if block_id is None:
-        st.caption("Click a block on the map to see every order that named it.")
+        st.caption(_("Click a block on the map to see every order that named it."))
         return
     blocks = data.layer("blocks")
     row = blocks[blocks["block_id"] == block_id] if blocks is not None else pd.DataFrame()
     if row.empty:
-        st.caption("No block here.")
+        st.caption(_("No block here."))
         return
     r = row.iloc[0]
     gov = data.layer("governorates")
@@ -154,16 +187,21 @@ def _panel(block_id: int | None, view: state.View) -> None:
     g_ar = g.iloc[0]["name_ar"] if len(g) and "name_ar" in g else ""
     status = data.block_status(view.on, view.since, view.window)
     s = status.loc[status["block_id"] == block_id, "status"]
-    s_label = status_labels(view.on, view.since, view.window).get(s.iloc[0] if len(s) else "none", "")
+    s_label = status_labels(view.on, view.since, view.window, lang()).get(s.iloc[0] if len(s) else "none", "")
+    head = esc(_("Block {id}")).format(id=_ids(block_id))
+    people = esc(_("~{n} people before the war (estimate)")).format(n=fmt_int(r.get("pop_prewar_est")))
+    locality = _english(r.get("locality"))
+    gov_words = rtl(g_ar) if is_rtl() and g_ar else f"{esc(g_en)} {rtl(g_ar)}"
     st.html(
-        f'<div class="gdm-block-panel" data-block="{esc(block_id)}">'
-        f"<h4 style='margin:0'>Block {esc(block_id)} {rtl(r.get('neighbourhood'), 'he')}</h4>"
-        f"<div>{esc(r.get('locality'))}</div><div>{esc(g_en)} {rtl(g_ar)}</div>"
-        f"<div>~{fmt_int(r.get('pop_prewar_est'))} people before the war (estimate)</div>"
+        f'<div class="gdm-block-panel" data-block="{esc(block_id)}"{_attrs()}>'
+        f"<h4 style='margin:0'>{head} "
+        f"{rtl(r.get('neighbourhood'), 'he')}</h4>"
+        f"<div>{locality}</div><div>{gov_words}</div>"
+        f"<div>{people}</div>"
         f"<div><i>{esc(s_label)}</i></div></div>")
     hist = data.block_history(block_id)
     if hist is None or hist.empty:
-        st.caption("No order named this block.")
+        st.caption(_("No order named this block."))
         return
     hist = hist.copy()
     hist["issued_on"] = pd.to_datetime(hist["issued_on"]).dt.date
@@ -172,16 +210,23 @@ def _panel(block_id: int | None, view: state.View) -> None:
     for h in hist.to_dict("records"):
         issued: date = h["issued_on"]
         matched = h.get("matched_as")
-        note = f" (matched as {esc(matched)})" if not is_missing(matched) and matched != "exact" else ""
-        src = link(h.get("source_url"), h.get("source_name") or "source")
-        item = f"<li>{esc(f'{issued:%-d %b %Y}')}: order {esc(h['order_id'])}, {src}{note}</li>"
-        (later if issued > view.on else before).append(item)
-    html = (f'<div class="gdm-history"><b>{len(hist)} order(s) named this block</b>'
-            f"<div>On or before {esc(f'{view.on:%-d %b %Y}')}: {len(before)}</div>"
-            f"<ul style='padding-left:18px;margin:2px 0'>{''.join(before)}</ul>")
+        note = (" " + esc(_("(matched as {how})")).format(how=_english(matched))
+                if not is_missing(matched) and matched != "exact" else "")
+        src = link(h.get("source_url"), h.get("source_name") or _("source"))
+        src = f'<bdi dir="auto" lang="en">{src}</bdi>' if is_rtl() else src  # a source's own (English) name
+        item = esc(_("{date}: order {id}, {source}")).format(date=esc(fmt_date(issued, lang())),
+                                                              id=_ids(h["order_id"]), source=src)
+        (later if issued > view.on else before).append(f"<li>{item}{note}</li>")
+    pad = "padding-right" if is_rtl() else "padding-left"
+    named = esc(_("{n} order(s) named this block")).format(n=len(hist))
+    until = esc(_("On or before {date}: {n}")).format(date=esc(fmt_date(view.on, lang())), n=len(before))
+    html = (f'<div class="gdm-history"{_attrs()}><b>{named}</b>'
+            f"<div>{until}</div>"
+            f"<ul style='{pad}:18px;margin:2px 0'>{''.join(before)}</ul>")
     if later:
-        html += (f"<details><summary>Later: {len(later)}</summary>"
-                 f"<ul style='padding-left:18px;color:#555'>{''.join(later)}</ul></details>")
+        after = esc(_("Later: {n}")).format(n=len(later))
+        html += (f"<details><summary>{after}</summary>"
+                 f"<ul style='{pad}:18px;color:#555'>{''.join(later)}</ul></details>")
     st.html(html + "</div>")
 
 
@@ -200,14 +245,15 @@ FOLIUM = os.environ.get("GDM_MAP", "").lower() == "folium"
 def what_changed_section(view: state.View) -> None:
     """Under the KPIs: impact cards of the orders issued in the window (open when one was issued on the date)."""
     changed = data.what_changed(view.on, view.window)
-    changes_html = order_cards(changed)
+    changes_html = order_cards(changed, lang())
     if changes_html:
         n_day = sum(1 for r in changed if r.get("scope") == "order" and str(r.get("issued_on")) == view.on.isoformat())
-        with st.expander(f"What changed: {len([r for r in changed if r.get('scope') == 'order'])} order(s) issued in "
-                         f"the {view.window} days to the date ({n_day} on the date itself)", expanded=n_day > 0):
+        n = len([r for r in changed if r.get("scope") == "order"])
+        with st.expander(_("What changed: {n} order(s) issued in the {window} days to the date ({n_day} on the date "
+                           "itself)").format(n=n, window=view.window, n_day=n_day), expanded=n_day > 0):
             st.html(changes_html)
-            st.caption("Each order's area, people, facilities and zone share: the same figures as the Orders page "
-                       "and `python -m pipeline orders`. 'Adds' counts what orders issued earlier had not covered.")
+            st.caption(_("Each order's area, people, facilities and zone share: the same figures as the Orders page "
+                         "and `python -m pipeline orders`. 'Adds' counts what orders issued earlier had not covered."))
 
 
 def context_sections(m: dict[str, Any], view: state.View) -> None:
@@ -215,18 +261,18 @@ def context_sections(m: dict[str, Any], view: state.View) -> None:
     unmapped = reported_unmapped_list(m)
     if unmapped:
         n = ((m.get("orders") or {}).get("reported_unmapped") or {}).get("count", 0)
-        with st.expander(f"{n} order(s) in the period reported but mapped by no source (listed, not counted)"):
+        with st.expander(_("{n} order(s) in the period reported but mapped by no source (listed, not counted)").format(
+                n=n)):
             st.html(unmapped)
     disagree = disagreements_list(data.order_block_disagreements(view.since, view.on), data.zone_disagreements(m),
                                   data.population_statements(view.on))
     if disagree:
-        with st.expander("Where sources disagree (each shown, never merged)"):
+        with st.expander(_("Where sources disagree (each shown, never merged)")):
             st.html(disagree)
     comparison = population_comparison(m)
     if comparison:
-        st.html('<div style="font-size:0.9rem;border-left:4px solid #6a51a3;padding:2px 0 2px 10px">'
-                "<b>Where are people now?</b> Sources disagree; each figure is shown with its source."
-                f"{comparison}</div>")
+        title, said = esc(_("Where are people now?")), esc(_("Sources disagree; each figure is shown with its source."))
+        st.html(_ruled("#6a51a3", f"<b>{title}</b> {said}{comparison}"))
 
 
 def map_and_panel(view: state.View, shown_imported: list[str], acled_detail: bool) -> None:
@@ -236,7 +282,7 @@ def map_and_panel(view: state.View, shown_imported: list[str], acled_detail: boo
         from streamlit_folium import st_folium  # only on the comparison path (third-party, not a project module)
 
         with col_map:
-            with st.spinner("Drawing the map…"):
+            with st.spinner(_("Drawing the map…")):
                 inp = data.map_input(view.on, view.since, view.window, list(view.layers), view.basemap,
                                      imported=shown_imported, acled_detail=acled_detail)
                 fmap = build_map(inp)
@@ -248,7 +294,7 @@ def map_and_panel(view: state.View, shown_imported: list[str], acled_detail: boo
     else:
         with col_map:
             payload = data.map_view(view.on, view.since, view.window, view.layers, view.basemap,
-                                    imported=shown_imported, acled_detail=acled_detail)
+                                    imported=shown_imported, acled_detail=acled_detail, lang=lang())
             res = map_component.show(payload, key=state.MAP_KEY, height=660, on_paused=_on_paused)
         clicked = getattr(res, "clicked", None)
         if isinstance(clicked, dict) and clicked.get("block_id") is not None:
@@ -262,8 +308,8 @@ def map_and_panel(view: state.View, shown_imported: list[str], acled_detail: boo
 def claims_section(view: state.View) -> None:
     claims_html = claims_list(data.claims_in(view.on, view.window))
     if claims_html:
-        with st.expander(f"Reported events in the {view.window} days to the date (attributed claims, "
-                         "drawn on their areas, not counted with incidents)"):
+        with st.expander(_("Reported events in the {window} days to the date (attributed claims, drawn on their "
+                           "areas, not counted with incidents)").format(window=view.window)):
             st.html(claims_html)
 
 
@@ -288,10 +334,10 @@ def dated() -> None:
     lo_day, hi_day = data.span()
     data.compute_ahead([(d, state.view(d).since) for d in (view.on + timedelta(days=1), view.on - timedelta(days=1))
                         if lo_day <= d <= hi_day], view.window, view.layers, view.basemap, imported=shown_imported,
-                       acled_detail=acled_detail)
+                       acled_detail=acled_detail, lang=lang())
 
 
 dated()
-st.caption("Blocks: the IDF evacuation-block grid of 1 Dec 2023. Polygons are simplified for display only; "
-           "every figure is computed on the full geometry. Definitions and caveats: Method page; "
-           "sources and downloads: Data page.")
+st.caption(_("Blocks: the IDF evacuation-block grid of {date}. Polygons are simplified for display only; every "
+             "figure is computed on the full geometry. Definitions and caveats: Method page; sources and downloads: "
+             "Data page.").format(date=fmt_date("2023-12-01", lang())))

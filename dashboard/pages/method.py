@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import data, state
 from dashboard.html import esc, fmt_date, md
 from dashboard.i18n import _, framing_label, framing_words, iso, lang, tr
-from dashboard.kpis import sources_text
+from dashboard.kpis import definition_text, sources_text
 from pipeline.core.i18n import N_
 from pipeline.runtime import metrics as pm
 
@@ -25,13 +25,7 @@ LAYER_TITLES = {"governorates": N_("Governorates"), "blocks": N_("Blocks")}
 
 def definition(text: str | None) -> str:
     """A definition from ``pipeline.runtime.metrics`` in the page's language (composed ones from their parts)."""
-    if not text:
-        return _("n/a")
-    if text == f"{pm.DEF_ORDERS} {pm.DEF_POP}":
-        return f"{_(pm.DEF_ORDERS)} {_(pm.DEF_POP)}"
-    if text == pm.DEF_SHARES.format(gap=pm.SERIES_MAX_GAP_DAYS):
-        return _(pm.DEF_SHARES).format(gap=pm.SERIES_MAX_GAP_DAYS)
-    return _(text)
+    return definition_text(text, lang()) if text else _("n/a")
 
 
 def paragraph(text: str) -> None:
