@@ -101,7 +101,8 @@ RTL_CSS = """<style>
   { direction: rtl; text-align: right; }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] { text-align: right; }
 /* widgets whose values are numbers, dates or codes read left to right inside the right-to-left page */
-input[type="number"], [data-testid="stDateInput"] input, code, pre { direction: ltr; unicode-bidi: isolate; }
+input[type="number"], [data-testid="stDateInput"] input, [data-testid="stDateInputField"], code, pre
+  { direction: ltr; unicode-bidi: isolate; }
 /* the map keeps its own (map) orientation: its legend and popups set dir themselves */
 [data-testid="stCustomComponentV1"], iframe, .leaflet-container { direction: ltr; }
 /* Vega draws its charts as SVG, where text-anchor start/end follow the direction: keep its own geometry (the
