@@ -20,6 +20,15 @@ def squares(cells: list[tuple[float, float, float, float]], **columns: list) -> 
     return gpd.GeoDataFrame(columns, geometry=geoms, crs=32636).to_crs(4326)
 
 
+def data_page_apptest():
+    """The Data page run in Streamlit's AppTest (its upload section is where imports are tried from the page)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("dashboard/pages/data.py")
+    return at.run()
+
+
 @pytest.fixture()
 def ws(tmp_path, monkeypatch) -> Path:
     """An empty workspace folder for the test (``GDM_WORKSPACE_DIR``)."""

@@ -17,6 +17,7 @@ from pipeline.runtime.bundle import load_layer
 from pipeline.runtime.readers.acled import acled_attribution
 from pipeline.runtime.readers.csv_points import pcode_for_names
 from pipeline.runtime.readers.hxl import Tag, find_tag_row, parse_tag
+from tests.conftest import data_page_apptest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "imports"
@@ -281,16 +282,8 @@ def test_cli_prints_a_json_report(tmp_path, monkeypatch, capsys):
 # ------------------------------------------------------------------ the upload flow (Streamlit AppTest)
 
 
-def _apptest():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page("dashboard/pages/data.py")
-    return at.run()
-
-
 def test_upload_flow_accepted_file_appears_as_a_layer(ws):
-    at = _apptest()
+    at = data_page_apptest()
     assert not at.exception
     assert any("disk is not permanent" in i.value for i in at.info)
     up = at.get("file_uploader")[0]
@@ -311,7 +304,7 @@ def test_upload_flow_accepted_file_appears_as_a_layer(ws):
 def test_upload_flow_bad_file_shows_its_error_and_changes_nothing(ws):
     imports.import_file(DATA / "hxl-points.csv")
     before = workspace.file_hashes()
-    at = _apptest()
+    at = data_page_apptest()
     at.get("file_uploader")[0].upload("junk.csv", bytes(range(256)) * 40, "text/csv")
     at.run()
     assert not at.exception

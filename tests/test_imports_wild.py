@@ -17,6 +17,7 @@ import pytest
 
 from pipeline.core.dates import parse_date
 from pipeline.runtime import imports, workspace
+from tests.conftest import data_page_apptest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "imports"
@@ -58,16 +59,8 @@ def test_arcgis_zone_layer_imports_whole_with_its_epoch_dates(ws):
     assert str(g["valid_to"].iloc[0].date()) == "2024-01-01" and pd.isna(g["valid_to"].iloc[1])
 
 
-def _apptest():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page("dashboard/pages/data.py")
-    return at.run()
-
-
 def test_data_page_shows_the_truncation(ws):
-    at = _apptest()
+    at = data_page_apptest()
     at.get("file_uploader")[0].upload("arcgis-points.geojson", (DATA / "arcgis-points.geojson").read_bytes(),
                                       "application/geo+json")
     at.run()
