@@ -9,6 +9,7 @@ date after the view's date is refused at the control with a sentence and the def
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
@@ -105,6 +106,12 @@ def date_control(where: Any = None, *, row: bool = False) -> None:
     c2.button(_("day ▶"), key="date_next", on_click=_shift, args=(1,), width="stretch", help=_("One day later"))
 
 
+
+def _worded(translate: Callable[[str], str], words: Mapping[str, str], key: str) -> str:
+    """An option's word in the language the control was drawn in (its URL value stays ``key``)."""
+    return translate(words[key])
+
+
 def sidebar(*, with_date: bool = True) -> View:
     """Draw the shared filters (in app.py, so they persist across pages) and return the view. Without
     ``with_date`` the page draws :func:`date_control` itself (and the refusal of a 'since' after the date)."""
@@ -127,12 +134,12 @@ def sidebar(*, with_date: bool = True) -> View:
                     bind="query-params",
                     help=_("'Ordered in the last N days' and strikes/incidents: the N days ending on the date."))
     sb.multiselect(_("Layers"), options=list(LAYER_OPTIONS), default=list(LAYER_OPTIONS), key=LAYERS,
-                   bind="query-params", format_func=lambda k, t=translator(lang()): t(LAYER_WORDS[k]),
+                   bind="query-params", format_func=partial(_worded, translator(lang()), LAYER_WORDS),
                    help=_("Each layer has a legend entry on the map.") + " "
                         + _("; ").join(f"{tr(LAYER_WORDS[k])}: {tr(map_layers.LAYERS[v])}"
                                        for k, v in LAYER_OPTIONS.items()) + ".")
     sb.radio(_("Basemap"), options=list(BASEMAPS), key=BASEMAP, index=0, bind="query-params", horizontal=True,
-             format_func=lambda k, t=translator(lang()): t(BASEMAP_WORDS[k]),
+             format_func=partial(_worded, translator(lang()), BASEMAP_WORDS),
              help=_("Tiles are optional decoration (OpenStreetMap needs internet); the layers read on a plain "
                     "background without them."))
     return view()
