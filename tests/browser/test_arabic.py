@@ -3,7 +3,7 @@
 ``english_left(page)`` is the check, written to be applied to every page: it reads the main container's text
 as the browser renders it, leaves out what the page marks as data written in another language (elements with
 ``lang="en"`` or ``lang="he"``, text isolated with U+2066...U+2069, which the pages use for source names and
-quoted text), and returns the Latin words that remain and are not on the allowed list (source and dataset
+quoted text, and icons, ``aria-hidden`` elements whose text is the name of a font glyph), and returns the Latin words that remain and are not on the allowed list (source and dataset
 names, licences, codes, ids, URLs, file and field names the definitions quote).
 """
 
@@ -39,7 +39,9 @@ def english_left(page, selector: str = "[data-testid='stMain']", skip: str = "")
     text = page.evaluate(
         """([sel, skip]) => {
             const root = document.querySelector(sel).cloneNode(true);
-            root.querySelectorAll('[lang]:not([lang="ar"]), script, style, iframe').forEach(e => e.remove());
+            // aria-hidden: icons, whose text is a font ligature name ("upload"), never read as words
+            root.querySelectorAll('[lang]:not([lang="ar"]), [aria-hidden="true"], script, style, iframe')
+                .forEach(e => e.remove());
             if (skip) root.querySelectorAll(skip).forEach(e => e.remove());
             document.body.appendChild(root);  // innerText needs a rendered node
             root.style.position = 'absolute'; root.style.left = '-99999px';
