@@ -145,7 +145,7 @@ def test_real_hxl_files_without_a_place_give_a_clear_error(ws, name, needle):
 
 def test_real_insecurity_insight_xlsx_with_its_hxl_row(ws):
     path = RAW / "events" / "insecurity-insight" / "2016-2023-attacks-on-health-care-incident-data.xlsx"
-    raw = pd.read_excel(path).iloc[1:]
+    raw = pd.read_excel(path, engine="openpyxl").iloc[1:]
     lat = pd.to_numeric(raw["Latitude"], errors="coerce")
     lon = pd.to_numeric(raw["Longitude"], errors="coerce")
     in_gaza = _inside_strip(lat.fillna(0), lon.fillna(0)) & lat.notna()

@@ -127,7 +127,7 @@ def read_insecurity_insight_json(path: str | Path, *, dataset: str, kind: str, k
 def read_insecurity_insight_xlsx(path: str | Path, *, dataset: str, kind: str, killed: list[str],
                                  location_col: str, label: str) -> tuple[pd.DataFrame, dict[str, int]]:
     """First sheet; a second row of HXL tags (``#date``, ``#country +name`` ...) is detected and dropped."""
-    frame = pd.read_excel(path, sheet_name=0, dtype=object)
+    frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
     if len(frame) and frame.iloc[0].astype(str).str.startswith("#").sum() >= 3:
         frame = frame.iloc[1:].reset_index(drop=True)
     return normalise_insecurity_insight(frame, dataset=dataset, kind=kind, killed=killed,
