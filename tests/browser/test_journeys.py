@@ -214,7 +214,7 @@ def test_other_pages(server, page, path, text):
         expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible()
     if path == "data":
         expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible()
-        button = page.get_by_role("button", name="CSV", exact=True).first  # the blocks as filtered on the map
+        button = page.locator(".st-key-dl_blocks_csv").get_by_role("button", name="CSV", exact=True)  # blocks
         expect(button).to_be_visible()
         with page.expect_download() as info:
             button.click()
