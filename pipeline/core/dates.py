@@ -24,6 +24,7 @@ import pandas as pd
 from pandas.api.typing import NaTType
 
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_, msg
 
 _MONTHS = {m.lower(): i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -62,7 +63,7 @@ def _year(y: str) -> int:
 def _month(name: str) -> int:
     key = name[:3].lower()
     if key not in _MONTHS:
-        raise DateParseError(f"unknown month name {name!r}")
+        raise DateParseError(msg(N_("unknown month name {name!r}"), name=name))
     return _MONTHS[key]
 
 
@@ -96,15 +97,15 @@ def parse_date(value: object, *, slash_order: str = "mdy") -> date:
         return value
     if isinstance(value, pd.Timestamp):
         if pd.isna(value):
-            raise DateParseError("empty date")
+            raise DateParseError(msg(N_("empty date")))
         return value.date()
     if value is None or (isinstance(value, float) and pd.isna(value)):
-        raise DateParseError("empty date")
+        raise DateParseError(msg(N_("empty date")))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = f"{value:.0f}" if float(value).is_integer() else value
     text = str(value).strip()
     if not text:
-        raise DateParseError("empty date")
+        raise DateParseError(msg(N_("empty date")))
     return _parse_text(text, slash_order)
 
 
@@ -125,8 +126,8 @@ def _parse_text(text: str, slash_order: str) -> date:
             month, day = (a, b) if slash_order == "mdy" else (b, a)
             return date(y, month, day)
     except ValueError as exc:  # day or month out of range
-        raise DateParseError(f"not a calendar date: {text!r} ({exc})") from exc
-    raise DateParseError(f"unrecognised date format: {text!r}")
+        raise DateParseError(msg(N_("not a calendar date: {text!r} ({exc})"), text=text, exc=exc)) from exc
+    raise DateParseError(msg(N_("unrecognised date format: {text!r}"), text=text))
 
 
 def slash_order_of(values: pd.Series) -> tuple[str, bool]:
@@ -158,7 +159,7 @@ def parse_date_column(values: pd.Series) -> tuple[pd.Series, list[DateProblem], 
             out.append(storable(parse_date(v, slash_order=order)))
         except DateParseError as exc:
             out.append(pd.NaT)
-            problems.append(DateProblem(i, "" if v is None else str(v), str(exc)))
+            problems.append(DateProblem(i, "" if v is None else str(v), _reason(exc)))
     warning = None
     if ambiguous:
         warning = ("slash dates could be month/day or day/month (no part above 12); read as month/day/year "
@@ -167,13 +168,17 @@ def parse_date_column(values: pd.Series) -> tuple[pd.Series, list[DateProblem], 
     return pd.Series(pd.to_datetime(out), index=values.index), problems, warning  # type: ignore[arg-type]
 
 
+def _reason(exc: Exception) -> str:
+    """The sentence an error was raised with (a :class:`pipeline.core.i18n.Message` stays one)."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+
+
 def storable(d: date) -> pd.Timestamp:
     """``d`` as a timestamp a column can hold, or :class:`DateParseError` naming the placeholder it likely is."""
     if not FIRST_STORABLE.date() <= d <= LAST_STORABLE.date():
         hint = ("9999-12-31 and the like stand for 'no end date'" if d.year > 2261
                 else "0001-01-01 and the like stand for 'no date'")
-        raise DateParseError(f"date {d.isoformat()} is outside the years {FIRST_STORABLE.year}-{LAST_STORABLE.year} "
-                             f"that can be stored ({hint}): leave the cell empty, or write the real date")
+        raise DateParseError(msg(N_("date {isoformat} is outside the years {year}-{year2} that can be stored ({hint}): leave the cell empty, or write the real date"), isoformat=d.isoformat(), year=FIRST_STORABLE.year, year2=LAST_STORABLE.year, hint=hint))
     return pd.Timestamp(d)
 
 
@@ -192,8 +197,8 @@ def to_date(value: object, what: str = "date") -> date:
     try:
         return parse_date(value)
     except DateParseError as exc:
-        raise InputError(f"{what} {value!r} is not a date ({exc})", field=what,
-                         fix="write it as YYYY-MM-DD") from exc
+        raise InputError(msg(N_("{what} {value!r} is not a date ({exc})"), what=what, value=value, exc=_reason(exc)), field=what,
+                         fix=msg(N_("write it as YYYY-MM-DD"))) from exc
 
 
 def window_start(on: date, days: int, since: date | None = None) -> date:

@@ -16,6 +16,7 @@ import codecs
 from pathlib import Path
 
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_, msg
 
 LEGACY_ENCODING = "cp1256"
 
@@ -62,28 +63,28 @@ def _text_encoding(path: Path, size: int, *, file: str | None, fix: str, chunk: 
         while data := fh.read(chunk):
             if not utf16:
                 if b"\x00" in data:
-                    raise InputError("the file is binary, not text", file=file, fix=fix)
+                    raise InputError(msg(N_("the file is binary, not text")), file=file, fix=fix)
                 controls += len(data.translate(None, _NOT_CONTROL))
             if utf16 or utf8:
                 try:
                     decoder.decode(data)
                 except UnicodeDecodeError as exc:
                     if utf16:
-                        raise InputError(f"the text starts as UTF-16 but is damaged ({exc.reason})", file=file,
-                                         fix="save the file again as UTF-8") from exc
+                        raise InputError(msg(N_("the text starts as UTF-16 but is damaged ({reason})"), reason=exc.reason), file=file,
+                                         fix=msg(N_("save the file again as UTF-8"))) from exc
                     utf8 = False
         if utf16 or utf8:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError as exc:
                 if utf16:
-                    raise InputError(f"the text starts as UTF-16 but is damaged ({exc.reason})", file=file,
-                                     fix="save the file again as UTF-8") from exc
+                    raise InputError(msg(N_("the text starts as UTF-16 but is damaged ({reason})"), reason=exc.reason), file=file,
+                                     fix=msg(N_("save the file again as UTF-8"))) from exc
                 utf8 = False
     if utf16:
         return "utf-16"
     if controls > max(8, size // 100):
-        raise InputError("the file is binary, not text", file=file, fix=fix)
+        raise InputError(msg(N_("the file is binary, not text")), file=file, fix=fix)
     return "utf-8-sig" if utf8 else LEGACY_ENCODING
 
 
@@ -94,10 +95,10 @@ def decode_text(data: bytes, *, file: str | None = None,
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise InputError(f"the text starts as UTF-16 but is damaged ({exc.reason} at byte {exc.start})",
-                             file=file, fix="save the file again as UTF-8") from exc
+            raise InputError(msg(N_("the text starts as UTF-16 but is damaged ({reason} at byte {start})"), reason=exc.reason, start=exc.start),
+                             file=file, fix=msg(N_("save the file again as UTF-8"))) from exc
     if is_binary(data):
-        raise InputError("the file is binary, not text", file=file, fix=fix)
+        raise InputError(msg(N_("the file is binary, not text")), file=file, fix=fix)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

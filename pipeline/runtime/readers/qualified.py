@@ -11,6 +11,7 @@ import re
 
 import pandas as pd
 
+from pipeline.core.i18n import N_, msg
 from pipeline.runtime.detect import Problem
 from pipeline.runtime.readers.csv_points import parse_numbers
 
@@ -69,7 +70,7 @@ def parse_qualified(values: pd.Series, rows: pd.Series, field: str, *, integer: 
     written = dict(zip(rows.tolist(), values.astype("string").tolist(), strict=True))
     for p in problems:
         if p.row in written and p.reason.startswith("not a number"):
-            p.reason = f"not a number: {str(written[p.row])[:40]!r}"
+            p.reason = msg(N_("not a number: {value!r}"), value=str(written[p.row])[:40])
     qual = qual.where(~said_none, NOT_REPORTED)
     if qualifier_column is not None:
         own = qualifier_column.astype("string").str.strip()

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_, msg
 from pipeline.core.layers import PCODES
 from pipeline.runtime.bundle import load_layer, load_manifest
 from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, is_hashtag_row, read_table
@@ -120,21 +121,21 @@ def read_series(path: Path, det: Detected, display: str, *, unit: str | None = N
         frame, first = frame.iloc[1:], 3
     check_count(len(frame), display)
     if frame.empty:
-        raise InputError("the file has a header but no data rows", file=display, fix="add rows under the header")
+        raise InputError(msg(N_("the file has a header but no data rows")), file=display, fix=msg(N_("add rows under the header")))
     cols = list(frame.columns)
     rows = pd.Series(range(first, first + len(frame)), index=frame.index)
     date_c = _date_column(cols)
     if date_c is None:
-        raise InputError(f"a series needs a date column; none found (columns: {cols[:20]})", file=display,
-                         fix="name the date column 'date' (or 'Date', 'day', 'report date')")
+        raise InputError(msg(N_("a series needs a date column; none found (columns: {cols})"), cols=cols[:20]), file=display,
+                         fix=msg(N_("name the date column 'date' (or 'Date', 'day', 'report date')")))
     used = {date_c}
     place_c, place_kind = _place(frame, [c for c in cols if c not in used])
     used |= {place_c} if place_c else set()
     if value is not None:
         value_c = find_column(cols, (re.sub(r"[\s\-]+", "_", value.strip().lower()),))
         if value_c is None:
-            raise InputError(f"no column {value!r} to read values from (columns: {cols[:20]})", file=display,
-                             fix="give --value the header of the count column as the file writes it")
+            raise InputError(msg(N_("no column {value!r} to read values from (columns: {cols})"), value=value, cols=cols[:20]), file=display,
+                             fix=msg(N_("give --value the header of the count column as the file writes it")))
     else:
         value_c = find_column([c for c in cols if c not in used], VALUE_NAMES)
     used |= {value_c} if value_c else set()
@@ -152,7 +153,7 @@ def read_series(path: Path, det: Detected, display: str, *, unit: str | None = N
         dates[~no_date] = got
         problems += p
         if w:
-            warnings.append(f"column {date_c!r}: {w}")
+            warnings.append(msg(N_("column {date_c!r}: {w}"), date_c=date_c, w=w))
     if value_c is not None:
         values, qualifier, p = parse_qualified(frame[value_c], rows, value_c)
         problems += p
@@ -163,8 +164,7 @@ def read_series(path: Path, det: Detected, display: str, *, unit: str | None = N
         qualifier = pd.Series(pd.NA, index=frame.index, dtype="string")
         no_val = pd.Series(False, index=frame.index)
         metric = _metric_name(unit) if unit and unit.strip() else "rows"
-        warnings.append(f"no count column ({', '.join(VALUE_NAMES[:3])}, count, value ...): a line list, each row "
-                        "counted as one (one row per truck); name the count column with --value if the file has one")
+        warnings.append(msg(N_("no count column ({items}, count, value ...): a line list, each row counted as one (one row per truck); name the count column with --value if the file has one"), items=', '.join(VALUE_NAMES[:3])))
     unit_from, units = _units(frame, unit, unit_c, value_c)
     place, pcode = (_places(frame[place_c], place_kind) if place_c else
                     (pd.Series(pd.NA, index=frame.index, dtype="string"),) * 2)
@@ -181,10 +181,10 @@ def read_series(path: Path, det: Detected, display: str, *, unit: str | None = N
         unknown = sorted(set(out.loc[out["pcode"].isna() & out["place"].notna() & ~empty, "place"].astype(str)))
         if unknown:
             what = "crossing(s) not in the gazetteer" if place_kind == "crossing" else "place(s) matched to no governorate"
-            warnings.append(f"{len(unknown)} {what}, kept as written with no governorate: {unknown[:20]}")
+            warnings.append(msg(N_("{n} {what}, kept as written with no governorate: {unknown}"), n=len(unknown), what=what, unknown=unknown[:20]))
     ignored = [c for c in cols if c not in used | {unit_c, source_c}]
     if ignored:
-        warnings.append(f"columns not used: {ignored[:30]}")
+        warnings.append(msg(N_("columns not used: {ignored}"), ignored=ignored[:30]))
     meta = {"acled": False, "columns": {"date": date_c, "place": place_c, "value": value_c, "category": cat_c},
             "series": {"metric": metric, "unit": None if unit_from == "the file's unit column" else str(units.iloc[0]),
                        "unit_from": unit_from, "value_column": value_c, "counted_rows": value_c is None,
