@@ -312,7 +312,7 @@ def detect(path: Path, *, display: str | None = None, declared: str | None = Non
         stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         if stripped[:1] in (b"{", b"["):
             _sniff_json(path, display)
-            det = Detected("zones", "geojson", msg(N_("GeoJSON")))
+            det = Detected("zones", "geojson", "GeoJSON")
         else:
             # The whole file (read in pieces), not the head: whether it is UTF-8 is decided on all of it.
             lines = [ln for ln in head_lines(path, text_encoding(path, file=display, fix=_BINARY_FIX))

@@ -179,7 +179,7 @@ def _hxl_events(t: _Table, lat_c: str, lon_c: str) -> Parsed:
     out["date"], p, w = parse_dates(data[date_c], rows, tag_of[date_c])
     problems += p
     if w:
-        warnings.append(msg(N_("{tag_of}: {w}"), tag_of=tag_of[date_c], w=w))
+        warnings.append(f"{tag_of[date_c]}: {w}")  # the sentence is matched back by i18n.recognise
     id_c = _pick(cols, hashtags=("#event", "#meta", "#activity"), need=("id",)) or \
         _pick(cols, hashtags=("#event", "#meta"), need=("code",))
     out["event_id"] = text_column(data, id_c)
@@ -290,7 +290,7 @@ def _hxl_figures(t: _Table, adm_cols: list[str]) -> Parsed:
         dates, p, w = parse_dates(data[date_c], rows, tag_of[date_c])
         problems += p
         if w:
-            warnings.append(msg(N_("{tag_of}: {w}"), tag_of=tag_of[date_c], w=w))
+            warnings.append(f"{tag_of[date_c]}: {w}")  # the sentence is matched back by i18n.recognise
     else:
         dates = pd.Series(pd.NaT, index=data.index, dtype="datetime64[ns]")
         warnings.append(msg(N_("no #date tag: figures carry no date")))

@@ -141,7 +141,8 @@ def _read_layer(f: Path, layer: str, display: str, *, multi: bool) -> Parsed:
     if meta.get("kind") == "figures" and {"pcode", "metric", "value"} <= set(gdf.columns):
         return _as_figures(gdf, rows, problems, meta, name_hint, label)
     if pointish.sum() > polyish.sum():
-        problems += [Problem(int(r), "geometry", msg(N_("{value} geometry in a layer of points"), value=t or 'missing'), layer=label)
+        problems += [Problem(int(r), "geometry", (msg(N_("{kind} geometry in a layer of points"), kind=t) if t else
+                                                 msg(N_("missing geometry in a layer of points"))), layer=label)
                      for r, t in zip(rows[~pointish & ~missing], types[~pointish & ~missing], strict=True)]
         return _as_events(gdf, rows, problems, repaired, display, meta, name_hint, label)
     problems += [Problem(int(r), "geometry", msg(N_("{t} geometry: zones must be polygons"), t=t), layer=label)
@@ -160,14 +161,15 @@ def _open_layer(f: Path, layer: str, display: str, *, multi: bool) -> tuple[gpd.
         gdf = pyogrio.read_dataframe(f, layer=layer)
     except Exception as exc:
         raise InputError(msg(N_("cannot read layer {layer!r} ({kind}: {exc})"), layer=layer, kind=type(exc).__name__, exc=exc), file=display) from exc
-    where = f"layer {layer!r}" if multi else None
+    where = msg(N_("layer {layer!r}"), layer=layer) if multi else None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
-        raise InputError(msg(N_("{value} has no geometry"), value=where or 'the file'), file=display)
+        raise InputError((msg(N_("{where} has no geometry"), where=where) if where else msg(N_("the file has no geometry"))), file=display)
     if gdf.empty:
-        raise InputError(msg(N_("{value} has no features"), value=where or 'the file'), file=display)
+        raise InputError((msg(N_("{where} has no features"), where=where) if where else msg(N_("the file has no features"))), file=display)
     crs = gdf.crs
     if crs is None:
-        raise InputError(msg(N_("{value} has no coordinate reference system"), value=where or 'the layer'), file=display, field="crs",
+        raise InputError((msg(N_("{where} has no coordinate reference system"), where=where) if where
+                         else msg(N_("the layer has no coordinate reference system"))), file=display, field="crs",
                          fix=msg(N_("set the layer's CRS in QGIS (Layer > Set CRS) and export again")))
     raw_bounds = gdf.total_bounds
     if crs.is_geographic and (np.abs(raw_bounds[[0, 2]]) > 180).any() | (np.abs(raw_bounds[[1, 3]]) > 90).any():
