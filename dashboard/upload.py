@@ -5,15 +5,18 @@ The Data page calls :func:`render_upload_section`. Parsing and validation live i
 that comes from a file is shown escaped (tables render cells as text; messages
 are markdown-escaped, so a value cannot become a link, markup or formatting).
 
-In Arabic every label, heading and summary is the catalogue's; the import report's own sentences (written by
-``pipeline.runtime.imports`` in English: the file's problems, fixes, warnings) are shown as written in blocks
-marked ``lang="en"``, under an Arabic summary built from the report's fields (status, counts, layers).
+In Arabic every label, heading and summary is the catalogue's. The import report's own sentences (the file's
+problems, fixes, warnings: English in the report) are shown in Arabic when the catalogue has their template
+(:func:`pipeline.core.i18n.localise`: from the sentence's template and parameters, or matched back from the
+English), else as written in blocks marked ``lang="en"``; the report's English sentences stay available in an
+expander (marked ``lang="en"``) to quote in a bug report.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -23,7 +26,8 @@ from dashboard.html import esc, md_escape
 from dashboard.i18n import _, iso, lang, tr
 from dashboard.visitor import configure_workspace, viewer
 from pipeline.core import settings
-from pipeline.core.i18n import N_, number_text
+from pipeline.core.errors import error_text
+from pipeline.core.i18n import N_, localise, number_text, translate
 from pipeline.runtime import imports, workspace
 from pipeline.runtime.readers.acled import acled_attribution
 from pipeline.runtime.workspace_access import Viewer, may_change, may_import
@@ -49,6 +53,11 @@ STATUS = {"written": N_("Imported"), "dry-run": N_("Checked, nothing saved yet")
           "refused": N_("Not imported"), "error": N_("The file cannot be imported")}
 
 
+def _format_label(key: str, *, code: str) -> str:
+    """A format's label; the language is bound (``format_func`` runs outside the session in AppTest)."""
+    return translate(FORMATS[key], code) if code == "ar" else f"{key}: {FORMATS[key]}"
+
+
 def _ar() -> bool:
     return lang() == "ar"
 
@@ -67,6 +76,42 @@ def _as_written(text: Any, where: Any = st) -> None:
     """A sentence of the import report, shown as written and marked English (Arabic page only)."""
     if text:
         where.html(f'<div lang="en" dir="ltr" style="text-align:left">{esc(text)}</div>')
+
+
+def _said(text: Any, where: Any = st, *, show: str = "caption") -> None:
+    """A sentence of the import report on the Arabic page: in Arabic when the catalogue has its template, else
+    as written (marked English)."""
+    if not text:
+        return
+    arabic = localise(text, "ar")
+    if arabic and arabic != str(text):
+        getattr(where, show)(md_escape(arabic))
+    else:
+        _as_written(text, where)
+
+
+def _in_english(rep: dict[str, Any]) -> None:
+    """The report's own sentences as the report writes them (English), folded away: for a bug report."""
+    lines = [rep.get("message"), rep.get("detected_as")] + [t.get("message") for t in rep.get("truncated") or []]
+    lines += list(rep.get("warnings") or [])
+    table = _report_table(rep)
+    lines = [str(x) for x in lines if x]
+    if not lines and table.empty:
+        return
+    with st.expander(_("The report in English (to quote in a bug report)")):
+        for line in lines:
+            _as_written(line)
+        if not table.empty:
+            st.html(f'<div lang="en" dir="ltr">{table.to_html(index=False, escape=True, na_rep="")}</div>')
+
+
+def _arabic_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The rejected rows with their reason and fix in Arabic where the catalogue has the sentence."""
+    out = table.copy()
+    for col in ("reason", "fix"):
+        if col in out.columns:
+            out[col] = [None if pd.isna(v) else (localise(v, "ar") or str(v)) for v in table[col]]
+    return out.astype("string")
 
 
 def _summary(rep: dict[str, Any]) -> str:
@@ -99,10 +144,12 @@ def _uploader_css(max_mb: int) -> str:
                               "button": json.dumps(_("Choose a file"), ensure_ascii=False)}
 
 
-def _report_table(rep: dict[str, Any]) -> pd.DataFrame:
+def _report_table(rep: dict[str, Any], *, strings: bool = True) -> pd.DataFrame:
     rows = rep.get("rejections") or []
     cols = ["row", "field", "reason", "fix"] + (["layer"] if any("layer" in r for r in rows) else [])
-    return pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols).astype("string")
+    # object columns keep the sentences as they are (a Message carries its template); "string" makes them str
+    table = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols, dtype=object)
+    return table.astype("string") if strings else table
 
 
 def _series_text(rep: dict[str, Any], s: dict[str, Any]) -> str:
@@ -132,7 +179,9 @@ def show_report(rep: dict[str, Any], *, heading: str) -> None:
     if rep.get("status") == "error":
         if ar:
             st.error(_summary(rep))
-            _as_written(rep.get("message"))
+            if isinstance(rep.get("error"), dict):
+                st.error(md_escape(error_text(rep["error"], "ar")))
+            _in_english(rep)
         else:
             st.error(md_escape(rep.get("message") or "the file cannot be imported"))
         return
@@ -143,19 +192,19 @@ def show_report(rep: dict[str, Any], *, heading: str) -> None:
     if ar:
         st.caption(md_escape(_("Read as {format} ({container}).").format(
             format=iso(str(rep.get("format"))), container=iso(str(rep.get("container"))))))
-        _as_written(rep.get("detected_as"))
+        _said(rep.get("detected_as"))
     else:
         st.caption(md_escape(f"read as {rep.get('format')} ({rep.get('container')}): {rep.get('detected_as')}"))
     for t in rep.get("truncated") or []:
         if ar:
             st.warning(md_escape(_("The layer {layer} was cut short:").format(layer=iso(str(t["layer"])))))
-            _as_written(t["message"])
+            _said(t["message"], show="warning")
         else:
             st.warning(md_escape(f"{t['layer']}: {t['message']}"))
     if rep["rejected"]:
         if ar:
             st.warning(_summary(rep))
-            _as_written(rep["message"])
+            _said(rep["message"], show="warning")
         else:
             st.warning(md_escape(rep["message"]))
         listed = rep.get("rejections_listed", 0)
@@ -164,12 +213,14 @@ def show_report(rep: dict[str, Any], *, heading: str) -> None:
                 listed=_n(listed) if ar else listed, problems=_n(rep.get("problems", listed)) if ar else rep.get("problems")))
         else:
             st.markdown(_("Rejected rows:"))
-        table = _report_table(rep)
+        table = _arabic_table(_report_table(rep, strings=False)) if ar else _report_table(rep)
         st.dataframe(table, hide_index=True, width="stretch", column_config=_labels(list(table.columns)))
     if rep.get("repaired"):
         st.markdown(_("Repaired geometries:"))
         st.dataframe(pd.DataFrame(rep["repaired"]).astype("string"), hide_index=True, width="stretch")
     _report_notes(rep, ar)
+    if ar:
+        _in_english(rep)
 
 
 def _report_notes(rep: dict[str, Any], ar: bool) -> None:
@@ -180,7 +231,7 @@ def _report_notes(rep: dict[str, Any], ar: bool) -> None:
         st.caption(_("Warnings from the check:"))
     for w in warnings:
         if ar:
-            _as_written(w)
+            _said(w)
         else:
             st.caption(md_escape(w))
     s = rep.get("series")
@@ -288,7 +339,7 @@ def render_upload_section() -> None:
         st.html(_uploader_css(max_mb))
     up = st.file_uploader(_("File to import"), type=UPLOAD_TYPES, max_upload_size=max_mb, key="gdm_upload")
     fmt = st.selectbox(_("Format"), list(FORMATS), key="gdm_upload_format",
-                       format_func=(lambda k: tr(FORMATS[k])) if ar else (lambda k: f"{k}: {FORMATS[k]}"))
+                       format_func=partial(_format_label, code=lang()))
     unit = st.text_input(_("Unit of the values (series)"), key="gdm_upload_unit", placeholder=_("e.g. trucks"),
                          help=_("Leave empty to take it from the file, else the value column's name.")) \
         if fmt == "series" else ""
@@ -322,7 +373,7 @@ def render_upload_section() -> None:
     if last:
         if ar:
             (st.success if last.get("written") else st.error)(_summary(last))
-            _as_written(last.get("message"))
+            _said(last.get("message"))
         elif last.get("written"):
             st.success(md_escape(last["message"]))
         else:
