@@ -152,11 +152,23 @@ def _report_table(rep: dict[str, Any], *, strings: bool = True) -> pd.DataFrame:
     return table.astype("string") if strings else table
 
 
+# A sum's qualifier (pipeline.runtime.readers.qualified.sum_qualifier), as the Data page writes it.
+SUM_QUALIFIERS = {"at least": N_("at least {total}"), "at most": N_("at most {total}"),
+                  "approximately": N_("approximately {total}")}
+
+
+def _total_words(s: dict[str, Any], code: str) -> str:
+    """A series' total, "at least 1,050" when a figure summed in it was "more than ..."."""
+    total = number_text(float(s.get("total") or 0), code)
+    q = s.get("total_qualifier")
+    return translate(SUM_QUALIFIERS[q], code).format(total=total) if q in SUM_QUALIFIERS else total
+
+
 def _series_text(rep: dict[str, Any], s: dict[str, Any]) -> str:
     if not _ar():
         return (f"Series {s.get('metric')!r} in unit {s.get('unit') or 'from the unit column'!r} "
                 f"({s.get('unit_from')}): {s.get('days', 0):,} day(s) from {s.get('first')} to "
-                f"{s.get('last')}, {s.get('total', 0):,.0f} in all"
+                f"{s.get('last')}, {_total_words(s, 'en')} in all"
                 + (f", by {s.get('place_kind')}: {', '.join(s.get('places') or [])}" if s.get('places')
                    else "")
                 + (f"; {rep.get('no_value', 0)} row(s) with no value left out (not 0)"
@@ -164,7 +176,7 @@ def _series_text(rep: dict[str, Any], s: dict[str, Any]) -> str:
     unit = iso(s["unit"]) if s.get("unit") else _("from the unit column")
     text = _("Series {metric} in the unit {unit}: {days} days from {first} to {last}, {total} in all").format(
         metric=iso(str(s.get("metric"))), unit=unit, days=_n(s.get("days")), first=iso(str(s.get("first"))),
-        last=iso(str(s.get("last"))), total=number_text(float(s.get("total") or 0), lang()))
+        last=iso(str(s.get("last"))), total=_total_words(s, lang()))
     if s.get("places"):
         text += _(", by place: {places}").format(places="، ".join(iso(str(x)) for x in s["places"]))
     if rep.get("no_value"):

@@ -62,7 +62,8 @@ def finish_orders(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         outside = present & ~shapely.intersects(strip, geoms)
         problems += [Problem(int(r), "geometry", msg(N_("lies outside the Gaza Strip")), fix=msg(N_("check the CRS")), layer=layer)
                      for r in rows[outside]]
-        f["matched_as"] = "polygon"
+        # an order layer read back keeps how each block was matched; a drawn area is a polygon
+        f["matched_as"] = f["matched_as"].fillna("polygon") if "matched_as" in f else "polygon"
         gdf = gpd.GeoDataFrame(f, geometry=f.geometry.name, crs=4326)
     else:
         field = f.attrs.get("block_field", "block_id")

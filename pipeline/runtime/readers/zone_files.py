@@ -4,7 +4,9 @@ A file without a CRS is refused (a Shapefile without its ``.prj``, a
 GeoPackage layer with an undefined SRS, a GeoJSON whose coordinates are not
 degrees). Invalid polygons are repaired with ``make_valid`` and each repair is
 reported. A layer of points (for example a workspace GeoPackage exported by
-this app) is read as events; polygons as zones.
+this app) is read as events; polygons as zones, except order layers: a layer this app exported as orders
+(``gdm_kind=orders`` in its GeoPackage metadata) or any polygon layer with the orders' own columns
+(``order_id`` and ``issued_on``) is read back as the user's orders, not as zones.
 """
 
 from __future__ import annotations
@@ -147,7 +149,47 @@ def _read_layer(f: Path, layer: str, display: str, *, multi: bool) -> Parsed:
         return _as_events(gdf, rows, problems, repaired, display, meta, name_hint, label)
     problems += [Problem(int(r), "geometry", msg(N_("{t} geometry: zones must be polygons"), t=t), layer=label)
                  for r, t in zip(rows[~polyish & ~missing], types[~polyish & ~missing], strict=True)]
+    if is_orders_layer(meta, list(gdf.columns)):
+        return _as_orders(gdf, rows, problems, repaired, meta, name_hint)
     return _as_zones(gdf, rows, types, problems, repaired, display, meta, name_hint)
+
+
+ORDER_COLUMNS = frozenset({"order_id", "issued_on"})
+
+
+def is_orders_layer(meta: dict[str, Any], columns: list[str]) -> bool:
+    """An order layer: exported as orders by this app (``gdm_kind``), or holding the orders' own columns."""
+    return meta.get("kind") == "orders" or ORDER_COLUMNS <= {str(c).strip().lower() for c in columns}
+
+
+def _as_orders(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], repaired: list[Problem],
+               meta: dict[str, Any], name_hint: str) -> Parsed:
+    """An order layer read back: one order polygon (or named block) per feature, as ``readers/orders.py``
+    makes them; a block named by id keeps its id and how it was matched (``matched_as``)."""
+    cols = {str(c).strip().lower(): c for c in gdf.columns if c != gdf.geometry.name}
+    date_c = cols.get("issued_on") or find_column(list(cols.values()), DATE_NAMES) or "issued_on"
+    if date_c in gdf.columns:
+        dates, p, _ = parse_dates(gdf[date_c].astype("string"), rows, date_c)
+        problems += p
+    else:
+        dates = pd.Series(pd.NaT, index=gdf.index, dtype="datetime64[ns]")
+        problems += [Problem(int(r), "issued_on", msg(N_("no order date (an order counts from its date)")),
+                             fix=msg(N_("add a 'date' attribute (YYYY-MM-DD) to every polygon"))) for r in rows]
+
+    def text(name: str) -> pd.Series:
+        return text_column(gdf, cols.get(name))
+
+    ids = text("order_id")
+    out = gpd.GeoDataFrame({
+        "_row": rows, "order_id": ids.fillna(pd.Series([f"{name_hint}-{r}" for r in rows], index=gdf.index)),
+        "issued_on": dates, "title": text("title"), "source_url": text("source_url"),
+        "block_id": pd.to_numeric(gdf[cols["block_id"]], errors="coerce").astype("Int64") if "block_id" in cols
+        else pd.Series(pd.NA, index=gdf.index, dtype="Int64"),
+        "sub_block_id": text("sub_block_id")}, geometry=gdf.geometry.values, crs=4326, index=gdf.index)
+    if "matched_as" in cols:
+        out["matched_as"] = text("matched_as")
+    return Parsed("orders", out, "orders", problems=problems, repaired=repaired,
+                  meta={**meta, "columns": {"date": date_c}}, name_hint=name_hint)
 
 
 def _open_layer(f: Path, layer: str, display: str, *, multi: bool) -> tuple[gpd.GeoDataFrame, CRS]:
