@@ -139,20 +139,19 @@ class Message(str):
     """An English sentence (the ``str`` itself) with the template and parameters it was made from."""
 
     template: str
-    params: dict[str, Param]
+    params: dict[str, object]  # as given; :meth:`as_json` writes them as JSON values
 
-    def __new__(cls, template: str, params: Mapping[str, object] | None = None) -> Message:
-        params = dict(params or {})
-        self = super().__new__(cls, template.format(**params) if params else template)
+    def __new__(cls, template: str, params: dict[str, object] | None = None) -> Message:
+        self = super().__new__(cls, template.format_map(params) if params else template)
         self.template = template
-        self.params = {k: _param(v) for k, v in params.items()}  # what the JSON report stores
+        self.params = params or {}
         return self
 
-    def __getnewargs__(self) -> tuple[str, dict[str, Param]]:  # type: ignore[override]  # pickles as a Message
+    def __getnewargs__(self) -> tuple[str, dict[str, object]]:  # type: ignore[override]  # pickles as a Message
         return self.template, self.params
 
     def as_json(self) -> dict[str, object]:
-        return {"template": self.template, "params": dict(self.params)}
+        return {"template": self.template, "params": {k: _param(v) for k, v in self.params.items()}}
 
     def render(self, lang: str) -> str:
         """The sentence in ``lang``: the catalogue's template filled with the parameters written for that
@@ -165,9 +164,15 @@ class Message(str):
         return fill(target, self.params, lang) or str(self)
 
 
+@lru_cache(maxsize=1024)
+def _fixed(template: str) -> Message:
+    return Message(template)
+
+
 def msg(template: str, /, **params: object) -> Message:
-    """The sentence ``template.format(**params)`` as a :class:`Message` (mark the template with ``N_``)."""
-    return Message(template, params)
+    """The sentence ``template.format(**params)`` as a :class:`Message` (mark the template with ``N_``).
+    A sentence without parameters is made once and shared (it is immutable)."""
+    return Message(template, params) if params else _fixed(template)
 
 
 def message_from(data: object) -> Message | None:
@@ -189,9 +194,11 @@ _FORMATTER = string.Formatter()
 _PRECISION = re.compile(r"^,?\.(\d+)f$")
 
 
-def _shown(value: Param, conversion: str | None, spec: str, lang: str, *, written: bool) -> str:
+def _shown(value: object, conversion: str | None, spec: str, lang: str, *, written: bool) -> str:
     """One parameter as ``lang`` writes it; ``written`` when it is already text (matched back from English)."""
-    if isinstance(value, dict):  # a sentence within the sentence
+    if isinstance(value, Message):  # a sentence within the sentence
+        return value.render(lang)
+    if isinstance(value, dict):  # the same, read back from JSON
         inner = message_from(value)
         return inner.render(lang) if inner is not None else str(value)
     if not written and isinstance(value, (int, float)) and not isinstance(value, bool) and conversion != "r":
@@ -199,11 +206,12 @@ def _shown(value: Param, conversion: str | None, spec: str, lang: str, *, writte
         if (isinstance(value, int) and spec in ("", ",", "d", ",d")) or spec == "," or precision:
             return number_text(value, lang, digits=int(precision[1]) if precision else 0)
         return format(value, spec)
-    text = str(value) if written else format(repr(value) if conversion == "r" else str(value), spec)
+    text = str(value) if written else format(repr(value) if conversion == "r" else str(value), spec
+                                             if isinstance(value, str) else "")
     return isolate(text) if is_rtl(lang) else text
 
 
-def fill(template: str, params: Mapping[str, Param], lang: str, *, written: bool = False) -> str | None:
+def fill(template: str, params: Mapping[str, object], lang: str, *, written: bool = False) -> str | None:
     """``template`` with its ``{name}`` fields filled for ``lang``; None when a field has no parameter."""
     out = []
     try:
