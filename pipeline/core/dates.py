@@ -195,8 +195,8 @@ def _reason(exc: Exception) -> str:
 def storable(d: date) -> pd.Timestamp:
     """``d`` as a timestamp a column can hold, or :class:`DateParseError` naming the placeholder it likely is."""
     if not FIRST_STORABLE.date() <= d <= LAST_STORABLE.date():
-        hint = ("9999-12-31 and the like stand for 'no end date'" if d.year > 2261
-                else "0001-01-01 and the like stand for 'no date'")
+        hint = (msg(N_("9999-12-31 and the like stand for 'no end date'")) if d.year > 2261
+                else msg(N_("0001-01-01 and the like stand for 'no date'")))
         raise DateParseError(msg(N_("date {isoformat} is outside the years {year}-{year2} that can be stored ({hint}): leave the cell empty, or write the real date"), isoformat=d.isoformat(), year=FIRST_STORABLE.year, year2=LAST_STORABLE.year, hint=hint))
     return pd.Timestamp(d)
 

@@ -21,6 +21,7 @@ from pipeline.core.i18n import N_, msg
 LEGACY_ENCODING = "cp1256"
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UPLOAD_TEXT = msg(N_("upload the text file itself, saved as UTF-8"))
 # Control bytes that ordinary text does not hold (tab, line feed, form feed and carriage return are fine).
 _CONTROL = bytes(sorted(set(range(32)) - {9, 10, 12, 13}))
 _NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL)
@@ -35,7 +36,7 @@ def is_binary(data: bytes) -> bool:
 
 
 def text_encoding(path: Path, *, file: str | None = None,
-                  fix: str = "upload the text file itself, saved as UTF-8", chunk: int = 1 << 24) -> str:
+                  fix: str = UPLOAD_TEXT, chunk: int = 1 << 24) -> str:
     """The codec :func:`decode_text` would use for the file at ``path`` (``utf-16``, ``utf-8-sig`` or
     :data:`LEGACY_ENCODING`), decided on the whole file read in ``chunk``-byte pieces, so a large file is
     never held in memory; binary content and damaged UTF-16 are refused as there. The answer for a file
@@ -89,7 +90,7 @@ def _text_encoding(path: Path, size: int, *, file: str | None, fix: str, chunk: 
 
 
 def decode_text(data: bytes, *, file: str | None = None,
-                fix: str = "upload the text file itself, saved as UTF-8") -> str:
+                fix: str = UPLOAD_TEXT) -> str:
     """The text of ``data`` by the policy above; ``file`` and ``fix`` go into the error for binary input."""
     if data.startswith(_UTF16_BOMS):
         try:

@@ -50,8 +50,8 @@ ACLED_REQUIRED = ("event_id_cnty", "event_date", "sub_event_type", "latitude", "
 
 _SQLITE = b"SQLite format 3\x00"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
-_BINARY_FIX = ("CSV, HXL and GeoJSON are text: upload the CSV/GeoJSON itself; XLSX, GeoPackage and zip "
-               "are recognised by content")
+_BINARY_FIX = msg(N_("CSV, HXL and GeoJSON are text: upload the CSV/GeoJSON itself; XLSX, GeoPackage and zip "
+                    "are recognised by content"))
 
 
 # ---------------------------------------------------------------- shared records

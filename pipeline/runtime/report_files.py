@@ -59,7 +59,7 @@ def text_from_file(name: str, data: bytes, *, max_bytes: int = 5_000_000) -> str
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError(msg(N_("unsupported file type {suffix!r}"), suffix=suffix), file=name, fix=msg(N_("upload .txt, .md or .html")))
-    text = decode_text(data, file=name, fix="upload the report as .txt, .md or .html, or paste its text")
+    text = decode_text(data, file=name, fix=msg(N_("upload the report as .txt, .md or .html, or paste its text")))
     if suffix in (".html", ".htm") or re.match(r"\s*<(?:!doctype|html)", text, re.IGNORECASE):
         text = text_from_html(text)
     return text

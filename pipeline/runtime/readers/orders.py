@@ -56,9 +56,12 @@ def read_orders_table(path: Path, det: Detected, display: str) -> Parsed:
     cols = list(frame.columns)
     date_c, block_c = find_column(cols, ORDER_DATE_NAMES), find_column(cols, BLOCK_NAMES)
     if date_c is None or block_c is None:
-        lacking = [n for n, c in (("an order date (order_date, date, issued_on)", date_c),
-                                  ("block ids (block_id, blocks)", block_c)) if c is None]
-        raise InputError(msg(N_("an orders file needs {items}; columns found: {cols}"), items=' and '.join(lacking), cols=cols[:20]), file=display,
+        lacking = (msg(N_("an order date (order_date, date, issued_on) and block ids (block_id, blocks)"))
+                   if date_c is None and block_c is None else
+                   msg(N_("an order date (order_date, date, issued_on)")) if date_c is None else
+                   msg(N_("block ids (block_id, blocks)")))
+        raise InputError(msg(N_("an orders file needs {items}; columns found: {cols}"), items=lacking, cols=cols[:20]),
+                         file=display,
                          fix=msg(N_("one row per order (or per block of an order) with its date and block id(s)")))
     rows = row_numbers(frame, 2)
     dates, problems, _ = parse_dates(frame[date_c], rows, date_c)
