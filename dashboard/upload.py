@@ -78,15 +78,16 @@ def _as_written(text: Any, where: Any = st) -> None:
         where.html(f'<div lang="en" dir="ltr" style="text-align:left">{esc(text)}</div>')
 
 
-def _said(text: Any, where: Any = st, *, show: str = "caption") -> None:
+def _said(text: Any, where: Any = st, *, show: str = "caption", as_written: bool = True) -> None:
     """A sentence of the import report on the Arabic page: in Arabic when the catalogue has its template, else
-    as written (marked English)."""
+    as written (marked English), or not at all when ``as_written`` is False (the Arabic summary says it; the
+    English stays in the folded report)."""
     if not text:
         return
     arabic = localise(text, "ar")
     if arabic and arabic != str(text):
         getattr(where, show)(md_escape(arabic))
-    else:
+    elif as_written:
         _as_written(text, where)
 
 
@@ -102,15 +103,20 @@ def _in_english(rep: dict[str, Any]) -> None:
         for line in lines:
             _as_written(line)
         if not table.empty:
-            st.html(f'<div lang="en" dir="ltr">{table.to_html(index=False, escape=True, na_rep="")}</div>')
+            st.html(f'<div lang="en" dir="ltr">{table.fillna("").to_html(index=False, escape=True)}</div>')
+
+
+RLE, PDF = "\u202b", "\u202c"  # right-to-left embedding: the table's canvas lays text out left to right
 
 
 def _arabic_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The rejected rows with their reason and fix in Arabic where the catalogue has the sentence."""
+    """The rejected rows with their reason and fix in Arabic where the catalogue has the sentence (embedded
+    right to left, so the canvas the table is drawn on keeps the sentence's order and its brackets)."""
     out = table.copy()
     for col in ("reason", "fix"):
         if col in out.columns:
-            out[col] = [None if pd.isna(v) else (localise(v, "ar") or str(v)) for v in table[col]]
+            out[col] = [None if pd.isna(v) else (f"{RLE}{arabic}{PDF}" if (arabic := localise(v, "ar")) and
+                                                 arabic != str(v) else str(v)) for v in table[col]]
     return out.astype("string")
 
 
@@ -216,7 +222,7 @@ def show_report(rep: dict[str, Any], *, heading: str) -> None:
     if rep["rejected"]:
         if ar:
             st.warning(_summary(rep))
-            _said(rep["message"], show="warning")
+            _said(rep["message"], show="warning", as_written=False)
         else:
             st.warning(md_escape(rep["message"]))
         listed = rep.get("rejections_listed", 0)
