@@ -206,9 +206,11 @@ def casualties_charts(daily: pd.DataFrame, cumulative: pd.DataFrame, *, on: date
             alt.layer(line, marks, _rule(on, lang)).properties(height=170))
 
 
-def imported_series_chart(days: pd.DataFrame, *, on: date, label: str, lang: str = i18n.DEFAULT) -> Layered:
+def imported_series_chart(days: pd.DataFrame, *, on: date, label: str, lang: str = i18n.DEFAULT,
+                          period: str | None = None) -> Layered:
     """An imported series (``pipeline.runtime.imports.series_days``): bars per day, stacked by place
-    (crossing or governorate; "no place" where the file names none), attributed to the user's file."""
+    (crossing or governorate; "no place" where the file names none), attributed to the user's file.
+    A yearly series (``period`` "year": dates written as a year only) draws each year as one bar spanning it."""
     _ = chart_words(lang)
     d = days.copy()
     d["date"] = pd.to_datetime(d["date"])
@@ -217,11 +219,17 @@ def imported_series_chart(days: pd.DataFrame, *, on: date, label: str, lang: str
     d["qualifier"] = d["qualifier"].astype("string").fillna("") if "qualifier" in d else ""
     d["label"] = label
     unit = ", ".join(sorted(d["unit"].dropna().astype(str).unique())) or _("value")
+    yearly = period == "year"
+    when = (alt.Tooltip("year(date):O", title=_("Year")) if yearly else date_tip(d, "date", N_("Date"), lang))
+    if yearly:
+        d["end"] = d["date"] + pd.offsets.YearBegin(1)
     bars = alt.Chart(d).mark_bar().encode(
         x=alt.X("date:T", title=None, axis=date_axis(lang)),
-        y=alt.Y("sum(value):Q", title=_("{unit} per day").format(unit=unit), **value_axis(lang)),
+        **({"x2": alt.X2("end:T")} if yearly else {}),
+        y=alt.Y("sum(value):Q", title=(_("{unit} per year") if yearly else _("{unit} per day")).format(unit=unit),
+                **value_axis(lang)),
         color=alt.Color("place:N", legend=alt.Legend(title=_("Place"), orient="bottom")),
-        tooltip=[date_tip(d, "date", N_("Date"), lang), alt.Tooltip("place:N", title=_("Place")),
+        tooltip=[when, alt.Tooltip("place:N", title=_("Place")),
                  alt.Tooltip("category:N", title=_("Category")), alt.Tooltip("value:Q", title=_("Value"), format=","),
                  alt.Tooltip("qualifier:N", title=_("Qualifier")), alt.Tooltip("unit:N", title=_("Unit")),
                  alt.Tooltip("rows:Q", title=_("Rows in the file")),

@@ -5,15 +5,18 @@ The Data page calls :func:`render_upload_section`. Parsing and validation live i
 that comes from a file is shown escaped (tables render cells as text; messages
 are markdown-escaped, so a value cannot become a link, markup or formatting).
 
-In Arabic every label, heading and summary is the catalogue's; the import report's own sentences (written by
-``pipeline.runtime.imports`` in English: the file's problems, fixes, warnings) are shown as written in blocks
-marked ``lang="en"``, under an Arabic summary built from the report's fields (status, counts, layers).
+In Arabic every label, heading and summary is the catalogue's. The import report's own sentences (the file's
+problems, fixes, warnings: English in the report) are shown in Arabic when the catalogue has their template
+(:func:`pipeline.core.i18n.localise`: from the sentence's template and parameters, or matched back from the
+English), else as written in blocks marked ``lang="en"``; the report's English sentences stay available in an
+expander (marked ``lang="en"``) to quote in a bug report.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -23,7 +26,8 @@ from dashboard.html import esc, md_escape
 from dashboard.i18n import _, iso, lang, tr
 from dashboard.visitor import configure_workspace, viewer
 from pipeline.core import settings
-from pipeline.core.i18n import N_, number_text
+from pipeline.core.errors import error_text
+from pipeline.core.i18n import N_, localise, number_text, translate
 from pipeline.runtime import imports, workspace
 from pipeline.runtime.readers.acled import acled_attribution
 from pipeline.runtime.workspace_access import Viewer, may_change, may_import
@@ -49,6 +53,11 @@ STATUS = {"written": N_("Imported"), "dry-run": N_("Checked, nothing saved yet")
           "refused": N_("Not imported"), "error": N_("The file cannot be imported")}
 
 
+def _format_label(key: str, *, code: str) -> str:
+    """A format's label; the language is bound (``format_func`` runs outside the session in AppTest)."""
+    return translate(FORMATS[key], code) if code == "ar" else f"{key}: {FORMATS[key]}"
+
+
 def _ar() -> bool:
     return lang() == "ar"
 
@@ -67,6 +76,48 @@ def _as_written(text: Any, where: Any = st) -> None:
     """A sentence of the import report, shown as written and marked English (Arabic page only)."""
     if text:
         where.html(f'<div lang="en" dir="ltr" style="text-align:left">{esc(text)}</div>')
+
+
+def _said(text: Any, where: Any = st, *, show: str = "caption", as_written: bool = True) -> None:
+    """A sentence of the import report on the Arabic page: in Arabic when the catalogue has its template, else
+    as written (marked English), or not at all when ``as_written`` is False (the Arabic summary says it; the
+    English stays in the folded report)."""
+    if not text:
+        return
+    arabic = localise(text, "ar")
+    if arabic and arabic != str(text):
+        getattr(where, show)(md_escape(arabic))
+    elif as_written:
+        _as_written(text, where)
+
+
+def _in_english(rep: dict[str, Any]) -> None:
+    """The report's own sentences as the report writes them (English), folded away: for a bug report."""
+    lines = [rep.get("message"), rep.get("detected_as")] + [t.get("message") for t in rep.get("truncated") or []]
+    lines += list(rep.get("warnings") or [])
+    table = _report_table(rep)
+    lines = [str(x) for x in lines if x]
+    if not lines and table.empty:
+        return
+    with st.expander(_("The report in English (to quote in a bug report)")):
+        for line in lines:
+            _as_written(line)
+        if not table.empty:
+            st.html(f'<div lang="en" dir="ltr">{table.fillna("").to_html(index=False, escape=True)}</div>')
+
+
+RLE, PDF = "\u202b", "\u202c"  # right-to-left embedding: the table's canvas lays text out left to right
+
+
+def _arabic_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The rejected rows with their reason and fix in Arabic where the catalogue has the sentence (embedded
+    right to left, so the canvas the table is drawn on keeps the sentence's order and its brackets)."""
+    out = table.copy()
+    for col in ("reason", "fix"):
+        if col in out.columns:
+            out[col] = [None if pd.isna(v) else (f"{RLE}{arabic}{PDF}" if (arabic := localise(v, "ar")) and
+                                                 arabic != str(v) else str(v)) for v in table[col]]
+    return out.astype("string")
 
 
 def _summary(rep: dict[str, Any]) -> str:
@@ -99,17 +150,31 @@ def _uploader_css(max_mb: int) -> str:
                               "button": json.dumps(_("Choose a file"), ensure_ascii=False)}
 
 
-def _report_table(rep: dict[str, Any]) -> pd.DataFrame:
+def _report_table(rep: dict[str, Any], *, strings: bool = True) -> pd.DataFrame:
     rows = rep.get("rejections") or []
     cols = ["row", "field", "reason", "fix"] + (["layer"] if any("layer" in r for r in rows) else [])
-    return pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols).astype("string")
+    # object columns keep the sentences as they are (a Message carries its template); "string" makes them str
+    table = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols, dtype=object)
+    return table.astype("string") if strings else table
+
+
+# A sum's qualifier (pipeline.runtime.readers.qualified.sum_qualifier), as the Data page writes it.
+SUM_QUALIFIERS = {"at least": N_("at least {total}"), "at most": N_("at most {total}"),
+                  "approximately": N_("approximately {total}")}
+
+
+def _total_words(s: dict[str, Any], code: str) -> str:
+    """A series' total, "at least 1,050" when a figure summed in it was "more than ..."."""
+    total = number_text(float(s.get("total") or 0), code)
+    q = s.get("total_qualifier")
+    return translate(SUM_QUALIFIERS[q], code).format(total=total) if q in SUM_QUALIFIERS else total
 
 
 def _series_text(rep: dict[str, Any], s: dict[str, Any]) -> str:
     if not _ar():
         return (f"Series {s.get('metric')!r} in unit {s.get('unit') or 'from the unit column'!r} "
                 f"({s.get('unit_from')}): {s.get('days', 0):,} day(s) from {s.get('first')} to "
-                f"{s.get('last')}, {s.get('total', 0):,.0f} in all"
+                f"{s.get('last')}, {_total_words(s, 'en')} in all"
                 + (f", by {s.get('place_kind')}: {', '.join(s.get('places') or [])}" if s.get('places')
                    else "")
                 + (f"; {rep.get('no_value', 0)} row(s) with no value left out (not 0)"
@@ -117,7 +182,7 @@ def _series_text(rep: dict[str, Any], s: dict[str, Any]) -> str:
     unit = iso(s["unit"]) if s.get("unit") else _("from the unit column")
     text = _("Series {metric} in the unit {unit}: {days} days from {first} to {last}, {total} in all").format(
         metric=iso(str(s.get("metric"))), unit=unit, days=_n(s.get("days")), first=iso(str(s.get("first"))),
-        last=iso(str(s.get("last"))), total=number_text(float(s.get("total") or 0), lang()))
+        last=iso(str(s.get("last"))), total=_total_words(s, lang()))
     if s.get("places"):
         text += _(", by place: {places}").format(places="، ".join(iso(str(x)) for x in s["places"]))
     if rep.get("no_value"):
@@ -132,7 +197,9 @@ def show_report(rep: dict[str, Any], *, heading: str) -> None:
     if rep.get("status") == "error":
         if ar:
             st.error(_summary(rep))
-            _as_written(rep.get("message"))
+            if isinstance(rep.get("error"), dict):
+                st.error(md_escape(error_text(rep["error"], "ar")))
+            _in_english(rep)
         else:
             st.error(md_escape(rep.get("message") or "the file cannot be imported"))
         return
@@ -143,19 +210,19 @@ def show_report(rep: dict[str, Any], *, heading: str) -> None:
     if ar:
         st.caption(md_escape(_("Read as {format} ({container}).").format(
             format=iso(str(rep.get("format"))), container=iso(str(rep.get("container"))))))
-        _as_written(rep.get("detected_as"))
+        _said(rep.get("detected_as"))
     else:
         st.caption(md_escape(f"read as {rep.get('format')} ({rep.get('container')}): {rep.get('detected_as')}"))
     for t in rep.get("truncated") or []:
         if ar:
             st.warning(md_escape(_("The layer {layer} was cut short:").format(layer=iso(str(t["layer"])))))
-            _as_written(t["message"])
+            _said(t["message"], show="warning")
         else:
             st.warning(md_escape(f"{t['layer']}: {t['message']}"))
     if rep["rejected"]:
         if ar:
             st.warning(_summary(rep))
-            _as_written(rep["message"])
+            _said(rep["message"], show="warning", as_written=False)
         else:
             st.warning(md_escape(rep["message"]))
         listed = rep.get("rejections_listed", 0)
@@ -164,12 +231,14 @@ def show_report(rep: dict[str, Any], *, heading: str) -> None:
                 listed=_n(listed) if ar else listed, problems=_n(rep.get("problems", listed)) if ar else rep.get("problems")))
         else:
             st.markdown(_("Rejected rows:"))
-        table = _report_table(rep)
+        table = _arabic_table(_report_table(rep, strings=False)) if ar else _report_table(rep)
         st.dataframe(table, hide_index=True, width="stretch", column_config=_labels(list(table.columns)))
     if rep.get("repaired"):
         st.markdown(_("Repaired geometries:"))
         st.dataframe(pd.DataFrame(rep["repaired"]).astype("string"), hide_index=True, width="stretch")
     _report_notes(rep, ar)
+    if ar:
+        _in_english(rep)
 
 
 def _report_notes(rep: dict[str, Any], ar: bool) -> None:
@@ -180,7 +249,7 @@ def _report_notes(rep: dict[str, Any], ar: bool) -> None:
         st.caption(_("Warnings from the check:"))
     for w in warnings:
         if ar:
-            _as_written(w)
+            _said(w)
         else:
             st.caption(md_escape(w))
     s = rep.get("series")
@@ -288,7 +357,7 @@ def render_upload_section() -> None:
         st.html(_uploader_css(max_mb))
     up = st.file_uploader(_("File to import"), type=UPLOAD_TYPES, max_upload_size=max_mb, key="gdm_upload")
     fmt = st.selectbox(_("Format"), list(FORMATS), key="gdm_upload_format",
-                       format_func=(lambda k: tr(FORMATS[k])) if ar else (lambda k: f"{k}: {FORMATS[k]}"))
+                       format_func=partial(_format_label, code=lang()))
     unit = st.text_input(_("Unit of the values (series)"), key="gdm_upload_unit", placeholder=_("e.g. trucks"),
                          help=_("Leave empty to take it from the file, else the value column's name.")) \
         if fmt == "series" else ""
@@ -322,7 +391,7 @@ def render_upload_section() -> None:
     if last:
         if ar:
             (st.success if last.get("written") else st.error)(_summary(last))
-            _as_written(last.get("message"))
+            _said(last.get("message"))
         elif last.get("written"):
             st.success(md_escape(last["message"]))
         else:

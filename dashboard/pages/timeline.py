@@ -135,15 +135,18 @@ if imported:
             continue
         when = str(entry.get("imported_at", ""))[:10]
         label = _("{origin}, imported {date}").format(origin=entry.get("origin"), date=when)
-        st.altair_chart(charts.imported_series_chart(days, on=view.on, label=label, lang=LANG), width="stretch",
-                        key=f"gdm_series_{entry['name']}")
         s = entry.get("series") or {}
+        st.altair_chart(charts.imported_series_chart(days, on=view.on, label=label, lang=LANG,
+                                                     period=s.get("period")), width="stretch",
+                        key=f"gdm_series_{entry['name']}")
         unit = ", ".join(sorted(days["unit"].dropna().astype(str).unique()))
         fields = {"name": quoted(entry["name"]), "origin": quoted(entry.get("origin")), "date": md(when),
                   "unit": quoted(unit), "unit_from": quoted(s.get("unit_from", "")),
                   "metric": quoted(s.get("metric", "")), "rows": number_text(len(days), LANG)}
-        st.caption(_("**{name}**: from your file {origin}, imported {date}; unit {unit} ({unit_from}), {metric} "
-                     "summed per day").format(**fields)
+        st.caption((_("**{name}**: from your file {origin}, imported {date}; unit {unit} ({unit_from}), {metric} "
+                      "summed per year (the file gives years, not days)") if s.get("period") == "year" else
+                    _("**{name}**: from your file {origin}, imported {date}; unit {unit} ({unit_from}), {metric} "
+                      "summed per day")).format(**fields)
                    + (_(" and {kind}").format(kind=quoted(s.get("place_kind"))) if s.get("place_column") else "")
                    + _(", {rows} day row(s). Your own data, shown beside the shipped series, never merged into "
                        "them.").format(rows=fields["rows"]))

@@ -2,7 +2,7 @@
 
 Accepted: ISO (``2023-12-02``, with or without a time), ``20220430``,
 ``07 October 2023`` / ``7 Oct 2023``, ``6-Jun-25``, ``December 2, 2023``,
-and slash dates ``m/d/Y`` (spreadsheet exports) or ``d/m/Y``.  ArcGIS FeatureServer
+and slash dates ``d/m/Y`` (Gaza, OCHA and ACLED exports) or ``m/d/Y`` (US spreadsheets).  ArcGIS FeatureServer
 exports write dates as epoch milliseconds (``1730986500000.0``): a number of 12 or 13
 digits is read as milliseconds since 1970-01-01 UTC, one of 9 or 10 digits as epoch
 seconds (no other date form is written as a bare number of those lengths; 8 digits are
@@ -11,7 +11,8 @@ there saw: 2024-11-07 23:30 UTC is 8 November. ISO dates with a time keep their 
 date.  A slash date is
 ambiguous when both parts are 12 or less: :func:`parse_date_column` decides
 the order from the whole column (a value with a first part over 12 proves
-``d/m``) and reports the column as ambiguous when nothing proves the order.
+``d/m``, one with a second part over 12 ``m/d``); when nothing proves the order it reads
+the column day-first (the ``slash_dates`` setting) and its warning says so and names the setting.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from pandas.api.typing import NaTType
 
-from pipeline.core.errors import InputError
+from pipeline.core import settings
+from pipeline.core.errors import InputError, SettingError
+from pipeline.core.i18n import N_, msg
 
 _MONTHS = {m.lower(): i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -62,7 +65,7 @@ def _year(y: str) -> int:
 def _month(name: str) -> int:
     key = name[:3].lower()
     if key not in _MONTHS:
-        raise DateParseError(f"unknown month name {name!r}")
+        raise DateParseError(msg(N_("unknown month name {name!r}"), name=name))
     return _MONTHS[key]
 
 
@@ -96,15 +99,15 @@ def parse_date(value: object, *, slash_order: str = "mdy") -> date:
         return value
     if isinstance(value, pd.Timestamp):
         if pd.isna(value):
-            raise DateParseError("empty date")
+            raise DateParseError(msg(N_("empty date")))
         return value.date()
     if value is None or (isinstance(value, float) and pd.isna(value)):
-        raise DateParseError("empty date")
+        raise DateParseError(msg(N_("empty date")))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = f"{value:.0f}" if float(value).is_integer() else value
     text = str(value).strip()
     if not text:
-        raise DateParseError("empty date")
+        raise DateParseError(msg(N_("empty date")))
     return _parse_text(text, slash_order)
 
 
@@ -125,12 +128,25 @@ def _parse_text(text: str, slash_order: str) -> date:
             month, day = (a, b) if slash_order == "mdy" else (b, a)
             return date(y, month, day)
     except ValueError as exc:  # day or month out of range
-        raise DateParseError(f"not a calendar date: {text!r} ({exc})") from exc
-    raise DateParseError(f"unrecognised date format: {text!r}")
+        raise DateParseError(msg(N_("not a calendar date: {text!r} ({exc})"), text=text, exc=exc)) from exc
+    raise DateParseError(msg(N_("unrecognised date format: {text!r}"), text=text))
+
+
+SLASH_ORDERS = {"day-first": "dmy", "month-first": "mdy"}
+
+
+def ambiguous_order() -> str:
+    """``dmy`` or ``mdy``: how a column of slash dates that no value settles is read (``slash_dates``)."""
+    value = settings.get(settings.SLASH_DATES).strip().lower()
+    if value not in SLASH_ORDERS:
+        raise SettingError(f"{settings.SLASH_DATES.env}={value!r} is not valid: setting 'slash_dates' accepts "
+                           "day-first or month-first (default day-first); fix or unset the variable")
+    return SLASH_ORDERS[value]
 
 
 def slash_order_of(values: pd.Series) -> tuple[str, bool]:
-    """(order, ambiguous) for a column's slash dates: ``dmy`` if any first part exceeds 12."""
+    """(order, ambiguous) for a column's slash dates: ``dmy`` if any first part exceeds 12, ``mdy`` if any second
+    part does; else the ``slash_dates`` setting's order (day-first), ambiguous."""
     first, second = [], []
     for v in values.dropna().astype(str):
         if m := _SLASH.match(v.strip()):
@@ -142,7 +158,7 @@ def slash_order_of(values: pd.Series) -> tuple[str, bool]:
         return "dmy", False
     if any(b > 12 for b in second):
         return "mdy", False
-    return "mdy", True
+    return ambiguous_order(), True
 
 
 def parse_date_column(values: pd.Series) -> tuple[pd.Series, list[DateProblem], str | None]:
@@ -158,22 +174,30 @@ def parse_date_column(values: pd.Series) -> tuple[pd.Series, list[DateProblem], 
             out.append(storable(parse_date(v, slash_order=order)))
         except DateParseError as exc:
             out.append(pd.NaT)
-            problems.append(DateProblem(i, "" if v is None else str(v), str(exc)))
+            problems.append(DateProblem(i, "" if v is None else str(v), _reason(exc)))
     warning = None
     if ambiguous:
-        warning = ("slash dates could be month/day or day/month (no part above 12); read as month/day/year "
-                   "(spreadsheet default): check a known date")
+        name, env = settings.SLASH_DATES.name, settings.SLASH_DATES.env
+        warning = (msg(N_("slash dates could be day/month or month/day (no part above 12); read as day/month/year, "
+                          "the convention in Gaza and in OCHA and ACLED exports: check a known date, or set {name} "
+                          "({env}) to month-first"), name=name, env=env) if order == "dmy" else
+                   msg(N_("slash dates could be day/month or month/day (no part above 12); read as month/day/year, "
+                          "as the setting {name} ({env}) says: check a known date"), name=name, env=env))
     # pandas-stubs' to_datetime() takes no NaT in a list; pandas does (it becomes NaT).
     return pd.Series(pd.to_datetime(out), index=values.index), problems, warning  # type: ignore[arg-type]
+
+
+def _reason(exc: Exception) -> str:
+    """The sentence an error was raised with (a :class:`pipeline.core.i18n.Message` stays one)."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
 
 
 def storable(d: date) -> pd.Timestamp:
     """``d`` as a timestamp a column can hold, or :class:`DateParseError` naming the placeholder it likely is."""
     if not FIRST_STORABLE.date() <= d <= LAST_STORABLE.date():
-        hint = ("9999-12-31 and the like stand for 'no end date'" if d.year > 2261
-                else "0001-01-01 and the like stand for 'no date'")
-        raise DateParseError(f"date {d.isoformat()} is outside the years {FIRST_STORABLE.year}-{LAST_STORABLE.year} "
-                             f"that can be stored ({hint}): leave the cell empty, or write the real date")
+        hint = (msg(N_("9999-12-31 and the like stand for 'no end date'")) if d.year > 2261
+                else msg(N_("0001-01-01 and the like stand for 'no date'")))
+        raise DateParseError(msg(N_("date {isoformat} is outside the years {year}-{year2} that can be stored ({hint}): leave the cell empty, or write the real date"), isoformat=d.isoformat(), year=FIRST_STORABLE.year, year2=LAST_STORABLE.year, hint=hint))
     return pd.Timestamp(d)
 
 
@@ -192,8 +216,8 @@ def to_date(value: object, what: str = "date") -> date:
     try:
         return parse_date(value)
     except DateParseError as exc:
-        raise InputError(f"{what} {value!r} is not a date ({exc})", field=what,
-                         fix="write it as YYYY-MM-DD") from exc
+        raise InputError(msg(N_("{what} {value!r} is not a date ({exc})"), what=what, value=value, exc=_reason(exc)), field=what,
+                         fix=msg(N_("write it as YYYY-MM-DD"))) from exc
 
 
 def window_start(on: date, days: int, since: date | None = None) -> date:

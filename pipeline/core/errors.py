@@ -1,6 +1,15 @@
-"""The few error types the pipeline raises, each caught once at the UI or CLI edge."""
+"""The few error types the pipeline raises, each caught once at the UI or CLI edge.
+
+An :class:`InputError`'s reason and fix may be :class:`pipeline.core.i18n.Message` sentences
+(``msg(N_("..."), ...)``): ``message()`` is the English, :func:`error_text` writes the stored error of a report
+in another language.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pipeline.core.i18n import DEFAULT, N_, isolate, localise, translate
 
 
 class InputError(ValueError):
@@ -42,6 +51,31 @@ class InputError(ValueError):
     def as_dict(self) -> dict[str, object]:
         return {"file": self.file, "row": self.row, "field": self.field,
                 "reason": self.reason, "fix": self.fix}
+
+
+def error_text(error: Mapping[str, object], lang: str) -> str:
+    """The sentence of a stored error (:meth:`InputError.as_dict`) in ``lang``: where (file, row, field), why and
+    the fix, each part translated; in English the report's own sentence (:meth:`InputError.message`)."""
+    row, reason, fix = error.get("row"), str(error.get("reason") or ""), error.get("fix")
+    if lang == DEFAULT:
+        return InputError(reason, file=_text(error.get("file")), row=row if isinstance(row, (int, str)) else None,
+                          field=_text(error.get("field")), fix=_text(fix)).message()
+    where = []
+    if error.get("file"):
+        where.append(isolate(str(error["file"])))
+    if row is not None:
+        where.append(translate(N_("feature/row {row}"), lang).format(row=row))
+    if error.get("field"):
+        where.append(translate(N_("field {field}"), lang).format(field=isolate(str(error["field"]))))
+    why = localise(error.get("reason") or "", lang) or isolate(reason)
+    text = "، ".join(where) + ": " + why if where else why
+    if fix:
+        text += translate(N_(" (fix: {fix})"), lang).format(fix=localise(fix, lang) or isolate(str(fix)))
+    return text
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 class LayerValidationError(InputError):

@@ -155,6 +155,12 @@ GRID_PUBLISHED_ON: Setting[date] = Setting(
 DEFAULT_DATE: Setting[date] = Setting(
     "default_date", date(2023, 12, 2),
     "Date the dashboard opens on: the shipped scenario (truce collapse, 2 December 2023).")
+SLASH_DATES: Setting[str] = Setting(
+    "slash_dates", "day-first",
+    "How an imported column of slash dates (`02/12/2023`) is read when no value settles it (no part above 12): "
+    "`day-first` (the convention in Gaza and in OCHA and ACLED exports) or `month-first` (US spreadsheets). A "
+    "column with a first part above 12 is day-first and one with a second part above 12 month-first, whatever "
+    "this says; the import report names the order used.")
 
 DASHBOARD_URL: Setting[str] = Setting(
     "dashboard_url", "http://localhost:8501",
@@ -181,7 +187,7 @@ SETTINGS: dict[str, AnySetting] = {
     s.name: s for s in (RAW_DIR, BUNDLE_DIR, WORKSPACE_DIR, MAX_UPLOAD_MB, MAX_FEATURES, MAX_UNZIPPED_MB,
                         STRIP_TOLERANCE_M, OFFSHORE_BAND_M, BORDER_BAND_M, MAX_TEXT_CHARS, MAX_EVENT_FATALITIES,
                         MAX_VERTICES, IMPORT_TIME_LIMIT_S, MAX_REPORT_CHARS, MAP_POINT_LIMIT, GRID_PUBLISHED_ON,
-                        DEFAULT_DATE, DASHBOARD_URL, DATABASE_URL, EDITORS, MAX_LAYERS, MAX_MAP_LAYERS)
+                        DEFAULT_DATE, SLASH_DATES, DASHBOARD_URL, DATABASE_URL, EDITORS, MAX_LAYERS, MAX_MAP_LAYERS)
 }
 
 

@@ -16,10 +16,12 @@ import codecs
 from pathlib import Path
 
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_, msg
 
 LEGACY_ENCODING = "cp1256"
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UPLOAD_TEXT = msg(N_("upload the text file itself, saved as UTF-8"))
 # Control bytes that ordinary text does not hold (tab, line feed, form feed and carriage return are fine).
 _CONTROL = bytes(sorted(set(range(32)) - {9, 10, 12, 13}))
 _NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL)
@@ -34,7 +36,7 @@ def is_binary(data: bytes) -> bool:
 
 
 def text_encoding(path: Path, *, file: str | None = None,
-                  fix: str = "upload the text file itself, saved as UTF-8", chunk: int = 1 << 24) -> str:
+                  fix: str = UPLOAD_TEXT, chunk: int = 1 << 24) -> str:
     """The codec :func:`decode_text` would use for the file at ``path`` (``utf-16``, ``utf-8-sig`` or
     :data:`LEGACY_ENCODING`), decided on the whole file read in ``chunk``-byte pieces, so a large file is
     never held in memory; binary content and damaged UTF-16 are refused as there. The answer for a file
@@ -62,42 +64,42 @@ def _text_encoding(path: Path, size: int, *, file: str | None, fix: str, chunk: 
         while data := fh.read(chunk):
             if not utf16:
                 if b"\x00" in data:
-                    raise InputError("the file is binary, not text", file=file, fix=fix)
+                    raise InputError(msg(N_("the file is binary, not text")), file=file, fix=fix)
                 controls += len(data.translate(None, _NOT_CONTROL))
             if utf16 or utf8:
                 try:
                     decoder.decode(data)
                 except UnicodeDecodeError as exc:
                     if utf16:
-                        raise InputError(f"the text starts as UTF-16 but is damaged ({exc.reason})", file=file,
-                                         fix="save the file again as UTF-8") from exc
+                        raise InputError(msg(N_("the text starts as UTF-16 but is damaged ({reason})"), reason=exc.reason), file=file,
+                                         fix=msg(N_("save the file again as UTF-8"))) from exc
                     utf8 = False
         if utf16 or utf8:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError as exc:
                 if utf16:
-                    raise InputError(f"the text starts as UTF-16 but is damaged ({exc.reason})", file=file,
-                                     fix="save the file again as UTF-8") from exc
+                    raise InputError(msg(N_("the text starts as UTF-16 but is damaged ({reason})"), reason=exc.reason), file=file,
+                                     fix=msg(N_("save the file again as UTF-8"))) from exc
                 utf8 = False
     if utf16:
         return "utf-16"
     if controls > max(8, size // 100):
-        raise InputError("the file is binary, not text", file=file, fix=fix)
+        raise InputError(msg(N_("the file is binary, not text")), file=file, fix=fix)
     return "utf-8-sig" if utf8 else LEGACY_ENCODING
 
 
 def decode_text(data: bytes, *, file: str | None = None,
-                fix: str = "upload the text file itself, saved as UTF-8") -> str:
+                fix: str = UPLOAD_TEXT) -> str:
     """The text of ``data`` by the policy above; ``file`` and ``fix`` go into the error for binary input."""
     if data.startswith(_UTF16_BOMS):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise InputError(f"the text starts as UTF-16 but is damaged ({exc.reason} at byte {exc.start})",
-                             file=file, fix="save the file again as UTF-8") from exc
+            raise InputError(msg(N_("the text starts as UTF-16 but is damaged ({reason} at byte {start})"), reason=exc.reason, start=exc.start),
+                             file=file, fix=msg(N_("save the file again as UTF-8"))) from exc
     if is_binary(data):
-        raise InputError("the file is binary, not text", file=file, fix=fix)
+        raise InputError(msg(N_("the file is binary, not text")), file=file, fix=fix)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

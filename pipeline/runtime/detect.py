@@ -41,6 +41,7 @@ import pyarrow.csv as pacsv
 
 from pipeline.core import settings
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_, msg
 from pipeline.core.text import text_encoding
 
 FORMATS = ("acled", "hxl", "csv", "zones", "series", "orders")
@@ -49,8 +50,8 @@ ACLED_REQUIRED = ("event_id_cnty", "event_date", "sub_event_type", "latitude", "
 
 _SQLITE = b"SQLite format 3\x00"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
-_BINARY_FIX = ("CSV, HXL and GeoJSON are text: upload the CSV/GeoJSON itself; XLSX, GeoPackage and zip "
-               "are recognised by content")
+_BINARY_FIX = msg(N_("CSV, HXL and GeoJSON are text: upload the CSV/GeoJSON itself; XLSX, GeoPackage and zip "
+                    "are recognised by content"))
 
 
 # ---------------------------------------------------------------- shared records
@@ -67,6 +68,7 @@ class Problem:
     layer: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        # reason and fix stay Message objects (a str each: equal to, and stored in JSON as, the English sentence)
         d = {"row": self.row, "field": self.field, "reason": self.reason}
         if self.fix:
             d["fix"] = self.fix
@@ -122,17 +124,17 @@ def check_size(path: Path, display: str) -> int:
     """Refuse empty files and files over ``max_upload_mb``; return the size in bytes."""
     size = path.stat().st_size
     if size == 0:
-        raise InputError("the file is empty", file=display, fix="export the data again; the upload has 0 bytes")
+        raise InputError(msg(N_("the file is empty")), file=display, fix=msg(N_("export the data again; the upload has 0 bytes")))
     if size > max_bytes():
-        raise InputError(f"the file is {size / 1048576:.1f} MiB, over the limit of {settings.get(settings.MAX_UPLOAD_MB)} MiB",
-                         file=display, fix="split the file, or raise max_upload_mb (GDM_MAX_UPLOAD_MB) if you run the app")
+        raise InputError(msg(N_("the file is {size:.1f} MiB, over the limit of {max_upload_mb} MiB"), size=size / 1048576, max_upload_mb=settings.get(settings.MAX_UPLOAD_MB)),
+                         file=display, fix=msg(N_("split the file, or raise max_upload_mb (GDM_MAX_UPLOAD_MB) if you run the app")))
     return size
 
 
 def check_count(n: int, display: str) -> None:
     if n > max_features():
-        raise InputError(f"the file holds more than {max_features():,} rows or features",
-                         file=display, fix="split the file, or raise max_features (GDM_MAX_FEATURES)")
+        raise InputError(msg(N_("the file holds more than {max_features:,} rows or features"), max_features=max_features()),
+                         file=display, fix=msg(N_("split the file, or raise max_features (GDM_MAX_FEATURES)")))
 
 
 # ---------------------------------------------------------------- zip safety
@@ -143,7 +145,7 @@ def check_zip(path: Path, display: str) -> list[zipfile.ZipInfo]:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"not a readable zip archive ({exc})", file=display) from exc
+        raise InputError(msg(N_("not a readable zip archive ({exc})"), exc=exc), file=display) from exc
     with zf:
         infos = zf.infolist()
     total = 0
@@ -151,20 +153,19 @@ def check_zip(path: Path, display: str) -> list[zipfile.ZipInfo]:
         name = info.filename
         p = PurePosixPath(name.replace("\\", "/"))
         if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-            raise InputError(f"archive member {name!r} has an absolute path: refused", file=display,
-                             fix="zip the files with relative paths")
+            raise InputError(msg(N_("archive member {name!r} has an absolute path: refused"), name=name), file=display,
+                             fix=msg(N_("zip the files with relative paths")))
         if ".." in p.parts:
-            raise InputError(f"archive member {name!r} points outside the archive ('..'): refused", file=display,
-                             fix="zip the files with plain relative paths")
+            raise InputError(msg(N_("archive member {name!r} points outside the archive ('..'): refused"), name=name), file=display,
+                             fix=msg(N_("zip the files with plain relative paths")))
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            raise InputError(f"archive member {name!r} is a symbolic link: refused", file=display,
-                             fix="zip the files themselves, not links to them")
+            raise InputError(msg(N_("archive member {name!r} is a symbolic link: refused"), name=name), file=display,
+                             fix=msg(N_("zip the files themselves, not links to them")))
         total += info.file_size
     if total > max_unzipped_bytes():
-        raise InputError(f"the archive would unpack to {total / 1048576:.0f} MiB, over the limit of "
-                         f"{settings.get(settings.MAX_UNZIPPED_MB)} MiB", file=display,
-                         fix="send a smaller archive, or raise max_unzipped_mb (GDM_MAX_UNZIPPED_MB)")
+        raise InputError(msg(N_("the archive would unpack to {total:.0f} MiB, over the limit of {max_unzipped_mb} MiB"), total=total / 1048576, max_unzipped_mb=settings.get(settings.MAX_UNZIPPED_MB)), file=display,
+                         fix=msg(N_("send a smaller archive, or raise max_unzipped_mb (GDM_MAX_UNZIPPED_MB)")))
     return infos
 
 
@@ -177,7 +178,7 @@ def extract_zip(path: Path, dest: Path, display: str) -> list[Path]:
     try:
         _stream_members(path, dest, display, cap, out)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-        raise InputError(f"the archive is damaged ({exc})", file=display, fix="create the zip again") from exc
+        raise InputError(msg(N_("the archive is damaged ({exc})"), exc=exc), file=display, fix=msg(N_("create the zip again"))) from exc
     return out
 
 
@@ -190,15 +191,14 @@ def _stream_members(path: Path, dest: Path, display: str, cap: int, out: list[Pa
             rel = PurePosixPath(info.filename.replace("\\", "/"))
             target = (dest / Path(*rel.parts)).resolve()
             if dest not in target.parents:  # belt and braces after check_zip
-                raise InputError(f"archive member {info.filename!r} escapes the temporary folder", file=display)
+                raise InputError(msg(N_("archive member {filename!r} escapes the temporary folder"), filename=info.filename), file=display)
             target.parent.mkdir(parents=True, exist_ok=True)
             with zf.open(info) as src, open(target, "wb") as dst:
                 while chunk := src.read(1 << 20):
                     written += len(chunk)
                     if written > cap:
-                        raise InputError(f"the archive unpacks to more than {settings.get(settings.MAX_UNZIPPED_MB)} MiB "
-                                         "(its header under-states the size): refused", file=display,
-                                         fix="send a smaller archive")
+                        raise InputError(msg(N_("the archive unpacks to more than {max_unzipped_mb} MiB (its header under-states the size): refused"), max_unzipped_mb=settings.get(settings.MAX_UNZIPPED_MB)), file=display,
+                                         fix=msg(N_("send a smaller archive")))
                     dst.write(chunk)
             out.append(target)
 
@@ -249,10 +249,10 @@ def is_hashtag_row(values: list[Any]) -> bool:
 def _classify_table(columns: list[str], first_rows: list[list[Any]]) -> tuple[str, str]:
     cols = {str(c).strip().lower() for c in columns}
     if all(c in cols for c in ACLED_REQUIRED):
-        return "acled", "ACLED column set (event_id_cnty, event_date, sub_event_type, latitude, longitude)"
+        return "acled", msg(N_("ACLED column set (event_id_cnty, event_date, sub_event_type, latitude, longitude)"))
     if is_hashtag_row(columns) or any(is_hashtag_row(r) for r in first_rows[:3]):
-        return "hxl", "an HXL hashtag row"
-    return "csv", "a plain table"
+        return "hxl", msg(N_("an HXL hashtag row"))
+    return "csv", msg(N_("a plain table"))
 
 
 def _only_type(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -272,22 +272,22 @@ def _sniff_json(path: Path, display: str) -> None:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError("the JSON is not UTF-8 text", file=display) from exc
+        raise InputError(msg(N_("the JSON is not UTF-8 text")), file=display) from exc
     try:
         obj = json.loads(text, object_pairs_hook=_only_type, parse_float=_no_number, parse_int=_no_number,
                          parse_constant=_no_number)
     except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", file=display,
-                         fix="check the file is complete GeoJSON (a FeatureCollection)") from exc
+        raise InputError(msg(N_("malformed JSON: {detail} at line {lineno}, column {colno}"), detail=exc.msg, lineno=exc.lineno, colno=exc.colno), file=display,
+                         fix=msg(N_("check the file is complete GeoJSON (a FeatureCollection)"))) from exc
     except RecursionError as exc:
-        raise InputError("the JSON is nested over about 1,000 levels deep, which GeoJSON never is", file=display,
-                         fix="export the layer as GeoJSON again") from exc
+        raise InputError(msg(N_("the JSON is nested over about 1,000 levels deep, which GeoJSON never is")), file=display,
+                         fix=msg(N_("export the layer as GeoJSON again"))) from exc
     del text
     kind = obj.get("type") if isinstance(obj, dict) else None
     if kind not in ("FeatureCollection", "Feature", "Point", "MultiPoint", "LineString", "MultiLineString",
                     "Polygon", "MultiPolygon", "GeometryCollection"):
-        raise InputError("JSON, but not GeoJSON (no 'type': 'FeatureCollection')", file=display,
-                         fix="export the layer as GeoJSON")
+        raise InputError(msg(N_("JSON, but not GeoJSON (no 'type': 'FeatureCollection')")), file=display,
+                         fix=msg(N_("export the layer as GeoJSON")))
 
 
 def detect(path: Path, *, display: str | None = None, declared: str | None = None) -> Detected:
@@ -297,17 +297,17 @@ def detect(path: Path, *, display: str | None = None, declared: str | None = Non
     with open(path, "rb") as fh:
         head = fh.read(65536)
     if head.startswith(_SQLITE):
-        det = Detected("zones", "gpkg", "SQLite/GeoPackage header")
+        det = Detected("zones", "gpkg", msg(N_("SQLite/GeoPackage header")))
     elif head.startswith(_ZIP):
         infos = check_zip(path, display)
         names = [i.filename.lower() for i in infos]
         if "[content_types].xml" in names and any(n.startswith("xl/") for n in names):
             det = _detect_xlsx(path, display)
         elif any(n.endswith((".shp", ".geojson", ".json", ".gpkg")) for n in names):
-            det = Detected("zones", "zip", "zip archive holding a Shapefile/GeoJSON/GeoPackage")
+            det = Detected("zones", "zip", msg(N_("zip archive holding a Shapefile/GeoJSON/GeoPackage")))
         else:
-            raise InputError("zip archive without a Shapefile (.shp), GeoJSON or GeoPackage inside", file=display,
-                             fix="zip the .shp with its .shx, .dbf and .prj")
+            raise InputError(msg(N_("zip archive without a Shapefile (.shp), GeoJSON or GeoPackage inside")), file=display,
+                             fix=msg(N_("zip the .shp with its .shx, .dbf and .prj")))
     else:
         stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         if stripped[:1] in (b"{", b"["):
@@ -320,7 +320,7 @@ def detect(path: Path, *, display: str | None = None, declared: str | None = Non
             if lines and _EXCEL_SEP.match(lines[0]):
                 lines = lines[1:]
             if not lines:
-                raise InputError("the file holds only blank lines", file=display)
+                raise InputError(msg(N_("the file holds only blank lines")), file=display)
             delim = sniff_delimiter(lines)
             rows = list(csv.reader(io.StringIO("\n".join(lines[:6])), delimiter=delim))
             fmt, why = _classify_table(rows[0], rows[1:])
@@ -330,9 +330,8 @@ def detect(path: Path, *, display: str | None = None, declared: str | None = Non
              (declared == "acled" and det.container in ("csv", "xlsx"))
         ok = ok or declared == "orders"  # a table of block ids or polygons: read by readers/orders.py
         if not ok:
-            raise InputError(f"the file was declared as {declared!r} but its content is {det.reason} "
-                             f"({det.container})", file=display, fix="drop --as, or choose the matching format")
-        det = Detected(declared, det.container, f"declared {declared!r}; content {det.reason}")
+            raise InputError(msg(N_("the file was declared as {declared!r} but its content is {reason} ({container})"), declared=declared, reason=det.reason, container=det.container), file=display, fix=msg(N_("drop --as, or choose the matching format")))
+        det = Detected(declared, det.container, msg(N_("declared {declared!r}; content {reason}"), declared=declared, reason=det.reason))
     return det
 
 
@@ -363,11 +362,10 @@ def _refuse_dtd(path: Path, display: str) -> None:
                 with zf.open(info) as member:
                     found = _has_dtd(member)
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-                raise InputError(f"not a readable XLSX workbook (part {info.filename}: {exc})", file=display) from exc
+                raise InputError(msg(N_("not a readable XLSX workbook (part {filename}: {exc})"), filename=info.filename, exc=exc), file=display) from exc
             if found:
-                raise InputError(f"the workbook's part {info.filename} declares a DTD (<!DOCTYPE or <!ENTITY), which "
-                                 "Excel never writes and which can expand to gigabytes (an XML bomb): refused",
-                                 file=display, fix="open it in Excel or LibreOffice and save it again as .xlsx")
+                raise InputError(msg(N_("the workbook's part {filename} declares a DTD (<!DOCTYPE or <!ENTITY), which Excel never writes and which can expand to gigabytes (an XML bomb): refused"), filename=info.filename),
+                                 file=display, fix=msg(N_("open it in Excel or LibreOffice and save it again as .xlsx")))
 
 
 def _detect_xlsx(path: Path, display: str) -> Detected:
@@ -377,14 +375,14 @@ def _detect_xlsx(path: Path, display: str) -> Detected:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
-        raise InputError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=display) from exc
+        raise InputError(msg(N_("not a readable XLSX workbook ({kind}: {exc})"), kind=type(exc).__name__, exc=exc), file=display) from exc
     try:
         ws = wb.worksheets[0]
         rows = [list(r) for r in ws.iter_rows(min_row=1, max_row=5, values_only=True)]
     finally:
         wb.close()
     if not rows:
-        raise InputError("the workbook's first sheet is empty", file=display)
+        raise InputError(msg(N_("the workbook's first sheet is empty")), file=display)
     fmt, why = _classify_table([str(c) if c is not None else "" for c in rows[0]], rows[1:])
     return Detected(fmt, "xlsx", why)
 
@@ -409,7 +407,7 @@ def read_table(path: Path, container: str, display: str, *, header_row: int = 0,
             frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="calamine", nrows=limit + 2,
                                   keep_default_na=False, na_values=[""], usecols=usecols)
         except Exception as exc:
-            raise InputError(f"could not read the workbook ({type(exc).__name__}: {exc})", file=display) from exc
+            raise InputError(msg(N_("could not read the workbook ({kind}: {exc})"), kind=type(exc).__name__, exc=exc), file=display) from exc
     else:
         frame = _read_csv(path, display, wanted, limit + 2)
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -443,7 +441,7 @@ def _read_csv(path: Path, display: str, wanted: set[str] | None, nrows: int) -> 
     delim = sniff_delimiter(lines)
     body = [ln for ln in lines[skip:] if ln.strip()]
     if not body:
-        raise InputError("the file has no header row", file=display)
+        raise InputError(msg(N_("the file has no header row")), file=display)
     header = next(csv.reader([body[0]], delimiter=delim))
     include = None if wanted is None else [h for h in header if h.strip().lower() in wanted]
     if len(set(header)) == len(header) and all(h.strip() for h in header):
@@ -469,7 +467,7 @@ def _read_csv(path: Path, display: str, wanted: set[str] | None, nrows: int) -> 
         return pd.read_csv(path, sep=delim, dtype=str, keep_default_na=False, na_values=[""], nrows=nrows,
                            skip_blank_lines=True, engine="c", encoding=encoding, skiprows=skip, usecols=usecols)
     except pd.errors.EmptyDataError as exc:
-        raise InputError("the file has no header row", file=display) from exc
+        raise InputError(msg(N_("the file has no header row")), file=display) from exc
     except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(f"malformed CSV ({str(exc).strip()})", file=display,
-                         fix="check quoting and that every row has the header's number of fields") from exc
+        raise InputError(msg(N_("malformed CSV ({detail})"), detail=str(exc).strip()), file=display,
+                         fix=msg(N_("check quoting and that every row has the header's number of fields"))) from exc

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_, msg
 from pipeline.core.text import decode_text
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", "")
@@ -53,12 +54,12 @@ def text_from_html(text: str) -> str:
 def text_from_file(name: str, data: bytes, *, max_bytes: int = 5_000_000) -> str:
     """Plain text of an uploaded .txt, .md or .html file (HTML tags and scripts dropped)."""
     if len(data) > max_bytes:
-        raise InputError(f"text file is larger than {max_bytes // 1_000_000} MB", file=name,
-                         fix="paste the part of the report you need")
+        raise InputError(msg(N_("text file is larger than {max_bytes} MB"), max_bytes=max_bytes // 1_000_000), file=name,
+                         fix=msg(N_("paste the part of the report you need")))
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise InputError(f"unsupported file type {suffix!r}", file=name, fix="upload .txt, .md or .html")
-    text = decode_text(data, file=name, fix="upload the report as .txt, .md or .html, or paste its text")
+        raise InputError(msg(N_("unsupported file type {suffix!r}"), suffix=suffix), file=name, fix=msg(N_("upload .txt, .md or .html")))
+    text = decode_text(data, file=name, fix=msg(N_("upload the report as .txt, .md or .html, or paste its text")))
     if suffix in (".html", ".htm") or re.match(r"\s*<(?:!doctype|html)", text, re.IGNORECASE):
         text = text_from_html(text)
     return text

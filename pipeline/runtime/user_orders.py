@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from pipeline.core.i18n import N_, msg
 from pipeline.core.layers import AREA_CRS, area_km2
 from pipeline.runtime.bundle import load_geolayer
 from pipeline.runtime.detect import Parsed, Problem
@@ -47,11 +48,11 @@ def finish_orders(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
     today = pd.Timestamp(datetime.now(timezone.utc).date())
     date_field = p.meta.get("columns", {}).get("date") or "date"
     future = f["issued_on"] > today
-    problems += [Problem(int(r), date_field, f"order date {d.date()} is in the future", fix="check the year",
+    problems += [Problem(int(r), date_field, msg(N_("order date {date} is in the future"), date=d.date()), fix=msg(N_("check the year")),
                          layer=layer) for r, d in zip(rows[future], f["issued_on"][future], strict=True)]
     early = f["issued_on"] < pd.Timestamp(WAR_START)
-    problems += [Problem(int(r), date_field, f"order date {d.date()} is before the war began (7 Oct 2023)",
-                         fix="check the date (day and month swapped?)", layer=layer)
+    problems += [Problem(int(r), date_field, msg(N_("order date {date} is before the war began (7 Oct 2023)"), date=d.date()),
+                         fix=msg(N_("check the date (day and month swapped?)")), layer=layer)
                  for r, d in zip(rows[early], f["issued_on"][early], strict=True)]
     blocks = load_geolayer("blocks").set_index("block_id")
     if isinstance(f, gpd.GeoDataFrame):
@@ -59,16 +60,17 @@ def finish_orders(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         geoms = np.asarray(f.geometry.values)
         present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         outside = present & ~shapely.intersects(strip, geoms)
-        problems += [Problem(int(r), "geometry", "lies outside the Gaza Strip", fix="check the CRS", layer=layer)
+        problems += [Problem(int(r), "geometry", msg(N_("lies outside the Gaza Strip")), fix=msg(N_("check the CRS")), layer=layer)
                      for r in rows[outside]]
-        f["matched_as"] = "polygon"
+        # an order layer read back keeps how each block was matched; a drawn area is a polygon
+        f["matched_as"] = f["matched_as"].fillna("polygon") if "matched_as" in f else "polygon"
         gdf = gpd.GeoDataFrame(f, geometry=f.geometry.name, crs=4326)
     else:
         field = f.attrs.get("block_field", "block_id")
         known = f["block_id"].isin(blocks.index).fillna(False).astype(bool)
         unknown = f["block_id"].notna() & ~known
-        problems += [Problem(int(r), field, f"unknown block id {raw} (not in the 1 Dec 2023 block grid)",
-                             fix="check the block number", layer=layer)
+        problems += [Problem(int(r), field, msg(N_("unknown block id {raw} (not in the 1 Dec 2023 block grid)"), raw=raw),
+                             fix=msg(N_("check the block number")), layer=layer)
                      for r, raw in zip(rows[unknown], f.loc[unknown, "raw"], strict=True)]
         subs = load_geolayer("sub_blocks").set_index("sub_block_id")
         drawn = f["sub_block_id"].isin(subs.index).fillna(False).astype(bool)
@@ -81,8 +83,7 @@ def finish_orders(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
         repeated = f.duplicated(["order_id", "_key"]).to_numpy()
         gdf = gpd.GeoDataFrame(f.drop(columns=["raw", "_key"]), geometry=geom, crs=4326).loc[~repeated]
         if repeated.any():
-            warnings.append(f"{int(repeated.sum())} of {before} block id(s) repeated within the same order, "
-                            "counted once")
+            warnings.append(msg(N_("{n} of {before} block id(s) repeated within the same order, counted once"), n=int(repeated.sum()), before=before))
     gdf = gdf.set_geometry(gpd.GeoSeries([shapely.MultiPolygon([g]) if isinstance(g, shapely.Polygon) else g
                                           for g in gdf.geometry], index=gdf.index, crs=4326))
     gdf["area_km2"] = np.nan

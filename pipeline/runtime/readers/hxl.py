@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_, msg
 from pipeline.core.layers import PCODES
 from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, is_hashtag_row, read_table
 from pipeline.runtime.readers.csv_points import (
@@ -83,7 +84,7 @@ def find_tag_row(frame: pd.DataFrame) -> tuple[list[Tag | None], pd.DataFrame, i
         if is_hashtag_row(frame.iloc[k].tolist()):
             tags = [parse_tag(v) for v in frame.iloc[k].tolist()]
             return tags, frame.iloc[k + 1:], k + 3
-    raise InputError("no HXL hashtag row found in the first rows", fix="put the #tags row right under the header")
+    raise InputError(msg(N_("no HXL hashtag row found in the first rows")), fix=msg(N_("put the #tags row right under the header")))
 
 
 def _pick(cols: dict[str, Tag], *, hashtags: tuple[str, ...], need: tuple[str, ...] = (),
@@ -118,7 +119,7 @@ def read_hxl(path: Path, det: Detected, display: str) -> Parsed:
         raise InputError(exc.reason, file=display, fix=exc.fix) from exc
     check_count(len(data), display)
     if data.empty:
-        raise InputError("the HXL table has a header and tags but no data rows", file=display)
+        raise InputError(msg(N_("the HXL table has a header and tags but no data rows")), file=display)
     data = data.copy()
     data.columns = [f"{i}:{c}" for i, c in enumerate(frame.columns)]  # unique names even for blank headers
     cols = {c: t for c, t in zip(data.columns, tags, strict=True) if t is not None}
@@ -174,11 +175,11 @@ def _hxl_events(t: _Table, lat_c: str, lon_c: str) -> Parsed:
     problems += p
     out.attrs["lat_field"], out.attrs["lon_field"] = tag_of[lat_c], tag_of[lon_c]
     if date_c is None:
-        raise InputError("no #date tag", file=display, fix="tag the event date column #date")
+        raise InputError(msg(N_("no #date tag")), file=display, fix=msg(N_("tag the event date column #date")))
     out["date"], p, w = parse_dates(data[date_c], rows, tag_of[date_c])
     problems += p
     if w:
-        warnings.append(f"{tag_of[date_c]}: {w}")
+        warnings.append(f"{tag_of[date_c]}: {w}")  # the sentence is matched back by i18n.recognise
     id_c = _pick(cols, hashtags=("#event", "#meta", "#activity"), need=("id",)) or \
         _pick(cols, hashtags=("#event", "#meta"), need=("code",))
     out["event_id"] = text_column(data, id_c)
@@ -238,9 +239,11 @@ def _kinds(data: pd.DataFrame, cols: dict[str, Tag]) -> tuple[pd.Series, list[st
                 used.append(str(t))
     if kind.isna().all():
         tags = ", ".join(h + "".join(f"+{a}" for a in n) for h, n in KIND_TAGS)
-        return kind.fillna("unspecified"), [f"no row holds an event type (looked in {tags}): kind 'unspecified'"]
+        return kind.fillna("unspecified"), [msg(N_("no row holds an event type (looked in {tags}): kind "
+                                                   "'unspecified'"), tags=tags)]
     missing = int(kind.isna().sum())
-    note = [f"{missing} row(s) with no event type in {', '.join(used)}: kind 'unspecified'"] if missing else []
+    note: list[str] = [msg(N_("{missing} row(s) with no event type in {used}: kind 'unspecified'"),
+                           missing=missing, used=", ".join(used))] if missing else []
     return kind.fillna("unspecified"), note
 
 
@@ -268,32 +271,29 @@ def _hxl_figures(t: _Table, adm_cols: list[str]) -> Parsed:
     problems: list[Problem] = []
     warnings: list[str] = []
     if not adm_cols:
-        raise InputError("the HXL table has neither coordinates (#geo+lat/#geo+lon) nor governorates "
-                         "(#adm1/#adm2 +code or +name): country-level figures cannot be placed on the map",
+        raise InputError(msg(N_("the HXL table has neither coordinates (#geo+lat/#geo+lon) nor governorates (#adm1/#adm2 +code or +name): country-level figures cannot be placed on the map")),
                          file=display, fix=SERIES_FIX if date_c is not None and figure_cols else
                          "add #geo+lat/#geo+lon, or an #adm1+code/#adm1+name column")
     if not pcode.notna().any():
         sample = sorted(set(text_column(data, adm_cols[0]).dropna().astype(str).head(50)))[:5]
-        raise InputError(f"no row names a Gaza governorate (e.g. {sample} in {tag_of[adm_cols[0]]}); "
-                         f"expected a pcode {sorted(PCODES)} or a governorate name", file=display,
-                         fix="use OCHA pcodes (#adm2+code PS0255 ... PS0275) or governorate names")
+        raise InputError(msg(N_("no row names a Gaza governorate (e.g. {sample} in {tag_of}); expected a pcode {sorted} or a governorate name"), sample=sample, tag_of=tag_of[adm_cols[0]], sorted=sorted(PCODES)), file=display,
+                         fix=msg(N_("use OCHA pcodes (#adm2+code PS0255 ... PS0275) or governorate names")))
     if not figure_cols:
-        raise InputError("the HXL table names governorates but holds no figure to map (#affected, #inneed, "
-                         "#population, #value, #indicator ...)", file=display,
-                         fix="tag the figure column, e.g. #affected+idps")
+        raise InputError(msg(N_("the HXL table names governorates but holds no figure to map (#affected, #inneed, #population, #value, #indicator ...)")), file=display,
+                         fix=msg(N_("tag the figure column, e.g. #affected+idps")))
     outside = pcode.isna()
     for c in adm_cols[:1]:
         vals = text_column(data, c)
-        problems += [Problem(int(r), tag_of[c], f"{v!r} is not a Gaza governorate (pcode or name)")
+        problems += [Problem(int(r), tag_of[c], msg(N_("{v!r} is not a Gaza governorate (pcode or name)"), v=v))
                      for r, v in zip(rows[outside].tolist(), vals[outside].tolist(), strict=True)]
     if date_c is not None:
         dates, p, w = parse_dates(data[date_c], rows, tag_of[date_c])
         problems += p
         if w:
-            warnings.append(f"{tag_of[date_c]}: {w}")
+            warnings.append(f"{tag_of[date_c]}: {w}")  # the sentence is matched back by i18n.recognise
     else:
         dates = pd.Series(pd.NaT, index=data.index, dtype="datetime64[ns]")
-        warnings.append("no #date tag: figures carry no date")
+        warnings.append(msg(N_("no #date tag: figures carry no date")))
     parts = []
     qual_c = _qualifier_column(data, cols)
     no_value: list[str] = []
@@ -314,7 +314,6 @@ def _hxl_figures(t: _Table, adm_cols: list[str]) -> Parsed:
     out = pd.concat(parts, ignore_index=True)
     out["name_ar"] = out["name_ar"].astype("string")
     if no_value:
-        warnings.append("figures written as not reported ('not reported', '-', 'n/a') are no value, not 0, and are "
-                        f"left out: {'; '.join(no_value)}")
+        warnings.append(msg(N_("figures written as not reported ('not reported', '-', 'n/a') are no value, not 0, and are left out: {items}"), items='; '.join(no_value)))
     return Parsed("figures", out, "hxl", problems=problems, warnings=warnings, meta=t.meta,
                   name_hint=Path(display).stem)

@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_, msg
 from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, read_table
 from pipeline.runtime.readers.csv_points import (
     DATE_NAMES,
@@ -51,14 +52,17 @@ def read_orders_table(path: Path, det: Detected, display: str) -> Parsed:
     frame = read_table(path, det.container, display)
     check_count(len(frame), display)
     if frame.empty:
-        raise InputError("the orders file has a header but no rows", file=display)
+        raise InputError(msg(N_("the orders file has a header but no rows")), file=display)
     cols = list(frame.columns)
     date_c, block_c = find_column(cols, ORDER_DATE_NAMES), find_column(cols, BLOCK_NAMES)
     if date_c is None or block_c is None:
-        lacking = [n for n, c in (("an order date (order_date, date, issued_on)", date_c),
-                                  ("block ids (block_id, blocks)", block_c)) if c is None]
-        raise InputError(f"an orders file needs {' and '.join(lacking)}; columns found: {cols[:20]}", file=display,
-                         fix="one row per order (or per block of an order) with its date and block id(s)")
+        lacking = (msg(N_("an order date (order_date, date, issued_on) and block ids (block_id, blocks)"))
+                   if date_c is None and block_c is None else
+                   msg(N_("an order date (order_date, date, issued_on)")) if date_c is None else
+                   msg(N_("block ids (block_id, blocks)")))
+        raise InputError(msg(N_("an orders file needs {items}; columns found: {cols}"), items=lacking, cols=cols[:20]),
+                         file=display,
+                         fix=msg(N_("one row per order (or per block of an order) with its date and block id(s)")))
     rows = row_numbers(frame, 2)
     dates, problems, _ = parse_dates(frame[date_c], rows, date_c)
     stem = Path(display).stem
@@ -68,7 +72,7 @@ def read_orders_table(path: Path, det: Detected, display: str) -> Parsed:
                             "source_url": text_column(frame, find_column(cols, URL_NAMES)),
                             "raw": text_column(frame, block_c).str.split(_LIST_SEP, regex=True)})
     empty = per_row["raw"].map(lambda v: not isinstance(v, list) or not any(t for t in v))
-    problems += [Problem(int(r), block_c, "no block id", fix="name the block(s) the order covers")
+    problems += [Problem(int(r), block_c, msg(N_("no block id")), fix=msg(N_("name the block(s) the order covers")))
                  for r in rows[empty]]
     long = per_row[~empty].explode("raw")
     long = long[long["raw"].notna() & (long["raw"] != "")].reset_index(drop=True)
@@ -84,8 +88,8 @@ def read_orders_polygons(path: Path, det: Detected, display: str, tmpdir: Path) 
     out = []
     for z in read_zone_files(path, det, display, tmpdir):
         if z.kind != "zones" or not isinstance(z.frame, gpd.GeoDataFrame):
-            raise InputError(f"{z.name_hint}: an orders file of areas must hold polygons, not {z.kind}", file=display,
-                             fix="export the designated areas as polygons")
+            raise InputError(msg(N_("{name_hint}: an orders file of areas must hold polygons, not {kind}"), name_hint=z.name_hint, kind=z.kind), file=display,
+                             fix=msg(N_("export the designated areas as polygons")))
         f = z.frame
         cols = [c for c in f.columns if c != f.geometry.name]
         date_c = find_column(cols, ORDER_DATE_NAMES) or "valid_from"  # the zone reader's reading of date/start
@@ -93,8 +97,8 @@ def read_orders_polygons(path: Path, det: Detected, display: str, tmpdir: Path) 
         if date_c == "valid_from":
             dates = f["valid_from"]
             flagged = {q.row for q in problems}
-            problems += [Problem(int(r), "date", "no order date (an order counts from its date)",
-                                 fix="add a 'date' attribute (YYYY-MM-DD) to every polygon")
+            problems += [Problem(int(r), "date", msg(N_("no order date (an order counts from its date)")),
+                                 fix=msg(N_("add a 'date' attribute (YYYY-MM-DD) to every polygon")))
                          for r in f["_row"][dates.isna()] if int(r) not in flagged]
         else:
             dates, p, _ = parse_dates(f[date_c].astype("string"), f["_row"], date_c)

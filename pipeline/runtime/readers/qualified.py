@@ -1,16 +1,19 @@
 """Figures as people write them in sheets: "more than 20", "approx. 15", "20+", "not reported", "-".
 
 A qualifier is kept in its own column (never dropped, never folded into the number); a cell that
-says no figure was reported is *no value* (missing), never 0. Anything else that is not a number is
+says no figure was reported is *no value* (missing), never 0. A sum of figures is qualified by
+:func:`sum_qualifier`: with one "more than 20" among them it is "at least" the sum. Anything else that is not a number is
 a problem naming its row, as :func:`pipeline.runtime.readers.csv_points.parse_numbers` reports it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import pandas as pd
 
+from pipeline.core.i18n import N_, msg
 from pipeline.runtime.detect import Problem
 from pipeline.runtime.readers.csv_points import parse_numbers
 
@@ -34,6 +37,28 @@ _CANON = dict(_FORMS)
 _PREFIX = re.compile(r"^(" + "|".join(re.escape(f) + (r"(?=[\s\d])" if f[-1].isalpha() else "")
                                        for f, _ in _FORMS) + r")\s*(.*)$", re.I)
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+LOWER_BOUNDS = frozenset({"more than", "at least"})
+UPPER_BOUNDS = frozenset({"less than", "at most"})
+
+
+def sum_qualifier(qualifiers: Iterable[object]) -> str | None:
+    """The qualifier of a sum of figures with these qualifiers (None or NA: an exact figure).
+
+    A lower bound among them ("more than 20" + 5) makes the sum a lower bound: "at least" 25 (the sum of
+    the stated figures is reached, and "more than" would overstate what is known once figures are added);
+    upper bounds alone make it "at most"; bounds both ways, or an estimate ("approximately", "almost"),
+    make it "approximately"; exact figures only: None.
+    """
+    found = {str(q) for q in qualifiers if isinstance(q, str) and q and q != NOT_REPORTED}
+    if not found:
+        return None
+    if found <= LOWER_BOUNDS:
+        return "at least"
+    if found <= UPPER_BOUNDS:
+        return "at most"
+    return "approximately"
 
 
 def no_value_mask(values: pd.Series) -> pd.Series:
@@ -69,7 +94,7 @@ def parse_qualified(values: pd.Series, rows: pd.Series, field: str, *, integer: 
     written = dict(zip(rows.tolist(), values.astype("string").tolist(), strict=True))
     for p in problems:
         if p.row in written and p.reason.startswith("not a number"):
-            p.reason = f"not a number: {str(written[p.row])[:40]!r}"
+            p.reason = msg(N_("not a number: {value!r}"), value=str(written[p.row])[:40])
     qual = qual.where(~said_none, NOT_REPORTED)
     if qualifier_column is not None:
         own = qualifier_column.astype("string").str.strip()

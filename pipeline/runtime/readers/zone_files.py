@@ -4,7 +4,9 @@ A file without a CRS is refused (a Shapefile without its ``.prj``, a
 GeoPackage layer with an undefined SRS, a GeoJSON whose coordinates are not
 degrees). Invalid polygons are repaired with ``make_valid`` and each repair is
 reported. A layer of points (for example a workspace GeoPackage exported by
-this app) is read as events; polygons as zones.
+this app) is read as events; polygons as zones, except order layers: a layer this app exported as orders
+(``gdm_kind=orders`` in its GeoPackage metadata) or any polygon layer with the orders' own columns
+(``order_id`` and ``issued_on``) is read back as the user's orders, not as zones.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pyproj import CRS
 
 from pipeline.core import settings
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_, msg
 from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, extract_zip
 from pipeline.runtime.readers.csv_points import (
     DATE_NAMES,
@@ -58,21 +61,21 @@ def data_files(path: Path, det: Detected, display: str, tmpdir: Path) -> list[Pa
         present = {m.suffix.lower() for m in members if m.with_suffix("") == shp.with_suffix("")}
         lacking = [s for s in (".shx", ".dbf") if s not in present]
         if lacking:
-            raise InputError(f"the Shapefile {shp.name} comes without its {', '.join(lacking)}", file=display,
-                             fix="zip every part of the Shapefile (.shp, .shx, .dbf, .prj)")
+            raise InputError(msg(N_("the Shapefile {name} comes without its {items}"), name=shp.name, items=', '.join(lacking)), file=display,
+                             fix=msg(N_("zip every part of the Shapefile (.shp, .shx, .dbf, .prj)")))
         if ".prj" not in present:
-            raise InputError(f"the Shapefile {shp.name} has no .prj: its coordinate reference system is unknown",
-                             file=display, field="crs", fix="add the .prj file QGIS wrote beside the .shp")
+            raise InputError(msg(N_("the Shapefile {name} has no .prj: its coordinate reference system is unknown"), name=shp.name),
+                             file=display, field="crs", fix=msg(N_("add the .prj file QGIS wrote beside the .shp")))
     others = [m for m in members if m.suffix.lower() in (".geojson", ".json", ".gpkg")]
     files = shps + others
     if not files:
-        raise InputError("no Shapefile, GeoJSON or GeoPackage in the archive", file=display)
+        raise InputError(msg(N_("no Shapefile, GeoJSON or GeoPackage in the archive")), file=display)
     return files
 
 
 def truncation_message(n: int) -> str:
     """The report's sentence for an ArcGIS export cut off by the server's transfer limit."""
-    return f"this export is truncated at {n:,} features; export again with paging"
+    return msg(N_("this export is truncated at {n:,} features; export again with paging"), n=n)
 
 
 def arcgis_truncated(f: Path) -> bool:
@@ -107,7 +110,7 @@ def read_zone_files(path: Path, det: Detected, display: str, tmpdir: Path) -> li
         try:
             layers = [str(row[0]) for row in pyogrio.list_layers(f)]
         except Exception as exc:
-            raise InputError(f"not a readable geodata file ({type(exc).__name__}: {exc})", file=display) from exc
+            raise InputError(msg(N_("not a readable geodata file ({kind}: {exc})"), kind=type(exc).__name__, exc=exc), file=display) from exc
         truncated = arcgis_truncated(f)
         for layer in layers:
             parsed = _read_layer(f, layer, display, multi=len(files) > 1 or len(layers) > 1)
@@ -140,12 +143,53 @@ def _read_layer(f: Path, layer: str, display: str, *, multi: bool) -> Parsed:
     if meta.get("kind") == "figures" and {"pcode", "metric", "value"} <= set(gdf.columns):
         return _as_figures(gdf, rows, problems, meta, name_hint, label)
     if pointish.sum() > polyish.sum():
-        problems += [Problem(int(r), "geometry", f"{t or 'missing'} geometry in a layer of points", layer=label)
+        problems += [Problem(int(r), "geometry", (msg(N_("{kind} geometry in a layer of points"), kind=t) if t else
+                                                 msg(N_("missing geometry in a layer of points"))), layer=label)
                      for r, t in zip(rows[~pointish & ~missing], types[~pointish & ~missing], strict=True)]
         return _as_events(gdf, rows, problems, repaired, display, meta, name_hint, label)
-    problems += [Problem(int(r), "geometry", f"{t} geometry: zones must be polygons", layer=label)
+    problems += [Problem(int(r), "geometry", msg(N_("{t} geometry: zones must be polygons"), t=t), layer=label)
                  for r, t in zip(rows[~polyish & ~missing], types[~polyish & ~missing], strict=True)]
+    if is_orders_layer(meta, list(gdf.columns)):
+        return _as_orders(gdf, rows, problems, repaired, meta, name_hint)
     return _as_zones(gdf, rows, types, problems, repaired, display, meta, name_hint)
+
+
+ORDER_COLUMNS = frozenset({"order_id", "issued_on"})
+
+
+def is_orders_layer(meta: dict[str, Any], columns: list[str]) -> bool:
+    """An order layer: exported as orders by this app (``gdm_kind``), or holding the orders' own columns."""
+    return meta.get("kind") == "orders" or ORDER_COLUMNS <= {str(c).strip().lower() for c in columns}
+
+
+def _as_orders(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], repaired: list[Problem],
+               meta: dict[str, Any], name_hint: str) -> Parsed:
+    """An order layer read back: one order polygon (or named block) per feature, as ``readers/orders.py``
+    makes them; a block named by id keeps its id and how it was matched (``matched_as``)."""
+    cols = {str(c).strip().lower(): c for c in gdf.columns if c != gdf.geometry.name}
+    date_c = cols.get("issued_on") or find_column(list(cols.values()), DATE_NAMES) or "issued_on"
+    if date_c in gdf.columns:
+        dates, p, _ = parse_dates(gdf[date_c].astype("string"), rows, date_c)
+        problems += p
+    else:
+        dates = pd.Series(pd.NaT, index=gdf.index, dtype="datetime64[ns]")
+        problems += [Problem(int(r), "issued_on", msg(N_("no order date (an order counts from its date)")),
+                             fix=msg(N_("add a 'date' attribute (YYYY-MM-DD) to every polygon"))) for r in rows]
+
+    def text(name: str) -> pd.Series:
+        return text_column(gdf, cols.get(name))
+
+    ids = text("order_id")
+    out = gpd.GeoDataFrame({
+        "_row": rows, "order_id": ids.fillna(pd.Series([f"{name_hint}-{r}" for r in rows], index=gdf.index)),
+        "issued_on": dates, "title": text("title"), "source_url": text("source_url"),
+        "block_id": pd.to_numeric(gdf[cols["block_id"]], errors="coerce").astype("Int64") if "block_id" in cols
+        else pd.Series(pd.NA, index=gdf.index, dtype="Int64"),
+        "sub_block_id": text("sub_block_id")}, geometry=gdf.geometry.values, crs=4326, index=gdf.index)
+    if "matched_as" in cols:
+        out["matched_as"] = text("matched_as")
+    return Parsed("orders", out, "orders", problems=problems, repaired=repaired,
+                  meta={**meta, "columns": {"date": date_c}}, name_hint=name_hint)
 
 
 def _open_layer(f: Path, layer: str, display: str, *, multi: bool) -> tuple[gpd.GeoDataFrame, CRS]:
@@ -153,26 +197,26 @@ def _open_layer(f: Path, layer: str, display: str, *, multi: bool) -> tuple[gpd.
     try:
         info = pyogrio.read_info(f, layer=layer)
     except Exception as exc:
-        raise InputError(f"cannot read layer {layer!r} ({exc})", file=display) from exc
+        raise InputError(msg(N_("cannot read layer {layer!r} ({exc})"), layer=layer, exc=exc), file=display) from exc
     check_count(int(info.get("features") or 0), display)
     try:
         gdf = pyogrio.read_dataframe(f, layer=layer)
     except Exception as exc:
-        raise InputError(f"cannot read layer {layer!r} ({type(exc).__name__}: {exc})", file=display) from exc
-    where = f"layer {layer!r}" if multi else None
+        raise InputError(msg(N_("cannot read layer {layer!r} ({kind}: {exc})"), layer=layer, kind=type(exc).__name__, exc=exc), file=display) from exc
+    where = msg(N_("layer {layer!r}"), layer=layer) if multi else None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
-        raise InputError(f"{where or 'the file'} has no geometry", file=display)
+        raise InputError((msg(N_("{where} has no geometry"), where=where) if where else msg(N_("the file has no geometry"))), file=display)
     if gdf.empty:
-        raise InputError(f"{where or 'the file'} has no features", file=display)
+        raise InputError((msg(N_("{where} has no features"), where=where) if where else msg(N_("the file has no features"))), file=display)
     crs = gdf.crs
     if crs is None:
-        raise InputError(f"{where or 'the layer'} has no coordinate reference system", file=display, field="crs",
-                         fix="set the layer's CRS in QGIS (Layer > Set CRS) and export again")
+        raise InputError((msg(N_("{where} has no coordinate reference system"), where=where) if where
+                         else msg(N_("the layer has no coordinate reference system"))), file=display, field="crs",
+                         fix=msg(N_("set the layer's CRS in QGIS (Layer > Set CRS) and export again")))
     raw_bounds = gdf.total_bounds
     if crs.is_geographic and (np.abs(raw_bounds[[0, 2]]) > 180).any() | (np.abs(raw_bounds[[1, 3]]) > 90).any():
-        raise InputError(f"coordinates up to {np.abs(raw_bounds).max():,.0f} are not degrees, but the file declares "
-                         "no projected CRS (GeoJSON without a 'crs' member must be EPSG:4326)", file=display,
-                         field="crs", fix="export as GeoJSON in EPSG:4326 (RFC 7946)")
+        raise InputError(msg(N_("coordinates up to {max:,.0f} are not degrees, but the file declares no projected CRS (GeoJSON without a 'crs' member must be EPSG:4326)"), max=np.abs(raw_bounds).max()), file=display,
+                         field="crs", fix=msg(N_("export as GeoJSON in EPSG:4326 (RFC 7946)")))
     return gdf, crs
 
 
@@ -188,9 +232,7 @@ def _vertex_cap(geoms: npt.NDArray[np.object_], rows: pd.Series, label: str | No
     over = counts > cap
     if not over.any():
         return geoms, over, []
-    problems = [Problem(int(r), "geometry", f"{int(n):,} vertices, over the limit of {cap:,} for one "
-                        f"feature ({settings.MAX_VERTICES.name}, {settings.MAX_VERTICES.env}): the map could not "
-                        "draw it", fix="simplify it (QGIS: Vector > Geometry > Simplify, tolerance 1-5 m) or split it",
+    problems = [Problem(int(r), "geometry", msg(N_("{n:,} vertices, over the limit of {cap:,} for one feature ({name}, {env}): the map could not draw it"), n=int(n), cap=cap, name=settings.MAX_VERTICES.name, env=settings.MAX_VERTICES.env), fix=msg(N_("simplify it (QGIS: Vector > Geometry > Simplify, tolerance 1-5 m) or split it")),
                         layer=label)
                 for r, n in zip(rows[over], counts[over], strict=True)]
     geoms = geoms.copy()
@@ -204,7 +246,7 @@ def _repair(geoms: npt.NDArray[np.object_], rows: pd.Series, label: str | None,
     """(geometries with invalid ones made valid, missing-or-empty mask, problems, repairs); ``skip``: already refused."""
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     told = missing if skip is None else missing & ~skip
-    problems = [Problem(int(r), "geometry", "empty or missing geometry", layer=label) for r in rows[told]]
+    problems = [Problem(int(r), "geometry", msg(N_("empty or missing geometry")), layer=label) for r in rows[told]]
     repaired: list[Problem] = []
     invalid = ~missing & ~shapely.is_valid(geoms)
     if invalid.any():
@@ -212,7 +254,7 @@ def _repair(geoms: npt.NDArray[np.object_], rows: pd.Series, label: str | None,
         fixed = shapely.make_valid(geoms[invalid])
         geoms = geoms.copy()
         geoms[invalid] = fixed
-        repaired += [Problem(int(r), "geometry", f"invalid geometry ({why}) repaired with make_valid", layer=label)
+        repaired += [Problem(int(r), "geometry", msg(N_("invalid geometry ({why}) repaired with make_valid"), why=why), layer=label)
                      for r, why in zip(rows[invalid], reasons, strict=True)]
     return geoms, missing, problems, repaired
 
@@ -274,8 +316,8 @@ def _as_events(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem], 
     out.loc[gdf.geometry.isna() | gdf.geometry.is_empty, ["lat", "lon"]] = np.nan
     date_c = find_column(cols, DATE_NAMES)
     if date_c is None:
-        raise InputError("a layer of points without a date column", file=display,
-                         fix="add a 'date' attribute (YYYY-MM-DD)")
+        raise InputError(msg(N_("a layer of points without a date column")), file=display,
+                         fix=msg(N_("add a 'date' attribute (YYYY-MM-DD)")))
     out["date"], p, _ = parse_dates(gdf[date_c].astype("string"), rows, date_c)
     problems += [Problem(q.row, q.field, q.reason, q.fix, label) for q in p]
     problems += add_event_fields(out, gdf, cols, rows, {date_c})
@@ -301,7 +343,7 @@ def _as_series(f: Path, layer: str, display: str, name_hint: str, label: str | N
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"cannot read layer {layer!r} ({type(exc).__name__}: {exc})", file=display) from exc
+        raise InputError(msg(N_("cannot read layer {layer!r} ({kind}: {exc})"), layer=layer, kind=type(exc).__name__, exc=exc), file=display) from exc
     try:
         meta["series"] = json.loads(str(meta.get("series") or "{}"))
     except json.JSONDecodeError:
@@ -330,7 +372,7 @@ def _as_figures(gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem],
         (pd.Series(pd.NaT, index=gdf.index, dtype="datetime64[ns]"), [], None)
     problems += [q for q in p if q.reason != "empty date"]
     out["pcode"] = pcode_for_names(text_column(gdf, "pcode"))
-    problems += [Problem(int(r), "pcode", "not a Gaza governorate pcode", layer=label) for r in rows[out["pcode"].isna()]]
+    problems += [Problem(int(r), "pcode", msg(N_("not a Gaza governorate pcode")), layer=label) for r in rows[out["pcode"].isna()]]
     out["metric"] = text_column(gdf, "metric")
     out["value"], p = parse_numbers(gdf["value"].astype("string"), rows, "value", required=False)
     problems += p

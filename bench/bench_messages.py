@@ -1,0 +1,98 @@
+"""What translatable import sentences cost: ``msg()`` against the plain f-string it replaced, and the Arabic page.
+
+    python3 bench/bench_messages.py [--rows 50000]
+
+1. Making sentences: ``N`` times the same rejection sentence as an f-string (the code before) and as
+   ``msg(N_(...), ...)`` (a ``str`` carrying its template and parameters), in the same run.
+2. A whole import that rejects every row (a block-id orders file of ``--rows`` unknown blocks, dry run): with the
+   readers' ``msg`` as it is, and with ``msg`` swapped for plain ``str.format`` (the f-string behaviour), same run.
+3. The Arabic Data page's share: rendering the report's listed rejections in Arabic from their templates, and
+   matching English sentences back to templates (a report read from JSON), first call (patterns compiled) and
+   then per sentence.
+Prints seconds and ratios; timings on a shared machine are noisy, the ratios are what to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.core import i18n  # noqa: E402
+from pipeline.core.i18n import N_, msg  # noqa: E402
+
+
+def best(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=50_000)
+    n = ap.parse_args().rows
+
+    raws = [str(10_000 + i) for i in range(n)]
+    plain = best(lambda: [f"unknown block id {r} (not in the 1 Dec 2023 block grid)" for r in raws])
+    made = best(lambda: [msg(N_("unknown block id {raw} (not in the 1 Dec 2023 block grid)"), raw=r) for r in raws])
+    print(f"1. {n:,} sentences: f-string {plain:.3f} s, msg() {made:.3f} s ({made / plain:.1f}x); "
+          f"{(made - plain) / n * 1e6:.2f} us more per sentence")
+
+    os.environ["GDM_WORKSPACE_DIR"] = tempfile.mkdtemp(prefix="bench-msg-")
+    from pipeline.runtime import imports, user_orders
+    from pipeline.runtime.readers import csv_points
+
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp) / "orders.csv"
+        f.write_text("date,block_id\n" + "".join(f"2023-12-02,{90_000 + i}\n" for i in range(n)), encoding="utf-8")
+
+        def run() -> dict:
+            return imports.import_file(f, as_="orders", dry_run=True)
+
+        saved = user_orders.msg
+
+        def fmt(template: str, /, **params: object) -> str:
+            return template.format(**params)
+
+        def plain_run() -> dict:
+            user_orders.msg = fmt  # type: ignore[assignment]
+            try:
+                return run()
+            finally:
+                user_orders.msg = saved
+
+        rep = run()
+        with_msg, without = float("inf"), float("inf")
+        for _ in range(3):  # alternated, so a burst of load on the shared machine hits both
+            with_msg = min(with_msg, best(run, 1))
+            without = min(without, best(plain_run, 1))
+        print(f"2. import of {n:,} rejected rows (dry run): msg() {with_msg:.2f} s, plain str {without:.2f} s "
+              f"({with_msg / without:.2f}x); {rep['rejected']:,} rejected, {rep['rejections_listed']:,} listed")
+        del csv_points
+
+    listed = rep["rejections"]
+    t_render = best(lambda: [i18n.localise(r["reason"], "ar") for r in listed])
+    back = json.loads(json.dumps(listed))
+    i18n._patterns.cache_clear()
+    t0 = time.perf_counter()
+    i18n.recognise(back[0]["reason"], "ar")
+    first = time.perf_counter() - t0
+    t_match = best(lambda: [i18n.recognise(r["reason"], "ar") for r in back])
+    print(f"3. Arabic page, {len(listed):,} listed rejections: from templates {t_render * 1e3:.1f} ms; "
+          f"matched back from English (JSON) {t_match * 1e3:.1f} ms after a first call of {first * 1e3:.0f} ms "
+          f"({len(i18n._patterns('ar')):,} catalogued templates)")
+
+
+if __name__ == "__main__":
+    main()
