@@ -166,14 +166,14 @@ def prepare_events(events: gpd.GeoDataFrame, lang: str = DEFAULT) -> gpd.GeoData
     gdf["radius"] = gdf["radius"].clip(upper=22)
     tips = []
     _, data = _words(lang)
-    comma, reported = esc(_(", ")), esc(_("Reported fatalities: {n}"))
+    comma, fatalities = esc(_(", ")), esc(_("Reported fatalities: {n}"))
     origin = esc(_("Dataset: {dataset}; source: {source}"))
     for r, f in zip(gdf.itertuples(), fat, strict=True):
         tips.append(
             f"<b>{esc(_category(getattr(r, 'kind', 'incident'), lang))}</b>{comma}"
             f"{esc(fmt_date(getattr(r, 'date', None), lang))}<br>"
             f"{esc(data(getattr(r, 'location', '')))}<br>"
-            + reported.format(n=_qualified(f, getattr(r, 'fatalities_qualifier', None), lang)) + "<br>"
+            + fatalities.format(n=_qualified(f, getattr(r, 'fatalities_qualifier', None), lang)) + "<br>"
             + (f"{esc(data(r.figure_tag))}: {_qualified(r.figure, getattr(r, 'figure_qualifier', None), lang)}<br>"
                if not is_missing(getattr(r, 'figure_tag', None)) else "")
             + origin.format(dataset=esc(data(getattr(r, 'dataset', ''))), source=esc(data(getattr(r, 'source', ''))))
@@ -432,8 +432,8 @@ def _figure_points(latest: pd.DataFrame, crs: Any, imported: str, lang: str) -> 
         if lang != DEFAULT and not is_missing(first.get("name_ar")) and first.get("name_ar"):
             place = str(first.get("name_ar"))
         else:
-            place = first.get("name") if not is_missing(first.get("name")) else first.get("name_ar")
-            place = data(place) if not is_missing(place) else names.get(str(pcode), data(pcode))
+            named = first.get("name") if not is_missing(first.get("name")) else first.get("name_ar")
+            place = data(named) if not is_missing(named) else names.get(str(pcode), data(pcode))
         lines = [f"{fmt_int(g.value)} {esc(data(g.metric))}" for g in grp.itertuples()]
         dates = [esc(fmt_date(g.day, lang)) or esc(_("undated")) for g in grp.itertuples()]
         src = first.get("dataset") if is_missing(first.get("source")) else first.get("source")
