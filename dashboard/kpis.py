@@ -241,6 +241,7 @@ def claims_list(claims: pd.DataFrame | None, lang: str = DEFAULT) -> str:
     """Escaped HTML list of the reported events (attributed claims) of the window; in ``lang``, the claim, its unit
     and the party as written (marked English: they are the report's words, restated)."""
     items: list[str] = []
+    comma = esc(translator(lang)(", "))
     if claims is not None and len(claims):
         for r in claims.sort_values("date").itertuples():
             fig = figure_text(getattr(r, "figure", None))
@@ -251,7 +252,7 @@ def claims_list(claims: pd.DataFrame | None, lang: str = DEFAULT) -> str:
             else:
                 fig = esc(f"{fig} {unit}" if has_unit else fig)
             items.append(f"<li>{esc(fmt_date(r.date, lang))}: {quoted(r.claim, lang)}"
-                         f"{': <b>' + fig + '</b>' if fig else ''}{esc(translator(lang)(', '))}"
+                         f"{': <b>' + fig + '</b>' if fig else ''}{comma}"
                          f"<i>{_according(getattr(r, 'attributed_to', None), lang, 'unknown')}</i></li>")
     return html_list("gdm-claims", list(dict.fromkeys(items)), lang=lang)
 
@@ -319,11 +320,12 @@ def with_your_orders_line(m: dict[str, Any], lang: str = DEFAULT) -> str:
         return _num(_("{value} km²").format(value="" if is_missing(v) else v), lang)
 
     head = esc(_("Area under orders, with your orders: {pct}")).format(pct=pct(ours))
+    definition = _(str(w.get("definition") or ""))
     rest = esc(_("({km2}; {layers}) · shipped figure {pct} ({shipped_km2}), your orders add {added}.")).format(
         km2=km2(as_float(w.get("area_km2"))), layers=layers, pct=pct(base), shipped_km2=km2(shipped.get("area_km2")),
         added=km2(w.get("added_km2")))
     return (f'<div class="gdm-with-yours"><b>{head}</b> {rest}<br>'
-            f"<small>{esc(_(str(w.get('definition') or '')))}</small></div>")
+            f"<small>{esc(definition)}</small></div>")
 
 
 def _figure_name(key: str, lang: str) -> str:
@@ -339,6 +341,7 @@ def reported_unmapped_list(m: dict[str, Any], lang: str = DEFAULT) -> str:
     """Escaped HTML list of the orders reported (by OCHA, UNRWA) in the period that no source maps."""
     _ = translator(lang)
     ru = (m.get("orders") or {}).get("reported_unmapped") or {}
+    comma = esc(_(", "))
     items = []
     for it in ru.get("items") or []:
         figures = esc(_("; ")).join(
@@ -349,7 +352,7 @@ def reported_unmapped_list(m: dict[str, Any], lang: str = DEFAULT) -> str:
             party=quoted(it.get("reported_by") or it.get("attributed_to") or _("n/a"), lang))
         items.append(f"<li>{esc(fmt_date(it.get('reported_on'), lang))}: "
                      f"{quoted(it.get('area_named') or it.get('order_id'), lang)}"
-                     f"{' (' + figures + ')' if figures else ''}{esc(_(', '))}<i>{by}</i>"
+                     f"{' (' + figures + ')' if figures else ''}{comma}<i>{by}</i>"
                      + (esc(_("; may be the same as mapped order {id}")).format(
                          id=quoted(it["possible_duplicate_of"], lang)) if it.get("possible_duplicate_of") else "")
                      + "</li>")

@@ -199,12 +199,13 @@ def prepare_zone(zones: gpd.GeoDataFrame, lang: str = DEFAULT) -> gpd.GeoDataFra
         return zones
     gdf = simplify_for_display(zones, 10.0, coverage=False)
     _, data = _words(lang)
+    zone, area, source = _("Humanitarian zone"), _("Area {value}"), _("Source: {sources}")
     gdf["tip"] = [
-        f"<b>{esc(data(getattr(r, 'name', None)) or _('Humanitarian zone'))}</b><br>"
+        f"<b>{esc(data(getattr(r, 'name', None)) or zone)}</b><br>"
         f"{esc(_category(getattr(r, 'kind', ''), lang))}<br>"
         f"{esc(_declared(getattr(r, 'valid_from', None), getattr(r, 'valid_to', None), lang))}"
-        f"<br>{esc(_('Area {value}').format(value=_km2(getattr(r, 'area_km2', None), lang)))}"
-        f"<br>{esc(_('Source: {sources}').format(sources=data(getattr(r, 'source', ''))))}"
+        f"<br>{esc(area.format(value=_km2(getattr(r, 'area_km2', None), lang)))}"
+        f"<br>{esc(source.format(sources=data(getattr(r, 'source', ''))))}"
         for r in gdf.itertuples()]
     return gdf
 
@@ -274,14 +275,14 @@ def prepare_claims(claims: pd.DataFrame, places: gpd.GeoDataFrame | None, *, buf
     gdf["geometry"] = metric.to_crs(STORAGE_CRS)
     gdf = simplify_for_display(gdf, 20.0, coverage=False)
     _, data = _words(lang)
-    said = esc(_("Reported"))
+    said, comma = esc(_("Reported")), esc(_(", "))
 
     def place(r: Any) -> str:
         ar = getattr(r, "name_ar", None)
         return str(ar) if lang != DEFAULT and not is_missing(ar) and ar else str(r.name_en)
 
     gdf["tip"] = [
-        f"<b>{said}</b> ({esc(fmt_date(r.date, lang))}){esc(_(', '))}{esc(place(r))}: {esc(data(r.claim))}"
+        f"<b>{said}</b> ({esc(fmt_date(r.date, lang))}){comma}{esc(place(r))}: {esc(data(r.claim))}"
         + (f" [{esc(r.figure)}]" if not is_missing(getattr(r, 'figure', None)) else "")
         + "<br><i>" + esc(_("according to {party}").format(party=data(getattr(r, 'attributed_to', 'unknown'))))
         + "</i>"
@@ -523,6 +524,7 @@ def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame | None, *
             return out
         gdf = simplify_for_display(gpd.GeoDataFrame(sel, geometry=sel.geometry.name, crs=frame.crs or STORAGE_CRS),
                                    10.0, coverage=False)
+        area, source = _("Area {value}"), _("Source: {sources}")
         gdf["tip"] = [
             f"<b>{esc(data(getattr(r, 'name', None) or getattr(r, 'zone_id', '')))}</b><br>"
             f"{esc(_category(getattr(r, 'kind', ''), lang))}<br>"
@@ -530,8 +532,8 @@ def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame | None, *
                   if is_missing(getattr(r, 'valid_to', None)) else
                   _("Valid {start} to {end}").format(start=fmt_date(getattr(r, 'valid_from', None), lang)
                                                      or _("from ?"), end=fmt_date(r.valid_to, lang)))
-            + f"<br>{esc(_('Area {value}').format(value=_km2(getattr(r, 'area_km2', None), lang)))}"
-            f"<br>{esc(_('Source: {sources}').format(sources=data(getattr(r, 'source', ''))))}"
+            + f"<br>{esc(area.format(value=_km2(getattr(r, 'area_km2', None), lang)))}"
+            f"<br>{esc(source.format(sources=data(getattr(r, 'source', ''))))}"
             f"<br>{imported}"
             for r in gdf.itertuples()]
         out.frame = gdf
