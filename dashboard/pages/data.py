@@ -93,6 +93,9 @@ if series is not None and len(series):
     g = series.groupby("metric").agg(rows=("value", "size"), first=("date", "min"), last=("date", "max"),
                                      unit=("unit", "first"),
                                      source=("source", lambda s: "; ".join(sorted(s.dropna().astype(str).unique()))))
+    if AR:  # the units are the project's words (``dashboard.kpis.UNITS``); metric ids and sources stay as written
+        g["unit"] = g["unit"].map(lambda u: tr(u) if isinstance(u, str) else u)
+        g[["first", "last"]] = g[["first", "last"]].map(date_words)
     st.dataframe(g.reset_index(), hide_index=True, width="stretch", column_config=labels() or None)
 
 st.subheader(_("Input files"))

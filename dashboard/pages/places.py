@@ -105,6 +105,11 @@ COLUMNS = {"name as written": N_("name as written"), "name_ar": N_("place (Arabi
            "places in the sentence": N_("places in the sentence")}
 
 
+# The kinds of figure ``pipeline.runtime.figures`` finds in a report, as words on the Arabic page.
+FIGURE_KINDS = {"count": N_("count"), "percent": N_("percent"), "population": N_("population"), "money": N_("money"),
+                "area": N_("area"), "date": N_("date")}
+
+
 def _cols(frame: pd.DataFrame) -> dict[str, str] | None:
     return {c: tr(COLUMNS[c]) for c in frame.columns if c in COLUMNS} if AR else None
 
@@ -287,6 +292,8 @@ with report_tab:
                                  "qualifier": f["qualifier"] or "", "counts": f["counts"],
                                  "places in the sentence": ", ".join(f["places"]), "sentence": f["sentence"]}
                                 for f in res["figures"]])
+        if AR:  # the kind is the project's word; the figure, its qualifier and the sentence are the report's
+            figures["kind"] = figures["kind"].map(lambda k: tr(FIGURE_KINDS.get(str(k), str(k))))
         st.dataframe(figures, hide_index=True, width="stretch", key="places_figures_table",
                      column_config=_cols(figures))
     else:
