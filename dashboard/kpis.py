@@ -72,7 +72,7 @@ def _help(definition: Any, source: Any, extra: str = "", lang: str = DEFAULT) ->
 
 NO_DATA = N_("no data")
 # The series' units (``pipeline.runtime.metrics``), shown in the cards' help.
-UNITS = (N_("people"), N_("trucks per day"), N_("trucks per month"), N_("trucks"))
+UNITS = (N_("people"), N_("adults (18+)"), N_("trucks per day"), N_("trucks per month"), N_("trucks"))
 
 
 def _coverage(part: dict[str, Any], lang: str = DEFAULT) -> str:

@@ -30,6 +30,7 @@ ALLOWED_WORDS = {
     "openstreetmap", "odbl", "cc", "by", "csv", "geojson", "geopackage", "epsg", "n", "km", "leaflet",
     "mohammadbalata", "gaza", "damage", "assessment", "frontend", "filled", "true", "basis", "python", "m",
     "pipeline", "build", "runtime", "metrics", "sha256", "gazanowpop", "gpl", "pdf", "un",
+    "insecurity", "insight", "forensic", "architecture", "pcode",
 }
 CODE = re.compile(
     r"^(?:https?://\S+|[\w.-]+\.(?:csv|json|py|md)|[a-z]+(?:[._][a-z0-9]+)+|[a-z]+-[\w-]+|[A-Z]{2}\d{4})$")
@@ -49,8 +50,9 @@ def english_left(page, selector: str = "[data-testid='stMain']", skip: str = "")
     text = page.evaluate(
         """([sel, skip]) => {
             const root = document.querySelector(sel).cloneNode(true);
-            // aria-hidden: icons, whose text is a font ligature name ("upload"), never read as words
-            root.querySelectorAll('[lang]:not([lang="ar"]), [aria-hidden="true"], script, style, iframe')
+            // aria-hidden: icons, whose text is a font ligature name ("upload"), never read as words; code: a
+            // command or field name the text quotes (`python -m pipeline orders`)
+            root.querySelectorAll('[lang]:not([lang="ar"]), [aria-hidden="true"], code, script, style, iframe')
                 .forEach(e => e.remove());
             if (skip) root.querySelectorAll(skip).forEach(e => e.remove());
             document.body.appendChild(root);  // innerText needs a rendered node
@@ -88,9 +90,9 @@ def tables_english(page, data_columns: frozenset[str] = frozenset()) -> dict[str
 
 def open_expanders(page) -> int:
     """Open every closed expander of the main area (their text is then rendered); how many there are."""
-    summaries = page.locator("[data-testid='stMain'] [data-testid='stExpander'] details:not([open]) > summary")
-    for s in summaries.all():
-        s.click()
+    closed = page.locator("[data-testid='stMain'] [data-testid='stExpander'] details:not([open]) > summary")
+    for _ in range(closed.count()):  # the locator follows the page: the first closed one, each time
+        closed.first.click()
     page.wait_for_selector(IDLE)
     return page.locator("[data-testid='stMain'] [data-testid='stExpander']").count()
 
@@ -213,9 +215,12 @@ CANDIDATES = """kind => {
         const p = l.feature.properties;
         if (kind === 'incident' && p.incident) push(l.getLatLng());
         else if (kind === 'zone' && p.zone_id !== undefined) {
-            const b = l.getBounds(), c = b.getCenter();
-            for (const f of [0.5, 0.4, 0.6, 0.3, 0.7])
-                push([b.getSouth() + f * (b.getNorth() - b.getSouth()), c.lng]);
+            const b = l.getBounds();  // a grid over its bounds, the points inside the outline
+            for (let i = 1; i < 10; i++) for (let j = 1; j < 10; j++) {
+                const ll = L.latLng(b.getSouth() + i / 10 * (b.getNorth() - b.getSouth()),
+                                    b.getWest() + j / 10 * (b.getEast() - b.getWest()));
+                if (l._containsPoint(gdmMap.latLngToLayerPoint(ll))) push(ll);
+            }
         } else if (kind === 'claim' && p.tip && p.zone_id === undefined && p.pcode === undefined && !p.ws
                    && p.block_id === undefined) {
             const ring = l.getLatLngs().flat(3);
