@@ -173,6 +173,12 @@ def quoted(value: Any, lang: str = DEFAULT, default: str = "") -> str:
     return f'<bdi lang="en">{t}</bdi>' if is_rtl(lang) and t else t
 
 
+def unit_text(unit: Any, lang: str = DEFAULT) -> str:
+    """A series' unit (:data:`UNITS`) in ``lang`` (escaped HTML); a unit the catalogue does not know as written."""
+    said = translator(lang)(str(unit))
+    return esc(said) if said != str(unit) or not is_rtl(lang) else quoted(unit, lang)
+
+
 def _num(text: str, lang: str) -> str:
     """A number with its unit (``5.6%``, ``17.7 km²``), one isolated run in a right-to-left line."""
     return num_unit(text) if is_rtl(lang) else esc(text)
@@ -201,7 +207,7 @@ def population_comparison(m: dict[str, Any] | None, lang: str = DEFAULT) -> str:
             if cov:
                 when += esc(_(" (it covers {start} to {end})")).format(start=esc(fmt_date(cov.get("from"), lang)),
                                                                        end=esc(fmt_date(cov.get("to"), lang)))
-        unit = esc(_(", ")) + quoted(shares.get("unit"), lang) if shares.get("unit") else ""
+        unit = esc(_(", ")) + unit_text(shares.get("unit"), lang) if shares.get("unit") else ""
         most = esc(_(", some governorates at most")) if shares.get("any_at_most") else ""
         source = esc(_("(source: {sources})")).format(sources=quoted(sources_text(shares.get("sources")), lang))
         items.append('<li class="gdm-ours">' + esc(_(
