@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.html import as_float, bidi, esc, fmt_date, fmt_int, is_missing, md, num_unit
+from dashboard.html import as_float, bidi, esc, fmt_date, fmt_int, is_missing, md, num_unit, template
 from pipeline.core.i18n import DEFAULT, N_, is_rtl, isolate, translator
 from pipeline.runtime import metrics as pm
 
@@ -186,7 +186,7 @@ def _num(text: str, lang: str) -> str:
 
 def _according(party: Any, lang: str, default: str = "") -> str:
     """ "according to PARTY" (escaped HTML), the party as written."""
-    return esc(translator(lang)("according to {party}")).format(party=quoted(party, lang, default))
+    return template(translator(lang)("according to {party}")).format(party=quoted(party, lang, default))
 
 
 def population_comparison(m: dict[str, Any] | None, lang: str = DEFAULT) -> str:
@@ -197,20 +197,20 @@ def population_comparison(m: dict[str, Any] | None, lang: str = DEFAULT) -> str:
     if isinstance(shares, dict) and not is_missing(shares.get("south_share")):
         v = share_pct(shares["south_share"])
         if shares.get("basis") == "series":
-            when = esc(_("on {date}: our figure, advertising-audience estimate")).format(
+            when = template(_("on {date}: our figure, advertising-audience estimate")).format(
                 date=esc(fmt_date(shares.get("as_of"), lang)))
         else:
             cov = shares.get("coverage") or {}
             basis = shares.get("basis_date")
-            when = esc(_("before the war ({basis} baseline), not where people are now: the dated estimate has no "
-                         "figure near this date")).format(basis=quoted(basis, lang) if basis else esc(_("pre-war")))
+            when = template(_("before the war ({basis} baseline), not where people are now: the dated estimate has no "
+                         "figure near this date")).format(basis=quoted(basis, lang) if basis else template(_("pre-war")))
             if cov:
-                when += esc(_(" (it covers {start} to {end})")).format(start=esc(fmt_date(cov.get("from"), lang)),
+                when += template(_(" (it covers {start} to {end})")).format(start=esc(fmt_date(cov.get("from"), lang)),
                                                                        end=esc(fmt_date(cov.get("to"), lang)))
-        unit = esc(_(", ")) + unit_text(shares.get("unit"), lang) if shares.get("unit") else ""
-        most = esc(_(", some governorates at most")) if shares.get("any_at_most") else ""
-        source = esc(_("(source: {sources})")).format(sources=quoted(sources_text(shares.get("sources")), lang))
-        items.append('<li class="gdm-ours">' + esc(_(
+        unit = template(_(", ")) + unit_text(shares.get("unit"), lang) if shares.get("unit") else ""
+        most = template(_(", some governorates at most")) if shares.get("any_at_most") else ""
+        source = template(_("(source: {sources})")).format(sources=quoted(sources_text(shares.get("sources")), lang))
+        items.append('<li class="gdm-ours">' + template(_(
             "{pct} of the population in the three southern governorates (Deir al-Balah, Khan Younis, Rafah) {when}"
         )).format(pct=f"<b>{_num(f'{v:.1f}%', lang)}</b>", when=when) + f"{unit}{most} <i>{source}</i></li>")
         c = shares.get("claim")
@@ -218,10 +218,10 @@ def population_comparison(m: dict[str, Any] | None, lang: str = DEFAULT) -> str:
             cv = c.get("share_south")
             fig = _num(f"{share_pct(cv):.0f}%", lang) if not is_missing(cv) else quoted(figure_text(c.get("figure")),
                                                                                         lang)
-            age = "" if c.get("current", True) else (" <span class='gdm-stale'>" + esc(_(
+            age = "" if c.get("current", True) else (" <span class='gdm-stale'>" + template(_(
                 "(latest claim, {n} days old)")).format(n=esc(c.get("age_days"))) + "</span>")
-            items.append('<li class="gdm-claim">' + esc(_("{figure} in the south, {according} ({source}, {date})"))
-                         .format(figure="<b>" + esc(_("about {figure}")).format(figure=fig) + "</b>",
+            items.append('<li class="gdm-claim">' + template(_("{figure} in the south, {according} ({source}, {date})"))
+                         .format(figure="<b>" + template(_("about {figure}")).format(figure=fig) + "</b>",
                                  according=f"<i>{_according(c.get('attributed_to'), lang)}</i>",
                                  source=quoted(c.get("source"), lang), date=esc(fmt_date(c.get("date"), lang)))
                          + f"{age}</li>")
@@ -247,7 +247,7 @@ def claims_list(claims: pd.DataFrame | None, lang: str = DEFAULT) -> str:
     """Escaped HTML list of the reported events (attributed claims) of the window; in ``lang``, the claim, its unit
     and the party as written (marked English: they are the report's words, restated)."""
     items: list[str] = []
-    comma = esc(translator(lang)(", "))
+    comma = template(translator(lang)(", "))
     if claims is not None and len(claims):
         for r in claims.sort_values("date").itertuples():
             fig = figure_text(getattr(r, "figure", None))
@@ -311,8 +311,8 @@ def with_your_orders_line(m: dict[str, Any], lang: str = DEFAULT) -> str:
         return ""
     _ = translator(lang)
     na = _("n/a")
-    layers = esc(_("; ")).join(
-        esc(_("your layer {name}, imported {date} from {origin}: {n} order(s) in the period")).format(
+    layers = template(_("; ")).join(
+        template(_("your layer {name}, imported {date} from {origin}: {n} order(s) in the period")).format(
             name=quoted(x.get("name"), lang), date=esc(fmt_date(x.get("imported_at"), lang)),
             origin=quoted(x.get("origin"), lang), n=fmt_int(x.get("orders"), "0"))
         for x in w.get("layers") or [])
@@ -325,9 +325,9 @@ def with_your_orders_line(m: dict[str, Any], lang: str = DEFAULT) -> str:
     def km2(v: Any) -> str:
         return _num(_("{value} km²").format(value="" if is_missing(v) else v), lang)
 
-    head = esc(_("Area under orders, with your orders: {pct}")).format(pct=pct(ours))
+    head = template(_("Area under orders, with your orders: {pct}")).format(pct=pct(ours))
     definition = _(str(w.get("definition") or ""))
-    rest = esc(_("({km2}; {layers}) · shipped figure {pct} ({shipped_km2}), your orders add {added}.")).format(
+    rest = template(_("({km2}; {layers}) · shipped figure {pct} ({shipped_km2}), your orders add {added}.")).format(
         km2=km2(as_float(w.get("area_km2"))), layers=layers, pct=pct(base), shipped_km2=km2(shipped.get("area_km2")),
         added=km2(w.get("added_km2")))
     return (f'<div class="gdm-with-yours"><b>{head}</b> {rest}<br>'
@@ -347,19 +347,19 @@ def reported_unmapped_list(m: dict[str, Any], lang: str = DEFAULT) -> str:
     """Escaped HTML list of the orders reported (by OCHA, UNRWA) in the period that no source maps."""
     _ = translator(lang)
     ru = (m.get("orders") or {}).get("reported_unmapped") or {}
-    comma = esc(_(", "))
+    comma = template(_(", "))
     items = []
     for it in ru.get("items") or []:
-        figures = esc(_("; ")).join(
+        figures = template(_("; ")).join(
             f"{esc(_figure_name(k, lang))}: {_num(figure_text(v), lang)}"
             for k, v in it.items() if k.startswith("reported_") and k != "reported_on"
             and not is_missing(v) and v not in ("", 0, 0.0))
-        by = esc(_("reported by {party}")).format(
+        by = template(_("reported by {party}")).format(
             party=quoted(it.get("reported_by") or it.get("attributed_to") or _("n/a"), lang))
         items.append(f"<li>{esc(fmt_date(it.get('reported_on'), lang))}: "
                      f"{quoted(it.get('area_named') or it.get('order_id'), lang)}"
                      f"{' (' + figures + ')' if figures else ''}{comma}<i>{by}</i>"
-                     + (esc(_("; may be the same as mapped order {id}")).format(
+                     + (template(_("; may be the same as mapped order {id}")).format(
                          id=quoted(it["possible_duplicate_of"], lang)) if it.get("possible_duplicate_of") else "")
                      + "</li>")
     return html_list("gdm-unmapped", items, lang=lang)
@@ -373,23 +373,23 @@ def disagreements_list(orders: list[dict[str, Any]], zone: list[dict[str, Any]],
     items = []
     for p in people or []:
         ours = (p.get("ours") or {}).get("people")
-        items.append("<li>" + esc(_(
+        items.append("<li>" + template(_(
             "Pre-war population of {area}: {people} {according} ({date}); our estimate for the same blocks: "
             "~{ours} (dasymetric, pre-war; why they differ: Method page).")).format(
                 area=quoted(p.get("refers_to"), lang), people=fmt_int(p.get("people_prewar")),
                 according=f"<i>{_according(p.get('attributed_to'), lang)}</i>",
                 date=esc(fmt_date(p.get("stated_on"), lang)), ours=fmt_int(ours)) + "</li>")
     for o in orders:
-        per = esc(_("; ")).join(esc(_("{source}: {n} blocks")).format(source=quoted(src, lang), n=esc(n))
+        per = template(_("; ")).join(template(_("{source}: {n} blocks")).format(source=quoted(src, lang), n=esc(n))
                                 for src, n in o["by_source"].items())
-        items.append("<li>" + esc(_(
+        items.append("<li>" + template(_(
             "Order {id} of {date}: {per}. The map and the figures count the union ({n} blocks); each block's "
             "history says which source named it.")).format(
                 id=quoted(o["order_id"], lang), date=esc(fmt_date(o["issued_on"], lang)), per=per,
                 n=esc(o["union_blocks"])) + "</li>")
     for z in zone:
         unit = quoted(z["unit"], lang)
-        items.append("<li>" + esc(_(
+        items.append("<li>" + template(_(
             "Humanitarian zone ({id}): {ours} in the outline shipped here; {figure} {according} ({source}, "
             "{date}).")).format(
                 id=quoted(z["zone_id"], lang),
