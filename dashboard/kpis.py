@@ -254,7 +254,9 @@ def claims_list(claims: pd.DataFrame | None, lang: str = DEFAULT) -> str:
             unit = getattr(r, "unit", None)
             has_unit = fig and not is_missing(unit) and unit
             if is_rtl(lang):
-                fig = f"<bdi>{esc(fig)}</bdi>" + (f" {quoted(unit, lang)}" if has_unit else "") if fig else ""
+                # the figure and its unit (the report's words) one left-to-right run: "84 people", "1 air strikes"
+                fig = (f'<bdi lang="en" dir="ltr">{esc(fig)} {esc(unit)}</bdi>' if has_unit
+                       else f"<bdi>{esc(fig)}</bdi>") if fig else ""
             else:
                 fig = esc(f"{fig} {unit}" if has_unit else fig)
             items.append(f"<li>{esc(fmt_date(r.date, lang))}: {quoted(r.claim, lang)}"
