@@ -72,6 +72,12 @@ def framing_words(f: dict[str, object]) -> str:
     return framing_label(f) + (_(", OCHA's framing for this date") if f.get("default") else "")
 
 
+def missing_mark() -> str | None:
+    """What a table (``st.dataframe(placeholder=...)``) shows for a missing value: Streamlit's "None" in English (as
+    before), a dash in another language."""
+    return None if lang() == i18n.DEFAULT else "—"
+
+
 def dir_attr() -> str:
     """``dir`` and ``lang`` attributes for the project's own HTML blocks."""
     code = lang()
