@@ -66,6 +66,10 @@ def tables_english(page, data_columns: frozenset[str] = frozenset()) -> dict[str
     """Per column header of the page's visible tables (``st.dataframe``: its accessible table, as a screen reader
     reads it), the Latin words left in the header and the cells; columns whose header is in ``data_columns`` (the
     catalogue's words for source, title, file ...) hold data as written and are left out."""
+    shown = "Array.from(document.querySelectorAll(\"[data-testid='stMain'] [data-testid='stDataFrame']\"))" \
+            ".filter(t => t.offsetParent !== null)"
+    # each grid fills its accessible table once it has drawn its rows
+    page.wait_for_function(f"() => {shown}.every(t => t.querySelector('table tbody tr td'))")
     tables = page.evaluate(
         """() => Array.from(document.querySelectorAll("[data-testid='stMain'] [data-testid='stDataFrame']"))
             .filter(t => t.offsetParent !== null).map(t => {
