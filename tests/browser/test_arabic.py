@@ -51,8 +51,11 @@ def english_left(page, selector: str = "[data-testid='stMain']", skip: str = "")
         """([sel, skip]) => {
             const root = document.querySelector(sel).cloneNode(true);
             // aria-hidden: icons, whose text is a font ligature name ("upload"), never read as words; code: a
-            // command or field name the text quotes (`python -m pipeline orders`)
-            root.querySelectorAll('[lang]:not([lang="ar"]), [aria-hidden="true"], code, script, style, iframe')
+            // command or field name the text quotes (`python -m pipeline orders`); an empty date field's
+            // placeholders ("yyyy"), drawn at size 0 with the page's words in their place (checked apart:
+            // placeholder_words)
+            root.querySelectorAll('[lang]:not([lang="ar"]), [aria-hidden="true"], code, script, style, iframe, '
+                                  + '[data-placeholder="true"]')
                 .forEach(e => e.remove());
             if (skip) root.querySelectorAll(skip).forEach(e => e.remove());
             document.body.appendChild(root);  // innerText needs a rendered node
@@ -60,6 +63,12 @@ def english_left(page, selector: str = "[data-testid='stMain']", skip: str = "")
             const t = root.innerText; root.remove(); return t;
         }""", [selector, skip])
     return latin_words(text)
+
+
+def placeholder_words(page) -> list[str]:
+    """What the page shows in place of its empty date fields' placeholders (the stylesheet's words)."""
+    return page.locator("[data-testid='stMain'] [data-testid='stDateInputField'] [data-placeholder='true']") \
+        .evaluate_all("els => els.map(e => getComputedStyle(e, '::after').content)")
 
 
 def tables_english(page, data_columns: frozenset[str] = frozenset()) -> dict[str, list[str]]:
@@ -303,3 +312,24 @@ def test_map_page_is_arabic_everywhere(server, page):
     expect(legend).to_contain_text("مستشفى")
     shot(page, "arabic-map-facilities")
     assert not english_left(page), f"English left with the facilities' legend: {english_left(page)}"
+
+
+def test_report_to_map_in_arabic(server, page):
+    """A report pasted on the Arabic Places page: its places, figures and unmatched names in Arabic words; the
+    report's own words (a name as written, the sentence, a figure's qualifier) shown as written."""
+    open_arabic(page, f"{server.url}/places?lang=ar")
+    page.get_by_role("tab", name="من التقرير إلى الخريطة").click()
+    box = page.get_by_label("الصق تقريرا")
+    box.fill("More than 20 people were killed in Rafah on Friday. Families fled from the areas east of Khan Yunis "
+             "towards Al-Mawasi. Talks continued in Doha and in Qizan an-Najjar.")
+    box.press("Control+Enter")
+    page.wait_for_selector(IDLE)
+    expect(page.get_by_role("heading", name="الأماكن المذكورة")).to_be_visible()
+    shot(page, "arabic-places-report")
+    left = english_left(page)
+    assert not left, f"English left on the report's page: {left}"
+    assert placeholder_words(page) == ['"سنة"', '"شهر"', '"يوم"']  # the empty report date: year, month, day
+    data = ("name as written", "place", "place id", "sentence", "name", "closest gazetteer place (not applied)",
+            "figure", "qualifier", "counts", "places in the sentence")
+    left = tables_english(page, frozenset(i18n.translate(c, "ar") for c in data))
+    assert not left, f"English left in the report's tables: {left}"
