@@ -154,3 +154,38 @@ def test_the_report_words_come_from_the_catalogue() -> None:
     assert layer_name("events", "ar") == "الحوادث" and w.unit("adults (18+)") == "البالغون (18 عاما فأكثر)"
     assert w.data_text("a sentence the catalogue has not") == i18n.isolate("a sentence the catalogue has not")
     assert layer_name("events", "en") == "incidents" and Words("en").unit("people") == "People"
+
+
+ENGLISH_MARKED = re.compile(r'<(bdi|span) lang="en"[^>]*>.*?</\1>', re.S)
+TAG = re.compile(r"<[^>]+>")
+NAMES = {"OCHA", "UN", "IDF", "ACLED", "km"}  # organisations' names the catalogue writes in Latin letters
+
+
+@pytest.mark.parametrize("on", ["2023-12-02", "2023-12-10", "2024-01-30"])
+def test_map_page_lists_in_arabic_mark_the_data_they_quote(on: str) -> None:
+    """The lists under the map (where people are, the claims, where sources disagree, the reported-but-unmapped
+    orders), as the Arabic page draws them from the real figures: Arabic words, right to left, the data's English
+    marked ``lang="en"``; in English the same lists read as before."""
+    from dashboard import data
+    from dashboard.kpis import claims_list, disagreements_list, population_comparison, reported_unmapped_list
+
+    m = data.metrics(on, "2023-12-01", 7)
+    lists = {
+        "people": population_comparison(m, "ar"),
+        "claims": claims_list(data.claims_in(on, 7), "ar"),
+        "disagree": disagreements_list(data.order_block_disagreements("2023-12-01", on), data.zone_disagreements(m),
+                                       data.population_statements(on), "ar"),
+        "unmapped": reported_unmapped_list(m, "ar"),
+    }
+    assert lists["people"] and lists["disagree"], on
+    for name, html in lists.items():
+        if not html:
+            continue
+        assert html.startswith("<ul") and 'dir="rtl"' in html.split(">")[0], name
+        text = TAG.sub(" ", ENGLISH_MARKED.sub(" ", html))
+        assert ARABIC.search(text), name
+        left = set(LATIN.findall(ISOLATED.sub(" ", text))) - NAMES
+        assert not left, (name, left)
+    assert "بحسب" in lists["people"] and "من السكان في المحافظات الجنوبية الثلاث" in lists["people"]
+    english = population_comparison(m)
+    assert "of the population in the three southern governorates" in english and 'lang="en"' not in english
