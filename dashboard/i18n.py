@@ -106,7 +106,8 @@ def language_switch() -> str:
 RTL_CSS = """<style>
 [data-testid="stMain"], [data-testid="stSidebar"], [data-testid="stToast"], [data-testid="stDialog"]
   { direction: rtl; text-align: right; }
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] { text-align: right; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"],
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] :is(ul, ol) { text-align: right; }
 /* widgets whose values are numbers, dates or codes read left to right inside the right-to-left page */
 input[type="number"], [data-testid="stDateInput"] input, [data-testid="stDateInputField"], code, pre
   { direction: ltr; unicode-bidi: isolate; }

@@ -325,6 +325,9 @@ def test_report_to_map_in_arabic(server, page):
     box.press("Control+Enter")
     page.wait_for_selector(IDLE)
     expect(page.get_by_role("heading", name="الأماكن المذكورة")).to_be_visible()
+    named = page.locator("[data-testid='stMain'] li", has_text="رفح").first
+    assert named.evaluate("e => getComputedStyle(e).textAlign") == "right"  # the list reads from the right edge
+    assert box.evaluate("e => getComputedStyle(e).unicodeBidi") == "plaintext"  # the English report, left to right
     shot(page, "arabic-places-report")
     left = english_left(page)
     assert not left, f"English left on the report's page: {left}"
