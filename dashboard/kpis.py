@@ -1,4 +1,5 @@
-"""KPI cards and attributed claims from ``pipeline.metrics.compute``'s JSON (no streamlit import)."""
+"""KPI cards, the lists under the map and attributed claims from ``pipeline.metrics.compute``'s JSON, in a given language
+(the data's own words marked as written; no streamlit import)."""
 
 from __future__ import annotations
 
