@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.charts import GOV_COLOURS, GOV_ORDER, RLM, chart_words, value_axis
 from dashboard.html import md
-from dashboard.i18n import _, date_words, iso, lang, tr
+from dashboard.i18n import _, date_words, iso, lang, missing_mark, tr
 from pipeline.core import i18n
 from pipeline.core.i18n import N_
 from pipeline.core.layers import PCODES, PCODES_AR
@@ -162,7 +162,7 @@ def render_acled_monthly() -> None:
     st.altair_chart(monthly_chart(on_screen, title=title, caption=caption, lang=code), width="stretch")
     shown_table = on_screen.drop(columns=["month_iso"], errors="ignore").rename(
         columns={"fatalities_reported": "events with a fatality figure"})
-    st.dataframe(shown_table, hide_index=True, width="stretch",
+    st.dataframe(shown_table, hide_index=True, width="stretch", placeholder=missing_mark(),
                  column_config={k: tr(v) for k, v in COLUMN_LABELS.items()} if ar else None)
     st.download_button(_("Download these monthly aggregates (CSV)"), data=acled_views.monthly_csv(table),
                        file_name=f"{name}-monthly-by-governorate.csv", mime="text/csv", key="gdm_acled_monthly_csv")

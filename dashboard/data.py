@@ -288,30 +288,31 @@ def _display_base(key: str) -> dict[str, Any]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _map_frames(on: str, since: str, window: int, key: str, with_blocks: bool = True) -> dict[str, Any]:
+def _map_frames(on: str, since: str, window: int, key: str, with_blocks: bool = True, lang: str = "en"
+                ) -> dict[str, Any]:
     frames: dict[str, Any] = {}
     blocks = _display_base(key)["blocks"] if with_blocks else None
     if blocks is not None:
         frames["blocks"] = prepare_blocks(blocks, block_status(on, since, window), order_history(),
                                           on=_date(on), since=_date(since), window=window)
     z = zone_on(on)
-    frames["zone"] = prepare_zone(z) if z is not None and len(z) else None
+    frames["zone"] = prepare_zone(z, lang) if z is not None and len(z) else None
     ev = incidents(on, window)
-    frames["incidents"] = prepare_events(ev) if ev is not None and len(ev) else None
+    frames["incidents"] = prepare_events(ev, lang) if ev is not None and len(ev) else None
     cl = claims_in(on, window)
-    frames["claims"] = prepare_claims(cl, geolayer("places")) if cl is not None and len(cl) else None
+    frames["claims"] = prepare_claims(cl, geolayer("places"), lang=lang) if cl is not None and len(cl) else None
     return frames
 
 
 def map_input(on: date | str, since: date | str, window: int, layers: list[str], basemap: str, *,
               imported: list[str] | tuple[str, ...] | None = None, acled_detail: bool = False,
-              with_blocks: bool = True) -> MapInput:
+              with_blocks: bool = True, lang: str = "en") -> MapInput:
     """The prepared map input; ``imported``: the workspace layers to draw (None: all of them).
     ``with_blocks=False`` leaves out the blocks' per-date texts (the map component builds them in the browser)."""
     key = bundle_key()
     base = _display_base(key)
-    frames = _map_frames(_iso(on), _iso(since), int(window), key, with_blocks)
-    ws = workspace_layers(on, window, imported, acled_detail=acled_detail)
+    frames = _map_frames(_iso(on), _iso(since), int(window), key, with_blocks, lang)
+    ws = workspace_layers(on, window, imported, acled_detail=acled_detail, lang=lang)
     return MapInput(on=_date(on), since=_date(since), window=int(window), layers=list(layers),
                          basemap=basemap, strip=base["strip"], governorates=base["governorates"],
                          places=base["places"], workspace=ws, **frames)
@@ -322,7 +323,7 @@ def _map_view(on: str, since: str, window: int, layers: tuple[str, ...], basemap
               imported: tuple[str, ...] | None, acled_detail: bool, key: str, wkey: str, lang: str = "en"
               ) -> dict[str, Any]:
     inp = map_input(on, since, window, list(layers), basemap, imported=imported, acled_detail=acled_detail,
-                    with_blocks=False)
+                    with_blocks=False, lang=lang)
     z = zone_on(on)
     zid = str(z["zone_id"].iloc[0]) if z is not None and len(z) else None
     return map_payload.view(inp, block_status(on, since, window), zid, span=span(), lang=lang)
@@ -400,7 +401,7 @@ def _precision_of(key: str, entry: dict[str, Any]) -> dict[str, Any] | None:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _workspace_layers(on: str, window: int, names: tuple[str, ...] | None, detail: bool, key: str,
-                      bkey: str, who: str) -> list[WorkspaceLayer]:
+                      bkey: str, who: str, lang: str = "en") -> list[WorkspaceLayer]:
     out = []
     v = viewer()
     chosen = [(i, e, f) for i, (e, f) in enumerate(_workspace(key))
@@ -412,17 +413,17 @@ def _workspace_layers(on: str, window: int, names: tuple[str, ...] | None, detai
             governorates=geolayer("governorates"), acled_detail=detail and sees_detail(entry, v),
             counts=event_counts.table_for(entry) if large else None,
             window_rows=partial(event_counts.rows_in_window, entry, on, window) if large else None,
-            precision=_precision(entry) if large else None))
+            precision=_precision(entry) if large else None, lang=lang))
     return out
 
 
 def workspace_layers(on: date | str, window: int, names: list[str] | tuple[str, ...] | None = None, *,
-                     acled_detail: bool = False) -> list[WorkspaceLayer]:
+                     acled_detail: bool = False, lang: str = "en") -> list[WorkspaceLayer]:
     """Imported layers prepared for the map: those this visitor may see, at most ``max_map_layers`` (the newest),
     ACLED aggregated unless ``acled_detail`` and the visitor imported it."""
     chosen = None if names is None else tuple(sorted(names))
     return _workspace_layers(_iso(on), int(window), chosen, bool(acled_detail), workspace_key(), bundle_key(),
-                             viewer().user)
+                             viewer().user, lang)
 
 
 def map_layers_left_out(names: list[str] | tuple[str, ...]) -> int:

@@ -53,6 +53,12 @@ def esc(value: Any, default: str = "") -> str:
     return _html.escape(str(value), quote=True).translate(_EXTRA)
 
 
+def template(text: str) -> str:
+    """A message of the project's own (a translated template, filled with :func:`esc`-aped values after) as HTML
+    text: ``& < >`` escaped, its apostrophes and quotes kept as written."""
+    return _html.escape(text, quote=False).translate(_EXTRA)
+
+
 def safe_url(value: Any) -> str | None:
     """Return the URL if it is an absolute http(s) URL, else None (no javascript:, data: ...)."""
     if is_missing(value):

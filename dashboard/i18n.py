@@ -10,6 +10,7 @@ the project's own HTML (:func:`dir_attr`); text from data and numbers inside it 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -72,6 +73,12 @@ def framing_words(f: dict[str, object]) -> str:
     return framing_label(f) + (_(", OCHA's framing for this date") if f.get("default") else "")
 
 
+def missing_mark() -> str | None:
+    """What a table (``st.dataframe(placeholder=...)``) shows for a missing value: Streamlit's "None" in English (as
+    before), a dash in another language."""
+    return None if lang() == i18n.DEFAULT else "—"
+
+
 def dir_attr() -> str:
     """``dir`` and ``lang`` attributes for the project's own HTML blocks."""
     code = lang()
@@ -99,10 +106,13 @@ def language_switch() -> str:
 RTL_CSS = """<style>
 [data-testid="stMain"], [data-testid="stSidebar"], [data-testid="stToast"], [data-testid="stDialog"]
   { direction: rtl; text-align: right; }
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] { text-align: right; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"],
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] :is(ul, ol) { text-align: right; }
 /* widgets whose values are numbers, dates or codes read left to right inside the right-to-left page */
 input[type="number"], [data-testid="stDateInput"] input, [data-testid="stDateInputField"], code, pre
   { direction: ltr; unicode-bidi: isolate; }
+/* typed text (a pasted report, a searched name) takes each paragraph's direction from its own letters */
+textarea, input[type="text"] { unicode-bidi: plaintext; text-align: start; }
 /* the map keeps its own (map) orientation: its legend and popups set dir themselves */
 [data-testid="stCustomComponentV1"], iframe, .leaflet-container { direction: ltr; }
 /* Vega draws its charts as SVG, where text-anchor start/end follow the direction: keep its own geometry (the
@@ -112,7 +122,31 @@ input[type="number"], [data-testid="stDateInput"] input, [data-testid="stDateInp
 </style>"""
 
 
+# Streamlit writes some of its widgets' own words in English whatever the page's language: a file uploader's drop
+# zone ("Drag and drop file here", "Limit 200MB per file", "Upload") and an empty date field's placeholders
+# ("yyyy/mm/dd"). In another language they are hidden and the stylesheet writes the page's words in their place (a
+# pseudo-element: the words are the stylesheet's, so nothing of the widget's own behaviour changes).
+WIDGET_WORDS_CSS = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] span,
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after { content: %(drop)s; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after { content: %(button)s; }
+[data-testid="stDateInputField"] [data-placeholder="true"] { font-size: 0; }
+[data-testid="stDateInputField"] [data-placeholder="true"]::after { font-size: 0.875rem; }
+[data-testid="stDateInputField"] [data-placeholder="true"][data-type="year"]::after { content: %(year)s; }
+[data-testid="stDateInputField"] [data-placeholder="true"][data-type="month"]::after { content: %(month)s; }
+[data-testid="stDateInputField"] [data-placeholder="true"][data-type="day"]::after { content: %(day)s; }
+</style>"""
+
+
+def widget_words_css() -> str:
+    """:data:`WIDGET_WORDS_CSS` with the words in the session's language (JSON quoting is valid CSS quoting)."""
+    words = {"drop": _("Drag and drop a file here"), "button": _("Choose a file"), "year": _("year"),
+             "month": _("month"), "day": _("day")}
+    return WIDGET_WORDS_CSS % {k: json.dumps(v, ensure_ascii=False) for k, v in words.items()}
+
+
 def apply_direction() -> None:
     """Lay the page out right to left when the language is written that way (no-op in English)."""
     if is_rtl():
-        st.html(RTL_CSS)
+        st.html(RTL_CSS + widget_words_css())

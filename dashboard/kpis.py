@@ -1,4 +1,5 @@
-"""KPI cards and attributed claims from ``pipeline.metrics.compute``'s JSON (no streamlit import)."""
+"""KPI cards, the lists under the map and attributed claims from ``pipeline.metrics.compute``'s JSON, in a given language
+(the data's own words marked as written; no streamlit import)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,20 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.html import as_float, bidi, esc, fmt_date, fmt_int, is_missing, md, num_unit
+from dashboard.html import as_float, bidi, esc, fmt_date, fmt_int, is_missing, md, num_unit, template
 from pipeline.core.i18n import DEFAULT, N_, is_rtl, isolate, translator
 from pipeline.runtime import metrics as pm
 
 
-def html_list(cls: str, items: list[str], *, small: bool = True) -> str:
-    """``items`` (already escaped ``<li>`` elements) as one list of class ``cls``; "" when there is none."""
+def html_list(cls: str, items: list[str], *, small: bool = True, lang: str = DEFAULT) -> str:
+    """``items`` (already escaped ``<li>`` elements) as one list of class ``cls``; "" when there is none. In a
+    right-to-left language the list reads right to left (``dir``), its bullets on the right."""
     if not items:
         return ""
     size = ";font-size:0.9rem" if small else ""
+    if is_rtl(lang):
+        return (f'<ul class="{cls}" dir="rtl" lang="{esc(lang)}" style="margin:0;padding-right:18px{size}">'
+                + "".join(items) + "</ul>")
     return f'<ul class="{cls}" style="margin:0;padding-left:18px{size}">' + "".join(items) + "</ul>"
 
 
@@ -68,7 +73,7 @@ def _help(definition: Any, source: Any, extra: str = "", lang: str = DEFAULT) ->
 
 NO_DATA = N_("no data")
 # The series' units (``pipeline.runtime.metrics``), shown in the cards' help.
-UNITS = (N_("people"), N_("trucks per day"), N_("trucks per month"), N_("trucks"))
+UNITS = (N_("people"), N_("adults (18+)"), N_("trucks per day"), N_("trucks per month"), N_("trucks"))
 
 
 def _coverage(part: dict[str, Any], lang: str = DEFAULT) -> str:
@@ -162,35 +167,66 @@ def kpis(m: dict[str, Any], lang: str = DEFAULT) -> list[dict[str, str]]:
     return cards
 
 
-def population_comparison(m: dict[str, Any] | None) -> str:
-    """Escaped HTML: our population share in the south beside the attributed claim, never merged."""
+def quoted(value: Any, lang: str = DEFAULT, default: str = "") -> str:
+    """Text from data (a claim, a party, a source, a unit) escaped; in a right-to-left page shown as written and
+    marked English, direction-isolated (``<bdi lang="en">``)."""
+    t = esc(value, default)
+    return f'<bdi lang="en">{t}</bdi>' if is_rtl(lang) and t else t
+
+
+def unit_text(unit: Any, lang: str = DEFAULT) -> str:
+    """A series' unit (:data:`UNITS`) in ``lang`` (escaped HTML); a unit the catalogue does not know as written."""
+    said = translator(lang)(str(unit))
+    return esc(said) if said != str(unit) or not is_rtl(lang) else quoted(unit, lang)
+
+
+def _num(text: str, lang: str) -> str:
+    """A number with its unit (``5.6%``, ``17.7 km²``), one isolated run in a right-to-left line."""
+    return num_unit(text) if is_rtl(lang) else esc(text)
+
+
+def _according(party: Any, lang: str, default: str = "") -> str:
+    """ "according to PARTY" (escaped HTML), the party as written."""
+    return template(translator(lang)("according to {party}")).format(party=quoted(party, lang, default))
+
+
+def population_comparison(m: dict[str, Any] | None, lang: str = DEFAULT) -> str:
+    """Escaped HTML: our population share in the south beside the attributed claim, never merged (in ``lang``)."""
+    _ = translator(lang)
     items: list[str] = []
     shares = (m or {}).get("population_shares") or {}
     if isinstance(shares, dict) and not is_missing(shares.get("south_share")):
         v = share_pct(shares["south_share"])
         if shares.get("basis") == "series":
-            when = f"on {esc(fmt_date(shares.get('as_of')))}: our figure, advertising-audience estimate"
+            when = template(_("on {date}: our figure, advertising-audience estimate")).format(
+                date=esc(fmt_date(shares.get("as_of"), lang)))
         else:
-            when = (f"before the war ({esc(shares.get('basis_date') or 'pre-war')} baseline), not where people are "
-                    "now: the dated estimate has no figure near this date"
-                    + (f" (it covers {esc(fmt_date((shares.get('coverage') or {}).get('from')))} to "
-                       f"{esc(fmt_date((shares.get('coverage') or {}).get('to')))})" if shares.get("coverage") else ""))
-        items.append(
-            f'<li class="gdm-ours"><b>{v:.1f}%</b> of the population in the three southern governorates '
-            f"(Deir al-Balah, Khan Younis, Rafah) {when}"
-            f"{', ' + esc(shares.get('unit')) if shares.get('unit') else ''}"
-            f"{', some governorates at most' if shares.get('any_at_most') else ''} "
-            f"<i>(source: {esc(sources_text(shares.get('sources')))})</i></li>")
+            cov = shares.get("coverage") or {}
+            basis = shares.get("basis_date")
+            when = template(_("before the war ({basis} baseline), not where people are now: the dated estimate has no "
+                         "figure near this date")).format(basis=quoted(basis, lang) if basis else template(_("pre-war")))
+            if cov:
+                when += template(_(" (it covers {start} to {end})")).format(start=esc(fmt_date(cov.get("from"), lang)),
+                                                                       end=esc(fmt_date(cov.get("to"), lang)))
+        unit = template(_(", ")) + unit_text(shares.get("unit"), lang) if shares.get("unit") else ""
+        most = template(_(", some governorates at most")) if shares.get("any_at_most") else ""
+        source = template(_("(source: {sources})")).format(sources=quoted(sources_text(shares.get("sources")), lang))
+        items.append('<li class="gdm-ours">' + template(_(
+            "{pct} of the population in the three southern governorates (Deir al-Balah, Khan Younis, Rafah) {when}"
+        )).format(pct=f"<b>{_num(f'{v:.1f}%', lang)}</b>", when=when) + f"{unit}{most} <i>{source}</i></li>")
         c = shares.get("claim")
         if isinstance(c, dict):
             cv = c.get("share_south")
-            fig = f"{share_pct(cv):.0f}%" if not is_missing(cv) else esc(figure_text(c.get("figure")))
-            age = "" if c.get("current", True) else (
-                f" <span class='gdm-stale'>(latest claim, {esc(c.get('age_days'))} days old)</span>")
-            items.append(f'<li class="gdm-claim"><b>about {fig}</b> in the south, '
-                         f"<i>according to {esc(c.get('attributed_to'))}</i> ({esc(c.get('source'))}, "
-                         f"{esc(fmt_date(c.get('date')))}){age}</li>")
-    return html_list("gdm-claims", items, small=False)
+            fig = _num(f"{share_pct(cv):.0f}%", lang) if not is_missing(cv) else quoted(figure_text(c.get("figure")),
+                                                                                        lang)
+            age = "" if c.get("current", True) else (" <span class='gdm-stale'>" + template(_(
+                "(latest claim, {n} days old)")).format(n=esc(c.get("age_days"))) + "</span>")
+            items.append('<li class="gdm-claim">' + template(_("{figure} in the south, {according} ({source}, {date})"))
+                         .format(figure="<b>" + template(_("about {figure}")).format(figure=fig) + "</b>",
+                                 according=f"<i>{_according(c.get('attributed_to'), lang)}</i>",
+                                 source=quoted(c.get("source"), lang), date=esc(fmt_date(c.get("date"), lang)))
+                         + f"{age}</li>")
+    return html_list("gdm-claims", items, small=False, lang=lang)
 
 
 def share_pct(v: Any) -> float:
@@ -208,18 +244,26 @@ def figure_text(v: Any) -> str:
         return str(v)
 
 
-def claims_list(claims: pd.DataFrame | None) -> str:
-    """Escaped HTML list of the reported events (attributed claims) of the window."""
+def claims_list(claims: pd.DataFrame | None, lang: str = DEFAULT) -> str:
+    """Escaped HTML list of the reported events (attributed claims) of the window; in ``lang``, the claim, its unit
+    and the party as written (marked English: they are the report's words, restated)."""
     items: list[str] = []
+    comma = template(translator(lang)(", "))
     if claims is not None and len(claims):
         for r in claims.sort_values("date").itertuples():
             fig = figure_text(getattr(r, "figure", None))
             unit = getattr(r, "unit", None)
-            fig = f"{fig} {unit}" if fig and not is_missing(unit) and unit else fig
-            items.append(f"<li>{esc(fmt_date(r.date))}: {esc(r.claim)}"
-                         f"{': <b>' + esc(fig) + '</b>' if fig else ''}, "
-                         f"<i>according to {esc(getattr(r, 'attributed_to', 'unknown'))}</i></li>")
-    return html_list("gdm-claims", list(dict.fromkeys(items)))
+            has_unit = fig and not is_missing(unit) and unit
+            if is_rtl(lang):
+                # the figure and its unit (the report's words) one left-to-right run: "84 people", "1 air strikes"
+                fig = (f'<bdi lang="en" dir="ltr">{esc(fig)} {esc(unit)}</bdi>' if has_unit
+                       else f"<bdi>{esc(fig)}</bdi>") if fig else ""
+            else:
+                fig = esc(f"{fig} {unit}" if has_unit else fig)
+            items.append(f"<li>{esc(fmt_date(r.date, lang))}: {quoted(r.claim, lang)}"
+                         f"{': <b>' + fig + '</b>' if fig else ''}{comma}"
+                         f"<i>{_according(getattr(r, 'attributed_to', None), lang, 'unknown')}</i></li>")
+    return html_list("gdm-claims", list(dict.fromkeys(items)), lang=lang)
 
 
 def reference_line(m: dict[str, Any], lang: str = DEFAULT) -> str:
@@ -262,58 +306,99 @@ def reference_line(m: dict[str, Any], lang: str = DEFAULT) -> str:
     return f'<div class="gdm-reference">{head}{body}.</div>'
 
 
-def with_your_orders_line(m: dict[str, Any]) -> str:
+def with_your_orders_line(m: dict[str, Any], lang: str = DEFAULT) -> str:
     """Escaped HTML: "Area under orders, with your orders: X% (your layer NAME, imported DATE)" beside the shipped
     figure, with its definition; "" when the user has no order layer. Never merged into the shipped cards."""
     w = m.get("with_your_orders")
     if not isinstance(w, dict) or not w:
         return ""
-    layers = "; ".join(f"your layer {esc(x.get('name'))}, imported {esc(fmt_date(x.get('imported_at')))} from "
-                       f"{esc(x.get('origin'))}: {fmt_int(x.get('orders'), '0')} order(s) in the period"
-                       for x in w.get("layers") or [])
+    _ = translator(lang)
+    na = _("n/a")
+    layers = template(_("; ")).join(
+        template(_("your layer {name}, imported {date} from {origin}: {n} order(s) in the period")).format(
+            name=quoted(x.get("name"), lang), date=esc(fmt_date(x.get("imported_at"), lang)),
+            origin=quoted(x.get("origin"), lang), n=fmt_int(x.get("orders"), "0"))
+        for x in w.get("layers") or [])
     shipped = w.get("shipped") or {}
-    ours = share_percent(w)
-    base = share_percent(shipped)
-    return (f'<div class="gdm-with-yours"><b>Area under orders, with your orders: '
-            f"{'n/a' if ours is None else f'{ours:.1f}%'}</b> ({esc(as_float(w.get('area_km2')))} km²; {layers}) "
-            f"· shipped figure {'n/a' if base is None else f'{base:.1f}%'} ({esc(shipped.get('area_km2'))} km²), "
-            f"your orders add {esc(w.get('added_km2'))} km².<br><small>{esc(w.get('definition'))}</small></div>")
+    ours, base = share_percent(w), share_percent(shipped)
+
+    def pct(v: float | None) -> str:
+        return esc(na) if v is None else _num(f"{v:.1f}%", lang)
+
+    def km2(v: Any) -> str:
+        return _num(_("{value} km²").format(value="" if is_missing(v) else v), lang)
+
+    head = template(_("Area under orders, with your orders: {pct}")).format(pct=pct(ours))
+    definition = _(str(w.get("definition") or ""))
+    rest = template(_("({km2}; {layers}) · shipped figure {pct} ({shipped_km2}), your orders add {added}.")).format(
+        km2=km2(as_float(w.get("area_km2"))), layers=layers, pct=pct(base), shipped_km2=km2(shipped.get("area_km2")),
+        added=km2(w.get("added_km2")))
+    return (f'<div class="gdm-with-yours"><b>{head}</b> {rest}<br>'
+            f"<small>{esc(definition)}</small></div>")
 
 
-def reported_unmapped_list(m: dict[str, Any]) -> str:
+def _figure_name(key: str, lang: str) -> str:
+    """A reported figure's name (``reported_area_km2`` -> "area km2"), in ``lang`` when the catalogue has it."""
+    words = key.replace("reported_", "").replace("_", " ")
+    return translator(lang)(REPORTED_FIGURES.get(words, words))
+
+
+REPORTED_FIGURES = {"area km2": N_("area km2"), "people": N_("people")}  # the columns reported_* of the orders
+
+
+def reported_unmapped_list(m: dict[str, Any], lang: str = DEFAULT) -> str:
     """Escaped HTML list of the orders reported (by OCHA, UNRWA) in the period that no source maps."""
+    _ = translator(lang)
     ru = (m.get("orders") or {}).get("reported_unmapped") or {}
+    comma = template(_(", "))
     items = []
     for it in ru.get("items") or []:
-        figures = "; ".join(f"{k.replace('reported_', '').replace('_', ' ')}: {figure_text(v)}"
-                            for k, v in it.items() if k.startswith("reported_") and k != "reported_on"
-                            and not is_missing(v) and v not in ("", 0, 0.0))
-        items.append(f"<li>{esc(fmt_date(it.get('reported_on')))}: {esc(it.get('area_named') or it.get('order_id'))}"
-                     f"{' (' + esc(figures) + ')' if figures else ''}, "
-                     f"<i>reported by {esc(it.get('reported_by') or it.get('attributed_to') or 'n/a')}</i>"
-                     + (f"; may be the same as mapped order {esc(it['possible_duplicate_of'])}"
-                        if it.get("possible_duplicate_of") else "") + "</li>")
-    return html_list("gdm-unmapped", items)
+        figures = template(_("; ")).join(
+            f"{esc(_figure_name(k, lang))}: {_num(figure_text(v), lang)}"
+            for k, v in it.items() if k.startswith("reported_") and k != "reported_on"
+            and not is_missing(v) and v not in ("", 0, 0.0))
+        by = template(_("reported by {party}")).format(
+            party=quoted(it.get("reported_by") or it.get("attributed_to") or _("n/a"), lang))
+        items.append(f"<li>{esc(fmt_date(it.get('reported_on'), lang))}: "
+                     f"{quoted(it.get('area_named') or it.get('order_id'), lang)}"
+                     f"{' (' + figures + ')' if figures else ''}{comma}<i>{by}</i>"
+                     + (template(_("; may be the same as mapped order {id}")).format(
+                         id=quoted(it["possible_duplicate_of"], lang)) if it.get("possible_duplicate_of") else "")
+                     + "</li>")
+    return html_list("gdm-unmapped", items, lang=lang)
 
 
 def disagreements_list(orders: list[dict[str, Any]], zone: list[dict[str, Any]],
-                       people: list[dict[str, Any]] | None = None) -> str:
+                       people: list[dict[str, Any]] | None = None, lang: str = DEFAULT) -> str:
     """Escaped HTML: per source, the figures that disagree (blocks an order names; the zone's area; the pre-war
     population of an area OCHA states beside our estimate for it)."""
+    _ = translator(lang)
     items = []
     for p in people or []:
         ours = (p.get("ours") or {}).get("people")
-        items.append(f"<li>Pre-war population of {esc(p.get('refers_to'))}: {fmt_int(p.get('people_prewar'))} "
-                     f"<i>according to {esc(p.get('attributed_to'))}</i> ({esc(fmt_date(p.get('stated_on')))}); our "
-                     f"estimate for the same blocks: ~{fmt_int(ours)} (dasymetric, pre-war; why they differ: Method "
-                     "page).</li>")
+        items.append("<li>" + template(_(
+            "Pre-war population of {area}: {people} {according} ({date}); our estimate for the same blocks: "
+            "~{ours} (dasymetric, pre-war; why they differ: Method page).")).format(
+                area=quoted(p.get("refers_to"), lang), people=fmt_int(p.get("people_prewar")),
+                according=f"<i>{_according(p.get('attributed_to'), lang)}</i>",
+                date=esc(fmt_date(p.get("stated_on"), lang)), ours=fmt_int(ours)) + "</li>")
     for o in orders:
-        per = "; ".join(f"{esc(src)}: {n} blocks" for src, n in o["by_source"].items())
-        items.append(f"<li>Order {esc(o['order_id'])} of {esc(fmt_date(o['issued_on']))}: {per}. The map and the "
-                     f"figures count the union ({esc(o['union_blocks'])} blocks); each block's history says which "
-                     "source named it.</li>")
+        per = template(_("; ")).join(template(_("{source}: {n} blocks")).format(source=quoted(src, lang), n=esc(n))
+                                for src, n in o["by_source"].items())
+        items.append("<li>" + template(_(
+            "Order {id} of {date}: {per}. The map and the figures count the union ({n} blocks); each block's "
+            "history says which source named it.")).format(
+                id=quoted(o["order_id"], lang), date=esc(fmt_date(o["issued_on"], lang)), per=per,
+                n=esc(o["union_blocks"])) + "</li>")
     for z in zone:
-        items.append(f"<li>Humanitarian zone ({esc(z['zone_id'])}): {esc(z['ours_km2'])} km² in the outline shipped "
-                     f"here; {esc(figure_text(z['figure']))} {esc(z['unit'])} <i>according to "
-                     f"{esc(z['attributed_to'])}</i> ({esc(z['source'])}, {esc(fmt_date(z['stated_on']))}).</li>")
-    return html_list("gdm-disagree", items)
+        unit = quoted(z["unit"], lang)
+        items.append("<li>" + template(_(
+            "Humanitarian zone ({id}): {ours} in the outline shipped here; {figure} {according} ({source}, "
+            "{date}).")).format(
+                id=quoted(z["zone_id"], lang),
+                ours=_num(_("{value} km²").format(value=z["ours_km2"]), lang),
+                figure=(f"<bdi>{esc(figure_text(z['figure']))} {unit}</bdi>" if is_rtl(lang)
+                        else f"{esc(figure_text(z['figure']))} {unit}"),
+                according=f"<i>{_according(z['attributed_to'], lang)}</i>", source=quoted(z["source"], lang),
+                date=esc(fmt_date(z["stated_on"], lang))) + "</li>")
+    return html_list("gdm-disagree", items, lang=lang)

@@ -23,7 +23,7 @@ from dashboard.html import esc, fmt_date, fmt_int, is_missing, link, rtl
 from dashboard.map_geometry import round_coords, simplify_for_display
 from pipeline.core import settings
 from pipeline.core.i18n import DEFAULT, N_, isolate, translator
-from pipeline.core.layers import AREA_CRS, PCODES, STORAGE_CRS
+from pipeline.core.layers import AREA_CRS, PCODES, PCODES_AR, STORAGE_CRS
 from pipeline.core.palette import MAJOR_PLACES
 from pipeline.runtime.acled_views import PLACED_COARSE, precision_note
 from pipeline.runtime.event_counts import CountTable, by_area, count_table, totals
@@ -48,6 +48,34 @@ def status_labels(on: date, since: date, window: int, lang: str = DEFAULT) -> di
         "earlier": _("Ordered earlier, since {date}").format(date=fmt_date(since, lang)),
         "none": _("Not ordered in this period"),
     }
+
+
+# Categorical words of the shipped layers, shown in the page's language (the rest of a tooltip's data as written).
+EVENT_KINDS = (N_("attack on health care"), N_("protection incident"), N_("attack on education"), N_("IDF attack"),
+               N_("attack on aid workers"), N_("incident affecting food security"), N_("incident"), N_("event"))
+ZONE_KINDS = (N_("humanitarian zone"), N_("proposed safe area"))
+QUALIFIERS = (N_("more than"), N_("at least"), N_("approximately"), N_("about"), N_("up to"), N_("fewer than"))
+
+
+def _words(lang: str) -> tuple[Callable[[str], str], Callable[[Any], str]]:
+    """(``_`` for ``lang``, ``data``): ``data(value)`` is a value from data as written (``""`` when missing), a
+    left-to-right isolate inside a right-to-left tooltip; ``_(value)`` translates the project's own words."""
+    _ = translator(lang)
+
+    def data(value: Any) -> str:
+        if is_missing(value):
+            return ""
+        return isolate(str(value)) if lang != DEFAULT else str(value)
+    return _, data
+
+
+def _category(value: Any, lang: str) -> str:
+    """A categorical value (a kind, a qualifier) in ``lang`` when the catalogue has it, else as written."""
+    _, data = _words(lang)
+    if is_missing(value):
+        return ""
+    word = _(str(value))
+    return word if word != str(value) or lang == DEFAULT else data(value)
 
 
 def display_blocks(blocks: gpd.GeoDataFrame, governorates: pd.DataFrame | None, *,
@@ -125,8 +153,9 @@ def prepare_governorates(governorates: gpd.GeoDataFrame | None, tolerance_m: flo
     return gdf
 
 
-def prepare_events(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Incident points with a ``radius`` (by reported fatalities) and an escaped ``tip``."""
+def prepare_events(events: gpd.GeoDataFrame, lang: str = DEFAULT) -> gpd.GeoDataFrame:
+    """Incident points with a ``radius`` (by reported fatalities) and an escaped ``tip`` in ``lang`` (the kind
+    translated; place, dataset, source and notes as written)."""
     if events is None or events.empty:
         return events
     gdf = events[events.geometry.notna() & ~events.geometry.is_empty].copy()
@@ -136,35 +165,54 @@ def prepare_events(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     gdf["radius"] = np.where(fat.notna(), 4 + 2.2 * np.sqrt(fat.fillna(0).clip(lower=0)), 4).round(1)
     gdf["radius"] = gdf["radius"].clip(upper=22)
     tips = []
+    _, data = _words(lang)
+    comma, fatalities = esc(_(", ")), esc(_("Reported fatalities: {n}"))
+    origin = esc(_("Dataset: {dataset}; source: {source}"))
     for r, f in zip(gdf.itertuples(), fat, strict=True):
         tips.append(
-            f"<b>{esc(getattr(r, 'kind', 'incident'))}</b>, {esc(fmt_date(getattr(r, 'date', None)))}<br>"
-            f"{esc(getattr(r, 'location', ''))}<br>"
-            f"Reported fatalities: {_qualified(f, getattr(r, 'fatalities_qualifier', None))}<br>"
-            + (f"{esc(r.figure_tag)}: {_qualified(r.figure, getattr(r, 'figure_qualifier', None))}<br>"
+            f"<b>{esc(_category(getattr(r, 'kind', 'incident'), lang))}</b>{comma}"
+            f"{esc(fmt_date(getattr(r, 'date', None), lang))}<br>"
+            f"{esc(data(getattr(r, 'location', '')))}<br>"
+            + fatalities.format(n=_qualified(f, getattr(r, 'fatalities_qualifier', None), lang)) + "<br>"
+            + (f"{esc(data(r.figure_tag))}: {_qualified(r.figure, getattr(r, 'figure_qualifier', None), lang)}<br>"
                if not is_missing(getattr(r, 'figure_tag', None)) else "")
-            + f"Dataset: {esc(getattr(r, 'dataset', ''))}; source: {esc(getattr(r, 'source', ''))}"
-            + (f"<br>{esc(str(getattr(r, 'notes', ''))[:240])}" if not is_missing(getattr(r, 'notes', None)) else ""))
+            + origin.format(dataset=esc(data(getattr(r, 'dataset', ''))), source=esc(data(getattr(r, 'source', ''))))
+            + (f"<br>{esc(data(str(getattr(r, 'notes', ''))[:240]))}" if not is_missing(getattr(r, 'notes', None))
+               else ""))
     gdf["tip"] = tips
     gdf["geometry"] = round_coords(gdf.geometry.values)
     return gdf
 
 
-def prepare_zone(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _declared(start: Any, end: Any, lang: str, *, word: str = N_("Declared {start} to {end}"),
+              open_word: str = N_("Declared {start} (still declared)")) -> str:
+    """ "Declared 1 Dec 2023 to 3 Dec 2023" / "Declared 1 Dec 2023 (still declared)" (plain text, in ``lang``)."""
+    _ = translator(lang)
+    if is_missing(end):
+        return _(open_word).format(start=fmt_date(start, lang))
+    return _(word).format(start=fmt_date(start, lang), end=fmt_date(end, lang))
+
+
+def prepare_zone(zones: gpd.GeoDataFrame, lang: str = DEFAULT) -> gpd.GeoDataFrame:
+    """Zone outlines for display with an escaped ``tip`` in ``lang`` (the name and source as written)."""
     if zones is None or zones.empty:
         return zones
     gdf = simplify_for_display(zones, 10.0, coverage=False)
+    _, data = _words(lang)
+    zone, area, source = _("Humanitarian zone"), _("Area {value}"), _("Source: {sources}")
     gdf["tip"] = [
-        f"<b>{esc(getattr(r, 'name', 'Humanitarian zone'))}</b><br>{esc(getattr(r, 'kind', ''))}<br>"
-        f"Declared {esc(fmt_date(getattr(r, 'valid_from', None)))}"
-        f"{' to ' + esc(fmt_date(r.valid_to)) if not is_missing(getattr(r, 'valid_to', None)) else ' (still declared)'}"
-        f"<br>Area {esc(_km2(getattr(r, 'area_km2', None)))}<br>Source: {esc(getattr(r, 'source', ''))}"
+        f"<b>{esc(data(getattr(r, 'name', None)) or zone)}</b><br>"
+        f"{esc(_category(getattr(r, 'kind', ''), lang))}<br>"
+        f"{esc(_declared(getattr(r, 'valid_from', None), getattr(r, 'valid_to', None), lang))}"
+        f"<br>{esc(area.format(value=_km2(getattr(r, 'area_km2', None), lang)))}"
+        f"<br>{esc(source.format(sources=data(getattr(r, 'source', ''))))}"
         for r in gdf.itertuples()]
     return gdf
 
 
-def _km2(v: Any) -> str:
-    return "n/a" if is_missing(v) else f"{float(v):,.1f} km²"
+def _km2(v: Any, lang: str = DEFAULT) -> str:
+    _ = translator(lang)
+    return _("n/a") if is_missing(v) else _("{value} km²").format(value=f"{float(v):,.1f}")
 
 
 # Labelled permanently: ``MAJOR_PLACES`` (the main towns and the places the scenario names, shared with the
@@ -209,13 +257,14 @@ def prepare_places(places: gpd.GeoDataFrame, lang: str = DEFAULT) -> gpd.GeoData
     return gdf
 
 
-def prepare_claims(claims: pd.DataFrame, places: gpd.GeoDataFrame | None, *, buffer_m: float = 1500.0
-                   ) -> gpd.GeoDataFrame | None:
-    """Scenario claims drawn on their place's area (a point place gets a ``buffer_m`` circle)."""
+def prepare_claims(claims: pd.DataFrame, places: gpd.GeoDataFrame | None, *, buffer_m: float = 1500.0,
+                   lang: str = DEFAULT) -> gpd.GeoDataFrame | None:
+    """Scenario claims drawn on their place's area (a point place gets a ``buffer_m`` circle); the ``tip`` in
+    ``lang``: the place by its Arabic name in Arabic, the claim and the party as written."""
     if claims is None or claims.empty or places is None or places.empty or "place_id" not in claims:
         return None
-    c = claims[claims["place_id"].notna()].merge(places[["place_id", "name_en", "geometry"]], on="place_id",
-                                                  how="inner")
+    names = [c for c in ("place_id", "name_en", "name_ar", "geometry") if c in places.columns]
+    c = claims[claims["place_id"].notna()].merge(places[names], on="place_id", how="inner")
     if c.empty:
         return None
     gdf = gpd.GeoDataFrame(c, geometry="geometry", crs=places.crs)
@@ -225,10 +274,18 @@ def prepare_claims(claims: pd.DataFrame, places: gpd.GeoDataFrame | None, *, buf
     metric[pts] = points.buffer(buffer_m)
     gdf["geometry"] = metric.to_crs(STORAGE_CRS)
     gdf = simplify_for_display(gdf, 20.0, coverage=False)
+    _, data = _words(lang)
+    said, comma = esc(_("Reported")), esc(_(", "))
+
+    def place(r: Any) -> str:
+        ar = getattr(r, "name_ar", None)
+        return str(ar) if lang != DEFAULT and not is_missing(ar) and ar else str(r.name_en)
+
     gdf["tip"] = [
-        f"<b>Reported</b> ({esc(fmt_date(r.date))}), {esc(r.name_en)}: {esc(r.claim)}"
+        f"<b>{said}</b> ({esc(fmt_date(r.date, lang))}){comma}{esc(place(r))}: {esc(data(r.claim))}"
         + (f" [{esc(r.figure)}]" if not is_missing(getattr(r, 'figure', None)) else "")
-        + f"<br><i>according to {esc(getattr(r, 'attributed_to', 'unknown'))}</i>"
+        + "<br><i>" + esc(_("according to {party}").format(party=data(getattr(r, 'attributed_to', 'unknown'))))
+        + "</i>"
         for r in gdf.itertuples()]
     return gdf
 
@@ -271,17 +328,20 @@ class WorkspaceLayer:
     attribution: str | None = None
 
 
-def _qualified(value: Any, qualifier: Any) -> str:
+def _qualified(value: Any, qualifier: Any, lang: str = DEFAULT) -> str:
     """ "more than 20", "approximately 15", "not reported" (never 0 for a figure nobody gave); escaped."""
+    _ = translator(lang)
     if is_missing(value) or (isinstance(value, float) and np.isnan(value)):
-        return "not reported"
+        return esc(_("not reported"))
     text = fmt_int(value)
-    return f"{esc(qualifier)} {text}" if not is_missing(qualifier) and str(qualifier) != "not reported" else text
+    return (f"{esc(_category(qualifier, lang))} {text}" if not is_missing(qualifier)
+            and str(qualifier) != "not reported" else text)
 
 
 def aggregate_points(events: gpd.GeoDataFrame | CountTable, *, label: str, blocks: gpd.GeoDataFrame | None,
                      governorates: gpd.GeoDataFrame | None, acled: bool = False,
-                     on: date | None = None, window: int | None = None) -> tuple[gpd.GeoDataFrame, int]:
+                     on: date | None = None, window: int | None = None, lang: str = DEFAULT
+                     ) -> tuple[gpd.GeoDataFrame, int]:
     """Events counted per block (else per governorate), one point per area sized by count; (frame, unplaced).
 
     ``events``: the rows to count, or a layer's count table (``pipeline.runtime.event_counts``) with the
@@ -296,14 +356,16 @@ def aggregate_points(events: gpd.GeoDataFrame | CountTable, *, label: str, block
         span = table.frame["day"]
         on_, win = (span.max().date(), (span.max() - span.min()).days + 1) if len(span) else (date.today(), 1)
     by_block, by_gov, unplaced = by_area(table, on_, win)
+    _, data = _words(lang)
+    names = PCODES_AR if lang != DEFAULT else PCODES
     parts = []
     if len(by_block) and blocks is not None:
         a = by_block.merge(blocks[["block_id", "geometry"]].astype({"block_id": "Int64"}), on="block_id", how="left")
-        a["where"] = [f"Block {int(b)}" for b in a["block_id"]]
+        a["where"] = [_("Block {id}").format(id=int(b)) for b in a["block_id"]]
         parts.append(a)
     if len(by_gov) and governorates is not None:
         a = by_gov.merge(governorates[["pcode", "geometry"]], on="pcode", how="left")
-        a["where"] = [f"{PCODES.get(str(p), str(p))} (no block)" for p in a["pcode"]]
+        a["where"] = [_("{area} (no block)").format(area=names.get(str(p), data(p))) for p in a["pcode"]]
         parts.append(a)
     if not parts:
         return gpd.GeoDataFrame({"tip": [], "radius": []}, geometry=[], crs=STORAGE_CRS), unplaced
@@ -311,13 +373,17 @@ def aggregate_points(events: gpd.GeoDataFrame | CountTable, *, label: str, block
     agg = agg[agg.geometry.notna() & ~agg.geometry.is_empty].copy()
     agg["geometry"] = round_coords(agg.geometry.representative_point().values)
     agg["radius"] = np.minimum(5 + 3 * np.sqrt(agg["events"].to_numpy(dtype=float)), 24).round(1)
-    src = "ACLED, shown aggregated" if acled else "imported, shown aggregated"
+    src = _("ACLED, shown aggregated") if acled else _("imported, shown aggregated")
+    events_n, with_figure = esc(_("{where}: {n} event(s)")), esc(_("Reported fatalities: {n} (in {k} event(s) with a "
+                                                                   "figure)"))
+    none = esc(_("Reported fatalities: {n}").format(n=_("not reported")))
+    imported = esc(_("Imported: {name}"))
     agg["tip"] = [
-        f"<b>{esc(r.where)}</b>: {fmt_int(r.events)} event(s)<br>"
-        + (f"Reported fatalities: {fmt_int(r.fatalities, '0')} (in {fmt_int(r.fatalities_reported, '0')} event(s) "
-           "with a figure)<br>" if r.fatalities_reported else "Reported fatalities: not reported<br>")
-        + f"{esc(fmt_date(r.first_date))} – {esc(fmt_date(r.last_date))}<br>"
-        f"Imported: {esc(label)} ({esc(src)})"
+        events_n.format(where=f"<b>{esc(r.where)}</b>", n=fmt_int(r.events)) + "<br>"
+        + (with_figure.format(n=fmt_int(r.fatalities, '0'), k=fmt_int(r.fatalities_reported, '0')) + "<br>"
+           if r.fatalities_reported else none + "<br>")
+        + f"{esc(fmt_date(r.first_date, lang))} – {esc(fmt_date(r.last_date, lang))}<br>"
+        + imported.format(name=esc(data(label))) + f" ({esc(src)})"
         for r in agg.itertuples()]
     return agg, unplaced
 
@@ -334,22 +400,55 @@ def _none_for_na(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _aggregated(out: WorkspaceLayer, counts: CountTable, *, on: date, window: int,
                 blocks: gpd.GeoDataFrame | None, governorates: gpd.GeoDataFrame | None, limit: int,
-                coarse: dict[str, Any] | None = None) -> WorkspaceLayer:
+                coarse: dict[str, Any] | None = None, lang: str = DEFAULT) -> WorkspaceLayer:
     """``out`` drawn as counts per block (per governorate for events in no block), the legend saying why;
     ``coarse`` (``acled_views.precision_note``) adds that most events are placed at the town or district level."""
+    _ = translator(lang)
     if out.count == 0:
-        out.detail = f"no event in the {window} days to the date"
+        out.detail = _("no event in the {window} days to the date").format(window=window)
         return out
     out.frame, out.unplaced = aggregate_points(counts, label=out.name, blocks=blocks, governorates=governorates,
-                                               acled=out.acled, on=on, window=window)
+                                               acled=out.acled, on=on, window=window, lang=lang)
     out.aggregated = True
-    why = ("ACLED, aggregated by block" if out.acled and out.count <= limit else
-           f"aggregated by block (over {limit:,} events: counts, not points)")
-    out.detail = f"{why}: {out.count:,} events, last {window} days (size: count)"
+    why = (_("ACLED, aggregated by block") if out.acled and out.count <= limit else
+           _("aggregated by block (over {limit} events: counts, not points)").format(limit=f"{limit:,}"))
+    out.detail = _("{why}: {n} events, last {window} days (size: count)").format(why=why, n=f"{out.count:,}",
+                                                                                 window=window)
     if coarse and coarse["sentence"]:  # ACLED geo_precision 2/3: the block is the town's or district's point
-        out.detail += f"; {coarse['coarse']:,} of {coarse['known']:,} {PLACED_COARSE}, not at block precision"
-        out.frame["tip"] = out.frame["tip"] + f"<br><i>Most events {esc(PLACED_COARSE)}: not block precision</i>"
+        out.detail += _("; {coarse} of {known} {placed}, not at block precision").format(
+            coarse=f"{coarse['coarse']:,}", known=f"{coarse['known']:,}", placed=_(PLACED_COARSE))
+        out.frame["tip"] = out.frame["tip"] + "<br><i>" + esc(_("Most events {placed}: not block precision").format(
+            placed=_(PLACED_COARSE))) + "</i>"
     return out
+
+
+def _figure_points(latest: pd.DataFrame, crs: Any, imported: str, lang: str) -> gpd.GeoDataFrame:
+    """An imported figures layer's latest values (``day`` added) as one labelled point per governorate."""
+    _, data = _words(lang)
+    rows = []
+    names = PCODES_AR if lang != DEFAULT else PCODES
+    source_word = esc(_("Source: {sources}"))
+    for pcode, grp in latest.groupby("pcode", dropna=False, sort=True):
+        first = grp.iloc[0]
+        if lang != DEFAULT and not is_missing(first.get("name_ar")) and first.get("name_ar"):
+            place = str(first.get("name_ar"))
+        else:
+            named = first.get("name") if not is_missing(first.get("name")) else first.get("name_ar")
+            place = data(named) if not is_missing(named) else names.get(str(pcode), data(pcode))
+        lines = [f"{fmt_int(g.value)} {esc(data(g.metric))}" for g in grp.itertuples()]
+        dates = [esc(fmt_date(g.day, lang)) or esc(_("undated")) for g in grp.itertuples()]
+        src = first.get("dataset") if is_missing(first.get("source")) else first.get("source")
+        head = (f"<b>{rtl(place)}</b>" if lang != DEFAULT and place == first.get("name_ar")
+                else f"<b>{esc(place)}</b> {rtl(first.get('name_ar'))}")
+        rows.append({"label": f"{esc(place)}: " + esc(_("; ")).join(lines),
+                     "tip": head + "<br>"
+                            + "<br>".join(f"{ln} ({dt})" for ln, dt in zip(lines, dates, strict=True))
+                            + "<br>" + source_word.format(sources=esc(data(src)))
+                            + f"<br>{imported}",
+                     "geometry": grp.geometry.iloc[0]})
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+    gdf["geometry"] = round_coords(gdf.geometry.representative_point().values)
+    return gdf
 
 
 def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame | None, *, on: date, window: int,
@@ -357,7 +456,7 @@ def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame | None, *
                             slot: int = 0, acled_detail: bool = False, max_points: int | None = None,
                             counts: CountTable | None = None,
                             window_rows: Callable[[], pd.DataFrame] | None = None,
-                            precision: dict[str, Any] | None = None) -> WorkspaceLayer:
+                            precision: dict[str, Any] | None = None, lang: str = DEFAULT) -> WorkspaceLayer:
     """An imported layer (workspace manifest ``entry`` + stored ``frame``) filtered to the view and prepared.
 
     Event layers may come as their count table (``counts``, ``pipeline.runtime.event_counts``) instead of
@@ -373,24 +472,27 @@ def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame | None, *
     events: the ``window`` days ending on ``on``; ACLED layers (``entry["acled"]``) aggregated by block unless
     ``acled_detail`` (a person's own choice), any layer with more than ``max_points`` events aggregated.
     zones: the ones valid on ``on`` (``valid_from <= on < valid_to``, a missing bound open). figures: the
-    latest value per governorate and metric on or before ``on``, as a labelled point.
+    latest value per governorate and metric on or before ``on``, as a labelled point. The texts (tips and the
+    legend's ``detail``) are in ``lang``; the layer's own values as written.
     """
+    _, data = _words(lang)
     name = str(entry.get("name", "imported"))
     kind = str(entry.get("kind") or "events")
     acled = bool(entry.get("acled", False))
     limit = settings.get(settings.MAP_POINT_LIMIT) if max_points is None else max_points
     total = int(entry.get("rows", 0)) if frame is None else int(len(frame))
     out = WorkspaceLayer(name=name, kind=kind, frame=None, slot=slot, acled=acled, total=total)
+    imported = esc(_("Imported: {name}").format(name=data(name)))
     if acled:
         out.attribution = str(entry.get("attribution") or acled_attribution)
     if kind == "events" and counts is not None:
         out.count = totals(counts, on, window)["count"]
         if out.count == 0 or (acled and not acled_detail) or out.count > limit:
             return _aggregated(out, counts, on=on, window=window, blocks=blocks, governorates=governorates,
-                               limit=limit, coarse=precision)
+                               limit=limit, coarse=precision, lang=lang)
         frame = window_rows() if window_rows is not None else frame
     if not isinstance(frame, gpd.GeoDataFrame) or frame.empty:
-        out.detail = "nothing to draw"
+        out.detail = _("nothing to draw")
         return out
     frame = _none_for_na(frame[frame.geometry.notna() & ~frame.geometry.is_empty])
 
@@ -398,61 +500,53 @@ def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame | None, *
         sel = rows_in_window(frame, on, window)
         out.count = int(len(sel))
         if sel.empty:
-            out.detail = f"no event in the {window} days to the date"
+            out.detail = _("no event in the {window} days to the date").format(window=window)
             return out
         if (acled and not acled_detail) or len(sel) > limit:
             return _aggregated(out, count_table(sel), on=on, window=window, blocks=blocks,
-                               governorates=governorates, limit=limit, coarse=precision_note(sel))
+                               governorates=governorates, limit=limit, coarse=precision_note(sel), lang=lang)
         else:
             pts = sel.copy()
             if "kind" not in pts:
                 pts["kind"] = "event"
-            prepared = prepare_events(pts)
-            prepared["tip"] = prepared["tip"] + f"<br>Imported: {esc(name)}" + (" (ACLED, your own view)" if acled else "")
+            prepared = prepare_events(pts, lang)
+            prepared["tip"] = (prepared["tip"] + "<br>" + imported
+                               + (esc(_(" (ACLED, your own view)")) if acled else ""))
             out.frame = prepared
-            out.detail = (f"{'ACLED event detail (your own view)' if acled else 'points'}: "
-                          f"{out.count:,} in the last {window} days")
+            out.detail = _("{what}: {n} in the last {window} days").format(
+                what=_("ACLED event detail (your own view)") if acled else _("points"), n=f"{out.count:,}",
+                window=window)
     elif kind == "zones":
         sel = valid_on(frame, on)
         out.count = int(len(sel))
         if sel.empty:
-            out.detail = f"outline: none of {len(frame):,} zone(s) valid on the date"
+            out.detail = _("outline: none of {n} zone(s) valid on the date").format(n=f"{len(frame):,}")
             return out
         gdf = simplify_for_display(gpd.GeoDataFrame(sel, geometry=sel.geometry.name, crs=frame.crs or STORAGE_CRS),
                                    10.0, coverage=False)
+        area, source = _("Area {value}"), _("Source: {sources}")
         gdf["tip"] = [
-            f"<b>{esc(getattr(r, 'name', None) or getattr(r, 'zone_id', ''))}</b><br>{esc(getattr(r, 'kind', ''))}<br>"
-            f"Valid {esc(fmt_date(getattr(r, 'valid_from', None)) or 'from ?')}"
-            f"{' to ' + esc(fmt_date(r.valid_to)) if not is_missing(getattr(r, 'valid_to', None)) else ''}"
-            f"<br>Area {esc(_km2(getattr(r, 'area_km2', None)))}<br>Source: {esc(getattr(r, 'source', ''))}"
-            f"<br>Imported: {esc(name)}"
+            f"<b>{esc(data(getattr(r, 'name', None) or getattr(r, 'zone_id', '')))}</b><br>"
+            f"{esc(_category(getattr(r, 'kind', ''), lang))}<br>"
+            + esc(_("Valid {start}").format(start=fmt_date(getattr(r, 'valid_from', None), lang) or _("from ?"))
+                  if is_missing(getattr(r, 'valid_to', None)) else
+                  _("Valid {start} to {end}").format(start=fmt_date(getattr(r, 'valid_from', None), lang)
+                                                     or _("from ?"), end=fmt_date(r.valid_to, lang)))
+            + f"<br>{esc(area.format(value=_km2(getattr(r, 'area_km2', None), lang)))}"
+            f"<br>{esc(source.format(sources=data(getattr(r, 'source', ''))))}"
+            f"<br>{imported}"
             for r in gdf.itertuples()]
         out.frame = gdf
-        out.detail = f"outline: {out.count:,} of {len(frame):,} zone(s) valid on the date"
+        out.detail = _("outline: {n} of {total} zone(s) valid on the date").format(n=f"{out.count:,}",
+                                                                                    total=f"{len(frame):,}")
     elif kind == "figures":
         latest = latest_on_or_before(frame, on, ["pcode", "metric"])
         if latest.empty:
-            out.detail = "no figure on or before the date"
+            out.detail = _("no figure on or before the date")
             return out
-        latest = latest.assign(day=days(latest, "date"))
-        rows = []
-        for pcode, grp in latest.groupby("pcode", dropna=False, sort=True):
-            first = grp.iloc[0]
-            place = first.get("name") if not is_missing(first.get("name")) else first.get("name_ar")
-            place = place if not is_missing(place) else PCODES.get(str(pcode), pcode)
-            lines = [f"{fmt_int(g.value)} {esc(g.metric)}" for g in grp.itertuples()]
-            dates = [esc(fmt_date(g.day)) or "undated" for g in grp.itertuples()]
-            rows.append({"label": f"{esc(place)}: " + "; ".join(lines),
-                         "tip": f"<b>{esc(place)}</b> {rtl(first.get('name_ar'))}<br>"
-                                + "<br>".join(f"{ln} ({dt})" for ln, dt in zip(lines, dates, strict=True))
-                                + f"<br>Source: {esc(first.get('dataset') if is_missing(first.get('source')) else first.get('source'))}"
-                                + f"<br>Imported: {esc(name)}",
-                         "geometry": grp.geometry.iloc[0]})
-        gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=frame.crs or STORAGE_CRS)
-        gdf["geometry"] = round_coords(gdf.geometry.representative_point().values)
+        gdf = _figure_points(latest.assign(day=days(latest, "date")), frame.crs or STORAGE_CRS, imported, lang)
         out.frame, out.count = gdf, len(gdf)
-        out.detail = f"governorate figures on or before the date ({out.count} place(s))"
+        out.detail = _("governorate figures on or before the date ({n} place(s))").format(n=out.count)
     else:
-        out.detail = f"layer kind {kind!r} is not drawn"
+        out.detail = _("layer kind {kind} is not drawn").format(kind=repr(kind))
     return out
-

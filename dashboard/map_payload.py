@@ -171,7 +171,7 @@ def _base(key: str, lang: str = DEFAULT) -> bytes:
     if strip is not None:
         out["strip"] = _fc(simplify_for_display(strip, 15.0), {})
     if zones is not None and len(zones):
-        z = prepare_zone(zones)
+        z = prepare_zone(zones, lang)
         out["zones"] = _fc(z, {"zone_id": [str(i) for i in z["zone_id"]], "tip": [lines(t) for t in z["tip"]]})
     if places is not None and len(places):
         prows: Iterable[Any] = prepare_places(places, lang).itertuples()  # one named tuple per place (a Point)
@@ -181,37 +181,39 @@ def _base(key: str, lang: str = DEFAULT) -> bytes:
                          for r in prows]
     facilities = _geolayer("facilities", key)
     if facilities is not None and len(facilities):  # the points themselves come when the layer is switched on
-        out["facility_kinds"] = _facilities(facilities)[0]
-        out["facilities_url"] = f"{FACILITIES_ROUTE}?v={version(key)}"
+        out["facility_kinds"] = _facilities(facilities, lang)[0]
+        out["facilities_url"] = f"{FACILITIES_ROUTE}?v={version(key)}" + (f"&lang={lang}" if lang != DEFAULT else "")
     out["orders"], out["history"] = _history(key)
     return json.dumps(out, separators=(",", ":"), default=str).encode()
 
 
-def _facilities(f: gpd.GeoDataFrame) -> tuple[list[dict[str, str]], list[list[Any]]]:
+def _facilities(f: gpd.GeoDataFrame, lang: str = DEFAULT) -> tuple[list[dict[str, str]], list[list[Any]]]:
     """(kinds with their label and colour, one [lon, lat, kind index, tip lines] per facility): a layer the
-    person switches on in the map's layers control (off by default)."""
-    kinds = [{"key": k, "label": KIND_EN[k], "colour": FACILITY_COLOURS[k]} for k in FACILITY_KINDS]
+    person switches on in the map's layers control (off by default). Kinds and tips in ``lang``."""
+    _ = translator(lang)
+    kinds = [{"key": k, "label": _(KIND_EN[k]), "colour": FACILITY_COLOURS[k]} for k in FACILITY_KINDS]
     pos = {k["key"]: i for i, k in enumerate(kinds)}
     xy = round_coords(f.geometry.values)
     rows: list[list[Any]] = []
     for g, name, kind, block in zip(xy, f["name_ar"], f["kind"], f["block_id"], strict=True):
-        tip = [str(name), KIND_EN.get(str(kind), str(kind)) + ("" if pd.isna(block) else f" · block {int(block)}")]
+        word = _(KIND_EN[str(kind)]) if str(kind) in KIND_EN else str(kind)
+        tip = [str(name), word + ("" if pd.isna(block) else _(" · block {id}").format(id=int(block)))]
         rows.append([g.x, g.y, pos.get(str(kind), pos["other"]), tip])
     return kinds, rows
 
 
 @functools.lru_cache(maxsize=4)
-def _facilities_json(key: str) -> bytes:
+def _facilities_json(key: str, lang: str = DEFAULT) -> bytes:
     f = _geolayer("facilities", key)
-    rows = _facilities(f)[1] if f is not None and len(f) else []
+    rows = _facilities(f, lang)[1] if f is not None and len(f) else []
     return json.dumps({"version": version(key), "facilities": rows}, separators=(",", ":")).encode()
 
 
-def facilities(key: str | None = None) -> bytes:
+def facilities(key: str | None = None, lang: str = DEFAULT) -> bytes:
     """The named landmarks as [lon, lat, kind index, tip lines] (JSON bytes), fetched when the layer is
     switched on in the map's layers control (off by default: two thirds of the date-free data)."""
     with _lock:
-        return _facilities_json(key or bundle_key())
+        return _facilities_json(key or bundle_key(), normalise(lang))
 
 
 def base(key: str | None = None, lang: str = DEFAULT) -> bytes:

@@ -54,7 +54,7 @@ def order_card(r: dict[str, Any], lang: str = DEFAULT) -> str:
     source = link(r.get("link") or r.get("source_url"), r.get("source_name") or _("source"))
     order = t(_("order {id}"), id=iso(r.get("order_id")))
     head = (f"<b>{esc(fmt_date(r.get('issued_on'), lang))} · {order}</b> · "
-            + (f'<bdi dir="auto">{source}</bdi>' if rtl else source))
+            + (f'<bdi dir="auto" lang="en">{source}</bdi>' if rtl else source))
     attrs = f' dir="rtl" lang="{esc(lang)}"' if rtl else ""
     if not r.get("mapped"):
         why = (_("reported, but no source maps its blocks") if r.get("kind") == "reported, not mapped"

@@ -123,7 +123,7 @@ def _base(request: Request) -> Response:
 
 
 def _facilities(request: Request) -> Response:
-    return _json(request, map_payload.facilities())
+    return _json(request, map_payload.facilities(lang=request.query_params.get("lang") or "en"))
 
 
 def _playback(request: Request) -> Response:

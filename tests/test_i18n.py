@@ -66,3 +66,126 @@ def test_arabic_dates_and_numbers_follow_the_stated_convention() -> None:
     assert i18n.date_text(date(2023, 12, 5), "en") == "5 Dec 2023"
     assert i18n.number_text(1234567, "ar") == "1,234,567"
     assert i18n.number_text(12.345, "ar", digits=1) == "12.3"
+
+
+# ---------------------------------------------------------------- the map's tooltips and the report's words
+
+LATIN = re.compile(r"[A-Za-z]{2,}")
+ISOLATED = re.compile("\u2066[^\u2069]*\u2069")
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+CODES = {"ACLED", "km"}  # a dataset's name and the unit, left in Latin letters by the catalogue
+
+
+def english_outside_isolates(tips: list[str]) -> set[str]:
+    """Latin words of the tooltips' text lines (as the map shows them) outside the isolated data."""
+    from dashboard.map_payload import lines
+
+    words = {w for t in tips for line in lines(t) for w in LATIN.findall(ISOLATED.sub(" ", line))}
+    return words - CODES
+
+
+@pytest.fixture(scope="module")
+def bundle_layers() -> dict[str, object]:
+    from pipeline.runtime.bundle import load_geolayer, load_layer
+
+    return {n: load_geolayer(n) for n in ("events", "zones", "places", "blocks", "governorates")} | {
+        "claims": load_layer("claims"), "series": load_layer("series")}
+
+
+def test_map_tooltips_in_arabic_keep_english_only_for_the_data(bundle_layers: dict[str, object]) -> None:
+    """Every incident, zone and claim of the bundle: its tooltip reads Arabic; the English left is the data's own
+    (a place, a source, a note), isolated so it keeps its order in the right-to-left line."""
+    from dashboard.map_layers import prepare_claims, prepare_events, prepare_zone
+
+    b = bundle_layers
+    tips = {"incidents": list(prepare_events(b["events"], "ar")["tip"]),
+            "zones": list(prepare_zone(b["zones"], "ar")["tip"]),
+            "claims": list(prepare_claims(b["claims"], b["places"], lang="ar")["tip"])}
+    for kind, shown in tips.items():
+        assert shown and all(ARABIC.search(t) for t in shown), kind
+        assert not english_outside_isolates(shown), (kind, english_outside_isolates(shown))
+    assert "الوفيات المبلّغ عنها" in tips["incidents"][0] and "هجوم على" in " ".join(tips["incidents"])
+    assert "أُعلنت من" in " ".join(tips["zones"]) and "بحسب" in tips["claims"][0]
+    # the English tooltips are the English words they were
+    assert prepare_events(b["events"].head(1))["tip"].iloc[0].count("Reported fatalities:") == 1
+
+
+def test_imported_layers_on_the_map_in_arabic(bundle_layers: dict[str, object]) -> None:
+    """Imported events (as points and aggregated by block), zones and figures: tooltips and the legend's line in
+    Arabic, the layer's own values as written."""
+    import geopandas as gpd
+
+    from dashboard.map_layers import prepare_workspace_layer
+
+    b = bundle_layers
+    on, blocks, govs = date(2023, 12, 10), b["blocks"], b["governorates"]
+    events, zones = b["events"], b["zones"]
+    series = b["series"]
+    adults = series[series["metric"] == "population_adults_est"].merge(govs[["pcode", "geometry"]], on="pcode")
+    figures = gpd.GeoDataFrame(adults, geometry="geometry", crs=govs.crs)
+    shown = {
+        "points": prepare_workspace_layer({"name": "my incidents", "kind": "events"}, events, on=on, window=30,
+                                          blocks=blocks, governorates=govs, lang="ar"),
+        "aggregated": prepare_workspace_layer({"name": "my incidents", "kind": "events"}, events, on=on, window=30,
+                                              blocks=blocks, governorates=govs, max_points=1, lang="ar"),
+        "zones": prepare_workspace_layer({"name": "my zones", "kind": "zones"}, zones, on=on, window=30,
+                                         blocks=blocks, governorates=govs, lang="ar"),
+        "figures": prepare_workspace_layer({"name": "my figures", "kind": "figures"}, figures, on=on, window=30,
+                                           blocks=blocks, governorates=govs, lang="ar"),
+    }
+    for kind, layer in shown.items():
+        assert layer.frame is not None and len(layer.frame), kind
+        tips = list(layer.frame["tip"])
+        assert all(ARABIC.search(t) for t in tips), kind
+        assert not english_outside_isolates(tips), (kind, english_outside_isolates(tips))
+        assert ARABIC.search(layer.detail) and not LATIN.findall(ISOLATED.sub(" ", layer.detail)), layer.detail
+        assert "مستوردة: \u2066my" in " ".join(tips), kind  # the layer's own name, as written
+    assert "البلوك" in shown["aggregated"].frame["tip"].iloc[0]
+    assert "خان يونس" in " ".join(shown["figures"].frame["tip"])
+
+
+def test_the_report_words_come_from_the_catalogue() -> None:
+    """The situation report's layer names, units and the data sentences it restates are catalogue messages."""
+    from pipeline.runtime.sitrep_text import DATA_SENTENCES, LAYER_NAMES, UNITS, Words, layer_name
+
+    arabic = i18n.catalogue("ar")
+    assert all(m in arabic for m in [*LAYER_NAMES.values(), *UNITS.values(), *DATA_SENTENCES])
+    w = Words("ar")
+    assert layer_name("events", "ar") == "الحوادث" and w.unit("adults (18+)") == "البالغون (18 عاما فأكثر)"
+    assert w.data_text("a sentence the catalogue has not") == i18n.isolate("a sentence the catalogue has not")
+    assert layer_name("events", "en") == "incidents" and Words("en").unit("people") == "People"
+
+
+ENGLISH_MARKED = re.compile(r'<(bdi|span) lang="en"[^>]*>.*?</\1>', re.S)
+TAG = re.compile(r"<[^>]+>")
+NAMES = {"OCHA", "UN", "IDF", "ACLED", "km"}  # organisations' names the catalogue writes in Latin letters
+
+
+@pytest.mark.parametrize("on", ["2023-12-02", "2023-12-10", "2024-01-30"])
+def test_map_page_lists_in_arabic_mark_the_data_they_quote(on: str) -> None:
+    """The lists under the map (where people are, the claims, where sources disagree, the reported-but-unmapped
+    orders), as the Arabic page draws them from the real figures: Arabic words, right to left, the data's English
+    marked ``lang="en"``; in English the same lists read as before."""
+    from dashboard import data
+    from dashboard.kpis import claims_list, disagreements_list, population_comparison, reported_unmapped_list
+
+    m = data.metrics(on, "2023-12-01", 7)
+    lists = {
+        "people": population_comparison(m, "ar"),
+        "claims": claims_list(data.claims_in(on, 7), "ar"),
+        "disagree": disagreements_list(data.order_block_disagreements("2023-12-01", on), data.zone_disagreements(m),
+                                       data.population_statements(on), "ar"),
+        "unmapped": reported_unmapped_list(m, "ar"),
+    }
+    assert lists["people"] and lists["disagree"], on
+    for name, html in lists.items():
+        if not html:
+            continue
+        assert html.startswith("<ul") and 'dir="rtl"' in html.split(">")[0], name
+        text = TAG.sub(" ", ENGLISH_MARKED.sub(" ", html))
+        assert ARABIC.search(text), name
+        left = set(LATIN.findall(ISOLATED.sub(" ", text))) - NAMES
+        assert not left, (name, left)
+    assert "بحسب" in lists["people"] and "من السكان في المحافظات الجنوبية الثلاث" in lists["people"]
+    english = population_comparison(m)
+    assert "of the population in the three southern governorates" in english and 'lang="en"' not in english

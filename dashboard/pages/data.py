@@ -17,7 +17,7 @@ import streamlit as st
 from dashboard import data, state
 from dashboard.acled_monthly import render_acled_monthly
 from dashboard.html import esc, md
-from dashboard.i18n import _, date_words, framing_words, iso, lang, tr
+from dashboard.i18n import _, date_words, framing_words, iso, lang, missing_mark, tr
 from pipeline.core.i18n import N_, number_text
 
 LANG = lang()
@@ -84,7 +84,7 @@ def labels(**config: Any) -> dict[str, Any]:
     return out
 
 
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", placeholder=missing_mark(),
              column_config=labels(description=st.column_config.TextColumn(width="large")))
 
 series = data.layer("series")
@@ -93,13 +93,16 @@ if series is not None and len(series):
     g = series.groupby("metric").agg(rows=("value", "size"), first=("date", "min"), last=("date", "max"),
                                      unit=("unit", "first"),
                                      source=("source", lambda s: "; ".join(sorted(s.dropna().astype(str).unique()))))
-    st.dataframe(g.reset_index(), hide_index=True, width="stretch", column_config=labels() or None)
+    if AR:  # the units are the project's words (``dashboard.kpis.UNITS``); metric ids and sources stay as written
+        g["unit"] = g["unit"].map(lambda u: tr(u) if isinstance(u, str) else u)
+        g[["first", "last"]] = g[["first", "last"]].map(date_words)
+    st.dataframe(g.reset_index(), hide_index=True, width="stretch", placeholder=missing_mark(), column_config=labels() or None)
 
 st.subheader(_("Input files"))
 src = pd.DataFrame(man.get("sources", []))
 if len(src):
     cols = [c for c in ("file", "title", "origin", "licence", "caveat", "url", "sha256") if c in src]
-    st.dataframe(src[cols], hide_index=True, width="stretch",
+    st.dataframe(src[cols], hide_index=True, width="stretch", placeholder=missing_mark(),
                  column_config=labels(url=st.column_config.LinkColumn("url"),
                                       sha256=st.column_config.TextColumn(width="small")))
 

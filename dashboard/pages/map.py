@@ -30,6 +30,7 @@ from dashboard.map_draw import build_map
 from dashboard.map_layers import status_labels
 from dashboard.order_cards import order_cards
 from pipeline.core import settings
+from pipeline.core.i18n import N_
 from pipeline.runtime import sitrep
 from pipeline.runtime.readers.acled import acled_attribution
 from pipeline.runtime.sitrep_map import MAP_LAYERS
@@ -55,13 +56,22 @@ def _report_base_url() -> str | None:
     return url.split("?")[0].rsplit("/", 1)[0] + "/" if url.startswith(("http://", "https://")) else None
 
 
+# The report's languages by their names: each in its own script on the English page (as the sidebar's switch),
+# both in Arabic on the Arabic page.
+REPORT_LANGUAGES = {"en": N_("English"), "ar": "العربية"}
+
+
+def report_language(code: str) -> str:
+    return _(REPORT_LANGUAGES[code]) if is_rtl() else REPORT_LANGUAGES[code]
+
+
 @st.fragment
 def report_download(view: state.View) -> None:
     """The current view as a one-page PDF (``pipeline.runtime.sitrep``), drawn only when asked for."""
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-    chosen = c1.segmented_control(_("Report language"), ["English", "العربية"], default="English",
-                                  key="gdm_report_lang")
-    code = "ar" if chosen == "العربية" else "en"
+    chosen = c1.segmented_control(_("Report language"), list(REPORT_LANGUAGES), default=lang(),
+                                  format_func=report_language, key="gdm_report_lang")
+    code = "ar" if chosen == "ar" else "en"
     layers = [x for x in view.layers if x in MAP_LAYERS]
     c2.download_button(
         _("Situation report (PDF)"), icon=":material/picture_as_pdf:", on_click="ignore", mime="application/pdf",
@@ -123,7 +133,7 @@ def kpi_section(view: state.View) -> dict[str, Any]:
     ref = reference_line(m, lang())
     if ref:
         st.html(_ruled("#2171b5", ref))
-    yours = with_your_orders_line(m)  # the user's imported orders: beside the shipped figure, never in it
+    yours = with_your_orders_line(m, lang())  # the user's imported orders: beside the shipped figure, never in it
     if yours:
         st.html(_ruled("#cb181d", yours))
     return m
@@ -258,18 +268,18 @@ def what_changed_section(view: state.View) -> None:
 
 def context_sections(m: dict[str, Any], view: state.View) -> None:
     """Below the map: reported-but-unmapped orders, disagreements, where people are."""
-    unmapped = reported_unmapped_list(m)
+    unmapped = reported_unmapped_list(m, lang())
     if unmapped:
         n = ((m.get("orders") or {}).get("reported_unmapped") or {}).get("count", 0)
         with st.expander(_("{n} order(s) in the period reported but mapped by no source (listed, not counted)").format(
                 n=n)):
             st.html(unmapped)
     disagree = disagreements_list(data.order_block_disagreements(view.since, view.on), data.zone_disagreements(m),
-                                  data.population_statements(view.on))
+                                  data.population_statements(view.on), lang())
     if disagree:
         with st.expander(_("Where sources disagree (each shown, never merged)")):
             st.html(disagree)
-    comparison = population_comparison(m)
+    comparison = population_comparison(m, lang())
     if comparison:
         title, said = esc(_("Where are people now?")), esc(_("Sources disagree; each figure is shown with its source."))
         st.html(_ruled("#6a51a3", f"<b>{title}</b> {said}{comparison}"))
@@ -306,7 +316,7 @@ def map_and_panel(view: state.View, shown_imported: list[str], acled_detail: boo
 
 
 def claims_section(view: state.View) -> None:
-    claims_html = claims_list(data.claims_in(view.on, view.window))
+    claims_html = claims_list(data.claims_in(view.on, view.window), lang())
     if claims_html:
         with st.expander(_("Reported events in the {window} days to the date (attributed claims, drawn on their "
                            "areas, not counted with incidents)").format(window=view.window)):

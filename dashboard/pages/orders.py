@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.html import fmt_date, md, safe_url
-from dashboard.i18n import _, iso, lang, tr
+from dashboard.i18n import _, iso, lang, missing_mark, tr
 from dashboard.orders_map import build_orders_map, orders_geojson
 from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
 from pipeline.core.i18n import N_
@@ -132,7 +132,7 @@ if AR:  # words from the data in Arabic on screen; the downloads keep the data's
                        status=view["status"].map(lambda v: _(v) if isinstance(v, str) else v),
                        governorates=view["governorates"].map(_gov_names))
 st.dataframe(
-    view, hide_index=True, width="stretch", height=300, key="orders_table",
+    view, hide_index=True, width="stretch", placeholder=missing_mark(), height=300, key="orders_table",
     column_config={
         "issued_on": st.column_config.TextColumn(_("Issued")), "order_id": _("Order"), "label": _("New vs repeat"),
         "governorates": _("Governorates"), "status": _("Status"), "source_name": _("Source"),
@@ -257,5 +257,5 @@ if q.strip():
         show["kind_en"] = show["kind_en"].map(lambda v: _(v) if isinstance(v, str) else v)
         headers = {"facility_id": _("Facility"), "name_ar": _("Name"), "kind_en": _("Kind"), "pcode": _("Governorate"),
                    "block_id": _("Block"), "neighbourhood_ar": _("Neighbourhood")}
-    st.dataframe(show.rename(columns=headers), hide_index=True, width="stretch",
+    st.dataframe(show.rename(columns=headers), hide_index=True, width="stretch", placeholder=missing_mark(),
                  height=240, key="orders_fac_table")

@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.html import esc, md, rtl
-from dashboard.i18n import _, iso, lang, tr
+from dashboard.i18n import _, iso, lang, missing_mark, tr
 from dashboard.places_map import KINDS, build_places_map
 from pipeline.core.errors import InputError
 from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
@@ -105,6 +105,11 @@ COLUMNS = {"name as written": N_("name as written"), "name_ar": N_("place (Arabi
            "places in the sentence": N_("places in the sentence")}
 
 
+# The kinds of figure ``pipeline.runtime.figures`` finds in a report, as words on the Arabic page.
+FIGURE_KINDS = {"count": N_("count"), "percent": N_("percent"), "population": N_("population"), "money": N_("money"),
+                "area": N_("area"), "date": N_("date")}
+
+
 def _cols(frame: pd.DataFrame) -> dict[str, str] | None:
     return {c: tr(COLUMNS[c]) for c in frame.columns if c in COLUMNS} if AR else None
 
@@ -187,7 +192,7 @@ with facilities_tab:
         table = found.assign(governorate=found["pcode"].map(PCODES))
         fac_cols = {"name_ar": "name (Arabic)", "kind_en": "kind", "block_id": "block",
                     "neighbourhood_ar": "neighbourhood", "municipality_ar": "municipality"}
-    st.dataframe(table.drop(columns=["pcode"]), hide_index=True, width="stretch", column_config=fac_cols)
+    st.dataframe(table.drop(columns=["pcode"]), hide_index=True, width="stretch", placeholder=missing_mark(), column_config=fac_cols)
 
 with report_tab:
     left, right = st.columns([3, 1])
@@ -252,7 +257,7 @@ with report_tab:
         mentions.insert(1, "name_ar", [by_id[pid].get("name_ar") or "" for pid in mentions["place id"]])
         mentions["kind"] = mentions["kind"].map(_kind)
     if len(mentions):
-        st.dataframe(mentions, hide_index=True, width="stretch", key="places_mentions_table",
+        st.dataframe(mentions, hide_index=True, width="stretch", placeholder=missing_mark(), key="places_mentions_table",
                      column_config=_cols(mentions))
     else:
         st.write(_("No place in Gaza is named."))
@@ -276,7 +281,7 @@ with report_tab:
     if res["unmatched"]:
         unmatched = pd.DataFrame([{"name": u["name"], "closest gazetteer place (not applied)": u["suggestion"] or "",
                                    "sentence": u["sentence"]} for u in res["unmatched"]])
-        st.dataframe(unmatched, hide_index=True, width="stretch", key="places_unmatched_table",
+        st.dataframe(unmatched, hide_index=True, width="stretch", placeholder=missing_mark(), key="places_unmatched_table",
                      column_config=_cols(unmatched))
     else:
         st.write(_("None: every place-like name matched the gazetteer."))
@@ -287,7 +292,9 @@ with report_tab:
                                  "qualifier": f["qualifier"] or "", "counts": f["counts"],
                                  "places in the sentence": ", ".join(f["places"]), "sentence": f["sentence"]}
                                 for f in res["figures"]])
-        st.dataframe(figures, hide_index=True, width="stretch", key="places_figures_table",
+        if AR:  # the kind is the project's word; the figure, its qualifier and the sentence are the report's
+            figures["kind"] = figures["kind"].map(lambda k: tr(FIGURE_KINDS.get(str(k), str(k))))
+        st.dataframe(figures, hide_index=True, width="stretch", placeholder=missing_mark(), key="places_figures_table",
                      column_config=_cols(figures))
     else:
         st.write(_("No figures found."))

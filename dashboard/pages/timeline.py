@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, state
-from dashboard.html import esc, fmt_date, is_missing, md
+from dashboard.html import esc, is_missing, md
 from dashboard.i18n import _, date_words, dir_attr, framing_words, iso, lang
-from dashboard.kpis import claims_list, figure_text, html_list, sources_text
+from dashboard.kpis import claims_list, sources_text
 from pipeline.core.i18n import N_, number_text
 from pipeline.core.layers import PCODES_AR
 
@@ -29,20 +29,6 @@ def quoted(value: object) -> str:
 
 def source_line(frame: pd.DataFrame) -> str:
     return quoted(sources_text(sorted(frame["source"].dropna().unique())))
-
-
-def claims_in_arabic(claims: pd.DataFrame) -> str:
-    """The attributed claims with Arabic dates and wording; the claim, its unit and the party as written, marked
-    English (they are the report's words, restated)."""
-    items, according = [], esc(_("according to {party}"))
-    for r in claims.sort_values("date").itertuples():
-        fig = figure_text(getattr(r, "figure", None))
-        unit = "" if is_missing(getattr(r, "unit", None)) else f' <span lang="en">{esc(r.unit)}</span>'
-        party = f'<span lang="en">{esc(getattr(r, "attributed_to", None), "unknown")}</span>'
-        items.append(f"<li>{esc(fmt_date(r.date, LANG))}: <span lang=\"en\">{esc(r.claim)}</span>"
-                     + (f": <b><bdi>{esc(fig)}</bdi>{unit}</b>" if fig else "")
-                     + f"، <i>{according.format(party=party)}</i></li>")
-    return f"<div {dir_attr()}>{html_list('gdm-claims', list(dict.fromkeys(items)))}</div>"
 
 
 st.title(_("Timeline"))
@@ -154,4 +140,4 @@ if imported:
 claims = data.layer("claims")
 if claims is not None and len(claims):
     st.subheader(_("Reported events (attributed claims)"))
-    st.html(claims_in_arabic(claims) if AR else claims_list(claims))
+    st.html(claims_list(claims, LANG))

@@ -36,16 +36,7 @@ from pipeline.runtime.metrics import SERIES_MAX_GAP_DAYS, WAR_START, block_statu
 from pipeline.runtime.metrics_index import Index, index
 from pipeline.runtime.sitrep_layout import Column, Measure
 from pipeline.runtime.sitrep_map import MAP_LAYERS, MapView, base_layers, draw_map
-from pipeline.runtime.sitrep_text import (
-    AR_CLAIM_SOUTH,
-    AR_METHOD,
-    AR_UNITS,
-    EN_UNITS,
-    GOV_AR,
-    LANGS,
-    LAYER_NAMES,
-    Words,
-)
+from pipeline.runtime.sitrep_text import GOV_AR, LANGS, Words, layer_name
 
 PAGE = (8.27, 11.69)  # A4 portrait, inches
 MARGIN = 0.45
@@ -101,7 +92,7 @@ def page_sources(manifest: dict[str, Any], layers: Iterable[str], lang: str) -> 
             if s is None:
                 continue
             origin = str(s.get("origin", "")).split(" @")[0].split(",")[0].strip()
-            name = LAYER_NAMES[lang].get(layer, layer)
+            name = layer_name(layer, lang)
             feeds = groups.setdefault((origin, str(s.get("licence", "")) or "?"), [])
             if name not in feeds:
                 feeds.append(name)
@@ -272,8 +263,8 @@ def _people(col: Column, m: dict[str, Any], w: Words) -> None:
     p = m["population_shares"]
     col.para(w.t("people"), 8.5, weight="bold", after=2.0)
     if p["basis"] == "series":
-        unit = (AR_UNITS if w.rtl else EN_UNITS).get(p["unit"], p["unit"])
-        method = AR_METHOD if w.rtl else p["method"].split(". ")[0] + "."  # the rest: "at most" in the table
+        unit = w.unit(p["unit"])
+        method = w.data_text(p["method"].split(". ")[0] + ".")  # the rest: "at most" in the table
         col.para(w.t("people_series", unit=unit, d=w.date(_d(p["as_of"])), method=method), 5.8, colour="#444444",
                  after=2.0, max_lines=7)
     else:
@@ -289,7 +280,7 @@ def _people(col: Column, m: dict[str, Any], w: Words) -> None:
     col.para(w.t("south", pct=w.pct(p["south_share"])), 6.3, weight="bold", after=2.0)
     c = p.get("claim")
     if c:
-        claim = AR_CLAIM_SOUTH if w.rtl else c["claim"]
+        claim = w.data_text(c["claim"])
         figure = w.pct(c["share_south"], 0) if c.get("share_south") is not None else ""
         col.para(w.t("claim", d=w.date(_d(c["date"])), who=w.iso(str(c.get("source") or c.get("attributed_to"))),
                      figure=figure,

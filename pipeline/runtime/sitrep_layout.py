@@ -24,6 +24,9 @@ from pipeline.runtime.sitrep_text import RLM
 
 LEADING = {False: 1.3, True: 1.45}  # line height / font size; Arabic marks (shadda, damma) sit higher
 MEASURE_DPI = 600  # fine enough that hinting does not round small sizes' widths
+# A paragraph's lines fill this much of their column: a line drawn at screen resolution (hinted) runs up to 3%
+# wider than its measure (a line of Latin source names in the footer did), and must still stay inside the margin.
+FILL = 0.96
 
 
 class Measure:
@@ -121,10 +124,10 @@ class Column:
              after: float = 2.0, max_lines: int | None = None) -> None:
         """A wrapped paragraph; ``after`` points of space below it."""
         size, after = size * self.scale, after * self.scale
-        lines = self.measure.wrap(text, size, self.width * 0.98, weight)
+        lines = self.measure.wrap(text, size, self.width * FILL, weight)
         if max_lines is not None and len(lines) > max_lines:
             lines = lines[:max_lines - 1] + [self.measure.fit(" ".join(lines[max_lines - 1:]), size,
-                                                              self.width * 0.98, weight)]
+                                                              self.width * FILL, weight)]
         x, ha = (self.x1, "right") if self.rtl else (self.x0, "left")
         for line in lines:
             self._put(x, self.y, line, size, weight, colour, ha)

@@ -96,23 +96,27 @@ def strings(lang: str) -> dict[str, str]:
     """The page's messages in ``lang`` (the catalogue's; English where it has none)."""
     return {k: translate(v, lang) for k, v in MESSAGES.items()}
 
-# Layer names in the sources list, and governorate names (the Arabic page does not print the data's English).
-LAYER_NAMES = {
-    "en": {"strip": "outline", "governorates": "governorates", "blocks": "blocks", "localities": "localities",
-           "orders": "orders", "order_blocks": "orders", "zones": "zone", "events": "incidents",
-           "places": "places", "series": "dated series", "claims": "reported claims"},
-    "ar": {"strip": "حدود القطاع", "governorates": "المحافظات", "blocks": "البلوكات", "localities": "التجمعات",
-           "orders": "الأوامر", "order_blocks": "الأوامر", "zones": "المنطقة الإنسانية", "events": "الحوادث",
-           "places": "الأماكن", "series": "السلاسل الزمنية", "claims": "ادعاءات منسوبة"},
-}
+# Layer names in the sources list (the Arabic page does not print the data's English), as catalogue messages.
+LAYER_NAMES = {"strip": N_("outline"), "governorates": N_("governorates"), "blocks": N_("blocks"),
+               "localities": N_("localities"), "orders": N_("orders"), "order_blocks": N_("orders"),
+               "zones": N_("zone"), "events": N_("incidents"), "places": N_("places"), "series": N_("dated series"),
+               "claims": N_("reported claims")}
 GOV_AR = PCODES_AR
 
-# Arabic words for the data's English units and basis notes (the method text itself is data).
-AR_UNITS = {"adults (18+)": "البالغون (18 عاما فأكثر)", "people": "السكان"}
-EN_UNITS = {"adults (18+)": "Adults (18+)", "people": "People"}
-AR_METHOD = ("تقدير من جمهور إعلانات ميتا: المستخدمون النشطون شهريا بعمر 18 عاما فأكثر حسب المحافظة، بعد تحجيمهم "
-             "إلى عدد السكان (\u2066edarin/Gaza_displacement_analytics\u2069).")
-AR_CLAIM_SOUTH = "من سكان غزة في الجنوب بعد أمر إخلاء الشمال"
+# The data's units as the report names them.
+UNITS = {"adults (18+)": N_("Adults (18+)"), "people": N_("People")}
+# Sentences of the shipped data the report restates in the page's language: the data's English is the message, so
+# the catalogue holds their translation; a sentence the catalogue does not have is printed as the data has it.
+DATA_SENTENCES = (
+    N_("Advertising-audience estimate (edarin/Gaza_displacement_analytics): Meta monthly active users aged 18+ per "
+       "governorate scaled to population; adults only."),
+    N_("Share of Gaza's population now in the south after the north was ordered out"),
+)
+
+
+def layer_name(layer: str, lang: str) -> str:
+    """A layer's name in the sources list, in ``lang``."""
+    return translate(LAYER_NAMES[layer], lang) if layer in LAYER_NAMES else layer
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,15 @@ class Words:
 
     def month(self, d: Date) -> str:
         return f"{month_names(self.lang)[d.month - 1]} {d.year}" if self.rtl else f"{_EN_MONTHS[d.month - 1]} {d.year}"
+
+    def unit(self, unit: str) -> str:
+        """The data's unit (``adults (18+)``) as the report names it; an unknown one as written."""
+        return translate(UNITS[unit], self.lang) if unit in UNITS else self.iso(unit)
+
+    def data_text(self, text: str) -> str:
+        """A sentence from the data (:data:`DATA_SENTENCES`) in the page's language, else as written (isolated)."""
+        said = translate(text, self.lang)
+        return said if said != text or not self.rtl else self.iso(text)
 
     def place(self, name_en: str, name_ar: str | None) -> str:
         """Place label: Arabic on the Arabic page, both scripts on the English page."""

@@ -27,7 +27,7 @@ from pipeline.runtime.metrics_index import Index
 
 KIND = "orders"
 WAR_START = date(2023, 10, 7)
-DEF_WITH_YOURS = (
+DEF_WITH_YOURS = N_(
     "Area under orders, with your orders: the union counted by the shipped figure (the blocks and areas named by "
     "orders issued on or after `since` and on or before `on`, each place counted once) with the blocks and "
     "polygons of your imported order layers dated in the same period added, in km² (EPSG:32636) within the Strip "
