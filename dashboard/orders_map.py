@@ -16,6 +16,7 @@ from dashboard.html import bidi, esc, rtl
 from dashboard.map_assets import localize_assets
 from dashboard.map_draw import Legend
 from dashboard.map_geometry import round_coords
+from dashboard.map_scale import add_scale
 from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
 from pipeline.core.i18n import DEFAULT, is_rtl, translator
 from pipeline.core.palette import FACILITY_COLOURS
@@ -77,8 +78,8 @@ def build_orders_map(*, strip: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, block
     ``lang``: the language of the legend, tooltips and layer names (right to left in Arabic).
     """
     _ = translator(lang)
-    m = folium.Map(location=[31.42, 34.38], zoom_start=11, tiles=None, prefer_canvas=True, control_scale=True,
-                   height=height)
+    m = folium.Map(location=[31.42, 34.38], zoom_start=11, tiles=None, prefer_canvas=True, height=height)
+    add_scale(m, lang)
     folium.GeoJson(strip[["geometry"]].to_geo_dict(), name=_("Gaza Strip"), control=False,
                    style_function=lambda ft: {"color": "#555", "weight": 1, "fillColor": "#f5f5f5",
                                               "fillOpacity": 0.6}).add_to(m)

@@ -15,6 +15,7 @@ import geopandas as gpd
 
 from dashboard.html import bidi, esc, rtl
 from dashboard.map_assets import figure, localize_assets
+from dashboard.map_scale import add_scale
 from pipeline.core.i18n import DEFAULT, N_, is_rtl, translator
 from pipeline.core.layers import AREA_CRS
 from pipeline.core.palette import BACKGROUND, STRIP_COLOUR
@@ -80,8 +81,8 @@ def build_places_map(
     language of tooltips, layer names and attribution (right to left in Arabic).
     """
     _ = translator(lang)
-    m = folium.Map(location=[31.41, 34.38], zoom_start=11, tiles=None, prefer_canvas=False,
-                   control_scale=True, height=height)
+    m = folium.Map(location=[31.41, 34.38], zoom_start=11, tiles=None, prefer_canvas=False, height=height)
+    add_scale(m, lang)
     figure(m).header.add_child(folium.Element(
         f"<style>.leaflet-container{{background:{BACKGROUND}}}</style>"))
     inside = places[places["inside_gaza"].astype(bool)]

@@ -85,3 +85,19 @@ def test_orders_map_html_escapes_and_serves_leaflet_locally():
     assert f"{inside}.addTo(" in raw                                         # shown
     assert f"{layers['All facilities (4,320)']}.addTo(" not in raw             # off by default
     assert "School:57" in html  # the legend counts the facilities inside by kind
+
+
+@pytest.mark.parametrize("lang,scale", [("en", "L.control.scale()"), ("ar", "L.control.scale({imperial: false})")])
+def test_orders_and_places_maps_scale_in_metres_only_in_arabic(lang, scale):
+    """The scale bar reads "1 km" in Arabic (no feet or miles, as the main map), both lines in English."""
+    from dashboard.places_map import build_places_map
+    from pipeline.runtime.place_search import get_index
+
+    fac, blocks = load_layer("facilities"), load_layer("blocks")
+    r = oi.impact(index(), fac, blocks, order_id="gazamaps-15")
+    orders = build_orders_map(strip=load_layer("strip"), blocks=blocks, block_ids=r["blocks"]["block_ids"],
+                              facilities=fac, facility_ids=r["facilities"]["facility_ids"], zone=None,
+                              localize=False, lang=lang).get_root().render()
+    places = build_places_map(get_index().places, localize=False, lang=lang).get_root().render()
+    for html in (orders, places):
+        assert html.count("L.control.scale(") == 1 and scale in html
