@@ -16,6 +16,10 @@ from pipeline.core.i18n import is_rtl
 class MetricScale(MacroElement):
     """``L.control.scale`` without the imperial line."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
     _template = Template("""
         {% macro script(this, kwargs) %}
         L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
