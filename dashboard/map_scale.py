@@ -17,7 +17,7 @@ class MetricScale(MacroElement):
     """``L.control.scale`` without the imperial line."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "MetricScale"
 
     _template = Template("""
