@@ -334,7 +334,7 @@ def map_view(on: date | str, since: date | str, window: int, layers: list[str] |
     """The map component's per-view data (``map_payload.view``) in ``lang``: a few KB, cached per view."""
     chosen = None if imported is None else tuple(sorted(imported))
     return _map_view(_iso(on), _iso(since), int(window), tuple(layers), basemap, chosen, bool(acled_detail),
-                     bundle_key(), f"{workspace_key()}|{viewer().user}", lang)
+                     bundle_key(), f"{workspace_key()}|{audience()}", lang)
 
 
 # ---------------------------------------------------------------- imported (workspace) layers
@@ -365,6 +365,14 @@ def _workspace(key: str) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
         except Exception as exc:  # a damaged layer is isolated, never a traceback
             log.warning("workspace layer %s not loaded: %s", entry.get("name"), exc)
     return out
+
+
+def audience() -> str:
+    """What this visitor may see of the workspace (the layers, and whose event detail), as a cache key: visitors
+    who see the same layers share one cached view instead of each computing their own."""
+    v = viewer()
+    return ";".join(f"{i}:{e['name']}{'+' if sees_detail(e, v) else ''}"
+                    for i, (e, _f) in enumerate(_workspace(workspace_key())) if may_see(e, v))
 
 
 def _visible(key: str) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
@@ -422,7 +430,7 @@ def workspace_layers(on: date | str, window: int, names: list[str] | tuple[str, 
     ACLED aggregated unless ``acled_detail`` and the visitor imported it."""
     chosen = None if names is None else tuple(sorted(names))
     return _workspace_layers(_iso(on), int(window), chosen, bool(acled_detail), workspace_key(), bundle_key(),
-                             viewer().user)
+                             audience())
 
 
 def map_layers_left_out(names: list[str] | tuple[str, ...]) -> int:
@@ -440,7 +448,7 @@ def _workspace_counts(on: str, window: int, key: str, who: str) -> dict[str, Any
 def workspace_counts(on: date | str, window: int) -> dict[str, Any]:
     """``pipeline.metrics.workspace_strikes``: per imported event layer this visitor sees, events in the window
     (never merged with the shipped incidents)."""
-    return _workspace_counts(_iso(on), int(window), workspace_key(), viewer().user)
+    return _workspace_counts(_iso(on), int(window), workspace_key(), audience())
 
 
 def block_at(lat: float, lon: float) -> int | None:

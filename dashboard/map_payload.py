@@ -24,11 +24,12 @@ import json
 import re
 import threading
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from dashboard.html import fmt_date, is_missing, safe_url
@@ -48,7 +49,6 @@ from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
 from pipeline.core.i18n import DEFAULT, N_, is_rtl, month_names, normalise, translator
 from pipeline.core.palette import FACILITY_COLOURS, MAJOR_PLACES, STATUS_COLOURS, WORKSPACE_COLOURS
 from pipeline.runtime import bundle
-from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import index as metrics_index
 
 CODES = {"recent": "r", "earlier": "e", "none": "n"}
@@ -351,30 +351,43 @@ def view(inp: MapInput, status: pd.DataFrame | None, zone_id: str | None, *, spa
     return out
 
 
+def day_codes(since: date, window: int, d0: date, d1: date, order: list[int]) -> Any:
+    """Every day's status code per block, days ``d0``..``d1`` x blocks in ``order`` (numpy array of "r", "e",
+    "n"): the same statuses as ``pipeline.runtime.metrics.block_status`` day by day, from one pass over the
+    orders. An order named a block on its date; "earlier" from then on, "recent" in the ``window`` days from its
+    date (a window never reaches back before ``since``)."""
+    ix = metrics_index()
+    d = ix.order_dates.astype("datetime64[D]")
+    t0, t1 = np.datetime64(since, "D"), np.datetime64(d1, "D")
+    keep = (d >= t0) & (d <= t1)  # NaT (an undated order) compares False: never counted, as block_status does
+    n_days = int((t1 - t0).astype(int)) + 1
+    named = np.zeros((n_days + 1, len(ix.block_ids)), dtype=np.int32)  # row 0: before ``since``
+    rows, cols = np.nonzero(ix.member[keep])
+    np.add.at(named, (((d[keep] - t0).astype(int) + 1)[rows], cols), 1)
+    upto = named.cumsum(axis=0)  # upto[k + 1]: orders naming the block from ``since`` to day k
+    k = np.arange(n_days)
+    recent = (upto[k + 1] - upto[np.maximum(k + 1 - int(window), 0)]) > 0
+    codes = np.where(recent, "r", np.where(upto[k + 1] > 0, "e", "n"))
+    pos = {int(b): i for i, b in enumerate(ix.block_ids)}
+    at = np.array([pos.get(int(b), -1) for b in order], dtype=int)
+    first = int((np.datetime64(d0, "D") - t0).astype(int))
+    out = np.full((n_days - first, len(order)), "n")
+    found = at >= 0
+    out[:, found] = codes[first:, at[found]]
+    return out
+
+
 @functools.lru_cache(maxsize=16)
 def _playback(key: str, since: str, window: int, start: str, end: str) -> bytes:
     order = block_order(key)
-    ix = metrics_index()
-    d0, d1 = date.fromisoformat(start), date.fromisoformat(end)
-    n = (d1 - d0).days + 1
-    runs: list[list[Any]] = [[] for _ in order]  # per block: [day index, code, day index, code, ...]
-    pos = {b: i for i, b in enumerate(order)}
-    prev = ["" for _ in order]
-    counts = []
-    for k in range(n):
-        day = d0 + timedelta(days=k)
-        st_ = pm.block_status(ix, day.isoformat(), since=since, window=window)
-        codes = ["n"] * len(order)
-        for b, s in zip(st_["block_id"].astype(int), st_["status"], strict=True):
-            i = pos.get(b)
-            if i is not None:
-                codes[i] = CODES.get(s, "n")
-        for i, c in enumerate(codes):
-            if c != prev[i]:
-                runs[i] += [k, c]
-                prev[i] = c
-        counts.append([codes.count("r"), codes.count("e"), codes.count("n")])
-    out = {"version": version(key), "since": since, "window": window, "start": start, "days": n,
+    codes = day_codes(date.fromisoformat(since), window, date.fromisoformat(start), date.fromisoformat(end), order)
+    runs: list[list[Any]] = []  # per block: [day index, code, day index, code, ...] where the code changes
+    for i in range(len(order)):
+        col = codes[:, i]
+        at = [0, *(np.flatnonzero(col[1:] != col[:-1]) + 1).tolist()] if len(col) else []
+        runs.append([x for j in at for x in (j, str(col[j]))])
+    counts = np.stack([(codes == c).sum(axis=1) for c in ("r", "e", "n")], axis=1).tolist()
+    out = {"version": version(key), "since": since, "window": window, "start": start, "days": len(codes),
            "runs": runs, "counts": counts}
     return json.dumps(out, separators=(",", ":")).encode()
 

@@ -1,0 +1,46 @@
+"""The map component's data on the shipped bundle: what playback shows for a day is what the page shows for it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from dashboard import map_payload
+from pipeline.runtime import metrics as pm
+from pipeline.runtime.metrics_index import index
+
+
+def _day(table: dict[str, object], runs: list[object], k: int) -> str:
+    """The code a block's run-length list gives on day index ``k``."""
+    code = "n"
+    for j in range(0, len(runs), 2):
+        if int(runs[j]) > k:  # type: ignore[call-overload]
+            break
+        code = str(runs[j + 1])
+    return code
+
+
+@pytest.mark.parametrize("since, window", [("2023-12-01", 7), ("2023-10-07", 3), ("2025-03-18", 14)])
+def test_playback_days_match_the_block_status_of_each_date(since: str, window: int) -> None:
+    table = json.loads(map_payload.playback(since, window))
+    order = map_payload.block_order()
+    start = date.fromisoformat(table["start"])
+    assert table["days"] == len(table["counts"]) > 100
+    for k in (0, 1, 2, 5, 9, 30, 64, 200, table["days"] - 1):  # first days, order-heavy weeks, the last day
+        on = start + timedelta(days=k)
+        want = pm.block_status(index(), on.isoformat(), since=since, window=window)
+        by = dict(zip(want["block_id"].astype(int), want["status"], strict=True))
+        got = [_day(table, table["runs"][i], k) for i in range(len(order))]
+        assert got == [map_payload.CODES[by.get(b, "none")] for b in order], on
+        assert table["counts"][k] == [got.count("r"), got.count("e"), got.count("n")]
+    assert any(c[0] for c in table["counts"]), "no day with a block ordered in the window"
+
+
+def test_playback_starts_at_the_framing_and_covers_the_span() -> None:
+    lo, hi = map_payload.time_span()
+    table = json.loads(map_payload.playback("2023-12-01", 7))
+    assert table["start"] == "2023-12-01"
+    assert table["days"] == (hi - date(2023, 12, 1)).days + 1
+    assert json.loads(map_payload.playback("2000-01-01", 7))["start"] == lo.isoformat()
