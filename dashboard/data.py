@@ -294,7 +294,7 @@ def _map_frames(on: str, since: str, window: int, key: str, with_blocks: bool = 
     if blocks is not None:
         frames["blocks"] = prepare_blocks(blocks, block_status(on, since, window), order_history(),
                                           on=_date(on), since=_date(since), window=window)
-    z = zone_on(on)
+    z = zone_on(on) if with_blocks else None  # the component has every zone's outline (base): it needs the id only
     frames["zone"] = prepare_zone(z) if z is not None and len(z) else None
     ev = incidents(on, window)
     frames["incidents"] = prepare_events(ev) if ev is not None and len(ev) else None
@@ -307,7 +307,8 @@ def map_input(on: date | str, since: date | str, window: int, layers: list[str],
               imported: list[str] | tuple[str, ...] | None = None, acled_detail: bool = False,
               with_blocks: bool = True) -> MapInput:
     """The prepared map input; ``imported``: the workspace layers to draw (None: all of them).
-    ``with_blocks=False`` leaves out the blocks' per-date texts (the map component builds them in the browser)."""
+    ``with_blocks=False`` leaves out the blocks' per-date texts and the zone's outline (the map component has the
+    outlines and builds the texts in the browser)."""
     key = bundle_key()
     base = _display_base(key)
     frames = _map_frames(_iso(on), _iso(since), int(window), key, with_blocks)
