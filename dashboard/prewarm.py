@@ -26,6 +26,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -59,7 +60,33 @@ def warm() -> None:
         warm_default_view()
     except Exception:  # the page shows the real error when it asks for the same data
         log.exception("warming the bundle and metrics caches failed")
+    warm_streamlit()
     freeze()
+
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+def warm_streamlit() -> None:
+    """What Streamlit itself does once per process at a first visit (0.2 s of its first run): the emoji table it
+    checks the page icon against (a large regular expression compiled at import), its one-time "not run with
+    streamlit run" check (which reads the source of every frame on the stack) and the compiled pages (our own
+    files, compiled once and cached by the runtime). Done here, before the first visitor; skipped quietly where
+    a Streamlit version lacks one of them."""
+    try:
+        from streamlit import delta_generator, runtime, string_util
+
+        string_util.is_emoji("🗺️")
+        if runtime.exists():
+            check = getattr(delta_generator, "_maybe_print_use_warning", None)
+            if check is not None:
+                check()  # with the runtime up it warns of nothing; it only sets its "checked once" flag
+            cache = getattr(runtime.get_instance(), "_script_cache", None)
+            for script in (PAGES.parent.parent / "app.py", *sorted(PAGES.glob("*.py"))):
+                if cache is not None:
+                    cache.get_bytecode(str(script))
+    except Exception:
+        log.exception("warming Streamlit's own first-visit work failed")
 
 
 def freeze() -> None:
