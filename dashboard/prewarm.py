@@ -11,7 +11,8 @@ otherwise walks those ~200,000 objects each time (0.12 s of CPU a run, a third o
 20 visitors) while holding the GIL.
 ``start`` does the same in a background thread for runs without the lifespan (AppTest, a plain script).
 ``routes`` serves ``map_payload.base`` and ``map_payload.playback`` (JSON, cached by the browser under the
-bundle's version; gzipped) so the geometry never travels over the websocket. Failures are logged and left to
+bundle's version; gzipped) so the geometry never travels over the websocket. The Map page's HTML names
+what the page loads next for preloading (``dashboard.preload``). Failures are logged and left to
 the page, which reports them. No streamlit call of its own (``dashboard.data``'s caches are process-wide).
 """
 
