@@ -1,11 +1,12 @@
 """What the map component (``map_component``) receives: plain JSON, the date-free part once, the rest per view.
 
 - :func:`base` (once per process and bundle, served over HTTP by app.py and cached by the browser):
-  the display geometry of the blocks, governorates, Strip, every zone and the places, the blocks' date-free
+  the display geometry of the blocks, governorates, Strip, every zone, the places and the claims' areas, the blocks' date-free
   hover text and every order that named each block (date, id, source, a link only for http(s) URLs);
   :func:`facilities` (the named landmarks) comes apart, when the person switches that layer on.
 - :func:`view` (per date, framing and window, a few KB over the websocket): one status code per block in
-  the order of ``base``, the legend counts and labels, the zone id, the incidents and claims in the window
+  the order of ``base``, the legend counts and labels, the zone id, the incidents and claims (their place and
+  text: the outline is in ``base``) in the window
   and the imported layers; the points' tooltip lines once each in ``strings`` (points hold their indices).
 - :func:`playback` (once per process and ``since``/``window``): every day's block status, run-length
   encoded per block, for playing the days back in the browser.
@@ -38,6 +39,7 @@ from dashboard.map_layers import (
     MapInput,
     WorkspaceLayer,
     display_blocks,
+    prepare_claims,
     prepare_governorates,
     prepare_places,
     prepare_zone,
@@ -87,9 +89,12 @@ def bundle_key() -> str:
         return str(settings.get(settings.BUNDLE_DIR))
 
 
+FORMAT = "2"  # the shape of base/view (2: claim outlines in base); a change gives new URLs, never a stale copy
+
+
 def version(key: str | None = None) -> str:
-    """A short, URL-safe tag of the bundle (the browser caches ``base`` under it)."""
-    return hashlib.sha1((key or bundle_key()).encode()).hexdigest()[:12]
+    """A short, URL-safe tag of the bundle and of :data:`FORMAT` (the browser caches ``base`` under it)."""
+    return hashlib.sha1(f"{key or bundle_key()}|{FORMAT}".encode()).hexdigest()[:12]
 
 
 @functools.cache
@@ -179,6 +184,11 @@ def _base(key: str, lang: str = DEFAULT) -> bytes:
                           "label": " ".join(lines(r.label)), "tip": lines(r.tip), "major": bool(r.prominent),
                           "rank": MAJOR_PLACES.index(r.place_id) if r.place_id in MAJOR_PLACES else None}
                          for r in prows]
+    claims = _layer("claims", key)
+    areas = prepare_claims(claims, places) if claims is not None and len(claims) else None
+    if areas is not None and len(areas):  # a claim is drawn on its place's area: each outline once, by place
+        areas = areas.drop_duplicates("place_id").reset_index(drop=True)
+        out["claim_areas"] = _fc(areas, {"place_id": [str(i) for i in areas["place_id"]]})
     facilities = _geolayer("facilities", key)
     if facilities is not None and len(facilities):  # the points themselves come when the layer is switched on
         out["facility_kinds"] = _facilities(facilities)[0]
@@ -341,7 +351,8 @@ def view(inp: MapInput, status: pd.DataFrame | None, zone_id: str | None, *, spa
         "months": month_names(lang),
         "zone_id": zone_id,
         "incidents": _points(inp.incidents, strings),
-        "claims": _fc(inp.claims, {"tip": [lines(t) for t in inp.claims["tip"]]})
+        "claims": [{"place": str(pid), "tip": lines(t)} for pid, t in zip(inp.claims["place_id"], inp.claims["tip"],
+                                                                             strict=True)]
         if inp.claims is not None and not inp.claims.empty else None,
         "workspace": _workspace(inp.workspace, strings),
         "attributions": [acled_attribution] if acled_attribution else [],

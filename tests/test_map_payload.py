@@ -44,3 +44,17 @@ def test_playback_starts_at_the_framing_and_covers_the_span() -> None:
     assert table["start"] == "2023-12-01"
     assert table["days"] == (hi - date(2023, 12, 1)).days + 1
     assert json.loads(map_payload.playback("2000-01-01", 7))["start"] == lo.isoformat()
+
+
+def test_claims_of_a_date_name_their_place_and_its_outline_comes_once_with_the_base() -> None:
+    from dashboard import data, state
+
+    on = date(2023, 12, 2)
+    view = data.map_view(on, data.default_since(on), 7, tuple(state.LAYER_OPTIONS.values()), "none", imported=[])
+    base = json.loads(map_payload.base())
+    areas = {f["properties"]["place_id"]: f for f in base["claim_areas"]["features"]}
+    assert view["claims"], "the shipped claims of early December 2023 are in the 7 days to 2 Dec"
+    for c in view["claims"]:
+        assert c["place"] in areas and areas[c["place"]]["geometry"]["coordinates"]
+        assert any("according to" in line for line in c["tip"])
+    assert "coordinates" not in json.dumps(view["claims"])  # the outlines are not sent again with each date
