@@ -296,8 +296,8 @@ def _map_frames(on: str, since: str, window: int, key: str, with_blocks: bool = 
                                           on=_date(on), since=_date(since), window=window)
     z = zone_on(on) if with_blocks else None  # the component has every zone's outline (base): it needs the id only
     frames["zone"] = prepare_zone(z) if z is not None and len(z) else None
-    ev = incidents(on, window)
-    frames["incidents"] = prepare_events(ev) if ev is not None and len(ev) else None
+    ev = incidents(on, window)  # the component has every incident's point and text (incident_table): ids only
+    frames["incidents"] = (prepare_events(ev) if with_blocks else ev) if ev is not None and len(ev) else None
     cl = claims_in(on, window)
     frames["claims"] = prepare_claims(cl, geolayer("places")) if cl is not None and len(cl) else None
     return frames
@@ -307,8 +307,8 @@ def map_input(on: date | str, since: date | str, window: int, layers: list[str],
               imported: list[str] | tuple[str, ...] | None = None, acled_detail: bool = False,
               with_blocks: bool = True) -> MapInput:
     """The prepared map input; ``imported``: the workspace layers to draw (None: all of them).
-    ``with_blocks=False`` leaves out the blocks' per-date texts and the zone's outline (the map component has the
-    outlines and builds the texts in the browser)."""
+    ``with_blocks=False`` leaves out the blocks' per-date texts, the zone's outline and the incidents' texts (the map
+    component has the outlines and incidents and builds the texts in the browser)."""
     key = bundle_key()
     base = _display_base(key)
     frames = _map_frames(_iso(on), _iso(since), int(window), key, with_blocks)
@@ -326,7 +326,21 @@ def _map_view(on: str, since: str, window: int, layers: tuple[str, ...], basemap
                     with_blocks=False)
     z = zone_on(on)
     zid = str(z["zone_id"].iloc[0]) if z is not None and len(z) else None
-    return map_payload.view(inp, block_status(on, since, window), zid, span=span(), lang=lang)
+    return map_payload.view(inp, block_status(on, since, window), zid, span=span(), lang=lang,
+                            incidents=incident_table())
+
+
+def incident_table() -> map_payload.Incidents:
+    """Every shipped incident with a place (no ACLED row) prepared for the map, once per process and bundle: the
+    table the map fetches once and each view's incidents point into."""
+    return _incident_table(bundle_key())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _incident_table(key: str) -> map_payload.Incidents:
+    ev = geolayer("events")
+    shipped = None if ev is None or ev.empty else prepare_events(ev[~is_acled(ev)])
+    return map_payload.Incidents(shipped, key)
 
 
 def map_view(on: date | str, since: date | str, window: int, layers: list[str] | tuple[str, ...], basemap: str, *,

@@ -58,6 +58,7 @@ ATTRIBUTION = N_("Blocks: IDF grid via GazaNowPop (GPL-3.0)")
 BASE_ROUTE = "/gdm-api/base.json"
 PLAYBACK_ROUTE = "/gdm-api/playback.json"
 FACILITIES_ROUTE = "/gdm-api/facilities.json"
+INCIDENTS_ROUTE = "/gdm-api/incidents.json"
 # The component's code and style: fetched once by the browser, not sent with each rerun.
 ASSET_ROUTE = "/gdm-api/asset/{name}"
 ASSETS = {"map.js": "text/javascript; charset=utf-8", "map.css": "text/css; charset=utf-8"}
@@ -89,7 +90,7 @@ def bundle_key() -> str:
         return str(settings.get(settings.BUNDLE_DIR))
 
 
-FORMAT = "2"  # the shape of base/view (2: claim outlines in base); a change gives new URLs, never a stale copy
+FORMAT = "3"  # the shape of base/view (2: claim outlines in base; 3: incidents by index into their table); a change gives new URLs, never a stale copy
 
 
 def version(key: str | None = None) -> str:
@@ -283,6 +284,27 @@ def _points(gdf: Any, strings: Strings, *, label: bool = False) -> list[list[Any
     return out
 
 
+class Incidents:
+    """Every shipped incident prepared for the map (``prepare_events``: position, size, tooltip lines), as the
+    JSON the map fetches once (``INCIDENTS_ROUTE``, cached by the browser), and each one's index in it: a view
+    then names the incidents of its window by index instead of sending their points and texts again."""
+
+    def __init__(self, prepared: Any, key: str) -> None:
+        strings = Strings()
+        points = _points(prepared, strings)
+        ids = [] if prepared is None or prepared.empty else [str(e) for e in prepared["event_id"]]
+        self.index = {e: i for i, e in enumerate(ids)}
+        self.body = json.dumps({"version": version(key), "points": points, "strings": strings.items},
+                               separators=(",", ":")).encode()
+        self.url = f"{INCIDENTS_ROUTE}?v={version(key)}"
+
+    def positions(self, frame: Any) -> list[int]:
+        """The indices of ``frame``'s incidents (its ``event_id``) in the table."""
+        if frame is None or frame.empty or "event_id" not in frame:
+            return []
+        return [self.index[e] for e in (str(x) for x in frame["event_id"]) if e in self.index]
+
+
 def _workspace(layers: list[WorkspaceLayer], strings: Strings) -> list[dict[str, Any]]:
     out = []
     for ly in sorted(layers, key=lambda x: {"zones": 0, "figures": 1, "events": 2}.get(x.kind, 9)):
@@ -328,9 +350,12 @@ def map_text(lang: str, window: int) -> dict[str, str]:
 
 
 def view(inp: MapInput, status: pd.DataFrame | None, zone_id: str | None, *, span: tuple[date, date],
-         acled_attribution: str | None = None, lang: str = DEFAULT) -> dict[str, Any]:
+         acled_attribution: str | None = None, lang: str = DEFAULT, incidents: Incidents | None = None
+         ) -> dict[str, Any]:
     """The per-view message (a few KB): status codes, zone id, incidents, claims, imported layers, legend, and the
-    map's words in ``lang`` (``text``; ``dir`` for the legend and popups: the map itself stays left to right)."""
+    map's words in ``lang`` (``text``; ``dir`` for the legend and popups: the map itself stays left to right).
+    With ``incidents`` (the table of every shipped incident) the window's incidents are their indices in it
+    (``incidents_at``, the table at ``incidents_url``); without, their points and texts (``incidents``)."""
     _ = translator(lang)
     counts = {} if status is None or status.empty else status["status"].value_counts().to_dict()
     labels = status_labels(inp.on, inp.since, inp.window, lang)
@@ -350,7 +375,9 @@ def view(inp: MapInput, status: pd.DataFrame | None, zone_id: str | None, *, spa
         "lang": lang, "dir": "rtl" if is_rtl(lang) else "ltr", "text": map_text(lang, inp.window),
         "months": month_names(lang),
         "zone_id": zone_id,
-        "incidents": _points(inp.incidents, strings),
+        "incidents": [] if incidents is not None else _points(inp.incidents, strings),
+        "incidents_at": incidents.positions(inp.incidents) if incidents is not None else None,
+        "incidents_url": incidents.url if incidents is not None else None,
         "claims": [{"place": str(pid), "tip": lines(t)} for pid, t in zip(inp.claims["place_id"], inp.claims["tip"],
                                                                              strict=True)]
         if inp.claims is not None and not inp.claims.empty else None,

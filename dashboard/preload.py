@@ -3,7 +3,7 @@ fetches them while it loads Streamlit's code instead of after.
 
 Without it the map's files come at the end of a chain: Streamlit's code, the websocket's first run, the
 code of the elements it sent, the component mounting, then its requests for Leaflet, its code and style and
-the date-free data, each round trip waiting for the one before (on loopback the files are there in
+the date-free data and the incidents, each round trip waiting for the one before (on loopback the files are there in
 milliseconds; on a slow link each round trip counts). ``PreloadMap`` (ASGI middleware, ``st.App(middleware=...)``
 in app.py) adds them to the Map page's HTML response, each requested as ``loader.js`` will request it (a
 classic script, a module, stylesheets, a same-origin ``fetch``), so the browser uses the preloaded copy.
@@ -30,7 +30,8 @@ def links(lang: str = "en") -> str:
     return ", ".join([f"<{VENDOR}leaflet.js>; rel=preload; as=script", f"<{VENDOR}leaflet.css>; rel=preload; as=style",
                       f"<{map_payload.asset_url('map.js')}>; rel=modulepreload",
                       f"<{map_payload.asset_url('map.css')}>; rel=preload; as=style",
-                      f"<{base}>; rel=preload; as=fetch; crossorigin"])
+                      f"<{base}>; rel=preload; as=fetch; crossorigin",
+                      f"<{map_payload.INCIDENTS_ROUTE}?v={map_payload.version()}>; rel=preload; as=fetch; crossorigin"])
 
 
 class PreloadMap:

@@ -58,6 +58,7 @@ def warm() -> None:
         index()
         map_payload.base()
         map_payload.block_order()
+        data.incident_table()
         warm_default_view()
     except Exception:  # the page shows the real error when it asks for the same data
         log.exception("warming the bundle and metrics caches failed")
@@ -165,6 +166,10 @@ def _base(request: Request) -> Response:
     return _json(request, map_payload.base(lang=request.query_params.get("lang") or "en"))
 
 
+def _incidents(request: Request) -> Response:
+    return _json(request, data.incident_table().body)
+
+
 def _facilities(request: Request) -> Response:
     return _json(request, map_payload.facilities())
 
@@ -195,6 +200,7 @@ def _asset(request: Request) -> Response:
 
 def routes() -> list[Route]:
     """The map's HTTP routes (``map_payload.BASE_ROUTE``, ``PLAYBACK_ROUTE``, ``FACILITIES_ROUTE``,
-    ``ASSET_ROUTE``)."""
+    ``INCIDENTS_ROUTE``, ``ASSET_ROUTE``)."""
     return [Route(map_payload.BASE_ROUTE, _base), Route(map_payload.PLAYBACK_ROUTE, _playback),
-            Route(map_payload.FACILITIES_ROUTE, _facilities), Route(map_payload.ASSET_ROUTE, _asset)]
+            Route(map_payload.FACILITIES_ROUTE, _facilities), Route(map_payload.INCIDENTS_ROUTE, _incidents),
+            Route(map_payload.ASSET_ROUTE, _asset)]

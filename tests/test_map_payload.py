@@ -58,3 +58,25 @@ def test_claims_of_a_date_name_their_place_and_its_outline_comes_once_with_the_b
         assert c["place"] in areas and areas[c["place"]]["geometry"]["coordinates"]
         assert any("according to" in line for line in c["tip"])
     assert "coordinates" not in json.dumps(view["claims"])  # the outlines are not sent again with each date
+
+
+def test_a_view_names_its_incidents_in_the_table_of_every_incident_sent_once() -> None:
+    from dashboard import data, state
+
+    table = data.incident_table()
+    body = json.loads(table.body)
+    for on in (date(2023, 12, 2), date(2024, 1, 10)):  # weeks with incidents (32 and about 40)
+        view = data.map_view(on, data.default_since(on), 7, tuple(state.LAYER_OPTIONS.values()), "none", imported=[])
+        window = data.incidents(on, 7)
+        placed = window[window.geometry.notna() & ~window.geometry.is_empty]
+        assert view["incidents_url"] == table.url and view["incidents"] == []
+        assert sorted(view["incidents_at"]) == sorted(table.index[str(e)] for e in placed["event_id"])
+        for i in view["incidents_at"]:
+            lon, lat, _radius, ids = body["points"][i]
+            assert 34.2 < lon < 34.6 and 31.2 < lat < 31.6  # in the Strip
+            assert any(body["strings"][k].startswith("Reported fatalities") for k in ids)
+        assert len(view["incidents_at"]) > 10
+    events = data.geolayer("events")
+    assert events is not None
+    acled = set(events.loc[data.is_acled(events), "event_id"].astype(str))
+    assert not acled & set(table.index)  # ACLED rows are never sent row by row

@@ -279,8 +279,12 @@ function update(st, v) {
   if (zg) { zg.clearLayers(); if (v.zone_id && st.zoneLayers[v.zone_id]) zg.addLayer(st.zoneLayers[v.zone_id]); }
   // incidents and claims in the window
   const inc = st.groups.incidents.layer;
-  inc.clearLayers();
-  points(v.incidents, { color: "#ffffff", weight: 1, fill: true, fillColor: C.incident, fillOpacity: 0.8 }, null, v.strings).eachLayer(l => inc.addLayer(l));
+  const incOpts = { color: "#ffffff", weight: 1, fill: true, fillColor: C.incident, fillOpacity: 0.8 };
+  const drawIncidents = (rows, strings) => { inc.clearLayers(); points(rows, incOpts, null, strings).eachLayer(l => inc.addLayer(l)); };
+  if (v.incidents_url) {  // every incident once (HTTP, cached): the view names those of its window by index
+    getJSON(v.incidents_url).then(t => { if (st.rev === v.rev) drawIncidents(v.incidents_at.map(i => t.points[i]).filter(Boolean), t.strings); })
+      .catch(err => console.error("the incidents did not load:", err));
+  } else drawIncidents(v.incidents, v.strings);
   const cl = st.groups.claims.layer;
   cl.clearLayers();
   for (const c of v.claims || []) {
