@@ -5,8 +5,8 @@ A session does what the browser's frontend does, in order: GET the page; open th
 ``/_stcore/stream`` (subprotocol ``streamlit``) and send a ``rerun_script`` BackMsg (empty query string: the
 default page and view); read ForwardMsgs until ``script_finished``, keeping the date widget's id, its
 fragment's id and the map component's element (its data and loader code); then the HTTP requests the map
-component makes as it mounts (its code and style, Leaflet's files, the date-free data ``base_url``), all at
-once as the browser starts them. "To map" ends when the last of those has arrived. The date change is a
+component makes as it mounts (its code and style, Leaflet's files, the date-free data ``base_url`` and, where
+the view names one, the incidents' table ``incidents_url``), all at once as the browser starts them. "To map" ends when the last of those has arrived. The date change is a
 ``rerun_script`` of the date's fragment with the date widget's new value (a ``string_array_value`` of ISO
 dates, as the frontend's date input sends it), until that run's ``script_finished`` with the map's view of
 the new date. Every read has a timeout; nothing is retried.
@@ -120,7 +120,7 @@ async def session(url: str, *, first: date, then: date, timeout_s: float) -> dic
             if run.map_data.get("on") != first.isoformat():
                 raise RuntimeError(f"the map opened on {run.map_data.get('on')}, not {first}")
             code = re.findall(r'"(/gdm-api/asset/[^"]+)"', run.map_js)  # map.js and map.css, as loader.js loads them
-            paths = [*code, *LEAFLET, str(run.map_data["base_url"])]
+            paths = [*code, *LEAFLET, *(str(run.map_data[k]) for k in ("base_url", "incidents_url") if run.map_data.get(k))]
             got = await asyncio.gather(*(asyncio.to_thread(_get, url + p, max(1.0, deadline - time.monotonic()))
                                          for p in paths))
             out["to_map_s"] = time.perf_counter() - t0
