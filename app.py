@@ -4,22 +4,24 @@
 
 ``streamlit run`` first imports this file as a module and finds ``app``, an ``st.App``: its lifespan warms
 the process-wide caches at server start (``dashboard.prewarm``) and it serves the map's date-free data over
-HTTP (``/gdm-api/...``, cached by the browser). Each session then runs this same file as its script
+HTTP (``/gdm-api/...``, cached by the browser), named for preloading in the Map page's HTML header. Each session
+then runs this same file as its script
 (``__name__ == "__main__"``): page set-up, the shared sidebar filters (kept in the URL), the selected page.
 """
 
 from pathlib import Path
 
 import streamlit as st
+from starlette.middleware import Middleware
 
-from dashboard import i18n, prewarm, state
+from dashboard import i18n, preload, prewarm, state
 from dashboard.i18n import _
 from pipeline.core import settings
 from pipeline.core.errors import BundleError, SettingError
 from pipeline.runtime import bundle
 
 if __name__ != "__main__":  # imported by `streamlit run`: the server (warm-up at start, the map's HTTP routes)
-    app = st.App("app.py", lifespan=prewarm.lifespan, routes=prewarm.routes())
+    app = st.App("app.py", lifespan=prewarm.lifespan, routes=prewarm.routes(), middleware=[Middleware(preload.PreloadMap)])
 
 ROOT = Path(__file__).resolve().parent
 PAGES = ROOT / "dashboard" / "pages"

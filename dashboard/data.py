@@ -39,6 +39,7 @@ from dashboard.map_layers import (
 from dashboard.visitor import configure_workspace, viewer
 from pipeline.core import settings
 from pipeline.core.dates import to_date
+from pipeline.core.i18n import normalise
 from pipeline.runtime import acled_views, bundle, disagreements, event_counts, order_impact, workspace
 from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import Index
@@ -295,10 +296,10 @@ def _map_frames(on: str, since: str, window: int, key: str, with_blocks: bool = 
     if blocks is not None:
         frames["blocks"] = prepare_blocks(blocks, block_status(on, since, window), order_history(),
                                           on=_date(on), since=_date(since), window=window)
-    z = zone_on(on)
+    z = zone_on(on) if with_blocks else None  # the component has every zone's outline (base): it needs the id only
     frames["zone"] = prepare_zone(z, lang) if z is not None and len(z) else None
-    ev = incidents(on, window)
-    frames["incidents"] = prepare_events(ev, lang) if ev is not None and len(ev) else None
+    ev = incidents(on, window)  # the component has every incident's point and text (incident_table): ids only
+    frames["incidents"] = (prepare_events(ev, lang) if with_blocks else ev) if ev is not None and len(ev) else None
     cl = claims_in(on, window)
     frames["claims"] = prepare_claims(cl, geolayer("places"), lang=lang) if cl is not None and len(cl) else None
     return frames
@@ -308,7 +309,8 @@ def map_input(on: date | str, since: date | str, window: int, layers: list[str],
               imported: list[str] | tuple[str, ...] | None = None, acled_detail: bool = False,
               with_blocks: bool = True, lang: str = "en") -> MapInput:
     """The prepared map input; ``imported``: the workspace layers to draw (None: all of them).
-    ``with_blocks=False`` leaves out the blocks' per-date texts (the map component builds them in the browser)."""
+    ``with_blocks=False`` leaves out the blocks' per-date texts, the zone's outline and the incidents' texts (the map
+    component has the outlines and incidents and builds the texts in the browser)."""
     key = bundle_key()
     base = _display_base(key)
     frames = _map_frames(_iso(on), _iso(since), int(window), key, with_blocks, lang)
@@ -326,7 +328,21 @@ def _map_view(on: str, since: str, window: int, layers: tuple[str, ...], basemap
                     with_blocks=False, lang=lang)
     z = zone_on(on)
     zid = str(z["zone_id"].iloc[0]) if z is not None and len(z) else None
-    return map_payload.view(inp, block_status(on, since, window), zid, span=span(), lang=lang)
+    return map_payload.view(inp, block_status(on, since, window), zid, span=span(), lang=lang,
+                            incidents=incident_table(lang))
+
+
+def incident_table(lang: str = "en") -> map_payload.Incidents:
+    """Every shipped incident with a place (no ACLED row) prepared for the map in ``lang``, once per process, bundle
+    and language: the table the map fetches once and each view's incidents point into."""
+    return _incident_table(bundle_key(), normalise(lang))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _incident_table(key: str, lang: str) -> map_payload.Incidents:
+    ev = geolayer("events")
+    shipped = None if ev is None or ev.empty else prepare_events(ev[~is_acled(ev)], lang)
+    return map_payload.Incidents(shipped, key, lang)
 
 
 def map_view(on: date | str, since: date | str, window: int, layers: list[str] | tuple[str, ...], basemap: str, *,
@@ -335,7 +351,7 @@ def map_view(on: date | str, since: date | str, window: int, layers: list[str] |
     """The map component's per-view data (``map_payload.view``) in ``lang``: a few KB, cached per view."""
     chosen = None if imported is None else tuple(sorted(imported))
     return _map_view(_iso(on), _iso(since), int(window), tuple(layers), basemap, chosen, bool(acled_detail),
-                     bundle_key(), f"{workspace_key()}|{viewer().user}", lang)
+                     bundle_key(), f"{workspace_key()}|{audience()}", lang)
 
 
 # ---------------------------------------------------------------- imported (workspace) layers
@@ -366,6 +382,14 @@ def _workspace(key: str) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
         except Exception as exc:  # a damaged layer is isolated, never a traceback
             log.warning("workspace layer %s not loaded: %s", entry.get("name"), exc)
     return out
+
+
+def audience() -> str:
+    """What this visitor may see of the workspace (the layers, and whose event detail), as a cache key: visitors
+    who see the same layers share one cached view instead of each computing their own."""
+    v = viewer()
+    return ";".join(f"{i}:{e['name']}{'+' if sees_detail(e, v) else ''}"
+                    for i, (e, _f) in enumerate(_workspace(workspace_key())) if may_see(e, v))
 
 
 def _visible(key: str) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
@@ -423,7 +447,7 @@ def workspace_layers(on: date | str, window: int, names: list[str] | tuple[str, 
     ACLED aggregated unless ``acled_detail`` and the visitor imported it."""
     chosen = None if names is None else tuple(sorted(names))
     return _workspace_layers(_iso(on), int(window), chosen, bool(acled_detail), workspace_key(), bundle_key(),
-                             viewer().user, lang)
+                             audience(), lang)
 
 
 def map_layers_left_out(names: list[str] | tuple[str, ...]) -> int:
@@ -441,7 +465,7 @@ def _workspace_counts(on: str, window: int, key: str, who: str) -> dict[str, Any
 def workspace_counts(on: date | str, window: int) -> dict[str, Any]:
     """``pipeline.metrics.workspace_strikes``: per imported event layer this visitor sees, events in the window
     (never merged with the shipped incidents)."""
-    return _workspace_counts(_iso(on), int(window), workspace_key(), viewer().user)
+    return _workspace_counts(_iso(on), int(window), workspace_key(), audience())
 
 
 def block_at(lat: float, lon: float) -> int | None:

@@ -1,11 +1,12 @@
 """What the map component (``map_component``) receives: plain JSON, the date-free part once, the rest per view.
 
 - :func:`base` (once per process and bundle, served over HTTP by app.py and cached by the browser):
-  the display geometry of the blocks, governorates, Strip, every zone and the places, the blocks' date-free
+  the display geometry of the blocks, governorates, Strip, every zone, the places and the claims' areas, the blocks' date-free
   hover text and every order that named each block (date, id, source, a link only for http(s) URLs);
   :func:`facilities` (the named landmarks) comes apart, when the person switches that layer on.
 - :func:`view` (per date, framing and window, a few KB over the websocket): one status code per block in
-  the order of ``base``, the legend counts and labels, the zone id, the incidents and claims in the window
+  the order of ``base``, the legend counts and labels, the zone id, the incidents and claims (their place and
+  text: the outline is in ``base``) in the window
   and the imported layers; the points' tooltip lines once each in ``strings`` (points hold their indices).
 - :func:`playback` (once per process and ``since``/``window``): every day's block status, run-length
   encoded per block, for playing the days back in the browser.
@@ -24,11 +25,12 @@ import json
 import re
 import threading
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from dashboard.html import fmt_date, is_missing, safe_url
@@ -37,6 +39,7 @@ from dashboard.map_layers import (
     MapInput,
     WorkspaceLayer,
     display_blocks,
+    prepare_claims,
     prepare_governorates,
     prepare_places,
     prepare_zone,
@@ -48,7 +51,6 @@ from pipeline.core.facilities import FACILITY_KINDS, KIND_EN
 from pipeline.core.i18n import DEFAULT, N_, is_rtl, month_names, normalise, translator
 from pipeline.core.palette import FACILITY_COLOURS, MAJOR_PLACES, STATUS_COLOURS, WORKSPACE_COLOURS
 from pipeline.runtime import bundle
-from pipeline.runtime import metrics as pm
 from pipeline.runtime.metrics_index import index as metrics_index
 
 CODES = {"recent": "r", "earlier": "e", "none": "n"}
@@ -56,6 +58,7 @@ ATTRIBUTION = N_("Blocks: IDF grid via GazaNowPop (GPL-3.0)")
 BASE_ROUTE = "/gdm-api/base.json"
 PLAYBACK_ROUTE = "/gdm-api/playback.json"
 FACILITIES_ROUTE = "/gdm-api/facilities.json"
+INCIDENTS_ROUTE = "/gdm-api/incidents.json"
 # The component's code and style: fetched once by the browser, not sent with each rerun.
 ASSET_ROUTE = "/gdm-api/asset/{name}"
 ASSETS = {"map.js": "text/javascript; charset=utf-8", "map.css": "text/css; charset=utf-8"}
@@ -87,9 +90,12 @@ def bundle_key() -> str:
         return str(settings.get(settings.BUNDLE_DIR))
 
 
+FORMAT = "3"  # the shape of base/view (2: claim outlines in base; 3: incidents by index into their table); a change gives new URLs, never a stale copy
+
+
 def version(key: str | None = None) -> str:
-    """A short, URL-safe tag of the bundle (the browser caches ``base`` under it)."""
-    return hashlib.sha1((key or bundle_key()).encode()).hexdigest()[:12]
+    """A short, URL-safe tag of the bundle and of :data:`FORMAT` (the browser caches ``base`` under it)."""
+    return hashlib.sha1(f"{key or bundle_key()}|{FORMAT}".encode()).hexdigest()[:12]
 
 
 @functools.cache
@@ -179,6 +185,11 @@ def _base(key: str, lang: str = DEFAULT) -> bytes:
                           "label": " ".join(lines(r.label)), "tip": lines(r.tip), "major": bool(r.prominent),
                           "rank": MAJOR_PLACES.index(r.place_id) if r.place_id in MAJOR_PLACES else None}
                          for r in prows]
+    claims = _layer("claims", key)
+    areas = prepare_claims(claims, places) if claims is not None and len(claims) else None
+    if areas is not None and len(areas):  # a claim is drawn on its place's area: each outline once, by place
+        areas = areas.drop_duplicates("place_id").reset_index(drop=True)
+        out["claim_areas"] = _fc(areas, {"place_id": [str(i) for i in areas["place_id"]]})
     facilities = _geolayer("facilities", key)
     if facilities is not None and len(facilities):  # the points themselves come when the layer is switched on
         out["facility_kinds"] = _facilities(facilities, lang)[0]
@@ -275,6 +286,27 @@ def _points(gdf: Any, strings: Strings, *, label: bool = False) -> list[list[Any
     return out
 
 
+class Incidents:
+    """Every shipped incident prepared for the map (``prepare_events``: position, size, tooltip lines), as the
+    JSON the map fetches once (``INCIDENTS_ROUTE``, cached by the browser), and each one's index in it: a view
+    then names the incidents of its window by index instead of sending their points and texts again."""
+
+    def __init__(self, prepared: Any, key: str, lang: str = "en") -> None:
+        strings = Strings()
+        points = _points(prepared, strings)
+        ids = [] if prepared is None or prepared.empty else [str(e) for e in prepared["event_id"]]
+        self.index = {e: i for i, e in enumerate(ids)}
+        self.body = json.dumps({"version": version(key), "points": points, "strings": strings.items},
+                               separators=(",", ":")).encode()
+        self.url = f"{INCIDENTS_ROUTE}?v={version(key)}" + ("" if lang == "en" else f"&lang={lang}")
+
+    def positions(self, frame: Any) -> list[int]:
+        """The indices of ``frame``'s incidents (its ``event_id``) in the table."""
+        if frame is None or frame.empty or "event_id" not in frame:
+            return []
+        return [self.index[e] for e in (str(x) for x in frame["event_id"]) if e in self.index]
+
+
 def _workspace(layers: list[WorkspaceLayer], strings: Strings) -> list[dict[str, Any]]:
     out = []
     for ly in sorted(layers, key=lambda x: {"zones": 0, "figures": 1, "events": 2}.get(x.kind, 9)):
@@ -320,9 +352,12 @@ def map_text(lang: str, window: int) -> dict[str, str]:
 
 
 def view(inp: MapInput, status: pd.DataFrame | None, zone_id: str | None, *, span: tuple[date, date],
-         acled_attribution: str | None = None, lang: str = DEFAULT) -> dict[str, Any]:
+         acled_attribution: str | None = None, lang: str = DEFAULT, incidents: Incidents | None = None
+         ) -> dict[str, Any]:
     """The per-view message (a few KB): status codes, zone id, incidents, claims, imported layers, legend, and the
-    map's words in ``lang`` (``text``; ``dir`` for the legend and popups: the map itself stays left to right)."""
+    map's words in ``lang`` (``text``; ``dir`` for the legend and popups: the map itself stays left to right).
+    With ``incidents`` (the table of every shipped incident) the window's incidents are their indices in it
+    (``incidents_at``, the table at ``incidents_url``); without, their points and texts (``incidents``)."""
     _ = translator(lang)
     counts = {} if status is None or status.empty else status["status"].value_counts().to_dict()
     labels = status_labels(inp.on, inp.since, inp.window, lang)
@@ -342,8 +377,11 @@ def view(inp: MapInput, status: pd.DataFrame | None, zone_id: str | None, *, spa
         "lang": lang, "dir": "rtl" if is_rtl(lang) else "ltr", "text": map_text(lang, inp.window),
         "months": month_names(lang),
         "zone_id": zone_id,
-        "incidents": _points(inp.incidents, strings),
-        "claims": _fc(inp.claims, {"tip": [lines(t) for t in inp.claims["tip"]]})
+        "incidents": [] if incidents is not None else _points(inp.incidents, strings),
+        "incidents_at": incidents.positions(inp.incidents) if incidents is not None else None,
+        "incidents_url": incidents.url if incidents is not None else None,
+        "claims": [{"place": str(pid), "tip": lines(t)} for pid, t in zip(inp.claims["place_id"], inp.claims["tip"],
+                                                                             strict=True)]
         if inp.claims is not None and not inp.claims.empty else None,
         "workspace": _workspace(inp.workspace, strings),
         "attributions": [acled_attribution] if acled_attribution else [],
@@ -353,30 +391,43 @@ def view(inp: MapInput, status: pd.DataFrame | None, zone_id: str | None, *, spa
     return out
 
 
+def day_codes(since: date, window: int, d0: date, d1: date, order: list[int]) -> Any:
+    """Every day's status code per block, days ``d0``..``d1`` x blocks in ``order`` (numpy array of "r", "e",
+    "n"): the same statuses as ``pipeline.runtime.metrics.block_status`` day by day, from one pass over the
+    orders. An order named a block on its date; "earlier" from then on, "recent" in the ``window`` days from its
+    date (a window never reaches back before ``since``)."""
+    ix = metrics_index()
+    d = ix.order_dates.astype("datetime64[D]")
+    t0, t1 = np.datetime64(since, "D"), np.datetime64(d1, "D")
+    keep = (d >= t0) & (d <= t1)  # NaT (an undated order) compares False: never counted, as block_status does
+    n_days = int((t1 - t0).astype(int)) + 1
+    named = np.zeros((n_days + 1, len(ix.block_ids)), dtype=np.int32)  # row 0: before ``since``
+    rows, cols = np.nonzero(ix.member[keep])
+    np.add.at(named, (((d[keep] - t0).astype(int) + 1)[rows], cols), 1)
+    upto = named.cumsum(axis=0)  # upto[k + 1]: orders naming the block from ``since`` to day k
+    k = np.arange(n_days)
+    recent = (upto[k + 1] - upto[np.maximum(k + 1 - int(window), 0)]) > 0
+    codes = np.where(recent, "r", np.where(upto[k + 1] > 0, "e", "n"))
+    pos = {int(b): i for i, b in enumerate(ix.block_ids)}
+    at = np.array([pos.get(int(b), -1) for b in order], dtype=int)
+    first = int((np.datetime64(d0, "D") - t0).astype(int))
+    out = np.full((n_days - first, len(order)), "n")
+    found = at >= 0
+    out[:, found] = codes[first:, at[found]]
+    return out
+
+
 @functools.lru_cache(maxsize=16)
 def _playback(key: str, since: str, window: int, start: str, end: str) -> bytes:
     order = block_order(key)
-    ix = metrics_index()
-    d0, d1 = date.fromisoformat(start), date.fromisoformat(end)
-    n = (d1 - d0).days + 1
-    runs: list[list[Any]] = [[] for _ in order]  # per block: [day index, code, day index, code, ...]
-    pos = {b: i for i, b in enumerate(order)}
-    prev = ["" for _ in order]
-    counts = []
-    for k in range(n):
-        day = d0 + timedelta(days=k)
-        st_ = pm.block_status(ix, day.isoformat(), since=since, window=window)
-        codes = ["n"] * len(order)
-        for b, s in zip(st_["block_id"].astype(int), st_["status"], strict=True):
-            i = pos.get(b)
-            if i is not None:
-                codes[i] = CODES.get(s, "n")
-        for i, c in enumerate(codes):
-            if c != prev[i]:
-                runs[i] += [k, c]
-                prev[i] = c
-        counts.append([codes.count("r"), codes.count("e"), codes.count("n")])
-    out = {"version": version(key), "since": since, "window": window, "start": start, "days": n,
+    codes = day_codes(date.fromisoformat(since), window, date.fromisoformat(start), date.fromisoformat(end), order)
+    runs: list[list[Any]] = []  # per block: [day index, code, day index, code, ...] where the code changes
+    for i in range(len(order)):
+        col = codes[:, i]
+        at = [0, *(np.flatnonzero(col[1:] != col[:-1]) + 1).tolist()] if len(col) else []
+        runs.append([x for j in at for x in (j, str(col[j]))])
+    counts = np.stack([(codes == c).sum(axis=1) for c in ("r", "e", "n")], axis=1).tolist()
+    out = {"version": version(key), "since": since, "window": window, "start": start, "days": len(codes),
            "runs": runs, "counts": counts}
     return json.dumps(out, separators=(",", ":")).encode()
 

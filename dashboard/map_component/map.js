@@ -89,6 +89,8 @@ function build(st, root, base) {
     st.groups.zone = { label: "Humanitarian zone", tkey: "zone", layer: g };
   }
   st.groups.claims = { label: "Reported events (attributed)", tkey: "claims", layer: L.featureGroup() };
+  st.claimAreas = {};  // place id -> outline (GeoJSON feature): a view names the places of its claims
+  for (const f of (base.claim_areas && base.claim_areas.features) || []) st.claimAreas[f.properties.place_id] = f;
   st.groups.incidents = { label: "Strikes and incidents", tkey: "incidents", layer: L.featureGroup() };
   st.placeLabels = [];
   if (base.places) {
@@ -277,12 +279,19 @@ function update(st, v) {
   if (zg) { zg.clearLayers(); if (v.zone_id && st.zoneLayers[v.zone_id]) zg.addLayer(st.zoneLayers[v.zone_id]); }
   // incidents and claims in the window
   const inc = st.groups.incidents.layer;
-  inc.clearLayers();
-  points(v.incidents, { color: "#ffffff", weight: 1, fill: true, fillColor: C.incident, fillOpacity: 0.8 }, null, v.strings).eachLayer(l => inc.addLayer(l));
+  const incOpts = { color: "#ffffff", weight: 1, fill: true, fillColor: C.incident, fillOpacity: 0.8 };
+  const drawIncidents = (rows, strings) => { inc.clearLayers(); points(rows, incOpts, null, strings).eachLayer(l => inc.addLayer(l)); };
+  if (v.incidents_url) {  // every incident once (HTTP, cached): the view names those of its window by index
+    getJSON(v.incidents_url).then(t => { if (st.rev === v.rev) drawIncidents(v.incidents_at.map(i => t.points[i]).filter(Boolean), t.strings); })
+      .catch(err => console.error("the incidents did not load:", err));
+  } else drawIncidents(v.incidents, v.strings);
   const cl = st.groups.claims.layer;
   cl.clearLayers();
-  if (v.claims) L.geoJSON(v.claims, { style: { color: C.claim, weight: 2.5, dashArray: "2 5", fill: false },
-    onEachFeature: (f, layer) => layer.bindTooltip(() => linesEl(f.properties.tip), { sticky: true, className: "gdm-tooltip" }) }).eachLayer(l => cl.addLayer(l));
+  for (const c of v.claims || []) {
+    const area = st.claimAreas[c.place];
+    if (area) L.geoJSON(area, { style: { color: C.claim, weight: 2.5, dashArray: "2 5", fill: false },
+      onEachFeature: (f, layer) => layer.bindTooltip(() => linesEl(c.tip), { sticky: true, className: "gdm-tooltip" }) }).eachLayer(l => cl.addLayer(l));
+  }
   // which layers are on (the sidebar) and the layers control
   const on = new Set(v.layers);
   const want = { blocks: on.has("blocks"), governorates: on.has("boundaries"), strip: on.has("boundaries"),

@@ -332,11 +332,17 @@ def dated() -> None:
     if view.refused:
         box.warning(view.refused)
     box.caption(view.describe())
-    m = kpi_section(view)
+    # The map is sent first (its view is what a date change waits for); the figures and the order cards above
+    # it follow into the places kept for them.
+    figures = st.container()
     shown_imported, acled_detail = imported_section(view)
-    what_changed_section(view)
+    changes = st.container()
     with st.container(key="gdm_map_block"):
         map_and_panel(view, shown_imported, acled_detail)
+    with figures:
+        m = kpi_section(view)
+    with changes:
+        what_changed_section(view)
     if m:
         context_sections(m, view)
     claims_section(view)
