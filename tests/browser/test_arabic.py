@@ -234,8 +234,7 @@ CANDIDATES = """kind => {
                                     b.getWest() + j / 10 * (b.getEast() - b.getWest()));
                 if (l._containsPoint(gdmMap.latLngToLayerPoint(ll))) push(ll);
             }
-        } else if (kind === 'claim' && p.tip && p.zone_id === undefined && p.pcode === undefined && !p.ws
-                   && p.block_id === undefined) {
+        } else if (kind === 'claim' && l.options.color === '#6a51a3' && l.getLatLngs) {  // the claims' colour
             const ring = l.getLatLngs().flat(3);
             for (let i = 0; i < ring.length; i += Math.max(1, Math.floor(ring.length / 8))) push(ring[i]);
         }
