@@ -33,6 +33,7 @@ import pandas as pd
 import pyogrio
 
 from pipeline.core import settings
+from pipeline.runtime.point_rows import PointRows
 from pipeline.runtime.workspace_access import Viewer, may_change, may_see
 from pipeline.runtime.workspace_entry import WorkspaceError, slug
 from pipeline.runtime.workspace_files import MANIFEST, FilesBackend
@@ -98,14 +99,14 @@ def import_session(root: str | Path | None = None) -> Iterator[None]:
         yield
 
 
-def save_layer(name: str, gdf: pd.DataFrame, *, origin: str, meta: dict[str, Any] | None = None,
+def save_layer(name: str, gdf: pd.DataFrame | PointRows, *, origin: str, meta: dict[str, Any] | None = None,
                root: str | Path | None = None, overwrite: bool = False) -> dict[str, Any]:
     """Store one layer and its manifest entry atomically; return the entry.
 
     ``origin`` is the file the layer came from (its name as uploaded). ``meta`` adds fields to the
     entry (``acled``, ``kind``, ``dataset``, ``origin_sha256``, ``owner``, ``shared``, counts ...);
     ``owner`` defaults to ``cli`` and ``shared`` to True. A name already taken gets a numeric suffix
-    unless ``overwrite``.
+    unless ``overwrite``. Events may come as :class:`PointRows` (their points made as they are written).
     """
     return backend(root).save_layer(name, gdf, origin=origin, meta=dict(meta or {}), overwrite=overwrite)
 

@@ -19,6 +19,8 @@ import psycopg
 import shapely
 from psycopg import sql
 
+from pipeline.runtime.point_rows import PointRows
+
 GEOMETRY = "geometry"
 ROW = "_gdm_row"
 _NULL = "\\N"
@@ -39,8 +41,10 @@ def sql_type(dtype: Any) -> str:
     return "text"
 
 
-def dtypes_of(frame: pd.DataFrame) -> dict[str, str]:
+def dtypes_of(frame: pd.DataFrame | PointRows) -> dict[str, str]:
     """Column -> dtype name, in column order (``geometry`` for the geometry column)."""
+    if isinstance(frame, PointRows):
+        return {**{str(c): str(frame.frame[c].dtype) for c in frame.frame.columns}, "geometry": GEOMETRY}
     geom = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     return {str(c): (GEOMETRY if c == geom else str(frame[c].dtype)) for c in frame.columns}
 
@@ -56,30 +60,36 @@ def _column_values(s: pd.Series) -> np.ndarray:
     return vals
 
 
-def create_and_copy(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame) -> None:
-    """Create ``table`` for ``frame``, COPY its rows in and index its geometry."""
+def create_and_copy(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame | PointRows) -> None:
+    """Create ``table`` for ``frame``, COPY its rows in (points made a slice at a time) and index its geometry."""
     types = dtypes_of(frame)
+    first = frame.frame if isinstance(frame, PointRows) else frame
     cols = [sql.SQL("{} bigint NOT NULL").format(sql.Identifier(ROW))]
     for c, t in types.items():
-        kind = "geometry(Geometry, 4326)" if t == GEOMETRY else sql_type(frame[c].dtype)
+        kind = "geometry(Geometry, 4326)" if t == GEOMETRY else sql_type(first[c].dtype)
         cols.append(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(kind)))
     conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(table), sql.SQL(", ").join(cols)))
-    columns = [np.arange(len(frame), dtype=object)]
-    for c, t in types.items():
-        if t == GEOMETRY:
-            geoms = shapely.set_srid(np.asarray(frame[c].values, dtype=object), 4326)
-            columns.append(np.asarray(shapely.to_wkb(geoms, hex=True, include_srid=True), dtype=object))
-        else:
-            columns.append(_column_values(frame[c]))
     names = sql.SQL(", ").join(sql.Identifier(x) for x in [ROW, *types])
+    parts = frame.chunks() if isinstance(frame, PointRows) else [frame]
+    start = 0
     with conn.cursor() as cur, cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), names)) as cp:
-        for row in zip(*columns, strict=True):
-            cp.write_row(row)
+        for part in parts:
+            columns = [np.arange(start, start + len(part), dtype=object)]
+            start += len(part)
+            for c, t in types.items():
+                if t == GEOMETRY:
+                    geoms = shapely.set_srid(np.asarray(part[c].values, dtype=object), 4326)
+                    columns.append(np.asarray(shapely.to_wkb(geoms, hex=True, include_srid=True), dtype=object))
+                else:
+                    columns.append(_column_values(part[c]))
+            for row in zip(*columns, strict=True):
+                cp.write_row(row)
+            del columns
     if GEOMETRY in types.values():
         geom = next(c for c, t in types.items() if t == GEOMETRY)
         conn.execute(sql.SQL("CREATE INDEX {} ON {} USING gist ({})").format(
             sql.Identifier(f"{table}_geom"), sql.Identifier(table), sql.Identifier(geom)))
-    for col in [ROW] + (["date"] if sql_type(frame.get("date", pd.Series(dtype=object)).dtype) == "timestamp" else []):
+    for col in [ROW] + (["date"] if sql_type(first.get("date", pd.Series(dtype=object)).dtype) == "timestamp" else []):
         conn.execute(sql.SQL("CREATE INDEX {} ON {} ({})").format(  # row order; the map's query by date
             sql.Identifier(f"{table}_{col.strip('_')}"), sql.Identifier(table), sql.Identifier(col)))
 

@@ -23,6 +23,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from pipeline.core.storage import bbox_of
+from pipeline.runtime.point_rows import PointRows
 from pipeline.runtime.workspace_entry import (
     WorkspaceError,
     check_rename,
@@ -136,7 +137,7 @@ class PostgisBackend:
 
     # ------------------------------------------------------------ the backend interface
 
-    def save_layer(self, name: str, gdf: pd.DataFrame, *, origin: str, meta: dict[str, Any],
+    def save_layer(self, name: str, gdf: pd.DataFrame | PointRows, *, origin: str, meta: dict[str, Any],
                    overwrite: bool = False) -> dict[str, Any]:
         with self.session() as conn:
             layer = free_name(slug(name), self._names(conn), overwrite=overwrite)
@@ -146,7 +147,7 @@ class PostgisBackend:
                 conn.execute("DELETE FROM gdm_layers WHERE name = %s", (layer,))
             (seq,) = conn.execute("SELECT nextval('gdm_layer_seq')").fetchone() or (0,)
             table = f"gdm_layer_{seq}"
-            frame = gdf.reset_index(drop=True)
+            frame = gdf if isinstance(gdf, PointRows) else gdf.reset_index(drop=True)
             report = meta.get("report")
             create_and_copy(conn, table, frame)
             entry = {"table": table, **make_entry(layer, frame, origin=origin, meta=meta),
