@@ -64,6 +64,7 @@ from pipeline.core.storage import sha256_file
 from pipeline.runtime import workspace
 from pipeline.runtime.bundle import load_geolayer, load_manifest
 from pipeline.runtime.detect import Detected, Parsed, Problem, detect, release_pool
+from pipeline.runtime.import_join import block_mismatch_warning, differs_warning, join_layer, no_block_warning
 from pipeline.runtime.point_rows import PointRows
 from pipeline.runtime.readers.acled import acled_attribution, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
@@ -427,8 +428,13 @@ def _rowhash(f: pd.DataFrame, cols: list[str]) -> pd.Series:
     return pd.util.hash_pandas_object(f[cols].astype("string"), index=False)
 
 
-def finish_events(p: Parsed, layer: str | None = None) -> tuple[pd.DataFrame, list[Problem], list[str]]:
-    """Validate and join point rows; return (all rows with ``lon``/``lat`` and pcode/block_id, problems, warnings)."""
+def finish_events(p: Parsed, layer: str | None = None, *, join: bool = True
+                  ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+    """Validate and join point rows; return (all rows with ``lon``/``lat`` and pcode/block_id, problems, warnings).
+
+    ``join=False`` leaves the join to blocks and governorates to the database (``import_join``, PostGIS):
+    ``pcode`` is then the governorate the row names and ``block_id`` the block it claims, until joined.
+    """
     f = p.frame.copy(deep=False)  # copy-on-write (pandas 3): a column is copied only when it is changed
     ref = reference()
     problems = list(p.problems)
@@ -460,7 +466,7 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[pd.DataFrame, li
     # spatial joins (vectorised, on the coordinates): governorate and block of each point inside the Strip
     spatial_pcode = pd.Series(pd.NA, index=f.index, dtype="string")
     spatial_block = pd.Series(pd.NA, index=f.index, dtype="Int64")
-    if inside.any():
+    if join and inside.any():
         xi, yi = lon[inside], lat[inside]
         spatial_pcode[inside] = _first_hit(ref["govs"], "pcode", xi, yi).astype("string").array
         spatial_block[inside] = _first_hit(blocks, "block_id", xi, yi).astype("Int64").array
@@ -477,8 +483,7 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[pd.DataFrame, li
     pcode = spatial_pcode.reindex(f.index).astype("string").fillna(hint)
     differs = hint.notna() & spatial_pcode.reindex(f.index).notna() & (hint != spatial_pcode.reindex(f.index))
     if differs.any():
-        warnings.append(f"{int(differs.sum())} row(s) name a governorate other than the one their point lies in; "
-                        f"the point's governorate is used: {_row_list(rows[differs])}")
+        warnings.append(differs_warning(int(differs.sum()), rows[differs]))
     place, p_out, w_out = _outside_kept(f, place, dist_m, hint, layer)
     problems += p_out
     warnings += w_out
@@ -489,14 +494,13 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[pd.DataFrame, li
     sb = spatial_block.reindex(f.index).astype("Int64")
     mism = claimed.notna() & sb.notna() & (claimed != sb)
     if mism.any():
-        warnings.append(f"{int(mism.sum())} row(s) carry a block id other than the block their point lies in; "
-                        "the point's block is used")
+        warnings.append(block_mismatch_warning(int(mism.sum())))
     gdf["block_id"] = sb.fillna(claimed.where(~mism))
     if "sub_block_id" in gdf:  # a sub-block of another block than the point's is not kept
         gdf["sub_block_id"] = gdf["sub_block_id"].where(~mism)
     n_noblock = int((inside & gdf["block_id"].isna().to_numpy()).sum())
-    if n_noblock:
-        warnings.append(f"{n_noblock} point(s) inside the Strip fall in no evacuation block (block_id left empty)")
+    if n_noblock and join:
+        warnings.append(no_block_warning(n_noblock))
     # dates, and values outside their domain
     date_field = p.meta.get("columns", {}).get("date") or "date"
     p3, w3 = _dates_check(gdf["date"], rows, date_field, p.meta.get("claims_war"), layer)
@@ -661,6 +665,15 @@ def _empty_report(display: str, *, dry_run: bool, accept_partial: bool) -> dict[
             "seconds": None}
 
 
+def _finish(p: Parsed, label: str | None, *, join: bool) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+    """The checks of ``p``'s kind; events are joined to blocks here unless ``join`` is False (the database does)."""
+    if p.kind == "events":
+        return finish_events(p, label, join=join)
+    finish = {"zones": finish_zones, "figures": finish_figures, "series": finish_series,
+              "orders": finish_orders}[p.kind]
+    return finish(p, label)
+
+
 def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = False, accept_partial: bool = False,
                 name: str | None = None, display: str | None = None, root: str | Path | None = None,
                 progress: Callable[[str], None] | None = None, keep_duplicates: bool = False,
@@ -698,13 +711,12 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
             parsed = read_any(path, det, display, Path(tmp), unit=unit, value=value)
         _check_time(t0, display)
         results = []
+        # on PostGIS the stored rows are joined to blocks and governorates in the database (import_join)
+        in_db = not dry_run and workspace.backend(root).kind == "postgis"
         for p in parsed:
             label = p.name_hint if len(parsed) > 1 else None
             say(f"validating {len(p.frame):,} row(s){' of ' + label if label else ''} ...")
-            finish = {"events": finish_events, "zones": finish_zones, "figures": finish_figures,
-                      "series": finish_series,
-                      "orders": finish_orders}[p.kind]
-            gdf, problems, warnings = finish(p, label)
+            gdf, problems, warnings = _finish(p, label, join=not in_db)
             if p.kind == "events":  # what the save needs is in gdf: the reader's frame goes (100 MiB for 1M rows)
                 p.frame = p.frame.iloc[:0]
                 release_pool()
@@ -767,7 +779,7 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
             replaces, overlaps = _overlaps(plans, rep, root, keep_duplicates=keep_duplicates)
             _check_cap(len(plans) - len(replaces), root)
             _save(plans, rep, replaces, overlaps, name=name, display=display, root=root,
-                  keep_duplicates=keep_duplicates, owner=owner, shared=shared)
+                  keep_duplicates=keep_duplicates, owner=owner, shared=shared, in_db=in_db)
     except workspace.WorkspaceError as exc:  # the workspace refuses (cap, damage, a taken name): a refusal
         rep = _error_report(rep, exc, display, t0)
         rep["status"] = "refused"
@@ -854,14 +866,15 @@ def _write_error(exc: OSError, display: str) -> InputError:
 
 def _save(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str, Any], replaces: dict[int, str],
           overlaps: list[dict[str, Any]], *, name: str | None, display: str, root: str | Path | None,
-          keep_duplicates: bool, owner: str | None = None, shared: bool = True) -> None:
+          keep_duplicates: bool, owner: str | None = None, shared: bool = True, in_db: bool = False) -> None:
     """Write each planned layer (replacing the same file's earlier layer) and drop the overlaps from older layers.
 
     A failed write (a full disk) deletes the layers this import had already added, so the workspace
     holds all of the file or none of it.
     """
     try:
-        _save_layers(plans, rep, replaces, name=name, display=display, root=root, owner=owner, shared=shared)
+        _save_layers(plans, rep, replaces, name=name, display=display, root=root, owner=owner, shared=shared,
+                     in_db=in_db)
     except OSError:
         for x in rep["layers"]:
             if x["name"] not in replaces.values():
@@ -879,7 +892,7 @@ def _save(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str, Any
 
 def _save_layers(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str, Any],
                  replaces: dict[int, str], *, name: str | None, display: str, root: str | Path | None,
-                 owner: str | None, shared: bool) -> None:
+                 owner: str | None, shared: bool, in_db: bool = False) -> None:
     for i, (p, gdf, n_read, n_bad) in enumerate(plans):
         frame = _storage_frame(p, gdf)
         table = frame.frame if isinstance(frame, PointRows) else frame
@@ -893,8 +906,15 @@ def _save_layers(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[s
                                                    "rows_read", "accepted", "rejected", "warnings")}}
         if p.meta.get("acled"):
             meta["attribution"] = acled_attribution
+        join = None
+        if in_db and p.kind == "events":
+            prefix = f"{p.name_hint}: " if len(plans) > 1 else ""
+
+            def join(conn: Any, table: str, prefix: str = prefix) -> None:  # its warnings go into the stored report
+                rep["warnings"].extend(prefix + w for w in join_layer(conn, table))
+
         e = workspace.save_layer(replaces.get(i, base), frame, origin=display, meta=meta, root=root,
-                                 overwrite=i in replaces)
+                                 overwrite=i in replaces, in_database=join)
         rep["layers"].append({"name": e["name"], "kind": p.kind, "rows": e["rows"], "acled": e["acled"]})
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -138,7 +138,8 @@ class PostgisBackend:
     # ------------------------------------------------------------ the backend interface
 
     def save_layer(self, name: str, gdf: pd.DataFrame | PointRows, *, origin: str, meta: dict[str, Any],
-                   overwrite: bool = False) -> dict[str, Any]:
+                   overwrite: bool = False,
+                   in_database: Callable[[psycopg.Connection[Any], str], None] | None = None) -> dict[str, Any]:
         with self.session() as conn:
             layer = free_name(slug(name), self._names(conn), overwrite=overwrite)
             old = self._row(conn, layer)
@@ -150,6 +151,8 @@ class PostgisBackend:
             frame = gdf if isinstance(gdf, PointRows) else gdf.reset_index(drop=True)
             report = meta.get("report")
             create_and_copy(conn, table, frame)
+            if in_database is not None:  # the import's join to blocks and governorates, in this transaction
+                in_database(conn, table)
             entry = {"table": table, **make_entry(layer, frame, origin=origin, meta=meta),
                      "dtypes": [[c, t] for c, t in dtypes_of(frame).items()]}  # pairs: jsonb keeps no key order
             entry["sha256"] = self._table_md5(conn, table)

@@ -1,0 +1,147 @@
+"""Joining imported events to blocks and governorates in the database (the PostGIS workspace).
+
+On the files backend an import joins its points in the app (``imports._first_hit``). On PostGIS the
+rows are COPYed into their layer table first and joined there, inside the import's transaction:
+
+- the bundle's blocks and governorates are loaded once into reference tables named for their sha256
+  in the bundle's manifest (``gdm_ref_<key>_blocks``, ``gdm_ref_<key>_govs``, GiST-indexed) and reused by
+  every later import until the bundle changes;
+- each stored point inside the Strip (``location_type`` ``strip``) takes the first block and the first
+  governorate it intersects in the bundle's layer order (``ord``), the same rule and order as the app's
+  join, so a point on an edge shared by two blocks gets the same block on both backends; a point in the
+  tolerance band past the outline that meets no governorate takes the nearest one (in metres,
+  ``AREA_CRS``), ties to the first;
+- the warnings (rows naming another governorate than their point's, block ids other than the point's,
+  points in no block) are counted by SQL and worded as the app's join words them.
+
+Only the rows stored are joined: rows the import rejected are not in the table, so with
+``accept_partial`` the warnings count the stored rows (the app counts every row it read).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+from psycopg import sql
+
+from pipeline.core.layers import AREA_CRS
+from pipeline.runtime.bundle import load_geolayer, load_manifest
+
+AREA_SRID = int(AREA_CRS.split(":")[1])
+
+
+def _row_list(rows: pd.Series | np.ndarray | list[int], most: int = 20, total: int | None = None) -> str:
+    """``row 4`` / ``rows 4, 7, 9 ...`` for a warning (the first ``most``; ``total`` when only those are given)."""
+    r = np.asarray(rows)
+    n = len(r) if total is None else total
+    head = ", ".join(str(int(x)) for x in r[:most]) + (f" ... ({n:,} in all)" if n > most else "")
+    return f"row{'s' if n > 1 else ''} {head}"
+
+
+def differs_warning(n: int, rows: pd.Series | np.ndarray | list[int]) -> str:
+    return (f"{n} row(s) name a governorate other than the one their point lies in; "
+            f"the point's governorate is used: {_row_list(rows, total=n)}")
+
+
+def block_mismatch_warning(n: int) -> str:
+    return f"{n} row(s) carry a block id other than the block their point lies in; the point's block is used"
+
+
+def no_block_warning(n: int) -> str:
+    return f"{n} point(s) inside the Strip fall in no evacuation block (block_id left empty)"
+
+
+# ---------------------------------------------------------------- reference tables
+
+
+def reference_key() -> str:
+    """16 hex digits naming the bundle's blocks and governorates (from their sha256 in its manifest)."""
+    layers = load_manifest().get("layers", {})
+    text = "|".join(str(layers.get(name, {}).get("sha256") or name) for name in ("blocks", "governorates"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def reference_tables(conn: psycopg.Connection[Any]) -> tuple[str, str]:
+    """(blocks table, governorates table) for the bundle in use, made once (in the caller's transaction)."""
+    key = reference_key()
+    blocks, govs = f"gdm_ref_{key}_blocks", f"gdm_ref_{key}_govs"
+    have = conn.execute("SELECT to_regclass(%s), to_regclass(%s)", (blocks, govs)).fetchone()
+    if have is not None and None not in have:
+        return blocks, govs
+    for table, layer, col, kind in ((blocks, "blocks", "block_id", "bigint"), (govs, "governorates", "pcode", "text")):
+        frame = load_geolayer(layer)
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
+        conn.execute(sql.SQL("CREATE TABLE {} (ord integer PRIMARY KEY, {} {} NOT NULL, geom geometry(Geometry, 4326) "
+                             "NOT NULL, geom_utm geometry(Geometry, {}))").format(
+            sql.Identifier(table), sql.Identifier(col), sql.SQL(kind), sql.Literal(AREA_SRID)))
+        geoms = shapely.set_srid(np.asarray(frame.geometry.values, dtype=object), 4326)
+        wkb = shapely.to_wkb(geoms, hex=True, include_srid=True)
+        values = frame[col].astype(int if kind == "bigint" else str).tolist()
+        with conn.cursor() as cur, cur.copy(sql.SQL("COPY {} (ord, {}, geom) FROM STDIN").format(
+                sql.Identifier(table), sql.Identifier(col))) as cp:
+            for i, (v, g) in enumerate(zip(values, wkb, strict=True)):
+                cp.write_row((i, v, g))
+        conn.execute(sql.SQL("UPDATE {} SET geom_utm = ST_Transform(geom, {})").format(
+            sql.Identifier(table), sql.Literal(AREA_SRID)))
+        conn.execute(sql.SQL("CREATE INDEX {} ON {} USING gist (geom)").format(
+            sql.Identifier(f"{table}_geom"), sql.Identifier(table)))
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+    return blocks, govs
+
+
+# ---------------------------------------------------------------- the join
+
+
+def join_layer(conn: psycopg.Connection[Any], table: str) -> list[str]:
+    """Set ``block_id``/``pcode`` of layer ``table``'s points inside the Strip from the reference tables; return
+    the join's warnings. Runs in the caller's transaction (the import's)."""
+    blocks, govs = reference_tables(conn)
+    cols = {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                                       "AND table_schema = current_schema()", (table,))}
+    t, b, g = sql.Identifier(table), sql.Identifier(blocks), sql.Identifier(govs)
+    conn.execute(sql.SQL("ANALYZE {}").format(t))
+    # first polygon in layer order each strip point intersects (the polygon drives the join: one prepared
+    # polygon against the points its index finds)
+    conn.execute(sql.SQL(
+        "CREATE TEMP TABLE gdm_hit_blocks ON COMMIT DROP AS SELECT DISTINCT ON (l._gdm_row) l._gdm_row, r.block_id "
+        "FROM {b} r JOIN {t} l ON ST_Intersects(r.geom, l.geometry) WHERE l.location_type = 'strip' "
+        "ORDER BY l._gdm_row, r.ord").format(b=b, t=t))
+    conn.execute(sql.SQL(
+        "CREATE TEMP TABLE gdm_hit_govs ON COMMIT DROP AS SELECT DISTINCT ON (l._gdm_row) l._gdm_row, r.pcode "
+        "FROM {g} r JOIN {t} l ON ST_Intersects(r.geom, l.geometry) WHERE l.location_type = 'strip' "
+        "ORDER BY l._gdm_row, r.ord").format(g=g, t=t))
+    conn.execute(sql.SQL(  # in the tolerance band past the outline: the nearest governorate
+        "INSERT INTO gdm_hit_govs SELECT l._gdm_row, n.pcode FROM {t} l CROSS JOIN LATERAL (SELECT r.pcode FROM {g} r "
+        "ORDER BY ST_Distance(r.geom_utm, ST_Transform(l.geometry, {srid})), r.ord LIMIT 1) n "
+        "WHERE l.location_type = 'strip' AND NOT EXISTS (SELECT 1 FROM gdm_hit_govs h WHERE h._gdm_row = l._gdm_row)"
+    ).format(t=t, g=g, srid=sql.Literal(AREA_SRID)))
+    conn.execute("CREATE INDEX ON gdm_hit_govs (_gdm_row)")
+    conn.execute("CREATE INDEX ON gdm_hit_blocks (_gdm_row)")
+    warnings: list[str] = []
+    n, rows = conn.execute(sql.SQL(
+        "SELECT count(*), (array_agg(l.source_row ORDER BY l.source_row))[1:20] FROM {t} l JOIN gdm_hit_govs h "
+        "USING (_gdm_row) WHERE l.pcode IS NOT NULL AND l.pcode <> h.pcode").format(t=t)).fetchone() or (0, [])
+    if n:
+        warnings.append(differs_warning(int(n), rows or []))
+    (mism,) = conn.execute(sql.SQL(
+        "SELECT count(*) FROM {t} l JOIN gdm_hit_blocks h USING (_gdm_row) WHERE l.block_id IS NOT NULL "
+        "AND l.block_id <> h.block_id").format(t=t)).fetchone() or (0,)
+    if mism:
+        warnings.append(block_mismatch_warning(int(mism)))
+    sub = sql.SQL(", sub_block_id = CASE WHEN l.block_id IS NOT NULL AND h.block_id IS NOT NULL AND l.block_id <> "
+                  "h.block_id THEN NULL ELSE l.sub_block_id END") if "sub_block_id" in cols else sql.SQL("")
+    conn.execute(sql.SQL(
+        "UPDATE {t} l SET pcode = coalesce(h.pcode, l.pcode), block_id = coalesce(h.block_id, l.block_id){sub} "
+        "FROM (SELECT coalesce(p._gdm_row, q._gdm_row) AS _gdm_row, p.pcode, q.block_id FROM gdm_hit_govs p "
+        "FULL JOIN gdm_hit_blocks q USING (_gdm_row)) h WHERE l._gdm_row = h._gdm_row").format(t=t, sub=sub))
+    (none,) = conn.execute(sql.SQL("SELECT count(*) FROM {t} WHERE location_type = 'strip' AND block_id IS NULL"
+                                   ).format(t=t)).fetchone() or (0,)
+    if none:
+        warnings.append(no_block_warning(int(none)))
+    conn.execute("DROP TABLE gdm_hit_govs, gdm_hit_blocks")
+    return warnings
