@@ -292,3 +292,19 @@ def test_the_database_join_stores_the_same_blocks_and_governorates_as_the_app(pg
     if name == "acled-edges.csv":
         assert set(in_db["location_type"]) == {"strip", "offshore", "border"}
         assert any("row(s) name a governorate other than the one their point lies in" in w for w in db_rep["warnings"])
+
+
+def test_columns_and_day_counts_come_from_the_store_not_the_whole_layer(workspace_backend):
+    from pipeline.runtime import event_counts
+
+    rep = imports.import_file(SHARED / "events" / "forensic-architecture-jabalia-oct2023.tsv" if SHARED else ACLED)
+    assert rep["status"] == "written"
+    whole = workspace.load(rep["layer"])
+    part = workspace.load(rep["layer"], columns=["date", "block_id"])
+    assert list(part.columns) == ["date", "block_id"] and not hasattr(part, "geometry")
+    pd.testing.assert_frame_equal(part, pd.DataFrame(whole[["date", "block_id"]]), check_dtype=False)
+    table = event_counts.table_for(workspace.entry(rep["layer"]))
+    expected = event_counts.count_table(whole)
+    assert table.rows == expected.rows == len(whole)
+    pd.testing.assert_frame_equal(table.frame, expected.frame)
+    assert int(table.frame["events"].sum()) == len(whole)

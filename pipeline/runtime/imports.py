@@ -957,7 +957,7 @@ def _overlaps(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str,
             if ids is None:
                 ids = set(gdf.loc[gdf["_own_id"].astype(bool), "event_id"].astype(str))
             try:
-                theirs = set(workspace.load(e["name"], root)["event_id"].astype(str))
+                theirs = set(workspace.load(e["name"], root, columns=["event_id"])["event_id"].astype(str))
             except (KeyError, FileNotFoundError):  # removed since it was listed (another import emptied it)
                 continue
             shared = ids & theirs

@@ -135,9 +135,10 @@ def entry(name: str, root: str | Path | None = None) -> dict[str, Any]:
     return backend(root).entry(name)
 
 
-def load(name: str, root: str | Path | None = None) -> pd.DataFrame:
-    """The stored (Geo)DataFrame of layer ``name``."""
-    return backend(root).load(name)
+def load(name: str, root: str | Path | None = None, *, columns: list[str] | None = None) -> pd.DataFrame:
+    """The stored (Geo)DataFrame of layer ``name``; with ``columns``, only those are read (a DataFrame unless
+    ``geometry`` is among them)."""
+    return backend(root).load(name, columns=columns)
 
 
 def load_dates(name: str, start: Any, end: Any, root: str | Path | None = None) -> pd.DataFrame:

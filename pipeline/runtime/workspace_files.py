@@ -142,10 +142,11 @@ class FilesBackend:
         found: dict[str, Any] = layers[name]
         return found
 
-    def load(self, name: str) -> pd.DataFrame:
+    def load(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         e = self.entry(name)
         path = self.root / e["file"]
-        return gpd.read_parquet(path) if e.get("crs") else pd.read_parquet(path)
+        spatial = e.get("crs") and (columns is None or "geometry" in columns)
+        return gpd.read_parquet(path, columns=columns) if spatial else pd.read_parquet(path, columns=columns)
 
     def load_dates(self, name: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """Rows with ``start <= date <= end`` (read with a parquet filter, not the whole layer)."""

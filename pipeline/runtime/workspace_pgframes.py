@@ -95,9 +95,15 @@ def create_and_copy(conn: psycopg.Connection[Any], table: str, frame: pd.DataFra
 
 
 def read_table(conn: psycopg.Connection[Any], table: str, entry: dict[str, Any],
-               where: sql.Composable | None = None) -> pd.DataFrame:
-    """The rows of ``table`` (optionally ``WHERE where``, values as ``sql.Literal``) as the frame that was saved."""
+               where: sql.Composable | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of ``table`` (optionally ``WHERE where``, values as ``sql.Literal``) as the frame that was saved;
+    with ``columns``, only those (in that order; KeyError naming any the layer lacks)."""
     types: dict[str, str] = dict(entry["dtypes"])  # pairs: jsonb keeps no key order
+    if columns is not None:
+        missing = [c for c in columns if c not in types]
+        if missing:
+            raise KeyError(f"layer table {table} has no column(s) {missing}")
+        types = {c: types[c] for c in columns}
     select = [sql.SQL("encode(ST_AsEWKB({}), 'hex') AS {}").format(sql.Identifier(c), sql.Identifier(c))
               if t == GEOMETRY else sql.Identifier(c) for c, t in types.items()]
     query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(select), sql.Identifier(table))

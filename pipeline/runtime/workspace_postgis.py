@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import contextvars
 import json
+import os
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import pandas as pd
@@ -117,12 +119,18 @@ class PostgisBackend:
 
     @contextmanager
     def _read(self) -> Iterator[psycopg.Connection[Any]]:
+        """The import's transaction when inside one, else this thread's reading connection (kept open: a
+        dashboard rerun reads several times, and connecting costs more than most of its queries)."""
         conn = _current.get()
         if conn is not None:
             yield conn
             return
-        with _connect(self.url) as conn:
+        conn = _reader(self.url)
+        try:
             yield conn
+        except psycopg.OperationalError:  # a dropped connection is made again on the next read
+            _forget_reader()
+            raise
 
     @staticmethod
     def _changed(conn: psycopg.Connection[Any]) -> None:
@@ -181,12 +189,30 @@ class PostgisBackend:
             row = conn.execute("SELECT report FROM gdm_layers WHERE name = %s", (name,)).fetchone()
             return dict(row[0]) if row and row[0] is not None else None
 
-    def load(self, name: str) -> pd.DataFrame:
+    def load(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """The layer's rows; with ``columns`` only those columns are selected in the database."""
         with self._read() as conn:
             row = self._row(conn, name)
             if row is None:
                 raise KeyError(f"no workspace layer {name!r}")
-            return read_table(conn, row[0], row[1])
+            return read_table(conn, row[0], row[1], columns=columns)
+
+    def day_counts(self, name: str) -> pd.DataFrame:
+        """Events per calendar day x block x governorate of event layer ``name``, summed in the database:
+        ``day``, ``block_id``, ``pcode``, ``events``, ``fatalities`` (sum of reported), ``fatalities_reported``."""
+        with self._read() as conn:
+            row = self._row(conn, name)
+            if row is None:
+                raise KeyError(f"no workspace layer {name!r}")
+            q = sql.SQL("SELECT date_trunc('day', date) AS day, block_id, pcode, count(*) AS events, "
+                        "coalesce(sum(fatalities), 0) AS fatalities, count(fatalities) AS fatalities_reported "
+                        "FROM {} WHERE date IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").format(
+                sql.Identifier(row[0]))
+            with conn.cursor() as cur:
+                cur.execute(q)
+                rows = cur.fetchall()
+            return pd.DataFrame(rows, columns=["day", "block_id", "pcode", "events", "fatalities",
+                                               "fatalities_reported"])
 
     def load_dates(self, name: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """Rows with ``start <= date <= end``, selected in the database."""
@@ -283,6 +309,32 @@ class PostgisBackend:
                     out.append(f"layer {name!r}: its manifest entry is damaged (delete the layer and import its "
                                "file again)")
         return out
+
+
+_readers = threading.local()
+
+
+def _reader(url: str) -> psycopg.Connection[Any]:
+    """This thread's autocommit connection to ``url``: one per thread and process (a forked child makes its own;
+    another URL closes the one before)."""
+    held: tuple[str, int, psycopg.Connection[Any]] | None = getattr(_readers, "held", None)
+    if held is not None and held[0] == url and held[1] == os.getpid() and not (held[2].closed or held[2].broken):
+        return held[2]
+    if held is not None and held[1] == os.getpid():
+        _forget_reader()
+    conn = _connect(url)
+    conn.commit()  # SET TIME ZONE stays for the session
+    conn.autocommit = True
+    _readers.held = (url, os.getpid(), conn)
+    return conn
+
+
+def _forget_reader() -> None:
+    held = getattr(_readers, "held", None)
+    _readers.held = None
+    if held is not None and held[1] == os.getpid():
+        with suppress(psycopg.Error):
+            held[2].close()
 
 
 def _try_lock(conn: psycopg.Connection[Any]) -> bool:
