@@ -910,8 +910,8 @@ def _save_layers(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[s
         if in_db and p.kind == "events":
             prefix = f"{p.name_hint}: " if len(plans) > 1 else ""
 
-            def join(conn: Any, table: str, prefix: str = prefix) -> None:  # its warnings go into the stored report
-                rep["warnings"].extend(prefix + w for w in join_layer(conn, table))
+            def join(conn: Any, staging: str, table: str, prefix: str = prefix) -> None:  # warnings: in the report
+                rep["warnings"].extend(prefix + w for w in join_layer(conn, staging, table))
 
         e = workspace.save_layer(replaces.get(i, base), frame, origin=display, meta=meta, root=root,
                                  overwrite=i in replaces, in_database=join)

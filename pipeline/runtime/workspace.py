@@ -101,15 +101,15 @@ def import_session(root: str | Path | None = None) -> Iterator[None]:
 
 def save_layer(name: str, gdf: pd.DataFrame | PointRows, *, origin: str, meta: dict[str, Any] | None = None,
                root: str | Path | None = None, overwrite: bool = False,
-               in_database: Callable[[Any, str], None] | None = None) -> dict[str, Any]:
+               in_database: Callable[[Any, str, str], None] | None = None) -> dict[str, Any]:
     """Store one layer and its manifest entry atomically; return the entry.
 
     ``origin`` is the file the layer came from (its name as uploaded). ``meta`` adds fields to the
     entry (``acled``, ``kind``, ``dataset``, ``origin_sha256``, ``owner``, ``shared``, counts ...);
     ``owner`` defaults to ``cli`` and ``shared`` to True. A name already taken gets a numeric suffix
     unless ``overwrite``. Events may come as :class:`PointRows` (their points made as they are written).
-    ``in_database(connection, table)`` runs on PostGIS after the rows are in their table, inside the same
-    transaction (the import's join to blocks); the files backend refuses it.
+    ``in_database(connection, staging, table)`` writes ``table`` from the rows COPYed to ``staging`` on PostGIS,
+    inside the same transaction (the import's join to blocks); the files backend refuses it.
     """
     b = backend(root)
     if in_database is not None:

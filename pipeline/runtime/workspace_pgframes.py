@@ -10,12 +10,15 @@ so a layer reads back as it was saved.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import shapely
 from psycopg import sql
 
@@ -60,33 +63,71 @@ def _column_values(s: pd.Series) -> np.ndarray:
     return vals
 
 
-def create_and_copy(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame | PointRows) -> None:
-    """Create ``table`` for ``frame``, COPY its rows in (points made a slice at a time) and index its geometry."""
+def _hex_ewkb(geoms: Any) -> np.ndarray:
+    values = shapely.set_srid(np.asarray(geoms.values if hasattr(geoms, "values") else geoms, dtype=object), 4326)
+    return np.asarray(shapely.to_wkb(values, hex=True, include_srid=True), dtype=object)
+
+
+def _typed_columns(frame: pd.DataFrame, types: dict[str, str]) -> bool:
+    """True when no column holds Python objects (text columns are pandas strings): CSV from pyarrow then says
+    exactly what a row-by-row COPY would."""
+    return all(t == GEOMETRY or (t != "object" and not pd.api.types.is_object_dtype(frame[c].dtype))
+               for c, t in types.items())
+
+
+def _csv_block(part: pd.DataFrame, types: dict[str, str], start: int) -> bytes:
+    """Rows of ``part`` as COPY's CSV: missing values unquoted and empty (NULL), text always quoted."""
+    arrays: dict[str, Any] = {ROW: pa.array(np.arange(start, start + len(part), dtype=np.int64))}
+    for c, t in types.items():
+        arrays[c] = pa.array(_hex_ewkb(part[c]), type=pa.string()) if t == GEOMETRY else \
+            pa.array(part[c], from_pandas=True)
+    sink = io.BytesIO()
+    pacsv.write_csv(pa.table(arrays), sink, write_options=pacsv.WriteOptions(include_header=False,
+                                                                             quoting_style="needed"))
+    return sink.getvalue()
+
+
+def create_and_copy(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame | PointRows,
+                    fill: Callable[[psycopg.Connection[Any], str, str], None] | None = None) -> None:
+    """Create ``table`` for ``frame``, COPY its rows in (points made a slice at a time) and index its geometry.
+
+    With ``fill``, the rows go to a staging table first (``<table>_in``) and
+    ``fill(conn, staging, table)`` writes ``table`` from it (the import's join, one INSERT ... SELECT
+    instead of an UPDATE of every row); the staging table is dropped after, the indexes made last.
+    """
     types = dtypes_of(frame)
     first = frame.frame if isinstance(frame, PointRows) else frame
     cols = [sql.SQL("{} bigint NOT NULL").format(sql.Identifier(ROW))]
     for c, t in types.items():
         kind = "geometry(Geometry, 4326)" if t == GEOMETRY else sql_type(first[c].dtype)
         cols.append(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(kind)))
-    conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(table), sql.SQL(", ").join(cols)))
+    target = f"{table}_in" if fill is not None else table
+    for name in {table, target}:
+        conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(name), sql.SQL(", ").join(cols)))
     names = sql.SQL(", ").join(sql.Identifier(x) for x in [ROW, *types])
     parts = frame.chunks() if isinstance(frame, PointRows) else [frame]
+    as_csv = _typed_columns(first, types)
+    copy = sql.SQL("COPY {} ({}) FROM STDIN" + (" WITH (FORMAT csv)" if as_csv else "")).format(
+        sql.Identifier(target), names)
     start = 0
-    with conn.cursor() as cur, cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), names)) as cp:
+    with conn.cursor() as cur, cur.copy(copy) as cp:
         for part in parts:
+            if as_csv:  # typed columns: pyarrow writes the CSV of a whole slice at once
+                cp.write(_csv_block(part, types, start))
+                start += len(part)
+                continue
             columns = [np.arange(start, start + len(part), dtype=object)]
             start += len(part)
             for c, t in types.items():
-                if t == GEOMETRY:
-                    geoms = shapely.set_srid(np.asarray(part[c].values, dtype=object), 4326)
-                    columns.append(np.asarray(shapely.to_wkb(geoms, hex=True, include_srid=True), dtype=object))
-                else:
-                    columns.append(_column_values(part[c]))
+                columns.append(_hex_ewkb(part[c]) if t == GEOMETRY else _column_values(part[c]))
             for row in zip(*columns, strict=True):
                 cp.write_row(row)
             del columns
-    if GEOMETRY in types.values():
-        geom = next(c for c, t in types.items() if t == GEOMETRY)
+    geom = next((c for c, t in types.items() if t == GEOMETRY), None)
+    if fill is not None:
+        fill(conn, target, table)
+        conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(target)))
+    if geom is not None:
         conn.execute(sql.SQL("CREATE INDEX {} ON {} USING gist ({})").format(
             sql.Identifier(f"{table}_geom"), sql.Identifier(table), sql.Identifier(geom)))
     for col in [ROW] + (["date"] if sql_type(first.get("date", pd.Series(dtype=object)).dtype) == "timestamp" else []):

@@ -147,7 +147,7 @@ class PostgisBackend:
 
     def save_layer(self, name: str, gdf: pd.DataFrame | PointRows, *, origin: str, meta: dict[str, Any],
                    overwrite: bool = False,
-                   in_database: Callable[[psycopg.Connection[Any], str], None] | None = None) -> dict[str, Any]:
+                   in_database: Callable[[psycopg.Connection[Any], str, str], None] | None = None) -> dict[str, Any]:
         with self.session() as conn:
             layer = free_name(slug(name), self._names(conn), overwrite=overwrite)
             old = self._row(conn, layer)
@@ -158,9 +158,7 @@ class PostgisBackend:
             table = f"gdm_layer_{seq}"
             frame = gdf if isinstance(gdf, PointRows) else gdf.reset_index(drop=True)
             report = meta.get("report")
-            create_and_copy(conn, table, frame)
-            if in_database is not None:  # the import's join to blocks and governorates, in this transaction
-                in_database(conn, table)
+            create_and_copy(conn, table, frame, fill=in_database)  # the import's join, in this transaction
             entry = {"table": table, **make_entry(layer, frame, origin=origin, meta=meta),
                      "dtypes": [[c, t] for c, t in dtypes_of(frame).items()]}  # pairs: jsonb keeps no key order
             entry["sha256"] = self._table_md5(conn, table)
