@@ -308,3 +308,21 @@ def test_columns_and_day_counts_come_from_the_store_not_the_whole_layer(workspac
     assert table.rows == expected.rows == len(whole)
     pd.testing.assert_frame_equal(table.frame, expected.frame)
     assert int(table.frame["events"].sum()) == len(whole)
+
+
+def test_the_bundle_blocks_are_loaded_into_the_database_once_and_reused(pg_url, monkeypatch):
+    from pipeline.runtime.import_join import reference_key
+
+    monkeypatch.setenv("GDM_DATABASE_URL", pg_url)
+    assert imports.import_file(ACLED)["status"] == "written"
+    key = reference_key()
+    query = ("SELECT c.relname, c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE c.relname LIKE 'gdm\\_ref\\_%%' AND c.relkind = 'r' AND n.nspname = current_schema() ORDER BY 1")
+    with psycopg.connect(pg_url) as conn:
+        first = conn.execute(query).fetchall()
+        (indexes,) = conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename LIKE %s AND indexdef LIKE "
+                                  "'%%USING gist (geom)%%'", (f"gdm_ref_{key}_%",)).fetchone() or (0,)
+    assert [name for name, _ in first] == [f"gdm_ref_{key}_blocks", f"gdm_ref_{key}_govs"] and indexes == 2
+    assert imports.import_file(DATA / "acled-edges.csv", accept_partial=True)["status"] == "written"
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute(query).fetchall() == first  # the same tables (same oids): not made again

@@ -12,9 +12,12 @@ save in one transaction.
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import io
 import json
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -24,7 +27,6 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from pipeline.core.storage import bbox_of
 from pipeline.runtime.point_rows import PointRows
 from pipeline.runtime.workspace_entry import (
     WorkspaceError,
@@ -161,7 +163,7 @@ class PostgisBackend:
             create_and_copy(conn, table, frame, fill=in_database)  # the import's join, in this transaction
             entry = {"table": table, **make_entry(layer, frame, origin=origin, meta=meta),
                      "dtypes": [[c, t] for c, t in dtypes_of(frame).items()]}  # pairs: jsonb keeps no key order
-            entry["sha256"] = self._table_md5(conn, table)
+            entry["sha256"] = _change_key(table)  # a new key at every change (hashing a 1M-row table took 7 s)
             conn.execute("INSERT INTO gdm_layers (name, table_name, kind, origin, origin_sha256, imported_at, owner, "
                          "shared, acled, rows, entry, report) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                          (layer, table, entry.get("kind"), origin, entry.get("origin_sha256"), entry["imported_at"],
@@ -203,14 +205,20 @@ class PostgisBackend:
             if row is None:
                 raise KeyError(f"no workspace layer {name!r}")
             q = sql.SQL("SELECT date_trunc('day', date) AS day, block_id, pcode, count(*) AS events, "
-                        "coalesce(sum(fatalities), 0) AS fatalities, count(fatalities) AS fatalities_reported "
+                        "coalesce(sum(fatalities), 0)::bigint AS fatalities, count(fatalities) AS fatalities_reported "
                         "FROM {} WHERE date IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").format(
                 sql.Identifier(row[0]))
-            with conn.cursor() as cur:
-                cur.execute(q)
-                rows = cur.fetchall()
-            return pd.DataFrame(rows, columns=["day", "block_id", "pcode", "events", "fatalities",
-                                               "fatalities_reported"])
+            buf = io.BytesIO()
+            with conn.cursor() as cur, cur.copy(sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(
+                    q)) as cp:
+                for chunk in cp:
+                    buf.write(chunk)
+            buf.seek(0)
+            out = pd.read_csv(buf, dtype={"pcode": "string"}, keep_default_na=False, na_values={"block_id": [""],
+                                                                                              "pcode": [""]})
+            out["day"] = pd.to_datetime(out["day"])
+            out["block_id"] = out["block_id"].astype("Int64")
+            return out
 
     def load_dates(self, name: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """Rows with ``start <= date <= end``, selected in the database."""
@@ -258,8 +266,11 @@ class PostgisBackend:
                 conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(table)))
                 conn.execute("DELETE FROM gdm_layers WHERE name = %s", (name,))
             else:
-                kept = read_table(conn, table, entry)
-                entry.update(rows=int(len(kept)), bbox=bbox_of(kept), sha256=self._table_md5(conn, table),
+                n, *box = conn.execute(sql.SQL(  # counted and bounded in the database: the rows stay there
+                    "SELECT count(*), min(ST_XMin(geometry)), min(ST_YMin(geometry)), max(ST_XMax(geometry)), "
+                    "max(ST_YMax(geometry)) FROM {}").format(sql.Identifier(table))).fetchone() or (0,)
+                entry.update(rows=int(n), bbox=[round(float(v), 6) for v in box] if box and box[0] is not None
+                             else None, sha256=_change_key(table),
                              removed_as_overlap=int(entry.get("removed_as_overlap", 0)) + gone)
                 conn.execute("UPDATE gdm_layers SET rows = %s, entry = %s WHERE name = %s",
                              (entry["rows"], Jsonb(_jsonable(entry)), name))
@@ -333,6 +344,11 @@ def _forget_reader() -> None:
     if held is not None and held[1] == os.getpid():
         with suppress(psycopg.Error):
             held[2].close()
+
+
+def _change_key(table: str) -> str:
+    """The entry's ``sha256`` on PostGIS: new whenever the layer's table is written (the count tables' cache key)."""
+    return hashlib.sha256(f"{table}:{uuid.uuid4().hex}".encode()).hexdigest()
 
 
 def _try_lock(conn: psycopg.Connection[Any]) -> bool:
