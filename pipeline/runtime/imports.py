@@ -17,7 +17,9 @@ at sea west of the coast within ``offshore_band_m`` (ACLED's "Coast of Gaza City
 fishers) or on land within ``border_band_m`` (the fence, the crossings), and the row names a
 governorate: they count there and in no block; other points inside the Strip are
 ``location_type`` ``strip``. Points are joined to blocks and
-governorates with ``geopandas.sjoin``. Text is stored as given (data, never
+governorates on their coordinates (``_first_hit``: the first polygon in layer order), or, on the PostGIS
+workspace, in the database after the rows are COPYed, by the same rule (``import_join``). Events keep
+their coordinates as two arrays until stored (``point_rows``). Text is stored as given (data, never
 markup); the dashboard escapes it.
 
 Overlaps: a file imported again (same sha256) replaces the layer it made; events whose own id

@@ -209,10 +209,11 @@ class PostgisBackend:
                         "FROM {} WHERE date IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").format(
                 sql.Identifier(row[0]))
             buf = io.BytesIO()
-            with conn.cursor() as cur, cur.copy(sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(
-                    q)) as cp:
-                for chunk in cp:
-                    buf.write(chunk)
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute("SET LOCAL work_mem = '64MB'")  # the groups hashed in memory, not sorted on disk
+                with cur.copy(sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(q)) as cp:
+                    for chunk in cp:
+                        buf.write(chunk)
             buf.seek(0)
             out = pd.read_csv(buf, dtype={"pcode": "string"}, keep_default_na=False, na_values={"block_id": [""],
                                                                                               "pcode": [""]})
