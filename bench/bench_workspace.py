@@ -31,7 +31,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+CODE = Path(os.environ.get("GDM_BENCH_CODE") or ROOT)  # the code tree a child measures (a baseline's, or this one)
+sys.path.insert(0, str(CODE))
 
 ON = "2024-06-01"
 
@@ -48,8 +49,10 @@ def child_import(path: str) -> dict[str, object]:
     reference()  # the bundle's blocks/governorates are loaded once per process (the dashboard keeps them)
     t0 = time.perf_counter()
     rep = import_file(path, accept_partial=True)
+    import pipeline
+
     return {"seconds": time.perf_counter() - t0, "peak_mib": _peak_mib(), "status": rep["status"],
-            "accepted": rep["accepted"], "layer": rep["layer"]}
+            "accepted": rep["accepted"], "layer": rep["layer"], "code": str(Path(pipeline.__file__).parents[1])}
 
 
 def child_query(name: str) -> dict[str, object]:
@@ -76,7 +79,8 @@ def child_query(name: str) -> dict[str, object]:
 
 
 def run_child(code: Path, kind: str, arg: str, env: dict[str, str]) -> dict[str, object]:
-    e = {**os.environ, **env, "PYTHONPATH": str(code), "GDM_BUNDLE_DIR": str(ROOT / "geodata" / "bundle")}
+    e = {**os.environ, **env, "PYTHONPATH": str(code), "GDM_BENCH_CODE": str(code),
+         "GDM_BUNDLE_DIR": str(ROOT / "geodata" / "bundle")}
     p = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", kind, arg], cwd=code, env=e,
                        capture_output=True, text=True)
     for line in p.stdout.splitlines():
@@ -117,6 +121,7 @@ def main() -> None:
         out = child_import(arg) if kind == "import" else child_query(arg)
         print("RESULT " + json.dumps(out), flush=True)
         return
+    sys.path.insert(0, str(ROOT))
     from bench.bench_imports import cached
     from tests.pg_cluster import start_server
 
@@ -143,6 +148,8 @@ def main() -> None:
                         # does after the first import of a deployment (the steady state measured)
                         run_child(code, "import", str(ROOT / "tests" / "data" / "imports" / "acled-clean.csv"), env)
                         r = run_child(code, "import", str(path), env)
+                        if Path(str(r["code"])).resolve() != code.resolve():
+                            raise RuntimeError(f"the child ran {r['code']}, not {code}")
                         q = run_child(code, "query", str(r["layer"]), env)
                         print(f"{label:6} {kind:8} {n:>9,}  {float(r['seconds']):8.1f}  {float(r['peak_mib']):8.0f}  "
                               f"{float(q['window_s']):12.3f}  {float(q['counts_first_s']):12.3f}  "
