@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.runtime import imports, workspace
+from pipeline.runtime import imports, workspace, workspace_files
 from tests.pg_cluster import stored_layers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -323,6 +323,7 @@ def test_full_disk_leaves_nothing_half_written(files_ws, tmp_path, monkeypatch):
         Path(path).write_bytes(b"PAR1 half a layer")
         raise OSError(errno.ENOSPC, "No space left on device")
 
+    monkeypatch.setattr(workspace_files, "write_point_rows", lambda rows, path: rows.to_geodataframe().to_parquet(path))
     monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", fill_the_disk)
     before = workspace.file_hashes()
     rep = imports.import_file(DATA / "points-wild-dates.csv")
@@ -350,6 +351,7 @@ def test_failed_second_layer_removes_the_first(files_ws, tmp_path, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(self, path, *a, **kw)
 
+    monkeypatch.setattr(workspace_files, "write_point_rows", lambda rows, path: rows.to_geodataframe().to_parquet(path))
     monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", second_fails)
     rep = imports.import_file(gpkg)
     assert rep["status"] == "error" and "disk is full" in rep["message"] and len(calls) == 2

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
 import psycopg
 import pytest
 
@@ -236,3 +237,92 @@ def test_postgis_keeps_the_import_report_and_indexes_geometry(pg_url, monkeypatc
         owner = conn.execute("SELECT owner, origin, origin_sha256 FROM gdm_layers").fetchone()
     assert "USING gist (geometry)" in indexdef
     assert owner == ("alice@example.org", "acled-clean.csv", rep["sha256"])
+
+
+SHARED = ROOT.parent / "shared" / "data" if (ROOT.parent / "shared" / "data").is_dir() else None
+JOINED = ["source_row", "block_id", "pcode", "location_type", "outline_distance_m"]
+
+
+def _shared_vertex_points(path) -> int:
+    """A CSV of points on vertices two blocks of the bundle share (the tie rule decides their block)."""
+    import shapely
+
+    from pipeline.runtime.bundle import load_geolayer
+
+    blocks = load_geolayer("blocks")
+    seen: dict[tuple[float, float], int] = {}
+    for geom in blocks.geometry:
+        for x, y in {(float(c[0]), float(c[1])) for c in shapely.get_coordinates(geom)}:  # exact, as written
+            seen[(x, y)] = seen.get((x, y), 0) + 1
+    shared = [xy for xy, n in seen.items() if n >= 2][:40]
+    lines = ["event_id,date,latitude,longitude,admin2"]
+    lines += [f"EDGE{i},2024-01-{i % 28 + 1:02d},{y!r},{x!r},Gaza City" for i, (x, y) in enumerate(shared)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(shared)
+
+
+def _import_on(backend: str, path, url: str, ws, monkeypatch) -> tuple[dict, object]:
+    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(ws))
+    monkeypatch.setenv("GDM_DATABASE_URL", url if backend == "postgis" else "")
+    assert workspace.backend().kind == backend
+    rep = imports.import_file(path, accept_partial=True)
+    assert rep["status"] == "written", rep["message"]
+    stored = workspace.load(rep["layer"])
+    return rep, stored[JOINED].sort_values("source_row").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("name", ["acled-edges.csv", "shared-vertices.csv", "forensic-architecture-jabalia-oct2023.tsv",
+                                  "2016-2023-attacks-on-health-care-incident-data.xlsx"])
+def test_the_database_join_stores_the_same_blocks_and_governorates_as_the_app(pg_url, tmp_path, monkeypatch, name):
+    if name == "acled-edges.csv":
+        path = DATA / name
+    elif name == "shared-vertices.csv":
+        path = tmp_path / name
+        assert _shared_vertex_points(path) >= 10
+    else:
+        assert SHARED is not None, "the shared public data folder is missing (see the README's data section)"
+        path = next(SHARED.glob(f"events/**/{name}"))
+    files_rep, on_files = _import_on("files", path, pg_url, tmp_path / "ws", monkeypatch)
+    db_rep, in_db = _import_on("postgis", path, pg_url, tmp_path / "ws", monkeypatch)
+    assert len(on_files) == files_rep["accepted"] > 0
+    assert on_files["block_id"].notna().any() and on_files["pcode"].notna().any()  # the join found something
+    pd.testing.assert_frame_equal(on_files, in_db, check_dtype=False)
+    if files_rep["rejected"] == 0:  # with every row stored, the database's join warns as the app's does
+        assert files_rep["warnings"] == db_rep["warnings"]
+    if name == "acled-edges.csv":
+        assert set(in_db["location_type"]) == {"strip", "offshore", "border"}
+        assert any("row(s) name a governorate other than the one their point lies in" in w for w in db_rep["warnings"])
+
+
+def test_columns_and_day_counts_come_from_the_store_not_the_whole_layer(workspace_backend):
+    from pipeline.runtime import event_counts
+
+    rep = imports.import_file(SHARED / "events" / "forensic-architecture-jabalia-oct2023.tsv" if SHARED else ACLED)
+    assert rep["status"] == "written"
+    whole = workspace.load(rep["layer"])
+    part = workspace.load(rep["layer"], columns=["date", "block_id"])
+    assert list(part.columns) == ["date", "block_id"] and not hasattr(part, "geometry")
+    pd.testing.assert_frame_equal(part, pd.DataFrame(whole[["date", "block_id"]]), check_dtype=False)
+    table = event_counts.table_for(workspace.entry(rep["layer"]))
+    expected = event_counts.count_table(whole)
+    assert table.rows == expected.rows == len(whole)
+    pd.testing.assert_frame_equal(table.frame, expected.frame)
+    assert int(table.frame["events"].sum()) == len(whole)
+
+
+def test_the_bundle_blocks_are_loaded_into_the_database_once_and_reused(pg_url, monkeypatch):
+    from pipeline.runtime.import_join import reference_key
+
+    monkeypatch.setenv("GDM_DATABASE_URL", pg_url)
+    assert imports.import_file(ACLED)["status"] == "written"
+    key = reference_key()
+    query = ("SELECT c.relname, c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE c.relname LIKE 'gdm\\_ref\\_%%' AND c.relkind = 'r' AND n.nspname = current_schema() ORDER BY 1")
+    with psycopg.connect(pg_url) as conn:
+        first = conn.execute(query).fetchall()
+        (indexes,) = conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename LIKE %s AND indexdef LIKE "
+                                  "'%%USING gist (geom)%%'", (f"gdm_ref_{key}_%",)).fetchone() or (0,)
+    assert [name for name, _ in first] == [f"gdm_ref_{key}_blocks", f"gdm_ref_{key}_govs"] and indexes == 2
+    assert imports.import_file(DATA / "acled-edges.csv", accept_partial=True)["status"] == "written"
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute(query).fetchall() == first  # the same tables (same oids): not made again

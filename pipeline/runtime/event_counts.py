@@ -29,6 +29,7 @@ import pandas as pd
 
 from pipeline.runtime import workspace
 from pipeline.runtime.on_date import days, window_bounds
+from pipeline.runtime.workspace_postgis import PostgisBackend
 
 COLUMNS = ("date", "block_id", "pcode", "fatalities")  # the columns a table is built from
 KEYS = ("day", "block_id", "pcode")
@@ -64,6 +65,12 @@ def count_table(events: pd.DataFrame) -> CountTable:
            .agg(events=("day", "size"), fatalities=("fatalities", "sum"),
                 fatalities_reported=("fatalities", "count"))
            .reset_index())
+    return _typed(out, n)
+
+
+def _typed(out: pd.DataFrame, n: int) -> CountTable:
+    """The table's column types, rows sorted by day."""
+    out["day"] = pd.to_datetime(out["day"]).astype("datetime64[ns]")
     out["block_id"] = out["block_id"].astype("Int64")
     out["pcode"] = out["pcode"].astype("string")
     out["events"] = out["events"].astype("int64")
@@ -123,20 +130,25 @@ def read_columns(entry: Mapping[str, Any], columns: list[str], root: str | Path 
     read), else through the workspace (PostGIS)."""
     if workspace.backend(root).kind == "files":
         return pd.read_parquet(layer_path(entry, root), columns=columns)
-    return pd.DataFrame(workspace.load(str(entry["name"]), root)[columns])
+    return workspace.load(str(entry["name"]), root, columns=columns)  # PostGIS selects only these columns
 
 
 def table_for(entry: Mapping[str, Any], root: str | Path | None = None) -> CountTable:
     """The count table of the workspace event layer of manifest ``entry``, built once per layer file (its
-    sha256) and kept in memory; only the four columns it needs are read from the layer's GeoParquet."""
+    sha256) and kept in memory; only the four columns it needs are read from the layer's GeoParquet (on PostGIS
+    the table is summed by the database)."""
     key = str(entry.get("sha256") or entry["file"])
     with _lock:
         if key in _tables:
             _tables.move_to_end(key)
             return _tables[key]
-    frame = read_columns(entry, list(COLUMNS), root)
-    table = count_table(frame)
-    del frame
+    b = workspace.backend(root)
+    if isinstance(b, PostgisBackend):  # summed in the database: the layer's rows never come to the app
+        table = _typed(b.day_counts(str(entry["name"])), int(entry.get("rows") or 0))
+    else:
+        frame = read_columns(entry, list(COLUMNS), root)
+        table = count_table(frame)
+        del frame
     with _lock:
         _tables[key] = table
         while len(_tables) > _CACHE_SIZE:

@@ -17,7 +17,9 @@ at sea west of the coast within ``offshore_band_m`` (ACLED's "Coast of Gaza City
 fishers) or on land within ``border_band_m`` (the fence, the crossings), and the row names a
 governorate: they count there and in no block; other points inside the Strip are
 ``location_type`` ``strip``. Points are joined to blocks and
-governorates with ``geopandas.sjoin``. Text is stored as given (data, never
+governorates on their coordinates (``_first_hit``: the first polygon in layer order), or, on the PostGIS
+workspace, in the database after the rows are COPYed, by the same rule (``import_join``). Events keep
+their coordinates as two arrays until stored (``point_rows``). Text is stored as given (data, never
 markup); the dashboard escapes it.
 
 Overlaps: a file imported again (same sha256) replaces the layer it made; events whose own id
@@ -53,6 +55,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from pyproj import Transformer
 
@@ -63,6 +66,8 @@ from pipeline.core.storage import sha256_file
 from pipeline.runtime import workspace
 from pipeline.runtime.bundle import load_geolayer, load_manifest
 from pipeline.runtime.detect import Detected, Parsed, Problem, detect, release_pool
+from pipeline.runtime.import_join import block_mismatch_warning, differs_warning, join_layer, no_block_warning
+from pipeline.runtime.point_rows import PointRows
 from pipeline.runtime.readers.acled import acled_attribution, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
 from pipeline.runtime.readers.hxl import read_hxl
@@ -278,8 +283,8 @@ def _block_text(frame: pd.DataFrame, mask: pd.Series) -> list[str]:
 
 def _row_list(rows: pd.Series | np.ndarray, most: int = 20) -> str:
     """``row 4`` / ``rows 4, 7, 9 ...`` for a warning (the first ``most``)."""
-    r = [int(x) for x in np.asarray(rows)]
-    head = ", ".join(str(x) for x in r[:most]) + (f" ... ({len(r):,} in all)" if len(r) > most else "")
+    r = np.asarray(rows)
+    head = ", ".join(str(int(x)) for x in r[:most]) + (f" ... ({len(r):,} in all)" if len(r) > most else "")
     return f"row{'s' if len(r) > 1 else ''} {head}"
 
 
@@ -339,7 +344,7 @@ def _cap_text(frame: pd.DataFrame) -> list[str]:
             f"{settings.MAX_TEXT_CHARS.env}): {', '.join(cut[:20])}{' ...' if len(cut) > 20 else ''}"]
 
 
-def _domain_check(gdf: gpd.GeoDataFrame, f: pd.DataFrame, found: list[Problem], layer: str | None) -> list[Problem]:
+def _domain_check(gdf: pd.DataFrame, f: pd.DataFrame, found: list[Problem], layer: str | None) -> list[Problem]:
     """Fatalities beyond ``max_event_fatalities`` (or negative), and rows left without finite coordinates."""
     rows = f["_row"]
     cap = settings.get(settings.MAX_EVENT_FATALITIES)
@@ -350,12 +355,7 @@ def _domain_check(gdf: gpd.GeoDataFrame, f: pd.DataFrame, found: list[Problem], 
                         f" (at most {cap:,}: max_event_fatalities, {settings.MAX_EVENT_FATALITIES.env})",
                         fix="check the figure; a total over many events is not one event", layer=layer)
                 for r, v in zip(rows[over.fillna(False)], fat[over.fillna(False)], strict=True)]
-    xy = shapely.get_coordinates(np.asarray(gdf.geometry.values), include_z=False) if len(gdf) else np.empty((0, 2))
-    geoms = np.asarray(gdf.geometry.values)
-    finite = np.zeros(len(gdf), dtype=bool)
-    have = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if have.any() and len(xy) == int(have.sum()):
-        finite[have] = np.isfinite(xy).all(axis=1)
+    finite = np.isfinite(gdf["lon"].to_numpy(float)) & np.isfinite(gdf["lat"].to_numpy(float))
     reported = {q.row for q in found}
     lacking = [int(r) for r in rows[~finite] if int(r) not in reported]
     problems += [Problem(r, f"{f.attrs.get('lat_field', 'latitude')}/{f.attrs.get('lon_field', 'longitude')}",
@@ -363,10 +363,31 @@ def _domain_check(gdf: gpd.GeoDataFrame, f: pd.DataFrame, found: list[Problem], 
     return problems
 
 
+def _may_hold_markup(values: pd.Series) -> bool:
+    """False when no value of ``values`` holds a ``<`` or a ``:`` (which ``javascript:`` needs): one scan of
+    the column's bytes instead of a test per value; True means the values have to be tested."""
+    try:
+        arr = pa.array(values.array, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return True
+    step = 8 << 20
+    for chunk in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        for i in range(0, data.size, step):
+            part = data.slice(i, min(step, data.size - i)).to_pybytes()
+            if b"<" in part or b":" in part:
+                return True
+    return False
+
+
 def _markup_warning(frame: pd.DataFrame) -> list[str]:
     n = 0
     for c in _text_columns(frame):
         text = frame[c].astype("string")
+        if not _may_hold_markup(text):
+            continue
         # Plain substring searches (vectorised) find the few candidates; only those meet the regex.
         cand = (text.str.contains("<", regex=False, na=False)
                 | text.str.contains("javascript:", case=False, regex=False, na=False))
@@ -377,8 +398,8 @@ def _markup_warning(frame: pd.DataFrame) -> list[str]:
     return []
 
 
-def _first_hit(polygons: gpd.GeoDataFrame, key: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``key`` of the first polygon (in layer order) each point ``(x[i], y[i])`` intersects (None: none).
+def _first_hit(polygons: gpd.GeoDataFrame, key: str, x: np.ndarray, y: np.ndarray) -> pd.Series:
+    """``key`` of the first polygon (in layer order) each point ``(x[i], y[i])`` intersects (missing: none).
 
     The same answer as ``geopandas.sjoin(points, polygons, predicate="intersects")`` keeping the first match,
     without making a point geometry: the points are sorted by x once; each polygon takes the slice of its
@@ -402,18 +423,20 @@ def _first_hit(polygons: gpd.GeoDataFrame, key: str, x: np.ndarray, y: np.ndarra
             idx = idx[hit_by[idx] < 0]
             if len(idx):
                 hit_by[idx[shapely.intersects_xy(g, x[idx], y[idx])]] = i
-    found = np.full(len(x), None, dtype=object)
-    matched = hit_by >= 0
-    found[matched] = values[hit_by[matched]]
-    return found
+    return pd.Series(pd.array(values).take(hit_by, allow_fill=True))  # -1: missing, in the key's own dtype
 
 
 def _rowhash(f: pd.DataFrame, cols: list[str]) -> pd.Series:
     return pd.util.hash_pandas_object(f[cols].astype("string"), index=False)
 
 
-def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
-    """Validate and join point rows; return (all rows as points with pcode/block_id, problems, warnings)."""
+def finish_events(p: Parsed, layer: str | None = None, *, join: bool = True
+                  ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+    """Validate and join point rows; return (all rows with ``lon``/``lat`` and pcode/block_id, problems, warnings).
+
+    ``join=False`` leaves the join to blocks and governorates to the database (``import_join``, PostGIS):
+    ``pcode`` is then the governorate the row names and ``block_id`` the block it claims, until joined.
+    """
     f = p.frame.copy(deep=False)  # copy-on-write (pandas 3): a column is copied only when it is changed
     ref = reference()
     problems = list(p.problems)
@@ -445,10 +468,10 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
     # spatial joins (vectorised, on the coordinates): governorate and block of each point inside the Strip
     spatial_pcode = pd.Series(pd.NA, index=f.index, dtype="string")
     spatial_block = pd.Series(pd.NA, index=f.index, dtype="Int64")
-    if inside.any():
+    if join and inside.any():
         xi, yi = lon[inside], lat[inside]
-        spatial_pcode[inside] = pd.array(_first_hit(ref["govs"], "pcode", xi, yi), dtype="string")
-        spatial_block[inside] = pd.array(_first_hit(blocks, "block_id", xi, yi), dtype="Int64")
+        spatial_pcode[inside] = _first_hit(ref["govs"], "pcode", xi, yi).astype("string").array
+        spatial_block[inside] = _first_hit(blocks, "block_id", xi, yi).astype("Int64").array
         miss = inside & spatial_pcode.isna().to_numpy()
         if miss.any():  # inside the tolerance band past the outline: nearest governorate
             pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon[miss], lat[miss]), crs=4326,
@@ -456,14 +479,13 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
             near = gpd.sjoin_nearest(pts.to_crs(AREA_CRS), ref["govs"].to_crs(AREA_CRS), how="left")
             near = near[~near.index.duplicated(keep="first")]
             spatial_pcode.loc[near.index] = near["pcode"].astype("string")
-    gdf = gpd.GeoDataFrame(f.drop(columns=["lat", "lon"]), geometry=gpd.points_from_xy(lon, lat), crs=4326,
-                           index=f.index)
+    gdf = f.drop(columns=["lat", "lon"])  # the points are made when stored (point_rows), a slice at a time
+    gdf["lon"], gdf["lat"] = lon, lat
     hint = f["pcode_hint"].astype("string") if "pcode_hint" in f else pd.Series(pd.NA, index=f.index, dtype="string")
     pcode = spatial_pcode.reindex(f.index).astype("string").fillna(hint)
     differs = hint.notna() & spatial_pcode.reindex(f.index).notna() & (hint != spatial_pcode.reindex(f.index))
     if differs.any():
-        warnings.append(f"{int(differs.sum())} row(s) name a governorate other than the one their point lies in; "
-                        f"the point's governorate is used: {_row_list(rows[differs])}")
+        warnings.append(differs_warning(int(differs.sum()), rows[differs]))
     place, p_out, w_out = _outside_kept(f, place, dist_m, hint, layer)
     problems += p_out
     warnings += w_out
@@ -474,14 +496,13 @@ def finish_events(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
     sb = spatial_block.reindex(f.index).astype("Int64")
     mism = claimed.notna() & sb.notna() & (claimed != sb)
     if mism.any():
-        warnings.append(f"{int(mism.sum())} row(s) carry a block id other than the block their point lies in; "
-                        "the point's block is used")
+        warnings.append(block_mismatch_warning(int(mism.sum())))
     gdf["block_id"] = sb.fillna(claimed.where(~mism))
     if "sub_block_id" in gdf:  # a sub-block of another block than the point's is not kept
         gdf["sub_block_id"] = gdf["sub_block_id"].where(~mism)
     n_noblock = int((inside & gdf["block_id"].isna().to_numpy()).sum())
-    if n_noblock:
-        warnings.append(f"{n_noblock} point(s) inside the Strip fall in no evacuation block (block_id left empty)")
+    if n_noblock and join:
+        warnings.append(no_block_warning(n_noblock))
     # dates, and values outside their domain
     date_field = p.meta.get("columns", {}).get("date") or "date"
     p3, w3 = _dates_check(gdf["date"], rows, date_field, p.meta.get("claims_war"), layer)
@@ -646,6 +667,15 @@ def _empty_report(display: str, *, dry_run: bool, accept_partial: bool) -> dict[
             "seconds": None}
 
 
+def _finish(p: Parsed, label: str | None, *, join: bool) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+    """The checks of ``p``'s kind; events are joined to blocks here unless ``join`` is False (the database does)."""
+    if p.kind == "events":
+        return finish_events(p, label, join=join)
+    finish = {"zones": finish_zones, "figures": finish_figures, "series": finish_series,
+              "orders": finish_orders}[p.kind]
+    return finish(p, label)
+
+
 def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = False, accept_partial: bool = False,
                 name: str | None = None, display: str | None = None, root: str | Path | None = None,
                 progress: Callable[[str], None] | None = None, keep_duplicates: bool = False,
@@ -683,13 +713,15 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
             parsed = read_any(path, det, display, Path(tmp), unit=unit, value=value)
         _check_time(t0, display)
         results = []
+        # on PostGIS the stored rows are joined to blocks and governorates in the database (import_join)
+        in_db = not dry_run and workspace.backend(root).kind == "postgis"
         for p in parsed:
             label = p.name_hint if len(parsed) > 1 else None
             say(f"validating {len(p.frame):,} row(s){' of ' + label if label else ''} ...")
-            finish = {"events": finish_events, "zones": finish_zones, "figures": finish_figures,
-                      "series": finish_series,
-                      "orders": finish_orders}[p.kind]
-            gdf, problems, warnings = finish(p, label)
+            gdf, problems, warnings = _finish(p, label, join=not in_db)
+            if p.kind == "events":  # what the save needs is in gdf: the reader's frame goes (100 MiB for 1M rows)
+                p.frame = p.frame.iloc[:0]
+                release_pool()
             results.append((p, gdf, problems, warnings))
             _check_time(t0, display)
     except InputError as exc:
@@ -749,7 +781,7 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
             replaces, overlaps = _overlaps(plans, rep, root, keep_duplicates=keep_duplicates)
             _check_cap(len(plans) - len(replaces), root)
             _save(plans, rep, replaces, overlaps, name=name, display=display, root=root,
-                  keep_duplicates=keep_duplicates, owner=owner, shared=shared)
+                  keep_duplicates=keep_duplicates, owner=owner, shared=shared, in_db=in_db)
     except workspace.WorkspaceError as exc:  # the workspace refuses (cap, damage, a taken name): a refusal
         rep = _error_report(rep, exc, display, t0)
         rep["status"] = "refused"
@@ -834,16 +866,17 @@ def _write_error(exc: OSError, display: str) -> InputError:
     return InputError(f"{why}: nothing was stored, the layers already there are unchanged", file=display, fix=fix)
 
 
-def _save(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any], replaces: dict[int, str],
+def _save(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str, Any], replaces: dict[int, str],
           overlaps: list[dict[str, Any]], *, name: str | None, display: str, root: str | Path | None,
-          keep_duplicates: bool, owner: str | None = None, shared: bool = True) -> None:
+          keep_duplicates: bool, owner: str | None = None, shared: bool = True, in_db: bool = False) -> None:
     """Write each planned layer (replacing the same file's earlier layer) and drop the overlaps from older layers.
 
     A failed write (a full disk) deletes the layers this import had already added, so the workspace
     holds all of the file or none of it.
     """
     try:
-        _save_layers(plans, rep, replaces, name=name, display=display, root=root, owner=owner, shared=shared)
+        _save_layers(plans, rep, replaces, name=name, display=display, root=root, owner=owner, shared=shared,
+                     in_db=in_db)
     except OSError:
         for x in rep["layers"]:
             if x["name"] not in replaces.values():
@@ -859,23 +892,31 @@ def _save(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str,
     rep["overlaps"] = overlaps
 
 
-def _save_layers(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any],
+def _save_layers(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str, Any],
                  replaces: dict[int, str], *, name: str | None, display: str, root: str | Path | None,
-                 owner: str | None, shared: bool) -> None:
+                 owner: str | None, shared: bool, in_db: bool = False) -> None:
     for i, (p, gdf, n_read, n_bad) in enumerate(plans):
         frame = _storage_frame(p, gdf)
+        table = frame.frame if isinstance(frame, PointRows) else frame
         base = name if (name and len(plans) == 1) else (f"{name}-{p.name_hint}" if name else p.name_hint)
         meta = {"kind": p.kind, "format": p.fmt, **({"series": p.meta["series"]} if p.kind == "series" else {}),
                 "origin_sha256": rep["sha256"], "rows_read": n_read,
                 "rejected": n_bad, "acled": bool(p.meta.get("acled")),
-                "dataset": str(frame["dataset"].iloc[0]) if "dataset" in frame and len(frame) else None,
+                "dataset": str(table["dataset"].iloc[0]) if "dataset" in table and len(table) else None,
                 "source_crs": p.meta.get("source_crs"), "part": p.name_hint, "owner": owner, "shared": shared,
                 "report": {k: rep.get(k) for k in ("file", "sha256", "format", "container", "detected_as",
                                                    "rows_read", "accepted", "rejected", "warnings")}}
         if p.meta.get("acled"):
             meta["attribution"] = acled_attribution
+        join = None
+        if in_db and p.kind == "events":
+            prefix = f"{p.name_hint}: " if len(plans) > 1 else ""
+
+            def join(conn: Any, staging: str, table: str, prefix: str = prefix) -> None:  # warnings: in the report
+                rep["warnings"].extend(prefix + w for w in join_layer(conn, staging, table))
+
         e = workspace.save_layer(replaces.get(i, base), frame, origin=display, meta=meta, root=root,
-                                 overwrite=i in replaces)
+                                 overwrite=i in replaces, in_database=join)
         rep["layers"].append({"name": e["name"], "kind": p.kind, "rows": e["rows"], "acled": e["acled"]})
 
 
@@ -890,7 +931,7 @@ def _check_cap(adding: int, root: str | Path | None) -> None:
             fix=f"delete layers you no longer need, or raise {settings.MAX_LAYERS.env}")
 
 
-def _overlaps(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[str, Any], root: str | Path | None,
+def _overlaps(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str, Any], root: str | Path | None,
               *, keep_duplicates: bool) -> tuple[dict[int, str], list[dict[str, Any]]]:
     """(plan -> the layer the same file made before, which it replaces; events already in other layers).
 
@@ -918,7 +959,7 @@ def _overlaps(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[
             if ids is None:
                 ids = set(gdf.loc[gdf["_own_id"].astype(bool), "event_id"].astype(str))
             try:
-                theirs = set(workspace.load(e["name"], root)["event_id"].astype(str))
+                theirs = set(workspace.load(e["name"], root, columns=["event_id"])["event_id"].astype(str))
             except (KeyError, FileNotFoundError):  # removed since it was listed (another import emptied it)
                 continue
             shared = ids & theirs
@@ -934,8 +975,10 @@ def _overlaps(plans: list[tuple[Parsed, gpd.GeoDataFrame, int, int]], rep: dict[
     return replaces, overlaps
 
 
-def _storage_frame(p: Parsed, gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Column order and types of a stored layer; ``source_row`` keeps the row number in the file."""
+def _storage_frame(p: Parsed, gdf: pd.DataFrame) -> pd.DataFrame | PointRows:
+    """Column order and types of a stored layer; ``source_row`` keeps the row number in the file.
+
+    Events come back as :class:`PointRows` (their points are made as they are written)."""
     if p.kind == "series":  # no geometry: a table of days
         return series_days(gdf)
     if p.kind == "events":
@@ -946,6 +989,8 @@ def _storage_frame(p: Parsed, gdf: gpd.GeoDataFrame) -> pd.DataFrame:
         for c in ("event_id", "kind", "location", "pcode", "dataset", "source", "source_url", "geo_precision",
                   "notes"):
             out[c] = out[c].astype("string")
+        out["source_row"] = gdf["_row"].astype(int).to_numpy()
+        return PointRows(out, gdf["lon"].to_numpy(float), gdf["lat"].to_numpy(float))
     elif p.kind == "figures":
         out = gdf[["date", "pcode", "metric", "value", "name", "name_ar", "source", "dataset"]
                   + [c for c in ("qualifier",) if c in gdf]].copy()

@@ -22,7 +22,7 @@ import json
 import os
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +33,7 @@ import pandas as pd
 import pyogrio
 
 from pipeline.core import settings
+from pipeline.runtime.point_rows import PointRows
 from pipeline.runtime.workspace_access import Viewer, may_change, may_see
 from pipeline.runtime.workspace_entry import WorkspaceError, slug
 from pipeline.runtime.workspace_files import MANIFEST, FilesBackend
@@ -98,16 +99,25 @@ def import_session(root: str | Path | None = None) -> Iterator[None]:
         yield
 
 
-def save_layer(name: str, gdf: pd.DataFrame, *, origin: str, meta: dict[str, Any] | None = None,
-               root: str | Path | None = None, overwrite: bool = False) -> dict[str, Any]:
+def save_layer(name: str, gdf: pd.DataFrame | PointRows, *, origin: str, meta: dict[str, Any] | None = None,
+               root: str | Path | None = None, overwrite: bool = False,
+               in_database: Callable[[Any, str, str], None] | None = None) -> dict[str, Any]:
     """Store one layer and its manifest entry atomically; return the entry.
 
     ``origin`` is the file the layer came from (its name as uploaded). ``meta`` adds fields to the
     entry (``acled``, ``kind``, ``dataset``, ``origin_sha256``, ``owner``, ``shared``, counts ...);
     ``owner`` defaults to ``cli`` and ``shared`` to True. A name already taken gets a numeric suffix
-    unless ``overwrite``.
+    unless ``overwrite``. Events may come as :class:`PointRows` (their points made as they are written).
+    ``in_database(connection, staging, table)`` writes ``table`` from the rows COPYed to ``staging`` on PostGIS,
+    inside the same transaction (the import's join to blocks); the files backend refuses it.
     """
-    return backend(root).save_layer(name, gdf, origin=origin, meta=dict(meta or {}), overwrite=overwrite)
+    b = backend(root)
+    if in_database is not None:
+        if not isinstance(b, PostgisBackend):
+            raise TypeError("in_database is for the PostGIS workspace only")
+        return b.save_layer(name, gdf, origin=origin, meta=dict(meta or {}), overwrite=overwrite,
+                            in_database=in_database)
+    return b.save_layer(name, gdf, origin=origin, meta=dict(meta or {}), overwrite=overwrite)
 
 
 def list_layers(root: str | Path | None = None, *, viewer: Viewer | None = None) -> list[dict[str, Any]]:
@@ -125,9 +135,10 @@ def entry(name: str, root: str | Path | None = None) -> dict[str, Any]:
     return backend(root).entry(name)
 
 
-def load(name: str, root: str | Path | None = None) -> pd.DataFrame:
-    """The stored (Geo)DataFrame of layer ``name``."""
-    return backend(root).load(name)
+def load(name: str, root: str | Path | None = None, *, columns: list[str] | None = None) -> pd.DataFrame:
+    """The stored (Geo)DataFrame of layer ``name``; with ``columns``, only those are read (a DataFrame unless
+    ``geometry`` is among them)."""
+    return backend(root).load(name, columns=columns)
 
 
 def load_dates(name: str, start: Any, end: Any, root: str | Path | None = None) -> pd.DataFrame:

@@ -10,10 +10,12 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyproj
 
 from pipeline.core import settings
 from pipeline.core.errors import InputError
 from pipeline.core.storage import bbox_of
+from pipeline.runtime.point_rows import PointRows
 from pipeline.runtime.workspace_access import CLI_OWNER
 
 
@@ -55,16 +57,22 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def make_entry(layer: str, frame: pd.DataFrame, *, origin: str, meta: dict[str, Any]) -> dict[str, Any]:
+def make_entry(layer: str, frame: pd.DataFrame | PointRows, *, origin: str, meta: dict[str, Any]) -> dict[str, Any]:
     """The manifest entry of a layer about to be stored (the backend adds where it is kept and its hash)."""
     meta = dict(meta)
+    crs: str | None
+    if isinstance(frame, PointRows):
+        crs, bbox = pyproj.CRS.from_user_input(frame.crs).to_string(), frame.bbox()
+    else:
+        crs = frame.crs.to_string() if isinstance(frame, gpd.GeoDataFrame) and frame.crs else None
+        bbox = bbox_of(frame)
     return {
         "name": layer,
         "origin": origin,
         "imported_at": now_iso(),
         "rows": int(len(frame)),
-        "crs": frame.crs.to_string() if isinstance(frame, gpd.GeoDataFrame) and frame.crs else None,
-        "bbox": bbox_of(frame),
+        "crs": crs,
+        "bbox": bbox,
         "columns": [c for c in frame.columns if c != "geometry"],
         "acled": bool(meta.pop("acled", False)),
         "owner": str(meta.pop("owner", None) or CLI_OWNER),

@@ -24,8 +24,11 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow.parquet as pq
+from geopandas.io.arrow import _geopandas_to_arrow  # type: ignore[attr-defined]  # to_parquet's own step
 
 from pipeline.core.storage import atomic_write_bytes, bbox_of, sha256_file
+from pipeline.runtime.point_rows import PointRows
 from pipeline.runtime.workspace_entry import (
     WorkspaceError,
     check_rename,
@@ -97,15 +100,17 @@ class FilesBackend:
         text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
         atomic_write_bytes(self.root / MANIFEST, text.encode("utf-8"))
 
-    def _write_frame(self, layer: str, frame: pd.DataFrame) -> Path:
+    def _write_frame(self, layer: str, frame: pd.DataFrame | PointRows) -> Path:
         d = self.root / LAYERS
         d.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{layer}.", suffix=".parquet.tmp", dir=d)
         os.close(fd)
         target = d / f"{layer}.parquet"
         try:
-            # row groups of 100,000: the writer buffers one group at a time (a 1M-row layer at once cost 100 MiB)
-            frame.to_parquet(tmp, index=False, compression="zstd", row_group_size=ROW_GROUP)
+            if isinstance(frame, PointRows):  # points made a row group at a time
+                write_point_rows(frame, Path(tmp))
+            else:  # row groups of 100,000: the writer buffers one group at a time (a 1M-row layer at once: 100 MiB)
+                frame.to_parquet(tmp, index=False, compression="zstd", row_group_size=ROW_GROUP)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -114,12 +119,12 @@ class FilesBackend:
 
     # ------------------------------------------------------------ the backend interface
 
-    def save_layer(self, name: str, gdf: pd.DataFrame, *, origin: str, meta: dict[str, Any],
+    def save_layer(self, name: str, gdf: pd.DataFrame | PointRows, *, origin: str, meta: dict[str, Any],
                    overwrite: bool = False) -> dict[str, Any]:
         with self.session():
             manifest = self._manifest()
             layer = free_name(slug(name), manifest["layers"], overwrite=overwrite)
-            frame = gdf.reset_index(drop=True)
+            frame = gdf if isinstance(gdf, PointRows) else gdf.reset_index(drop=True)
             target = self._write_frame(layer, frame)
             entry = {"file": f"{LAYERS}/{layer}.parquet", **make_entry(layer, frame, origin=origin, meta=meta),
                      "sha256": sha256_file(target)}
@@ -137,10 +142,11 @@ class FilesBackend:
         found: dict[str, Any] = layers[name]
         return found
 
-    def load(self, name: str) -> pd.DataFrame:
+    def load(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         e = self.entry(name)
         path = self.root / e["file"]
-        return gpd.read_parquet(path) if e.get("crs") else pd.read_parquet(path)
+        spatial = e.get("crs") and (columns is None or "geometry" in columns)
+        return gpd.read_parquet(path, columns=columns) if spatial else pd.read_parquet(path, columns=columns)
 
     def load_dates(self, name: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """Rows with ``start <= date <= end`` (read with a parquet filter, not the whole layer)."""
@@ -227,6 +233,31 @@ class FilesBackend:
                 out.append(f"layer {e.get('name')!r}: its file {e.get('file')} is damaged (its sha256 differs from "
                            "the one recorded at import; delete the layer and import its file again)")
         return out
+
+
+def write_point_rows(rows: PointRows, path: Path) -> None:
+    """Write ``rows`` as GeoParquet, one row group of :data:`ROW_GROUP` rows (and its points) at a time.
+
+    Each slice goes through geopandas' own GeoParquet conversion; the file's ``geo`` metadata is the
+    first slice's with the bounding box of all the rows (what ``to_parquet`` of the whole frame writes).
+    """
+    writer: pq.ParquetWriter | None = None
+    schema = None
+    try:
+        for part in rows.chunks(ROW_GROUP):
+            table = _geopandas_to_arrow(part, index=False)
+            if writer is None:
+                meta = dict(table.schema.metadata or {})
+                geo = json.loads(meta[b"geo"])
+                geo["columns"][geo["primary_column"]]["bbox"] = rows.bbox(digits=None) or []
+                meta[b"geo"] = json.dumps(geo).encode()
+                schema = table.schema.with_metadata(meta)
+                writer = pq.ParquetWriter(path, schema, compression="zstd")
+            assert schema is not None
+            writer.write_table(table.replace_schema_metadata(schema.metadata).cast(schema), row_group_size=ROW_GROUP)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def _try_flock(fd: int) -> bool:

@@ -10,14 +10,19 @@ so a layer reads back as it was saved.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import shapely
 from psycopg import sql
+
+from pipeline.runtime.point_rows import PointRows
 
 GEOMETRY = "geometry"
 ROW = "_gdm_row"
@@ -39,8 +44,10 @@ def sql_type(dtype: Any) -> str:
     return "text"
 
 
-def dtypes_of(frame: pd.DataFrame) -> dict[str, str]:
+def dtypes_of(frame: pd.DataFrame | PointRows) -> dict[str, str]:
     """Column -> dtype name, in column order (``geometry`` for the geometry column)."""
+    if isinstance(frame, PointRows):
+        return {**{str(c): str(frame.frame[c].dtype) for c in frame.frame.columns}, "geometry": GEOMETRY}
     geom = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     return {str(c): (GEOMETRY if c == geom else str(frame[c].dtype)) for c in frame.columns}
 
@@ -56,38 +63,88 @@ def _column_values(s: pd.Series) -> np.ndarray:
     return vals
 
 
-def create_and_copy(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame) -> None:
-    """Create ``table`` for ``frame``, COPY its rows in and index its geometry."""
+def _hex_ewkb(geoms: Any) -> np.ndarray:
+    values = shapely.set_srid(np.asarray(geoms.values if hasattr(geoms, "values") else geoms, dtype=object), 4326)
+    return np.asarray(shapely.to_wkb(values, hex=True, include_srid=True), dtype=object)
+
+
+def _typed_columns(frame: pd.DataFrame, types: dict[str, str]) -> bool:
+    """True when no column holds Python objects (text columns are pandas strings): CSV from pyarrow then says
+    exactly what a row-by-row COPY would."""
+    return all(t == GEOMETRY or (t != "object" and not pd.api.types.is_object_dtype(frame[c].dtype))
+               for c, t in types.items())
+
+
+def _csv_block(part: pd.DataFrame, types: dict[str, str], start: int) -> bytes:
+    """Rows of ``part`` as COPY's CSV: missing values unquoted and empty (NULL), text always quoted."""
+    arrays: dict[str, Any] = {ROW: pa.array(np.arange(start, start + len(part), dtype=np.int64))}
+    for c, t in types.items():
+        arrays[c] = pa.array(_hex_ewkb(part[c]), type=pa.string()) if t == GEOMETRY else \
+            pa.array(part[c], from_pandas=True)
+    sink = io.BytesIO()
+    pacsv.write_csv(pa.table(arrays), sink, write_options=pacsv.WriteOptions(include_header=False,
+                                                                             quoting_style="needed"))
+    return sink.getvalue()
+
+
+def create_and_copy(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame | PointRows,
+                    fill: Callable[[psycopg.Connection[Any], str, str], None] | None = None) -> None:
+    """Create ``table`` for ``frame``, COPY its rows in (points made a slice at a time) and index its geometry.
+
+    With ``fill``, the rows go to a staging table first (``<table>_in``) and
+    ``fill(conn, staging, table)`` writes ``table`` from it (the import's join, one INSERT ... SELECT
+    instead of an UPDATE of every row); the staging table is dropped after, the indexes made last.
+    """
     types = dtypes_of(frame)
+    first = frame.frame if isinstance(frame, PointRows) else frame
     cols = [sql.SQL("{} bigint NOT NULL").format(sql.Identifier(ROW))]
     for c, t in types.items():
-        kind = "geometry(Geometry, 4326)" if t == GEOMETRY else sql_type(frame[c].dtype)
+        kind = "geometry(Geometry, 4326)" if t == GEOMETRY else sql_type(first[c].dtype)
         cols.append(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(kind)))
-    conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(table), sql.SQL(", ").join(cols)))
-    columns = [np.arange(len(frame), dtype=object)]
-    for c, t in types.items():
-        if t == GEOMETRY:
-            geoms = shapely.set_srid(np.asarray(frame[c].values, dtype=object), 4326)
-            columns.append(np.asarray(shapely.to_wkb(geoms, hex=True, include_srid=True), dtype=object))
-        else:
-            columns.append(_column_values(frame[c]))
+    target = f"{table}_in" if fill is not None else table
+    for name in {table, target}:
+        conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(name), sql.SQL(", ").join(cols)))
     names = sql.SQL(", ").join(sql.Identifier(x) for x in [ROW, *types])
-    with conn.cursor() as cur, cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), names)) as cp:
-        for row in zip(*columns, strict=True):
-            cp.write_row(row)
-    if GEOMETRY in types.values():
-        geom = next(c for c, t in types.items() if t == GEOMETRY)
+    parts = frame.chunks() if isinstance(frame, PointRows) else [frame]
+    as_csv = _typed_columns(first, types)
+    copy = sql.SQL("COPY {} ({}) FROM STDIN" + (" WITH (FORMAT csv)" if as_csv else "")).format(
+        sql.Identifier(target), names)
+    start = 0
+    with conn.cursor() as cur, cur.copy(copy) as cp:
+        for part in parts:
+            if as_csv:  # typed columns: pyarrow writes the CSV of a whole slice at once
+                cp.write(_csv_block(part, types, start))
+                start += len(part)
+                continue
+            columns = [np.arange(start, start + len(part), dtype=object)]
+            start += len(part)
+            for c, t in types.items():
+                columns.append(_hex_ewkb(part[c]) if t == GEOMETRY else _column_values(part[c]))
+            for row in zip(*columns, strict=True):
+                cp.write_row(row)
+            del columns
+    geom = next((c for c, t in types.items() if t == GEOMETRY), None)
+    if fill is not None:
+        fill(conn, target, table)
+        conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(target)))
+    if geom is not None:
         conn.execute(sql.SQL("CREATE INDEX {} ON {} USING gist ({})").format(
             sql.Identifier(f"{table}_geom"), sql.Identifier(table), sql.Identifier(geom)))
-    for col in [ROW] + (["date"] if sql_type(frame.get("date", pd.Series(dtype=object)).dtype) == "timestamp" else []):
+    for col in [ROW] + (["date"] if sql_type(first.get("date", pd.Series(dtype=object)).dtype) == "timestamp" else []):
         conn.execute(sql.SQL("CREATE INDEX {} ON {} ({})").format(  # row order; the map's query by date
             sql.Identifier(f"{table}_{col.strip('_')}"), sql.Identifier(table), sql.Identifier(col)))
 
 
 def read_table(conn: psycopg.Connection[Any], table: str, entry: dict[str, Any],
-               where: sql.Composable | None = None) -> pd.DataFrame:
-    """The rows of ``table`` (optionally ``WHERE where``, values as ``sql.Literal``) as the frame that was saved."""
+               where: sql.Composable | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of ``table`` (optionally ``WHERE where``, values as ``sql.Literal``) as the frame that was saved;
+    with ``columns``, only those (in that order; KeyError naming any the layer lacks)."""
     types: dict[str, str] = dict(entry["dtypes"])  # pairs: jsonb keeps no key order
+    if columns is not None:
+        missing = [c for c in columns if c not in types]
+        if missing:
+            raise KeyError(f"layer table {table} has no column(s) {missing}")
+        types = {c: types[c] for c in columns}
     select = [sql.SQL("encode(ST_AsEWKB({}), 'hex') AS {}").format(sql.Identifier(c), sql.Identifier(c))
               if t == GEOMETRY else sql.Identifier(c) for c, t in types.items()]
     query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(select), sql.Identifier(table))

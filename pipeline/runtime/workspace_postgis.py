@@ -12,9 +12,14 @@ save in one transaction.
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import io
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import pandas as pd
@@ -22,7 +27,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from pipeline.core.storage import bbox_of
+from pipeline.runtime.point_rows import PointRows
 from pipeline.runtime.workspace_entry import (
     WorkspaceError,
     check_rename,
@@ -116,12 +121,18 @@ class PostgisBackend:
 
     @contextmanager
     def _read(self) -> Iterator[psycopg.Connection[Any]]:
+        """The import's transaction when inside one, else this thread's reading connection (kept open: a
+        dashboard rerun reads several times, and connecting costs more than most of its queries)."""
         conn = _current.get()
         if conn is not None:
             yield conn
             return
-        with _connect(self.url) as conn:
+        conn = _reader(self.url)
+        try:
             yield conn
+        except psycopg.OperationalError:  # a dropped connection is made again on the next read
+            _forget_reader()
+            raise
 
     @staticmethod
     def _changed(conn: psycopg.Connection[Any]) -> None:
@@ -136,8 +147,9 @@ class PostgisBackend:
 
     # ------------------------------------------------------------ the backend interface
 
-    def save_layer(self, name: str, gdf: pd.DataFrame, *, origin: str, meta: dict[str, Any],
-                   overwrite: bool = False) -> dict[str, Any]:
+    def save_layer(self, name: str, gdf: pd.DataFrame | PointRows, *, origin: str, meta: dict[str, Any],
+                   overwrite: bool = False,
+                   in_database: Callable[[psycopg.Connection[Any], str, str], None] | None = None) -> dict[str, Any]:
         with self.session() as conn:
             layer = free_name(slug(name), self._names(conn), overwrite=overwrite)
             old = self._row(conn, layer)
@@ -146,12 +158,12 @@ class PostgisBackend:
                 conn.execute("DELETE FROM gdm_layers WHERE name = %s", (layer,))
             (seq,) = conn.execute("SELECT nextval('gdm_layer_seq')").fetchone() or (0,)
             table = f"gdm_layer_{seq}"
-            frame = gdf.reset_index(drop=True)
+            frame = gdf if isinstance(gdf, PointRows) else gdf.reset_index(drop=True)
             report = meta.get("report")
-            create_and_copy(conn, table, frame)
+            create_and_copy(conn, table, frame, fill=in_database)  # the import's join, in this transaction
             entry = {"table": table, **make_entry(layer, frame, origin=origin, meta=meta),
                      "dtypes": [[c, t] for c, t in dtypes_of(frame).items()]}  # pairs: jsonb keeps no key order
-            entry["sha256"] = self._table_md5(conn, table)
+            entry["sha256"] = _change_key(table)  # a new key at every change (hashing a 1M-row table took 7 s)
             conn.execute("INSERT INTO gdm_layers (name, table_name, kind, origin, origin_sha256, imported_at, owner, "
                          "shared, acled, rows, entry, report) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                          (layer, table, entry.get("kind"), origin, entry.get("origin_sha256"), entry["imported_at"],
@@ -177,12 +189,37 @@ class PostgisBackend:
             row = conn.execute("SELECT report FROM gdm_layers WHERE name = %s", (name,)).fetchone()
             return dict(row[0]) if row and row[0] is not None else None
 
-    def load(self, name: str) -> pd.DataFrame:
+    def load(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """The layer's rows; with ``columns`` only those columns are selected in the database."""
         with self._read() as conn:
             row = self._row(conn, name)
             if row is None:
                 raise KeyError(f"no workspace layer {name!r}")
-            return read_table(conn, row[0], row[1])
+            return read_table(conn, row[0], row[1], columns=columns)
+
+    def day_counts(self, name: str) -> pd.DataFrame:
+        """Events per calendar day x block x governorate of event layer ``name``, summed in the database:
+        ``day``, ``block_id``, ``pcode``, ``events``, ``fatalities`` (sum of reported), ``fatalities_reported``."""
+        with self._read() as conn:
+            row = self._row(conn, name)
+            if row is None:
+                raise KeyError(f"no workspace layer {name!r}")
+            q = sql.SQL("SELECT date_trunc('day', date) AS day, block_id, pcode, count(*) AS events, "
+                        "coalesce(sum(fatalities), 0)::bigint AS fatalities, count(fatalities) AS fatalities_reported "
+                        "FROM {} WHERE date IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").format(
+                sql.Identifier(row[0]))
+            buf = io.BytesIO()
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute("SET LOCAL work_mem = '64MB'")  # the groups hashed in memory, not sorted on disk
+                with cur.copy(sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(q)) as cp:
+                    for chunk in cp:
+                        buf.write(chunk)
+            buf.seek(0)
+            out = pd.read_csv(buf, dtype={"pcode": "string"}, keep_default_na=False, na_values={"block_id": [""],
+                                                                                              "pcode": [""]})
+            out["day"] = pd.to_datetime(out["day"])
+            out["block_id"] = out["block_id"].astype("Int64")
+            return out
 
     def load_dates(self, name: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """Rows with ``start <= date <= end``, selected in the database."""
@@ -230,8 +267,11 @@ class PostgisBackend:
                 conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(table)))
                 conn.execute("DELETE FROM gdm_layers WHERE name = %s", (name,))
             else:
-                kept = read_table(conn, table, entry)
-                entry.update(rows=int(len(kept)), bbox=bbox_of(kept), sha256=self._table_md5(conn, table),
+                n, *box = conn.execute(sql.SQL(  # counted and bounded in the database: the rows stay there
+                    "SELECT count(*), min(ST_XMin(geometry)), min(ST_YMin(geometry)), max(ST_XMax(geometry)), "
+                    "max(ST_YMax(geometry)) FROM {}").format(sql.Identifier(table))).fetchone() or (0,)
+                entry.update(rows=int(n), bbox=[round(float(v), 6) for v in box] if box and box[0] is not None
+                             else None, sha256=_change_key(table),
                              removed_as_overlap=int(entry.get("removed_as_overlap", 0)) + gone)
                 conn.execute("UPDATE gdm_layers SET rows = %s, entry = %s WHERE name = %s",
                              (entry["rows"], Jsonb(_jsonable(entry)), name))
@@ -279,6 +319,37 @@ class PostgisBackend:
                     out.append(f"layer {name!r}: its manifest entry is damaged (delete the layer and import its "
                                "file again)")
         return out
+
+
+_readers = threading.local()
+
+
+def _reader(url: str) -> psycopg.Connection[Any]:
+    """This thread's autocommit connection to ``url``: one per thread and process (a forked child makes its own;
+    another URL closes the one before)."""
+    held: tuple[str, int, psycopg.Connection[Any]] | None = getattr(_readers, "held", None)
+    if held is not None and held[0] == url and held[1] == os.getpid() and not (held[2].closed or held[2].broken):
+        return held[2]
+    if held is not None and held[1] == os.getpid():
+        _forget_reader()
+    conn = _connect(url)
+    conn.commit()  # SET TIME ZONE stays for the session
+    conn.autocommit = True
+    _readers.held = (url, os.getpid(), conn)
+    return conn
+
+
+def _forget_reader() -> None:
+    held = getattr(_readers, "held", None)
+    _readers.held = None
+    if held is not None and held[1] == os.getpid():
+        with suppress(psycopg.Error):
+            held[2].close()
+
+
+def _change_key(table: str) -> str:
+    """The entry's ``sha256`` on PostGIS: new whenever the layer's table is written (the count tables' cache key)."""
+    return hashlib.sha256(f"{table}:{uuid.uuid4().hex}".encode()).hexdigest()
 
 
 def _try_lock(conn: psycopg.Connection[Any]) -> bool:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.core.dates import FIRST_STORABLE, LAST_STORABLE, epoch_dates, parse_date_column
 from pipeline.core.errors import InputError
@@ -157,7 +159,7 @@ def parse_numbers(values: pd.Series, rows: pd.Series, field: str, *, required: b
     """Numbers from strings; each unreadable (or, if required, empty) value becomes a Problem."""
     text = values.astype("string").str.strip().str.replace(",", ".", regex=False) if not integer else \
         values.astype("string").str.strip().str.replace(",", "", regex=False)
-    nums = pd.to_numeric(text, errors="coerce")
+    nums = _to_numeric(text)
     bad = nums.isna() & text.notna() & (text != "")
     problems = [Problem(int(r), field, f"not a number: {str(v)[:40]!r}")
                 for r, v in zip(rows[bad].tolist(), values[bad].tolist(), strict=True)]
@@ -183,6 +185,29 @@ def parse_numbers(values: pd.Series, rows: pd.Series, field: str, *, required: b
         problems += [Problem(int(r), field, f"negative count: {v}") for r, v in zip(rows[neg].tolist(), nums[neg].tolist(), strict=True)]
         nums = nums.where(~neg).astype("Int64")
     return nums, problems
+
+
+def _to_numeric(text: pd.Series) -> pd.Series:
+    """``pandas.to_numeric(text, errors="coerce")``, through pyarrow's cast when every value is a number.
+
+    Whole numbers come back as Int64 and others as Float64 (NaN as missing), as ``to_numeric`` gives
+    them; a column with any other text takes ``to_numeric`` itself (each bad value becomes missing).
+    """
+    arr = pa.array(text.array, type=pa.string(), from_pandas=True)
+    if arr.null_count == len(arr):
+        return pd.to_numeric(text, errors="coerce")
+    for kind, dtype in ((pa.int64(), "Int64"), (pa.float64(), "Float64")):
+        try:
+            cast = pc.cast(arr, kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        values = cast.to_numpy(zero_copy_only=False)
+        if dtype == "Int64":
+            return pd.Series(pd.arrays.IntegerArray(np.nan_to_num(values).astype(np.int64) if cast.null_count else
+                                                    values.astype(np.int64), np.asarray(cast.is_null())),
+                             index=text.index)
+        return pd.Series(pd.array(values.astype(float), dtype="Float64"), index=text.index)
+    return pd.to_numeric(text, errors="coerce")
 
 
 _BLOCK_ID = r"^(\d{1,6})(?:\.(\d{1,3}))?$"
@@ -212,8 +237,11 @@ def parse_dates(values: pd.Series, rows: pd.Series, field: str) -> tuple[pd.Seri
     fast = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     fast = fast.where(fast.between(FIRST_STORABLE, LAST_STORABLE))  # 9999-12-31 is reported, not stored
     iso_like = text.str.match(r"^\d{4}-\d{2}-\d{2}([T ].*)?$").fillna(False).astype(bool)
-    epoch = epoch_dates(text)
     iso_like = iso_like & fast.notna()
+    rest = (text.notna() & ~iso_like).to_numpy()  # only these can be epoch numbers (none, in most files)
+    epoch = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if rest.any():
+        epoch[rest] = epoch_dates(text[rest])
     fast = fast.where(iso_like, epoch)
     iso_like = iso_like | epoch.notna()
     need = text.notna() & ~iso_like
