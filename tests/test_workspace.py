@@ -141,3 +141,27 @@ def test_aggregate_events_by_block_and_governorate(workspace_backend):
     monthly = workspace.aggregate_events(g, by="block", period="M", shapes=load_layer("blocks"))
     assert isinstance(monthly, gpd.GeoDataFrame) and monthly.geometry.notna().all()
     assert monthly["events"].sum() == 5 and set(monthly["period_start"]) == {pd.Timestamp("2023-12-01")}
+
+
+def test_a_layer_file_left_without_its_manifest_entry_is_removed_at_the_next_save(tmp_path, monkeypatch):
+    """Files backend: a save stopped between swapping its file in and writing the manifest (a killed process)
+    leaves a file no entry names; it is never listed, and the next save (under the lock) removes it."""
+    from pipeline.runtime.workspace_files import FilesBackend
+
+    b = FilesBackend(tmp_path / "ws")
+    b.save_layer("kept", _events(), origin="kept.csv", meta={})
+
+    def killed(self, manifest):
+        raise KeyboardInterrupt("killed between the file and the manifest")
+
+    with monkeypatch.context() as m:
+        m.setattr(FilesBackend, "_write_manifest", killed)
+        try:
+            b.save_layer("lost", _events(2), origin="lost.csv", meta={})
+        except KeyboardInterrupt:
+            pass
+    assert sorted(p.name for p in (tmp_path / "ws" / "layers").glob("*.parquet")) == ["kept.parquet", "lost.parquet"]
+    assert [e["name"] for e in b.entries()] == ["kept"] and b.problems() == []
+    b.save_layer("next", _events(1), origin="next.csv", meta={})
+    assert sorted(p.name for p in (tmp_path / "ws" / "layers").glob("*.parquet")) == ["kept.parquet", "next.parquet"]
+    assert len(b.load("kept")) == 3  # the named layers untouched

@@ -6,7 +6,9 @@ written while holding an exclusive ``fcntl`` lock on ``.lock``, waited for at mo
 (then a :class:`WorkspaceError`: another import was still saving, nothing was stored). :meth:`FilesBackend.session` holds
 that lock across several calls (an import's same-file and overlap checks and its save), re-entrantly
 within one thread. Temporary files left by a killed import (``.*.parquet.tmp``) older than
-:data:`STALE_TEMP_SECONDS` are removed when a backend is opened and at every import.
+:data:`STALE_TEMP_SECONDS` are removed when a backend is opened and at every import; a layer file that no manifest
+entry names (an import killed between swapping its file in and writing the manifest) is removed the next time the
+lock is taken.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class FilesBackend:
             token = _held.set(held)
             try:
                 clean_stale_temp(self.root)
+                self._clean_orphans()
                 yield
             finally:
                 _held.reset(token)
@@ -95,6 +98,24 @@ class FilesBackend:
         except (ValueError, UnicodeDecodeError) as exc:
             raise damaged(f"manifest {p}", exc) from None
         return manifest
+
+    def _clean_orphans(self) -> list[str]:
+        """Remove layer files no manifest entry names: a new layer's file whose import was killed after the file was
+        swapped in and before the manifest was written. Called under the lock only (no save is then between the two
+        steps); never when the manifest is damaged (its files are then the only copy)."""
+        d = self.root / LAYERS
+        if not d.is_dir() or not (self.root / MANIFEST).exists():
+            return []
+        try:
+            named = {str(e.get("file")) for e in self._manifest()["layers"].values() if isinstance(e, dict)}
+        except WorkspaceError:
+            return []
+        gone = []
+        for p in d.glob("*.parquet"):
+            if f"{LAYERS}/{p.name}" not in named:
+                p.unlink(missing_ok=True)
+                gone.append(p.name)
+        return gone
 
     def _write_manifest(self, manifest: dict[str, Any]) -> None:
         text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
