@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from dashboard import data, map_payload, state
@@ -23,7 +24,8 @@ def _respond(path: str, content_type: bytes = b"text/html; charset=utf-8", query
         sent.append(message)
 
     scope = {"type": "http", "method": "GET", "path": path, "query_string": query}
-    asyncio.run(PreloadMap(page)(scope, None, send))
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own: the browser tests' Playwright may hold this thread's
+        pool.submit(asyncio.run, PreloadMap(page)(scope, None, send)).result()
     return dict(sent[0]["headers"])
 
 

@@ -243,7 +243,7 @@ def test_postgis_keeps_the_import_report_and_indexes_geometry(pg_url, monkeypatc
     assert owner == ("alice@example.org", "acled-clean.csv", rep["sha256"])
 
 
-SHARED = ROOT.parent / "shared" / "data" if (ROOT.parent / "shared" / "data").is_dir() else None
+RAW_EVENTS = ROOT / "geodata" / "raw" / "events"  # public files the repository ships (geodata/SOURCES.md)
 JOINED = ["source_row", "block_id", "pcode", "location_type", "outline_distance_m"]
 
 
@@ -284,8 +284,7 @@ def test_the_database_join_stores_the_same_blocks_and_governorates_as_the_app(pg
         path = tmp_path / name
         assert _shared_vertex_points(path) >= 10
     else:
-        assert SHARED is not None, "the shared public data folder is missing (see the README's data section)"
-        path = next(SHARED.glob(f"events/**/{name}"))
+        path = next(RAW_EVENTS.glob(f"**/{name}"))
     files_rep, on_files = _import_on("files", path, pg_url, tmp_path / "ws", monkeypatch)
     db_rep, in_db = _import_on("postgis", path, pg_url, tmp_path / "ws", monkeypatch)
     assert len(on_files) == files_rep["accepted"] > 0
@@ -301,7 +300,7 @@ def test_the_database_join_stores_the_same_blocks_and_governorates_as_the_app(pg
 def test_columns_and_day_counts_come_from_the_store_not_the_whole_layer(workspace_backend):
     from pipeline.runtime import event_counts
 
-    rep = imports.import_file(SHARED / "events" / "forensic-architecture-jabalia-oct2023.tsv" if SHARED else ACLED)
+    rep = imports.import_file(RAW_EVENTS / "forensic-architecture-jabalia-oct2023.tsv")
     assert rep["status"] == "written"
     whole = workspace.load(rep["layer"])
     part = workspace.load(rep["layer"], columns=["date", "block_id"])
