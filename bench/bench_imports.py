@@ -34,6 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CODE = Path(os.environ.get("GDM_BENCH_CODE") or ROOT)
 sys.path.insert(0, str(CODE))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
+import child_run  # noqa: E402
+
 CACHE = Path("/tmp/gdm-bench")
 GEN_VERSION = 2  # bump when generate() changes, so cached files are made again
 
@@ -158,15 +161,7 @@ def child(kind: str, arg: str) -> None:
 
 
 def run_child(code: Path, kind: str, arg: str, env: dict[str, str]) -> dict[str, object]:
-    e = {**os.environ, **env, "GDM_BENCH_CODE": str(code), "PYTHONPATH": str(code),
-         "GDM_BUNDLE_DIR": str(ROOT / "geodata" / "bundle")}
-    p = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", kind, arg], cwd=code, env=e,
-                       capture_output=True, text=True)
-    for line in p.stdout.splitlines():
-        if line.startswith("RESULT "):
-            result: dict[str, object] = json.loads(line[7:])
-            return result
-    raise RuntimeError(f"child {kind} failed:\n{p.stdout[-2000:]}\n{p.stderr[-4000:]}")
+    return child_run.run_child(__file__, code, kind, arg, env)
 
 
 # ---------------------------------------------------------------- parts
