@@ -622,6 +622,13 @@ def finish_series(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
     return gdf, problems, warnings
 
 
+def _day_qualifier(q: pd.Series) -> str | None:
+    """A day's qualifier: one row keeps its own ("more than 10"); a sum with a "more than 20" in it is "at least"."""
+    if len(q) == 1:
+        return None if pd.isna(q.iloc[0]) else str(q.iloc[0])
+    return sum_qualifier(q)
+
+
 def series_days(rows: pd.DataFrame) -> pd.DataFrame:
     """Series rows summed to days per date x place x category x metric x unit, in the shipped ``series``
     schema's columns (date, metric, value, unit, pcode, source, filled) plus place, category, qualifier
@@ -632,8 +639,7 @@ def series_days(rows: pd.DataFrame) -> pd.DataFrame:
     out = g.agg(value=("value", "sum"), rows=("_row", "size"), source_row=("_row", "min"),
                 source=("source", "first"), dataset=("dataset", "first")).reset_index()
     # one row keeps its own qualifier ("more than 10"); a sum with a "more than 20" in it is "at least" the sum
-    quals = g["qualifier"].agg(lambda q: (q.iloc[0] if pd.notna(q.iloc[0]) else None) if len(q) == 1 else
-                               sum_qualifier(q))
+    quals = g["qualifier"].agg(_day_qualifier)
     q = quals.reset_index(drop=True).astype("string")
     out["qualifier"] = q.where(q != "")
     out["filled"] = False
