@@ -748,12 +748,12 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
     say = progress or (lambda msg: None)
     rep = _empty_report(display, dry_run=dry_run, accept_partial=accept_partial)
     try:
-        say("checking the file ...")
+        say(msg(N_("checking the file ...")))
         det = detect(path, display=display, declared=as_)
         rep.update(format=det.fmt, container=det.container, detected_as=det.reason, sha256=sha256_file(path))
         _check_time(t0, display)
         with tempfile.TemporaryDirectory(prefix="gdm-import-") as tmp:
-            say(f"reading it as {det.fmt} ({det.container}) ...")
+            say(msg(N_("reading it as {fmt} ({container}) ..."), fmt=det.fmt, container=det.container))
             parsed = read_any(path, det, display, Path(tmp), unit=unit, value=value)
         _check_time(t0, display)
         results = []
@@ -761,7 +761,8 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         in_db = not dry_run and workspace.backend(root).kind == "postgis"
         for p in parsed:
             label = p.name_hint if len(parsed) > 1 else None
-            say(f"validating {len(p.frame):,} row(s){' of ' + label if label else ''} ...")
+            say(msg(N_("validating {n:,} row(s) of {layer} ..."), n=len(p.frame), layer=label) if label else
+                msg(N_("validating {n:,} row(s) ..."), n=len(p.frame)))
             gdf, problems, warnings = _finish(p, label, join=not in_db)
             if p.kind == "events":  # what the save needs is in gdf: the reader's frame goes (100 MiB for 1M rows)
                 p.frame = p.frame.iloc[:0]
@@ -819,7 +820,7 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         rep["seconds"] = round(time.perf_counter() - t0, 3)
         return rep
 
-    say("saving to the workspace ...")
+    say(msg(N_("saving to the workspace ...")))
     try:
         with _saving(t0, display), workspace.import_session(root):
             # the checks and the save under one lock (files) or one transaction (PostGIS), and one save of
