@@ -222,11 +222,12 @@ def _rejected_outside(ref: dict[str, Any], rows: np.ndarray, lat: np.ndarray, lo
                  "the offshore band ({sea:,.0f} km at sea, {sea_env}) and the border band "
                  "({border:,.0f} m on land, {border_env})"), tol=tol, tol_env=settings.STRIP_TOLERANCE_M.env,
               sea=sea, sea_env=settings.OFFSHORE_BAND_M.env, border=border, border_env=settings.BORDER_BAND_M.env)
+    fix = msg(N_("only points in the Gaza Strip, at sea off it or at its border can be imported; if the point is "
+                 "right, raise {env}"), env=settings.STRIP_TOLERANCE_M.env)
     return [Problem(int(r), fields, msg(N_("({lat:g}, {lon:g}) lies outside the Gaza Strip ({km:,.1f} km from its "
                                            "outline): {why}"), lat=a, lon=b, km=d / 1000, why=why) if np.isfinite(d)
                     else msg(N_("({lat:g}, {lon:g}) lies outside the Gaza Strip (far away): {why}"), lat=a, lon=b, why=why),
-                    fix=msg(N_("only points in the Gaza Strip, at sea off it or at its border can be imported; if the "
-                               "point is right, raise {env}"), env=settings.STRIP_TOLERANCE_M.env), layer=layer)
+                    fix=fix, layer=layer)
             for r, a, b, d in zip(rows, lat, lon, dist_m, strict=True)]
 
 
