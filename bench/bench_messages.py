@@ -6,7 +6,9 @@
    ``msg(N_(...), ...)`` (a ``str`` carrying its template and parameters), in the same run.
 2. A whole import that rejects every row (a block-id orders file of ``--rows`` unknown blocks, dry run): with the
    readers' ``msg`` as it is, and with ``msg`` swapped for plain ``str.format`` (the f-string behaviour), same run.
-3. The Arabic Data page's share: rendering the report's listed rejections in Arabic from their templates, and
+3. The same for events: a points file of ``--rows`` rows outside the Strip (each rejected by the import's own
+   check, with its distance), ``imports.msg`` as it is against plain ``str.format``, same run.
+4. The Arabic Data page's share: rendering the report's listed rejections in Arabic from their templates, and
    matching English sentences back to templates (a report read from JSON), first call (patterns compiled) and
    then per sentence.
 Prints seconds and ratios; timings on a shared machine are noisy, the ratios are what to read.
@@ -79,6 +81,29 @@ def main() -> None:
             without = min(without, best(plain_run, 1))
         print(f"2. import of {n:,} rejected rows (dry run): msg() {with_msg:.2f} s, plain str {without:.2f} s "
               f"({with_msg / without:.2f}x); {rep['rejected']:,} rejected, {rep['rejections_listed']:,} listed")
+
+        pts = Path(tmp) / "points.csv"
+        pts.write_text("date,lat,lon\n" + "".join(f"2024-01-02,{30.0 + i * 1e-6:.6f},31.2357\n" for i in range(n)),
+                       encoding="utf-8")
+
+        def points_run() -> dict:
+            return imports.import_file(pts, dry_run=True)
+
+        def points_plain() -> dict:
+            imports.msg = fmt  # type: ignore[assignment]
+            try:
+                return points_run()
+            finally:
+                imports.msg = saved
+
+        saved = imports.msg
+        prep = points_run()
+        p_msg, p_plain = float("inf"), float("inf")
+        for _ in range(3):
+            p_msg = min(p_msg, best(points_run, 1))
+            p_plain = min(p_plain, best(points_plain, 1))
+        print(f"3. points import of {n:,} rows outside the Strip (dry run): msg() {p_msg:.2f} s, plain str "
+              f"{p_plain:.2f} s ({p_msg / p_plain:.2f}x); {prep['rejected']:,} rejected")
         del csv_points
 
     listed = rep["rejections"]
@@ -89,7 +114,7 @@ def main() -> None:
     i18n.recognise(back[0]["reason"], "ar")
     first = time.perf_counter() - t0
     t_match = best(lambda: [i18n.recognise(r["reason"], "ar") for r in back])
-    print(f"3. Arabic page, {len(listed):,} listed rejections: from templates {t_render * 1e3:.1f} ms; "
+    print(f"4. Arabic page, {len(listed):,} listed rejections: from templates {t_render * 1e3:.1f} ms; "
           f"matched back from English (JSON) {t_match * 1e3:.1f} ms after a first call of {first * 1e3:.0f} ms "
           f"({len(i18n._patterns('ar')):,} catalogued templates)")
 

@@ -380,7 +380,7 @@ def render_upload_section() -> None:
             (preview.get("rejected", 0) == 0 or accept)
         if st.button(_("Import"), key="gdm_import", type="primary", disabled=not can):
             with st.status(_("Importing ..."), expanded=True) as status:
-                say = (lambda m: _as_written(m, status)) if ar else (lambda m: status.write(md_escape(m)))
+                say = (lambda m: _said(m, status, show="write")) if ar else (lambda m: status.write(md_escape(m)))
                 rep = imports.import_bytes(data, up.name, as_=as_, accept_partial=accept, owner=v.user,
                                            shared=share, progress=say, **extra)
                 ok = bool(rep.get("written"))
@@ -391,7 +391,10 @@ def render_upload_section() -> None:
     if last:
         if ar:
             (st.success if last.get("written") else st.error)(_summary(last))
-            _said(last.get("message"))
+            if isinstance(last.get("error"), dict):  # a refusal (the layer cap, a failed write): its reason and fix
+                st.error(md_escape(error_text(last["error"], "ar")))
+            else:
+                _said(last.get("message"))
         elif last.get("written"):
             st.success(md_escape(last["message"]))
         else:

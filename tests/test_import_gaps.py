@@ -100,6 +100,30 @@ def test_a_series_total_with_a_more_than_figure_is_at_least_the_sum(ws):
     assert any("at least 1,255 in all" in i.value for i in at.info), [i.value for i in at.info]
 
 
+def test_a_days_total_with_a_more_than_figure_reads_at_least_and_a_single_figure_keeps_its_own(ws, tmp_path):
+    """Two rows of one day at one crossing, one "more than 20": that day is at least 25; a day of one row keeps
+    "more than"; a day of exact figures has no qualifier."""
+    f = tmp_path / "trucks-qualified.csv"
+    f.write_text("date,crossing,trucks\n2024-01-01,Rafah,more than 20\n2024-01-01,Rafah,5\n"
+                 "2024-01-02,Rafah,more than 10\n2024-01-01,Kerem Shalom,30\n2024-01-01,Kerem Shalom,12\n",
+                 encoding="utf-8")
+    rep = imports.import_file(f, as_="series", unit="trucks")
+    assert rep["status"] == "written", rep
+    days = workspace.load(rep["layer"])
+    got = {(str(d), p): (v, q if isinstance(q, str) else None)
+           for d, p, v, q in days[["date", "place", "value", "qualifier"]].itertuples(index=False)}
+    assert got == {("2024-01-01", "Rafah crossing"): (25, "at least"), ("2024-01-02", "Rafah crossing"): (10, "more than"),
+                   ("2024-01-01", "Kerem Shalom crossing"): (42, None)}
+    (said,) = [w for w in rep["warnings"] if w.startswith("series ")]
+    assert said.endswith("summed per day and crossing ('crossing')"), said
+
+
+def test_a_yearly_series_is_said_to_be_summed_per_year(ws):
+    rep = imports.import_file(DATA / "trucks-yearly.csv", as_="series", unit="trucks", dry_run=True)
+    (said,) = [w for w in rep["warnings"] if w.startswith("series ")]
+    assert "summed per year" in said and "summed per day" not in said, said
+
+
 # ------------------------------------------------------------------ slash dates: day-first unless the column says
 
 

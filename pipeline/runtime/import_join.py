@@ -29,6 +29,7 @@ import psycopg
 import shapely
 from psycopg import sql
 
+from pipeline.core.i18n import N_, msg
 from pipeline.core.layers import AREA_CRS
 from pipeline.runtime.bundle import load_geolayer, load_manifest
 
@@ -39,21 +40,23 @@ def _row_list(rows: pd.Series | np.ndarray | list[int], most: int = 20, total: i
     """``row 4`` / ``rows 4, 7, 9 ...`` for a warning (the first ``most``; ``total`` when only those are given)."""
     r = np.asarray(rows)
     n = len(r) if total is None else total
-    head = ", ".join(str(int(x)) for x in r[:most]) + (f" ... ({n:,} in all)" if n > most else "")
-    return f"row{'s' if n > 1 else ''} {head}"
+    head = ", ".join(str(int(x)) for x in r[:most])
+    listed = msg(N_("{rows} ... ({n:,} in all)"), rows=head, n=n) if n > most else head
+    return msg(N_("rows {rows}"), rows=listed) if n > 1 else msg(N_("row {rows}"), rows=listed)
 
 
 def differs_warning(n: int, rows: pd.Series | np.ndarray | list[int]) -> str:
-    return (f"{n} row(s) name a governorate other than the one their point lies in; "
-            f"the point's governorate is used: {_row_list(rows, total=n)}")
+    return msg(N_("{n} row(s) name a governorate other than the one their point lies in; "
+                  "the point's governorate is used: {rows}"), n=n, rows=_row_list(rows, total=n))
 
 
 def block_mismatch_warning(n: int) -> str:
-    return f"{n} row(s) carry a block id other than the block their point lies in; the point's block is used"
+    return msg(N_("{n} row(s) carry a block id other than the block their point lies in; the point's block is used"),
+               n=n)
 
 
 def no_block_warning(n: int) -> str:
-    return f"{n} point(s) inside the Strip fall in no evacuation block (block_id left empty)"
+    return msg(N_("{n} point(s) inside the Strip fall in no evacuation block (block_id left empty)"), n=n)
 
 
 # ---------------------------------------------------------------- reference tables

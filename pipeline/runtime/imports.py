@@ -61,6 +61,7 @@ from pyproj import Transformer
 
 from pipeline.core import settings
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_, msg
 from pipeline.core.layers import AREA_CRS, area_km2
 from pipeline.core.storage import sha256_file
 from pipeline.runtime import workspace
@@ -72,6 +73,7 @@ from pipeline.runtime.readers.acled import acled_attribution, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
 from pipeline.runtime.readers.hxl import read_hxl
 from pipeline.runtime.readers.orders import read_orders
+from pipeline.runtime.readers.qualified import sum_qualifier
 from pipeline.runtime.readers.series import read_series
 from pipeline.runtime.readers.zone_files import read_zone_files, truncation_message
 from pipeline.runtime.user_orders import finish_orders
@@ -190,7 +192,8 @@ def _dates_check(dates: pd.Series, rows: pd.Series, field: str, claims_war: bool
     warnings: list[str] = []
     today = pd.Timestamp(datetime.now(timezone.utc).date())
     future = dates > today
-    problems += [Problem(int(r), field, f"date {d.date()} is in the future", fix="check the year", layer=layer)
+    problems += [Problem(int(r), field, msg(N_("date {date} is in the future"), date=d.date()), fix=msg(N_("check the year")),
+                         layer=layer)
                  for r, d in zip(rows[future], dates[future], strict=True)]
     valid = dates.notna()
     war = pd.Timestamp(WAR_START)
@@ -200,11 +203,13 @@ def _dates_check(dates: pd.Series, rows: pd.Series, field: str, claims_war: bool
         claims_war = share >= 0.5
     if before.any():
         if claims_war:
-            problems += [Problem(int(r), field, f"date {d.date()} is before 2023-10-07, but the file is about the war "
-                                 "that began then (most of its dates are later)", fix="check the year", layer=layer)
+            problems += [Problem(int(r), field, msg(N_("date {date} is before 2023-10-07, but the file is about the war "
+                                                          "that began then (most of its dates are later)"), date=d.date()),
+                                 fix=msg(N_("check the year")), layer=layer)
                          for r, d in zip(rows[before], dates[before], strict=True)]
         else:
-            warnings.append(f"{int(before.sum())} row(s) dated before 2023-10-07 kept (the file covers earlier years)")
+            warnings.append(msg(N_("{n} row(s) dated before 2023-10-07 kept (the file covers earlier years)"),
+                                n=int(before.sum())))
     return problems, warnings
 
 
@@ -213,13 +218,16 @@ def _rejected_outside(ref: dict[str, Any], rows: np.ndarray, lat: np.ndarray, lo
     tol = settings.get(settings.STRIP_TOLERANCE_M)
     sea = settings.get(settings.OFFSHORE_BAND_M) / 1000.0
     border = settings.get(settings.BORDER_BAND_M)
-    why = (f"beyond the tolerance of {tol:,.0f} m (strip_tolerance_m, {settings.STRIP_TOLERANCE_M.env}), "
-           f"the offshore band ({sea:,.0f} km at sea, {settings.OFFSHORE_BAND_M.env}) and the border band "
-           f"({border:,.0f} m on land, {settings.BORDER_BAND_M.env})")
-    return [Problem(int(r), fields, f"({a:g}, {b:g}) lies outside the Gaza Strip "
-                    + (f"({d / 1000:,.1f} km from its outline)" if np.isfinite(d) else "(far away)") + f": {why}",
-                    fix="only points in the Gaza Strip, at sea off it or at its border can be imported; if the "
-                        f"point is right, raise {settings.STRIP_TOLERANCE_M.env}", layer=layer)
+    why = msg(N_("beyond the tolerance of {tol:,.0f} m (strip_tolerance_m, {tol_env}), "
+                 "the offshore band ({sea:,.0f} km at sea, {sea_env}) and the border band "
+                 "({border:,.0f} m on land, {border_env})"), tol=tol, tol_env=settings.STRIP_TOLERANCE_M.env,
+              sea=sea, sea_env=settings.OFFSHORE_BAND_M.env, border=border, border_env=settings.BORDER_BAND_M.env)
+    fix = msg(N_("only points in the Gaza Strip, at sea off it or at its border can be imported; if the point is "
+                 "right, raise {env}"), env=settings.STRIP_TOLERANCE_M.env)
+    return [Problem(int(r), fields, msg(N_("({lat:g}, {lon:g}) lies outside the Gaza Strip ({km:,.1f} km from its "
+                                           "outline): {why}"), lat=a, lon=b, km=d / 1000, why=why) if np.isfinite(d)
+                    else msg(N_("({lat:g}, {lon:g}) lies outside the Gaza Strip (far away): {why}"), lat=a, lon=b, why=why),
+                    fix=fix, layer=layer)
             for r, a, b, d in zip(rows, lat, lon, dist_m, strict=True)]
 
 
@@ -261,12 +269,14 @@ def _points_check(f: pd.DataFrame, layer: str | None) -> tuple[np.ndarray, np.nd
     place[border] = "border"
     problems: list[Problem] = []
     for r, a, b in zip(rows[out_of_range], lat[out_of_range], lon[out_of_range], strict=True):
-        problems.append(Problem(int(r), f"{lat_f}/{lon_f}", f"({a:g}, {b:g}) is not latitude/longitude in degrees",
-                                fix="convert projected coordinates to EPSG:4326 degrees", layer=layer))
+        problems.append(Problem(int(r), f"{lat_f}/{lon_f}", msg(N_("({lat:g}, {lon:g}) is not latitude/longitude in degrees"),
+                                                             lat=a, lon=b),
+                                fix=msg(N_("convert projected coordinates to EPSG:4326 degrees")), layer=layer))
     for r, a, b in zip(rows[swapped], lat[swapped], lon[swapped], strict=True):
         problems.append(Problem(int(r), f"{lat_f}/{lon_f}",
-                                f"latitude and longitude look swapped: ({a:g}, {b:g}) lies outside the Gaza Strip, "
-                                "swapped it lies inside", fix="swap the two columns", layer=layer))
+                                msg(N_("latitude and longitude look swapped: ({lat:g}, {lon:g}) lies outside the Gaza "
+                                       "Strip, swapped it lies inside"), lat=a, lon=b),
+                                fix=msg(N_("swap the two columns")), layer=layer))
     problems += _rejected_outside(ref, rows[outside], lat[outside], lon[outside], dist_m[outside],
                                   f"{lat_f}/{lon_f}", layer)
     return inside, place, np.where(offshore | border, np.round(dist_m), np.nan), problems
@@ -278,14 +288,15 @@ def _block_text(frame: pd.DataFrame, mask: pd.Series) -> list[str]:
     if "sub_block_id" not in frame:
         return ids
     subs = frame.loc[mask, "sub_block_id"].tolist()
-    return [i if pd.isna(sb) else f"{sb} (block {i})" for i, sb in zip(ids, subs, strict=True)]
+    return [i if pd.isna(sb) else msg(N_("{sub} (block {block})"), sub=sb, block=i) for i, sb in zip(ids, subs, strict=True)]
 
 
 def _row_list(rows: pd.Series | np.ndarray, most: int = 20) -> str:
     """``row 4`` / ``rows 4, 7, 9 ...`` for a warning (the first ``most``)."""
     r = np.asarray(rows)
-    head = ", ".join(str(int(x)) for x in r[:most]) + (f" ... ({len(r):,} in all)" if len(r) > most else "")
-    return f"row{'s' if len(r) > 1 else ''} {head}"
+    head = ", ".join(str(int(x)) for x in r[:most])
+    listed = msg(N_("{rows} ... ({n:,} in all)"), rows=head, n=len(r)) if len(r) > most else head
+    return msg(N_("rows {rows}"), rows=listed) if len(r) > 1 else msg(N_("row {rows}"), rows=listed)
 
 
 def _outside_kept(f: pd.DataFrame, place: np.ndarray, dist_m: np.ndarray, hint: pd.Series, layer: str | None
@@ -298,10 +309,14 @@ def _outside_kept(f: pd.DataFrame, place: np.ndarray, dist_m: np.ndarray, hint: 
         return place, [], []
     unnamed = (outer & hint.isna()).to_numpy()
     fields = f.attrs.get("lat_field", "latitude") + "/" + f.attrs.get("lon_field", "longitude")
-    problems = [Problem(int(r), fields, f"lies {'at sea' if k == 'offshore' else 'on land'} {d:,.0f} m outside the "
-                        "Gaza Strip's outline and the row names no governorate to count it in (a point for the "
-                        "whole territory is often placed there)", fix="add the governorate (admin2) the event "
-                        "belongs to, or correct the coordinates", layer=layer)
+    problems = [Problem(int(r), fields, msg(N_("lies at sea {m:,.0f} m outside the Gaza Strip's outline and the row names no "
+                                           "governorate to count it in (a point for the whole territory is often "
+                                           "placed there)"), m=d) if k == "offshore" else
+                        msg(N_("lies on land {m:,.0f} m outside the Gaza Strip's outline and the row names no "
+                               "governorate to count it in (a point for the whole territory is often placed there)"),
+                            m=d),
+                        fix=msg(N_("add the governorate (admin2) the event belongs to, or correct the coordinates")),
+                        layer=layer)
                 for r, k, d in zip(rows[unnamed], place[unnamed], dist_m[unnamed], strict=True)]
     place[unnamed] = None
     kept = outer.to_numpy() & ~unnamed
@@ -314,12 +329,15 @@ def _near_warning(place: np.ndarray, rows: pd.Series) -> str:
     off, bor = rows[place == "offshore"], rows[place == "border"]
     parts = []
     if len(off):
-        parts.append(f"{len(off)} offshore (at sea, up to {sea:,.0f} km; {_row_list(off)})")
+        parts.append(msg(N_("{n} offshore (at sea, up to {sea:,.0f} km; {rows})"), n=len(off), sea=sea,
+                         rows=_row_list(off)))
     if len(bor):
-        parts.append(f"{len(bor)} at the border (on land, up to {border:,.0f} m; {_row_list(bor)})")
-    return (f"{len(off) + len(bor)} event(s) outside the Strip's outline kept and flagged (location_type, "
-            f"outline_distance_m): {'; '.join(parts)}; counted by the governorate the row names, "
-            "in no block")
+        parts.append(msg(N_("{n} at the border (on land, up to {border:,.0f} m; {rows})"), n=len(bor),
+                         border=border, rows=_row_list(bor)))
+    found = parts[0] if len(parts) == 1 else msg(N_("{first}; {second}"), first=parts[0], second=parts[1])
+    return msg(N_("{n} event(s) outside the Strip's outline kept and flagged (location_type, "
+                  "outline_distance_m): {found}; counted by the governorate the row names, in no block"),
+               n=len(off) + len(bor), found=found)
 
 
 def _text_columns(frame: pd.DataFrame) -> list[str]:
@@ -337,11 +355,12 @@ def _cap_text(frame: pd.DataFrame) -> list[str]:
         if long.any():
             frame.loc[long, c] = frame.loc[long, c].astype("string").str.slice(0, cap)
             where = frame.loc[long, "_row"] if "_row" in frame else pd.Series(frame.index[long] + 1)
-            cut += [f"row {int(r)} {c} ({int(n):,} characters)" for r, n in zip(where, lengths[long], strict=True)]
+            cut += [msg(N_("row {row} {field} ({n:,} characters)"), row=int(r), field=c, n=int(n)) for r, n in zip(where, lengths[long], strict=True)]
     if not cut:
         return []
-    return [f"{len(cut)} text value(s) longer than {cap:,} characters cut to {cap:,} (max_text_chars, "
-            f"{settings.MAX_TEXT_CHARS.env}): {', '.join(cut[:20])}{' ...' if len(cut) > 20 else ''}"]
+    return [msg(N_("{n} text value(s) longer than {cap:,} characters cut to {cap:,} (max_text_chars, {env}): "
+                   "{cut}"), n=len(cut), cap=cap, env=settings.MAX_TEXT_CHARS.env,
+                cut=msg(N_("{items} ..."), items=", ".join(cut[:20])) if len(cut) > 20 else ", ".join(cut[:20]))]
 
 
 def _domain_check(gdf: pd.DataFrame, f: pd.DataFrame, found: list[Problem], layer: str | None) -> list[Problem]:
@@ -351,15 +370,18 @@ def _domain_check(gdf: pd.DataFrame, f: pd.DataFrame, found: list[Problem], laye
     fat = pd.to_numeric(gdf["fatalities"], errors="coerce") if "fatalities" in gdf else pd.Series(dtype=float)
     field = f.attrs.get("fatalities_field", "fatalities")
     over = (fat > cap) | (fat < 0)
-    problems = [Problem(int(r), field, f"{int(v):,} fatalities for one event is {'negative' if v < 0 else 'implausible'}"
-                        f" (at most {cap:,}: max_event_fatalities, {settings.MAX_EVENT_FATALITIES.env})",
-                        fix="check the figure; a total over many events is not one event", layer=layer)
+    problems = [Problem(int(r), field, msg(N_("{n:,} fatalities for one event is negative (at most {cap:,}: max_event_fatalities, "
+                                           "{env})"), n=int(v), cap=cap, env=settings.MAX_EVENT_FATALITIES.env) if v < 0
+                        else msg(N_("{n:,} fatalities for one event is implausible (at most {cap:,}: "
+                                    "max_event_fatalities, {env})"), n=int(v), cap=cap,
+                                 env=settings.MAX_EVENT_FATALITIES.env),
+                        fix=msg(N_("check the figure; a total over many events is not one event")), layer=layer)
                 for r, v in zip(rows[over.fillna(False)], fat[over.fillna(False)], strict=True)]
     finite = np.isfinite(gdf["lon"].to_numpy(float)) & np.isfinite(gdf["lat"].to_numpy(float))
     reported = {q.row for q in found}
     lacking = [int(r) for r in rows[~finite] if int(r) not in reported]
     problems += [Problem(r, f"{f.attrs.get('lat_field', 'latitude')}/{f.attrs.get('lon_field', 'longitude')}",
-                         "no finite coordinates (missing, NaN or infinite)", layer=layer) for r in lacking]
+                         msg(N_("no finite coordinates (missing, NaN or infinite)")), layer=layer) for r in lacking]
     return problems
 
 
@@ -394,7 +416,7 @@ def _markup_warning(frame: pd.DataFrame) -> list[str]:
         if cand.any():
             n += int(text[cand].str.contains(_MARKUP, na=False).sum())
     if n:
-        return [f"{n} text value(s) contain HTML-like markup: stored as plain text, shown escaped"]
+        return [msg(N_("{n} text value(s) contain HTML-like markup: stored as plain text, shown escaped"), n=n)]
     return []
 
 
@@ -448,8 +470,8 @@ def finish_events(p: Parsed, layer: str | None = None, *, join: bool = True
         bf = f.attrs.get("block_field", "block_id")
         known = f["block_id"].isin(list(ref["block_ids"]))
         unknown = f["block_id"].notna() & ~known.fillna(False).astype(bool)
-        problems += [Problem(int(r), bf, f"unknown block id {b} (not in the 1 Dec 2023 block grid)",
-                             fix="check the block number", layer=layer)
+        problems += [Problem(int(r), bf, msg(N_("unknown block id {block} (not in the 1 Dec 2023 block grid)"), block=b),
+                             fix=msg(N_("check the block number")), layer=layer)
                      for r, b in zip(rows[unknown], _block_text(f, unknown), strict=True)]
         nocoord = f["lat"].isna() & f["lon"].isna() & known.fillna(False).astype(bool)
         if nocoord.any():
@@ -459,7 +481,7 @@ def finish_events(p: Parsed, layer: str | None = None, *, join: bool = True
             f.loc[nocoord, "lat"] = pts.y.to_numpy()
             f.loc[nocoord, "geo_precision"] = "block"
         none = f["lat"].isna() & f["lon"].isna() & f["block_id"].isna()
-        problems += [Problem(int(r), "latitude/longitude", "no coordinates and no block id", layer=layer)
+        problems += [Problem(int(r), "latitude/longitude", msg(N_("no coordinates and no block id")), layer=layer)
                      for r in rows[none]]
     inside, place, dist_m, p2 = _points_check(f, layer)
     problems += p2
@@ -515,7 +537,8 @@ def finish_events(p: Parsed, layer: str | None = None, *, join: bool = True
     if dup_id.any():
         first_row = pd.Series(rows[has_id].to_numpy(), index=ids[has_id].to_numpy())
         first_row = first_row[~first_row.index.duplicated(keep="first")]
-        problems += [Problem(int(r), "event_id", f"duplicate event: same id {i!r} as row {int(first_row[i])}",
+        problems += [Problem(int(r), "event_id", msg(N_("duplicate event: same id {id!r} as row {row}"), id=i,
+                                                         row=int(first_row[i])),
                              layer=layer) for r, i in zip(rows[dup_id], ids[dup_id], strict=True)]
     if (~has_id).any():
         if "_rowhash" in f:  # the reader hashed the whole source row
@@ -530,9 +553,10 @@ def finish_events(p: Parsed, layer: str | None = None, *, join: bool = True
             first = first[~first.index.duplicated(keep="first")]
             pairs = [f"{int(r)}={int(first[h])}"
                      for r, h in zip(rows.loc[dup_sub.index[dup_sub]], content[dup_sub], strict=True)]
-            warnings.append(f"{len(pairs)} row(s) identical to an earlier row, kept (without an event id a repeat "
-                            f"cannot be told from two events at one place and day): row=earlier row "
-                            f"{', '.join(pairs[:20])}{' ...' if len(pairs) > 20 else ''}")
+            listed = ", ".join(pairs[:20])
+            warnings.append(msg(N_("{n} row(s) identical to an earlier row, kept (without an event id a repeat "
+                                   "cannot be told from two events at one place and day): row=earlier row {pairs}"),
+                                n=len(pairs), pairs=msg(N_("{items} ..."), items=listed) if len(pairs) > 20 else listed))
     slug = workspace.slug(p.name_hint)
     if not has_id.all():
         made = pd.Series([f"{slug}-{r}" for r in rows], index=f.index, dtype="string")
@@ -555,9 +579,15 @@ def finish_figures(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFram
     gdf = gpd.GeoDataFrame(f, geometry=geom.to_numpy(), crs=4326, index=f.index)
     p3, w3 = _dates_check(gdf["date"], f["_row"], "#date", p.meta.get("claims_war"), layer)
     problems += p3
-    warnings += w3 + ["figures are placed at their governorate's label point (join on pcode for a choropleth)"]
+    warnings += w3 + [msg(N_("figures are placed at their governorate's label point (join on pcode for a choropleth)"))]
     warnings += _cap_text(gdf) + _markup_warning(gdf)
     return gdf, problems, warnings
+
+
+# Where a series' unit came from (readers/series.py ``_units``) and the kinds of its place column, as sentences.
+_UNIT_FROM = {"stated with --unit": msg(N_("stated with --unit")), "the file's unit column": msg(N_("the file's unit column")),
+              "the value column's name": msg(N_("the value column's name")), "a count of rows": msg(N_("a count of rows"))}
+_PLACE_KIND = {"crossing": msg(N_("crossing")), "governorate": msg(N_("governorate")), "place": msg(N_("place"))}
 
 
 def finish_series(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
@@ -570,20 +600,34 @@ def finish_series(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame
     warnings += w3
     nv = p.meta.get("no_value") or {}
     if nv.get("rows"):
-        parts = [f"date written '-' or left blank: {_row_list(nv['date'])}" if nv.get("date") else "",
-                 f"value written '-', 'not reported' or left blank: {_row_list(nv['value'])}" if nv.get("value") else ""]
-        warnings.append(f"{len(nv['rows'])} row(s) with no value left out (not counted as 0): "
-                        + "; ".join(x for x in parts if x))
+        parts = [msg(N_("date written '-' or left blank: {rows}"), rows=_row_list(nv["date"])) if nv.get("date") else "",
+                 msg(N_("value written '-', 'not reported' or left blank: {rows}"), rows=_row_list(nv["value"]))
+                 if nv.get("value") else ""]
+        said = [x for x in parts if x]
+        warnings.append(msg(N_("{n} row(s) with no value left out (not counted as 0): {found}"), n=len(nv["rows"]),
+                            found=said[0] if len(said) == 1 else msg(N_("{first}; {second}"), first=said[0],
+                                                                     second=said[1])))
     s = p.meta.get("series") or {}
     if s:
-        unit = s.get("unit") or "as each row's unit column says"
-        warnings.append(f"series {s.get('metric')!r} in unit {unit!r} ({s.get('unit_from')}"
-                        + ("; state another with --unit" if s.get("unit_from") != "stated with --unit" else "")
-                        + "), summed per day" + (f" and {s['place_kind']} ({s['place_column']!r})"
-                                                  if s.get("place_column") else " (no place column)"))
+        unit = s.get("unit") or msg(N_("as each row's unit column says"))
+        origin = _UNIT_FROM.get(str(s.get("unit_from")), s.get("unit_from"))
+        note = msg(N_("; state another with --unit")) if s.get("unit_from") != "stated with --unit" else ""
+        place = (msg(N_(" and {kind} ({column!r})"), kind=_PLACE_KIND.get(str(s["place_kind"]), s["place_kind"]),
+                     column=s["place_column"]) if s.get("place_column") else msg(N_(" (no place column)")))
+        template = (N_("series {metric!r} in unit {unit!r} ({unit_from}{note}), summed per year{place}")
+                    if s.get("period") == "year" else
+                    N_("series {metric!r} in unit {unit!r} ({unit_from}{note}), summed per day{place}"))
+        warnings.append(msg(template, metric=s.get("metric"), unit=unit, unit_from=origin, note=note, place=place))
     gdf = gpd.GeoDataFrame(f, index=f.index)
     warnings += _cap_text(gdf) + _markup_warning(gdf)
     return gdf, problems, warnings
+
+
+def _day_qualifier(q: pd.Series) -> str | None:
+    """A day's qualifier: one row keeps its own ("more than 10"); a sum with a "more than 20" in it is "at least"."""
+    if len(q) == 1:
+        return None if pd.isna(q.iloc[0]) else str(q.iloc[0])
+    return sum_qualifier(q)
 
 
 def series_days(rows: pd.DataFrame) -> pd.DataFrame:
@@ -595,7 +639,8 @@ def series_days(rows: pd.DataFrame) -> pd.DataFrame:
     g = f.groupby(keys, dropna=False, sort=True)
     out = g.agg(value=("value", "sum"), rows=("_row", "size"), source_row=("_row", "min"),
                 source=("source", "first"), dataset=("dataset", "first")).reset_index()
-    quals = g["qualifier"].agg(lambda q: "; ".join(sorted(set(q.dropna().astype(str)))))
+    # one row keeps its own qualifier ("more than 10"); a sum with a "more than 20" in it is "at least" the sum
+    quals = g["qualifier"].agg(_day_qualifier)
     q = quals.reset_index(drop=True).astype("string")
     out["qualifier"] = q.where(q != "")
     out["filled"] = False
@@ -704,12 +749,12 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
     say = progress or (lambda msg: None)
     rep = _empty_report(display, dry_run=dry_run, accept_partial=accept_partial)
     try:
-        say("checking the file ...")
+        say(msg(N_("checking the file ...")))
         det = detect(path, display=display, declared=as_)
         rep.update(format=det.fmt, container=det.container, detected_as=det.reason, sha256=sha256_file(path))
         _check_time(t0, display)
         with tempfile.TemporaryDirectory(prefix="gdm-import-") as tmp:
-            say(f"reading it as {det.fmt} ({det.container}) ...")
+            say(msg(N_("reading it as {fmt} ({container}) ..."), fmt=det.fmt, container=det.container))
             parsed = read_any(path, det, display, Path(tmp), unit=unit, value=value)
         _check_time(t0, display)
         results = []
@@ -717,7 +762,8 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         in_db = not dry_run and workspace.backend(root).kind == "postgis"
         for p in parsed:
             label = p.name_hint if len(parsed) > 1 else None
-            say(f"validating {len(p.frame):,} row(s){' of ' + label if label else ''} ...")
+            say(msg(N_("validating {n:,} row(s) of {layer} ..."), n=len(p.frame), layer=label) if label else
+                msg(N_("validating {n:,} row(s) ..."), n=len(p.frame)))
             gdf, problems, warnings = _finish(p, label, join=not in_db)
             if p.kind == "events":  # what the save needs is in gdf: the reader's frame goes (100 MiB for 1M rows)
                 p.frame = p.frame.iloc[:0]
@@ -739,7 +785,7 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         rep["no_value"] += no_value
         rep["rejected"] += len(bad_rows)
         rep["accepted"] += int(gdf.loc[keep, "_row"].nunique())
-        rep["warnings"] += [f"{label}: {w}" if label else w for w in warnings]
+        rep["warnings"] += [msg(N_("{layer}: {warning}"), layer=label, warning=w) if label else w for w in warnings]
         rep["repaired"] += [q.as_dict() for q in p.repaired]
         all_problems += problems
         rep["acled"] = rep["acled"] or bool(p.meta.get("acled"))
@@ -759,21 +805,23 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
     nothing = rep["accepted"] == 0
     if nothing:
         rep["status"] = "refused" if not dry_run else "dry-run"
-        rep["message"] = f"no row or feature of {display} can be imported ({rep['rejected']} rejected)"
+        rep["message"] = msg(N_("no row or feature of {file} can be imported ({n} rejected)"), file=display,
+                             n=rep["rejected"])
     elif refused:
         rep["status"] = "refused" if not dry_run else "dry-run"
-        rep["message"] = (f"{rep['rejected']} of {rep['rows_read']} row(s) rejected: nothing imported "
-                          "(fix the rows, or accept the partial import)")
+        rep["message"] = msg(N_("{n} of {total} row(s) rejected: nothing imported "
+                                "(fix the rows, or accept the partial import)"), n=rep["rejected"], total=rep["rows_read"])
     elif dry_run:
         rep["status"] = "dry-run"
-        rep["message"] = f"{rep['accepted']} of {rep['rows_read']} row(s) would be imported (dry run, nothing written)"
+        rep["message"] = msg(N_("{n} of {total} row(s) would be imported (dry run, nothing written)"),
+                             n=rep["accepted"], total=rep["rows_read"])
     rep["would_write"] = not (nothing or refused)
     if dry_run or nothing or refused:
         _overlaps(plans, rep, root, keep_duplicates=keep_duplicates)
         rep["seconds"] = round(time.perf_counter() - t0, 3)
         return rep
 
-    say("saving to the workspace ...")
+    say(msg(N_("saving to the workspace ...")))
     try:
         with _saving(t0, display), workspace.import_session(root):
             # the checks and the save under one lock (files) or one transaction (PostGIS), and one save of
@@ -791,11 +839,14 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
     rep["layer"] = rep["layers"][0]["name"] if rep["layers"] else None
     rep["written"] = True
     rep["status"] = "written"
-    left = ([f"{rep['rejected']} rejected row(s) left out"] if rep["rejected"] else []) + \
-        ([f"{rep['no_value']} row(s) with no value left out"] if rep["no_value"] else [])
-    partial = f" ({'; '.join(left)})" if left else ""
-    rep["message"] = (f"imported {rep['accepted']} of {rep['rows_read']} row(s) into "
-                      f"{', '.join(x['name'] for x in rep['layers'])}{partial}")
+    left = ([msg(N_("{n} rejected row(s) left out"), n=rep["rejected"])] if rep["rejected"] else []) + \
+        ([msg(N_("{n} row(s) with no value left out"), n=rep["no_value"])] if rep["no_value"] else [])
+    layers = ", ".join(x["name"] for x in rep["layers"])
+    rep["message"] = (msg(N_("imported {n} of {total} row(s) into {layers} ({left})"), n=rep["accepted"],
+                          total=rep["rows_read"], layers=layers, left=left[0] if len(left) == 1 else
+                          msg(N_("{first}; {second}"), first=left[0], second=left[1])) if left else
+                      msg(N_("imported {n} of {total} row(s) into {layers}"), n=rep["accepted"], total=rep["rows_read"],
+                          layers=layers))
     rep["seconds"] = round(time.perf_counter() - t0, 3)
     return rep
 
@@ -823,17 +874,17 @@ def _error_report(rep: dict[str, Any], exc: InputError, display: str, t0: float)
 # ---------------------------------------------------------------- time limit, saving
 
 
-def _time_limit_error(display: str, why: str) -> InputError:
+def _time_limit_error(display: str, why: str) -> InputError:  # why: a Message
     limit = settings.get(settings.IMPORT_TIME_LIMIT_S)
-    return InputError(f"{why} {limit:g} s ({settings.IMPORT_TIME_LIMIT_S.name}, {settings.IMPORT_TIME_LIMIT_S.env}): "
-                      "nothing was stored", file=display,
-                      fix="split the file or simplify its geometry, or raise the setting if you run the app")
+    return InputError(msg(N_("{why} {limit:g} s ({name}, {env}): nothing was stored"), why=why, limit=limit,
+                          name=settings.IMPORT_TIME_LIMIT_S.name, env=settings.IMPORT_TIME_LIMIT_S.env), file=display,
+                      fix=msg(N_("split the file or simplify its geometry, or raise the setting if you run the app")))
 
 
 def _check_time(t0: float, display: str) -> None:
     """Stop the import (InputError) once it has run longer than ``import_time_limit_s``."""
     if time.perf_counter() - t0 > settings.get(settings.IMPORT_TIME_LIMIT_S):
-        raise _time_limit_error(display, "this import took longer than")
+        raise _time_limit_error(display, msg(N_("this import took longer than")))
 
 
 # One import of this process saves at a time: this lock waits at most for what is left of the import's time
@@ -847,7 +898,8 @@ def _saving(t0: float, display: str) -> Iterator[None]:
     """Hold the save lock (waiting within the time limit); roll back this import's new layers on a failed write."""
     left = settings.get(settings.IMPORT_TIME_LIMIT_S) - (time.perf_counter() - t0)
     if left <= 0 or not _SAVE_LOCK.acquire(timeout=left):
-        raise _time_limit_error(display, "another import was still saving to the workspace after the time limit of")
+        raise _time_limit_error(display, msg(N_("another import was still saving to the workspace after the time "
+                                                 "limit of")))
     try:
         yield
     except OSError as exc:
@@ -858,12 +910,13 @@ def _saving(t0: float, display: str) -> Iterator[None]:
 
 def _write_error(exc: OSError, display: str) -> InputError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        why = "the server's disk is full (no space left to write the workspace)"
-        fix = "free space on the server (or ask whoever runs it), then import again"
+        why = msg(N_("the server's disk is full (no space left to write the workspace)"))
+        fix = msg(N_("free space on the server (or ask whoever runs it), then import again"))
     else:
-        why = f"the workspace could not be written ({exc.strerror or exc})"
-        fix = f"check that {settings.WORKSPACE_DIR.env} names a writable folder, then import again"
-    return InputError(f"{why}: nothing was stored, the layers already there are unchanged", file=display, fix=fix)
+        why = msg(N_("the workspace could not be written ({error})"), error=exc.strerror or exc)
+        fix = msg(N_("check that {env} names a writable folder, then import again"), env=settings.WORKSPACE_DIR.env)
+    return InputError(msg(N_("{why}: nothing was stored, the layers already there are unchanged"), why=why),
+                      file=display, fix=fix)
 
 
 def _save(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str, Any], replaces: dict[int, str],
@@ -910,10 +963,11 @@ def _save_layers(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[s
             meta["attribution"] = acled_attribution
         join = None
         if in_db and p.kind == "events":
-            prefix = f"{p.name_hint}: " if len(plans) > 1 else ""
+            prefix = p.name_hint if len(plans) > 1 else ""
 
             def join(conn: Any, staging: str, table: str, prefix: str = prefix) -> None:  # warnings: in the report
-                rep["warnings"].extend(prefix + w for w in join_layer(conn, staging, table))
+                rep["warnings"].extend(msg(N_("{layer}: {warning}"), layer=prefix, warning=w) if prefix else w
+                                       for w in join_layer(conn, staging, table))
 
         e = workspace.save_layer(replaces.get(i, base), frame, origin=display, meta=meta, root=root,
                                  overwrite=i in replaces, in_database=join)
@@ -926,9 +980,10 @@ def _check_cap(adding: int, root: str | Path | None) -> None:
     have = len(workspace.list_layers(root))
     if adding > 0 and have + adding > cap:
         raise workspace.WorkspaceError(
-            f"the workspace holds {have} layer(s) and this import would add {adding}, over the limit of {cap} "
-            f"(max_layers, {settings.MAX_LAYERS.env}): nothing imported",
-            fix=f"delete layers you no longer need, or raise {settings.MAX_LAYERS.env}")
+            msg(N_("the workspace holds {have} layer(s) and this import would add {adding}, over the limit of {cap} "
+                   "(max_layers, {env}): nothing imported"), have=have, adding=adding, cap=cap,
+                env=settings.MAX_LAYERS.env),
+            fix=msg(N_("delete layers you no longer need, or raise {env}"), env=settings.MAX_LAYERS.env))
 
 
 def _overlaps(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str, Any], root: str | Path | None,
@@ -944,8 +999,10 @@ def _overlaps(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str,
                 and (e.get("part") == p.name_hint or (e.get("part") is None and len(plans) == 1))]
         if same:
             replaces[i] = same[-1]
-            rep["warnings"].append(f"the same file was imported before as layer {same[-1]}: "
-                                   f"{'it would be' if rep['dry_run'] else 'it is'} replaced, not added twice")
+            rep["warnings"].append(msg(N_("the same file was imported before as layer {layer}: it would be replaced, "
+                                          "not added twice") if rep["dry_run"] else
+                                       N_("the same file was imported before as layer {layer}: it is replaced, not "
+                                          "added twice"), layer=same[-1]))
     rep["replaces"] = sorted(replaces.values())
     overlaps: list[dict[str, Any]] = []
     for i, (p, gdf, _, _) in enumerate(plans):
@@ -966,11 +1023,14 @@ def _overlaps(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str,
             if not shared:
                 continue
             overlaps.append({"layer": e["name"], "events": len(shared), "_ids": shared})
-            action = ("both copies kept (keep duplicates): the map and counts show them twice" if keep_duplicates
-                      else f"one copy kept: this import's (newest import wins); "
-                           f"{'they would be' if rep['dry_run'] else 'they are'} removed from {e['name']}")
-            rep["warnings"].append(f"{len(shared):,} event(s) already in layer {e['name']} (same {dataset} event id): "
-                                   + action)
+            action = (msg(N_("both copies kept (keep duplicates): the map and counts show them twice"))
+                      if keep_duplicates else
+                      msg(N_("one copy kept: this import's (newest import wins); they would be removed from {layer}")
+                          if rep["dry_run"] else
+                          N_("one copy kept: this import's (newest import wins); they are removed from {layer}"),
+                          layer=e["name"]))
+            rep["warnings"].append(msg(N_("{n:,} event(s) already in layer {layer} (same {dataset} event id): "
+                                          "{action}"), n=len(shared), layer=e["name"], dataset=dataset, action=action))
     rep["overlaps"] = [{k: v for k, v in o.items() if k != "_ids"} for o in overlaps]
     return replaces, overlaps
 
@@ -1007,8 +1067,9 @@ def import_bytes(data: bytes, filename: str, **kwargs: Any) -> dict[str, Any]:
     if len(data) > limit:
         rep = _empty_report(display, dry_run=bool(kwargs.get("dry_run")),
                             accept_partial=bool(kwargs.get("accept_partial")))
-        err = InputError(f"the file is {len(data) / 1048576:.1f} MiB, over the limit of "
-                         f"{settings.get(settings.MAX_UPLOAD_MB)} MiB", file=display, fix="split the file")
+        err = InputError(msg(N_("the file is {size:.1f} MiB, over the limit of {max_upload_mb} MiB"),
+                             size=len(data) / 1048576, max_upload_mb=settings.get(settings.MAX_UPLOAD_MB)), file=display,
+                         fix=msg(N_("split the file")))
         rep.update(status="error", error=err.as_dict(), message=err.message())
         return rep
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", display)[-100:] or "upload"

@@ -33,6 +33,7 @@ import pandas as pd
 import pyogrio
 
 from pipeline.core import settings
+from pipeline.core.i18n import N_, msg
 from pipeline.runtime.point_rows import PointRows
 from pipeline.runtime.workspace_access import Viewer, may_change, may_see
 from pipeline.runtime.workspace_entry import WorkspaceError, slug
@@ -152,8 +153,11 @@ def _changeable(name: str, root: str | Path | None, viewer: Viewer | None, verb:
     except KeyError:
         return False
     if not may_change(e, viewer):
-        raise WorkspaceError(f"layer {name!r} belongs to {e.get('owner')}: only its owner or an editor may {verb} it",
-                             fix="ask its owner, or an editor (setting editors)")
+        raise WorkspaceError(msg(N_("layer {name!r} belongs to {owner}: only its owner or an editor may delete it")
+                                 if verb == "delete" else
+                                 N_("layer {name!r} belongs to {owner}: only its owner or an editor may rename it"),
+                                 name=name, owner=e.get("owner")),
+                             fix=msg(N_("ask its owner, or an editor (setting editors)")))
     return True
 
 
@@ -167,8 +171,8 @@ def delete(name: str, root: str | Path | None = None, *, viewer: Viewer | None =
 def rename(old: str, new: str, root: str | Path | None = None, *, viewer: Viewer | None = None) -> dict[str, Any]:
     """Give layer ``old`` the name ``slug(new)``; WorkspaceError when it is missing, the name taken, or not yours."""
     if not _changeable(old, root, viewer, "rename"):
-        raise WorkspaceError(f"there is no workspace layer {old!r}",
-                             fix="see the names with `python -m pipeline workspace list`")
+        raise WorkspaceError(msg(N_("there is no workspace layer {name!r}"), name=old),
+                             fix=msg(N_("see the names with `python -m pipeline workspace list`")))
     return backend(root).rename(old, new)
 
 

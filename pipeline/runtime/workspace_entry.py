@@ -14,6 +14,7 @@ import pyproj
 
 from pipeline.core import settings
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_, msg
 from pipeline.core.storage import bbox_of
 from pipeline.runtime.point_rows import PointRows
 from pipeline.runtime.workspace_access import CLI_OWNER
@@ -32,9 +33,10 @@ def wait_for_lock(try_lock: Callable[[], bool], *, poll_s: float = 0.05) -> None
         left = deadline - time.monotonic()
         if left <= 0:
             raise WorkspaceError(
-                f"another import was still saving to the workspace after {limit:g} s (the time limit, "
-                f"{settings.IMPORT_TIME_LIMIT_S.name}, {settings.IMPORT_TIME_LIMIT_S.env}): nothing was stored",
-                fix="import the file again in a moment (or raise the setting if you run the app)")
+                msg(N_("another import was still saving to the workspace after {limit:g} s (the time limit, "
+                       "{name}, {env}): nothing was stored"), limit=limit, name=settings.IMPORT_TIME_LIMIT_S.name,
+                    env=settings.IMPORT_TIME_LIMIT_S.env),
+                fix=msg(N_("import the file again in a moment (or raise the setting if you run the app)")))
         time.sleep(min(poll_s, left))
 
 
@@ -85,15 +87,16 @@ def make_entry(layer: str, frame: pd.DataFrame | PointRows, *, origin: str, meta
 def check_rename(old: str, new: str, taken: Collection[str]) -> str:
     """The slug ``new`` becomes, or :class:`WorkspaceError` when ``old`` is missing or ``new`` is taken."""
     if old not in taken:
-        raise WorkspaceError(f"there is no workspace layer {old!r}",
-                             fix="see the names with `python -m pipeline workspace list`")
+        raise WorkspaceError(msg(N_("there is no workspace layer {name!r}"), name=old),
+                             fix=msg(N_("see the names with `python -m pipeline workspace list`")))
     target = slug(new)
     if target != old and target in taken:
-        raise WorkspaceError(f"the name {target!r} is already taken by another layer",
-                             fix="choose another name, or delete or rename that layer first")
+        raise WorkspaceError(msg(N_("the name {name!r} is already taken by another layer"), name=target),
+                             fix=msg(N_("choose another name, or delete or rename that layer first")))
     return target
 
 
 def damaged(what: str, exc: BaseException) -> WorkspaceError:
-    return WorkspaceError(f"the workspace {what} is damaged ({type(exc).__name__}: {exc}); nothing was changed",
-                          fix="restore it from a backup, or move it aside to start an empty workspace")
+    return WorkspaceError(msg(N_("the workspace {what} is damaged ({error}); nothing was changed"), what=what,
+                              error=f"{type(exc).__name__}: {exc}"),
+                          fix=msg(N_("restore it from a backup, or move it aside to start an empty workspace")))

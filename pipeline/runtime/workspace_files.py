@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from geopandas.io.arrow import _geopandas_to_arrow  # type: ignore[attr-defined]  # to_parquet's own step
 
+from pipeline.core.i18n import N_, msg
 from pipeline.core.storage import atomic_write_bytes, bbox_of, sha256_file
 from pipeline.runtime.point_rows import PointRows
 from pipeline.runtime.workspace_entry import (
@@ -244,15 +245,16 @@ class FilesBackend:
             entries = self.entries()
         except WorkspaceError as exc:
             return [exc.message()]
-        out = []
+        out: list[str] = []
         for e in entries:
             path = self.root / str(e.get("file"))
             if not path.is_file():
-                out.append(f"layer {e.get('name')!r}: its file {e.get('file')} is missing (delete the layer and "
-                           "import its file again)")
+                out.append(msg(N_("layer {name!r}: its file {file} is missing (delete the layer and "
+                                  "import its file again)"), name=e.get("name"), file=e.get("file")))
             elif e.get("sha256") and sha256_file(path) != e["sha256"]:
-                out.append(f"layer {e.get('name')!r}: its file {e.get('file')} is damaged (its sha256 differs from "
-                           "the one recorded at import; delete the layer and import its file again)")
+                out.append(msg(N_("layer {name!r}: its file {file} is damaged (its sha256 differs from the one "
+                                  "recorded at import; delete the layer and import its file again)"),
+                               name=e.get("name"), file=e.get("file")))
         return out
 
 

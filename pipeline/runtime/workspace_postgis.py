@@ -27,6 +27,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from pipeline.core.i18n import N_, msg
 from pipeline.runtime.point_rows import PointRows
 from pipeline.runtime.workspace_entry import (
     WorkspaceError,
@@ -62,9 +63,10 @@ def _connect(url: str) -> psycopg.Connection[Any]:
     try:
         conn = psycopg.connect(url, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise WorkspaceError(f"the workspace database cannot be reached ({str(exc).strip().splitlines()[0]})",
-                             fix="check database_url (GDM_DATABASE_URL or [connections.workspace] in "
-                                 ".streamlit/secrets.toml) and that the server is running") from None
+        raise WorkspaceError(msg(N_("the workspace database cannot be reached ({error})"),
+                                 error=str(exc).strip().splitlines()[0]),
+                             fix=msg(N_("check database_url (GDM_DATABASE_URL or [connections.workspace] in "
+                                        ".streamlit/secrets.toml) and that the server is running"))) from None
     conn.execute("SET TIME ZONE 'UTC'")
     return conn
 
@@ -80,10 +82,10 @@ def migrate(conn: psycopg.Connection[Any], *, to: int = SCHEMA_VERSION) -> int:
     row = conn.execute("SELECT version FROM gdm_schema").fetchone()
     found = int(row[0]) if row else 0
     if found > SCHEMA_VERSION:
-        raise WorkspaceError(f"the workspace database's schema is version {found}, newer than this version of the "
-                             f"app understands ({SCHEMA_VERSION}); nothing was changed",
-                             fix="update the app to the version that wrote it, or point database_url at another "
-                                 "database")
+        raise WorkspaceError(msg(N_("the workspace database's schema is version {found}, newer than this version of "
+                                    "the app understands ({known}); nothing was changed"), found=found, known=SCHEMA_VERSION),
+                             fix=msg(N_("update the app to the version that wrote it, or point database_url at another "
+                                        "database")))
     for version in range(found + 1, to + 1):
         for statement in MIGRATIONS[version]:
             conn.execute(statement)  # our own constant SQL
@@ -308,16 +310,16 @@ class PostgisBackend:
 
     def problems(self) -> list[str]:
         """Sentences naming a layer whose table is gone or whose entry cannot be read."""
-        out = []
+        out: list[str] = []
         with self._read() as conn:
             tables = set(self.layer_tables(conn))
             for name, table, entry in conn.execute("SELECT name, table_name, entry FROM gdm_layers ORDER BY name"):
                 if table not in tables:
-                    out.append(f"layer {name!r}: its table {table} is missing (delete the layer and import its "
-                               "file again)")
+                    out.append(msg(N_("layer {name!r}: its table {table} is missing (delete the layer and import its "
+                                      "file again)"), name=name, table=table))
                 elif not isinstance(entry, dict) or "dtypes" not in entry:
-                    out.append(f"layer {name!r}: its manifest entry is damaged (delete the layer and import its "
-                               "file again)")
+                    out.append(msg(N_("layer {name!r}: its manifest entry is damaged (delete the layer and import "
+                                      "its file again)"), name=name))
         return out
 
 

@@ -208,7 +208,11 @@ def test_upload_section_in_arabic_reports_a_check(server, page, tmp_path):
     expect(heading).to_contain_text("points.csv", timeout=30000)  # the file's name isolated in the Arabic line
     page.wait_for_selector(IDLE)
     expect(page.locator("[data-testid='stMetric']").filter(has_text="الصفوف المقروءة")).to_contain_text("2")
-    expect(page.locator(".st-key-gdm_upload_section [data-testid='stAlert']").filter(has_text="رُفض")).to_be_visible()
+    alerts = page.locator(".st-key-gdm_upload_section [data-testid='stAlert']")
+    expect(alerts.filter(has_text="قُبل 1 من 2 صف، ورُفض 1")).to_be_visible()  # the summary
+    # the report's own sentence, in Arabic from its template, with its advice
+    expect(alerts.filter(has_text="رُفض 1 من 2 صف: لم يُستورد شيء (صحّح الصفوف، أو اقبل الاستيراد الجزئي)")
+           ).to_be_visible()
     assert page.locator(".st-key-gdm_upload_section [lang='en']").count() >= 1
     shot(page, "arabic-upload-report")
     # the page's own words around the report are Arabic (Streamlit's uploader chrome once a file is chosen, its

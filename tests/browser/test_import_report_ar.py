@@ -39,3 +39,28 @@ def test_arabic_data_page_shows_the_rejected_row_in_arabic_and_keeps_the_english
     expect(english.locator("[lang='en']", has_text="'Tulkarm' is not a Gaza governorate (pcode or name)")
            ).to_be_visible()
     shot(page, "arabic-import-report-in-english")
+
+
+def test_arabic_data_page_shows_an_acled_files_faults_by_row(server, page, tmp_path):
+    """acled-edges.csv (ACLED's layout): row 3 naval fire at sea, kept and flagged; row 5 a point in Cairo; row 6's
+    date made unreadable here."""
+    lines = (DATA / "acled-edges.csv").read_text().splitlines()
+    lines[5] = lines[5].replace(lines[5].split(",")[1], "31 Febuary 2024", 1)
+    path = tmp_path / "acled-edges.csv"
+    path.write_text("\n".join(lines) + "\n")
+    page.goto(f"{server.url}/data?lang=ar")
+    page.wait_for_selector(IDLE)
+    page.locator(".st-key-gdm_upload input[type=file]").set_input_files(str(path))
+    heading = page.locator(".st-key-gdm_upload_section strong").filter(has_text="لم يُحفظ شيء بعد")
+    expect(heading).to_contain_text("acled-edges.csv", timeout=30000)
+    page.wait_for_selector(IDLE)
+    grid = page.locator(".st-key-gdm_upload_section [data-testid='stDataFrame']").first
+    outside = grid.locator("[role='row']").filter(has_text="تقع خارج قطاع غزة")
+    expect(outside).to_have_count(1)
+    expect(outside.locator("[role='gridcell']").first).to_have_text("5")
+    bad_date = grid.locator("[role='row']").filter(has_text="ليس تاريخًا في التقويم")
+    expect(bad_date).to_have_count(1)
+    expect(bad_date.locator("[role='gridcell']").first).to_have_text("6")
+    expect(page.locator(".st-key-gdm_upload_section").get_by_text("قبالة الساحل", exact=False).first).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".st-key-gdm_upload_section").screenshot(path=str(ARTIFACTS / "arabic-import-acled-faults.png"))

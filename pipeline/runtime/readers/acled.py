@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_, msg
 from pipeline.runtime.detect import (
     Detected,
     Parsed,
@@ -103,12 +104,12 @@ def read_acled(path: Path, det: Detected, display: str) -> Parsed:
         first = 3
     check_count(len(frame), display)
     if frame.empty:
-        raise InputError("the ACLED export has a header but no rows", file=display)
+        raise InputError(msg(N_("the ACLED export has a header but no rows")), file=display)
     missing = [c for c in ("event_id_cnty", "event_date", "sub_event_type", "latitude", "longitude")
                if c not in frame.columns]
     if missing:
-        raise InputError(f"not an ACLED export: missing column(s) {missing}", file=display,
-                         fix="export from ACLED's Data Export Tool with all columns")
+        raise InputError(msg(N_("not an ACLED export: missing column(s) {missing}"), missing=missing), file=display,
+                         fix=msg(N_("export from ACLED's Data Export Tool with all columns")))
     rows = row_numbers(frame, first)
     problems: list[Problem] = []
     warnings: list[str] = []
@@ -122,10 +123,10 @@ def read_acled(path: Path, det: Detected, display: str) -> Parsed:
     out["date"], p, w = parse_dates(_take(frame, "event_date"), rows, "event_date")
     problems += p
     if w:
-        warnings.append(f"event_date: {w}")
+        warnings.append(msg(N_("{field}: {w}"), field="event_date", w=w))
     out["event_id"] = _take_text(frame, "event_id_cnty")
     empty_id = out["event_id"].isna() | (out["event_id"] == "")
-    problems += [Problem(int(r), "event_id_cnty", "empty event id") for r in rows[empty_id].tolist()]
+    problems += [Problem(int(r), "event_id_cnty", msg(N_("empty event id"))) for r in rows[empty_id].tolist()]
     out["kind"] = kind_of(frame["sub_event_type"]).fillna("other")
     out["event_type"] = _take_text(frame, "event_type")
     out["sub_event_type"] = _take_text(frame, "sub_event_type")  # kept as ACLED writes them, for filtering
@@ -151,7 +152,8 @@ def read_acled(path: Path, det: Detected, display: str) -> Parsed:
     if "country" in frame.columns:
         countries = sorted(frame["country"].dropna().astype(str).unique().tolist())[:10]
         if countries and countries != ["Palestine"]:
-            warnings.append(f"countries in the export: {countries}; only points in the Gaza Strip are accepted")
+            warnings.append(msg(N_("countries in the export: {countries}; only points in the Gaza Strip are accepted"),
+                                 countries=countries))
     del frame
     release_pool()
     return Parsed("events", out, "acled", problems=problems, warnings=warnings,

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from pipeline.core.dates import FIRST_STORABLE, LAST_STORABLE, epoch_dates, parse_date_column
 from pipeline.core.errors import InputError
+from pipeline.core.i18n import N_, msg
 from pipeline.core.layers import PCODES
 from pipeline.runtime.detect import Detected, Parsed, Problem, check_count, read_table
 
@@ -43,8 +44,8 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "governorate": ("governorate", "admin2", "adm2_name", "district"),
 }
 
-SERIES_FIX = ("import it as a series: python -m pipeline import FILE --as series [--unit trucks] (on the Data page: "
-              "Format 'series'); only if its rows are events at places, add latitude/longitude columns")
+SERIES_FIX = msg(N_("import it as a series: python -m pipeline import FILE --as series [--unit trucks] (on the Data "
+                    "page: Format 'series'); only if its rows are events at places, add latitude/longitude columns"))
 
 # Governorate spellings found in ACLED, OCHA, PCBS and press usage -> pcode.
 _ALIASES: dict[str, str] = {
@@ -161,28 +162,28 @@ def parse_numbers(values: pd.Series, rows: pd.Series, field: str, *, required: b
         values.astype("string").str.strip().str.replace(",", "", regex=False)
     nums = _to_numeric(text)
     bad = nums.isna() & text.notna() & (text != "")
-    problems = [Problem(int(r), field, f"not a number: {str(v)[:40]!r}")
+    problems = [Problem(int(r), field, msg(N_("not a number: {value!r}"), value=str(v)[:40]))
                 for r, v in zip(rows[bad].tolist(), values[bad].tolist(), strict=True)]
     with np.errstate(invalid="ignore"):
         infinite = nums.notna() & ~np.isfinite(nums.astype(float))
         huge = nums.notna() & ~infinite & (nums.astype(float).abs() > 1e15)
-    problems += [Problem(int(r), field, f"not a finite number: {str(v)[:40]!r}")
+    problems += [Problem(int(r), field, msg(N_("not a finite number: {value!r}"), value=str(v)[:40]))
                  for r, v in zip(rows[infinite].tolist(), values[infinite].tolist(), strict=True)]
     if integer:
-        problems += [Problem(int(r), field, f"implausibly large number: {str(v)[:40]!r}")
+        problems += [Problem(int(r), field, msg(N_("implausibly large number: {value!r}"), value=str(v)[:40]))
                      for r, v in zip(rows[huge].tolist(), values[huge].tolist(), strict=True)]
         infinite = infinite | huge
     nums = nums.astype(float).where(~infinite) if infinite.any() else nums
     if required:
         empty = text.isna() | (text == "")
-        problems += [Problem(int(r), field, "empty") for r in rows[empty].tolist()]
+        problems += [Problem(int(r), field, msg(N_("empty"))) for r in rows[empty].tolist()]
     if integer:
         frac = nums.notna() & (nums % 1 != 0)
-        problems += [Problem(int(r), field, f"not a whole number: {v}") for r, v in
+        problems += [Problem(int(r), field, msg(N_("not a whole number: {value}"), value=v)) for r, v in
                      zip(rows[frac].tolist(), nums[frac].tolist(), strict=True)]
         nums = nums.where(~frac)
         neg = nums < 0
-        problems += [Problem(int(r), field, f"negative count: {v}") for r, v in zip(rows[neg].tolist(), nums[neg].tolist(), strict=True)]
+        problems += [Problem(int(r), field, msg(N_("negative count: {value}"), value=v)) for r, v in zip(rows[neg].tolist(), nums[neg].tolist(), strict=True)]
         nums = nums.where(~neg).astype("Int64")
     return nums, problems
 
@@ -226,8 +227,8 @@ def parse_block_ids(values: pd.Series, rows: pd.Series, field: str) -> tuple[pd.
     sub = parts[1].astype("string").str.rstrip("0")
     label = (parts[0].astype("string") + "." + sub).where(sub.notna() & (sub != ""))
     bad = text.notna() & (text != "") & whole.isna()
-    problems = [Problem(int(r), field, f"not a block id: {str(v)[:40]!r} (a whole number such as 642, or a "
-                        "sub-block such as 642.1)") for r, v in zip(rows[bad].tolist(), text[bad].tolist(), strict=True)]
+    problems = [Problem(int(r), field, msg(N_("not a block id: {value!r} (a whole number such as 642, or a "
+                                               "sub-block such as 642.1)"), value=str(v)[:40])) for r, v in zip(rows[bad].tolist(), text[bad].tolist(), strict=True)]
     return whole, label.astype("string"), problems
 
 
@@ -254,9 +255,9 @@ def parse_dates(values: pd.Series, rows: pd.Series, field: str) -> tuple[pd.Seri
         out = out.astype("datetime64[ns]")
         out[need] = parsed.astype("datetime64[ns]")
         sub_rows = rows[need].tolist()
-        problems = [Problem(int(sub_rows[p.row]), field, p.reason, fix="write dates as YYYY-MM-DD") for p in probs]
+        problems = [Problem(int(sub_rows[p.row]), field, p.reason, fix=msg(N_("write dates as YYYY-MM-DD"))) for p in probs]
     empty = text.isna() | (text == "")
-    problems += [Problem(int(r), field, "empty date") for r in rows[empty].tolist()]
+    problems += [Problem(int(r), field, msg(N_("empty date"))) for r in rows[empty].tolist()]
     return out.astype("datetime64[ns]").dt.normalize(), problems, warning
 
 
@@ -276,18 +277,19 @@ def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | N
     frame = read_table(path, det.container, display)
     check_count(len(frame), display)
     if frame.empty:
-        raise InputError("the file has a header but no data rows", file=display, fix="add rows under the header")
+        raise InputError(msg(N_("the file has a header but no data rows")), file=display,
+                         fix=msg(N_("add rows under the header")))
     cols = list(frame.columns)
     lat_c, lon_c = find_column(cols, LAT_NAMES), find_column(cols, LON_NAMES)
     block_c = find_column(cols, OTHER_NAMES["block_id"])
     if (lat_c is None or lon_c is None) and block_c is None:
         date_c = find_column(cols, DATE_NAMES)
         if date_c is not None:  # a dated table without places on the map: a series, not points
-            raise InputError(f"no latitude/longitude columns found (columns: {cols[:20]}); with its date column "
-                             f"{date_c!r} it looks like a series (counts by day, e.g. aid trucks by crossing)",
-                             file=display, fix=SERIES_FIX)
-        raise InputError(f"no latitude/longitude columns found (columns: {cols[:20]})", file=display,
-                         fix="name them lat/latitude/y and lon/lng/long/longitude/x, or add a block_id column")
+            raise InputError(msg(N_("no latitude/longitude columns found (columns: {cols}); with its date column "
+                                    "{date_c!r} it looks like a series (counts by day, e.g. aid trucks by crossing)"),
+                                 cols=cols[:20], date_c=date_c), file=display, fix=SERIES_FIX)
+        raise InputError(msg(N_("no latitude/longitude columns found (columns: {cols})"), cols=cols[:20]), file=display,
+                         fix=msg(N_("name them lat/latitude/y and lon/lng/long/longitude/x, or add a block_id column")))
     rows = row_numbers(frame, 2)
     out = pd.DataFrame({"_row": rows}, index=frame.index)
     problems: list[Problem] = []
@@ -300,15 +302,15 @@ def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | N
     else:
         out["lat"] = np.nan
         out["lon"] = np.nan
-        warnings.append("no coordinates: rows are placed at their block's centre (geo_precision 'block')")
+        warnings.append(msg(N_("no coordinates: rows are placed at their block's centre (geo_precision 'block')")))
     date_c = find_column(cols, DATE_NAMES)
     if date_c is None:
-        raise InputError(f"no date column found (columns: {cols[:20]})", file=display,
-                         fix="name the date column 'date' (YYYY-MM-DD preferred)")
+        raise InputError(msg(N_("no date column found (columns: {cols})"), cols=cols[:20]), file=display,
+                         fix=msg(N_("name the date column 'date' (YYYY-MM-DD preferred)")))
     out["date"], p, w = parse_dates(frame[date_c], rows, date_c)
     problems += p
     if w:
-        warnings.append(f"column {date_c!r}: {w}")
+        warnings.append(msg(N_("column {date_c!r}: {w}"), date_c=date_c, w=w))
     mapped = {c for c in (lat_c, lon_c, date_c) if c is not None}  # the columns are text: None matches none
     problems += add_event_fields(out, frame, cols, rows, mapped)
     out["_rowhash"] = pd.util.hash_pandas_object(frame, index=False).to_numpy()
@@ -316,7 +318,7 @@ def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | N
     out["dataset"] = dataset or "csv upload"
     ignored = [c for c in cols if c not in mapped]
     if ignored:
-        warnings.append(f"columns not used: {ignored[:30]}")
+        warnings.append(msg(N_("columns not used: {ignored}"), ignored=ignored[:30]))
     return Parsed("events", out, "csv", problems=problems, warnings=warnings,
                   meta={"acled": False, "columns": {"lat": lat_c, "lon": lon_c, "date": date_c}},
                   name_hint=Path(display).stem)
