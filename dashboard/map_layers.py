@@ -377,13 +377,19 @@ def aggregate_points(events: gpd.GeoDataFrame | CountTable, *, label: str, block
     events_n, with_figure = esc(_("{where}: {n} event(s)")), esc(_("Reported fatalities: {n} (in {k} event(s) with a "
                                                                    "figure)"))
     none = esc(_("Reported fatalities: {n}").format(n=_("not reported")))
-    imported = esc(_("Imported: {name}"))
+    source = esc(_("Imported: {name}")).format(name=esc(data(label))) + f" ({esc(src)})"  # the same on every row
+    days: dict[Any, str] = {}  # a window holds a few distinct days: each written once
+
+    def day(d: Any) -> str:
+        if d not in days:
+            days[d] = esc(fmt_date(d, lang))
+        return days[d]
+
     agg["tip"] = [
         events_n.format(where=f"<b>{esc(r.where)}</b>", n=fmt_int(r.events)) + "<br>"
         + (with_figure.format(n=fmt_int(r.fatalities, '0'), k=fmt_int(r.fatalities_reported, '0')) + "<br>"
            if r.fatalities_reported else none + "<br>")
-        + f"{esc(fmt_date(r.first_date, lang))} – {esc(fmt_date(r.last_date, lang))}<br>"
-        + imported.format(name=esc(data(label))) + f" ({esc(src)})"
+        + f"{day(r.first_date)} – {day(r.last_date)}<br>" + source
         for r in agg.itertuples()]
     return agg, unplaced
 
