@@ -189,3 +189,16 @@ def test_map_page_lists_in_arabic_mark_the_data_they_quote(on: str) -> None:
     assert "بحسب" in lists["people"] and "من السكان في المحافظات الجنوبية الثلاث" in lists["people"]
     english = population_comparison(m)
     assert "of the population in the three southern governorates" in english and 'lang="en"' not in english
+
+
+@pytest.mark.parametrize("text,arabic", [("2023-02-30", "لا يوجد هذا اليوم في ذلك الشهر"),
+                                         ("2023-13-01", "يجب أن يكون الشهر من 1 إلى 12")])
+def test_a_date_that_does_not_exist_is_explained_in_the_pages_language(text, arabic):
+    """The reason is the project's own words, not Python's ("day is out of range for month"), so Arabic has it."""
+    from pipeline.core.dates import DateParseError, parse_date
+
+    with pytest.raises(DateParseError) as info:
+        parse_date(text)
+    message = info.value.args[0]
+    assert "out of range" not in message and "must be in" not in message
+    assert arabic in message.render("ar") and not re.search(r"[A-Za-z]{3,}", message.render("ar"))

@@ -128,8 +128,21 @@ def _parse_text(text: str, slash_order: str) -> date:
             month, day = (a, b) if slash_order == "mdy" else (b, a)
             return date(y, month, day)
     except ValueError as exc:  # day or month out of range
-        raise DateParseError(msg(N_("not a calendar date: {text!r} ({exc})"), text=text, exc=exc)) from exc
+        raise DateParseError(msg(N_("not a calendar date: {text!r} ({exc})"), text=text,
+                                 exc=_calendar_reason(exc))) from exc
     raise DateParseError(msg(N_("unrecognised date format: {text!r}"), text=text))
+
+
+def _calendar_reason(exc: ValueError) -> str:
+    """Python's reason a date does not exist, in the project's words (so the Arabic page can translate it)."""
+    text = str(exc)
+    if "month must be in" in text:
+        return msg(N_("the month must be 1 to 12"))
+    if "day is out of range" in text:
+        return msg(N_("that month has no such day"))
+    if "year" in text and "out of range" in text:
+        return msg(N_("the year is out of range"))
+    return text
 
 
 SLASH_ORDERS = {"day-first": "dmy", "month-first": "mdy"}
