@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -172,6 +173,20 @@ def quoted(value: Any, lang: str = DEFAULT, default: str = "") -> str:
     marked English, direction-isolated (``<bdi lang="en">``)."""
     t = esc(value, default)
     return f'<bdi lang="en">{t}</bdi>' if is_rtl(lang) and t else t
+
+
+_AREA = re.compile(r"^orders issued since (\d{4}-\d{2}-\d{2})(?:, (north|south) of Wadi Gaza)?$")
+AREA_WORDS = {None: N_("orders issued since {date}"), "north": N_("orders issued since {date}, north of Wadi Gaza"),
+              "south": N_("orders issued since {date}, south of Wadi Gaza")}
+
+
+def area_text(refers_to: Any, lang: str = DEFAULT) -> str:
+    """The area a reference figure covers (the project's own words, "orders issued since 2023-12-01, north of Wadi
+    Gaza") in ``lang``, its date written the page's way; any other wording as written (:func:`quoted`)."""
+    m = _AREA.match(str(refers_to or ""))
+    if not is_rtl(lang) or m is None:
+        return quoted(refers_to, lang)
+    return esc(translator(lang)(AREA_WORDS[m[2]]).format(date=fmt_date(m[1], lang)))
 
 
 def unit_text(unit: Any, lang: str = DEFAULT) -> str:
@@ -379,7 +394,7 @@ def disagreements_list(orders: list[dict[str, Any]], zone: list[dict[str, Any]],
         items.append("<li>" + template(_(
             "Pre-war population of {area}: {people} {according} ({date}); our estimate for the same blocks: "
             "~{ours} (dasymetric, pre-war; why they differ: Method page).")).format(
-                area=quoted(p.get("refers_to"), lang), people=fmt_int(p.get("people_prewar")),
+                area=area_text(p.get("refers_to"), lang), people=fmt_int(p.get("people_prewar")),
                 according=f"<i>{_according(p.get('attributed_to'), lang)}</i>",
                 date=esc(fmt_date(p.get("stated_on"), lang)), ours=fmt_int(ours)) + "</li>")
     for o in orders:

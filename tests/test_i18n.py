@@ -202,3 +202,14 @@ def test_a_date_that_does_not_exist_is_explained_in_the_pages_language(text, ara
     message = info.value.args[0]
     assert "out of range" not in message and "must be in" not in message
     assert arabic in message.render("ar") and not re.search(r"[A-Za-z]{3,}", message.render("ar"))
+
+
+def test_the_area_of_a_reference_figure_reads_in_arabic_and_stays_as_written_in_english():
+    """OCHA's figure for "orders issued since 2023-12-01, north of Wadi Gaza" (the project's words for the area it
+    covers) is named in Arabic on the Arabic page, its date written the Arabic way; English keeps the words."""
+    from dashboard.kpis import area_text
+
+    said = "orders issued since 2023-12-01, north of Wadi Gaza"
+    assert area_text(said, "ar") == "المنطقة المشمولة بالأوامر الصادرة منذ 1 كانون الأول 2023 شمال وادي غزة"
+    assert area_text(said, "en") == said
+    assert area_text("an area in other words", "ar") == '<bdi lang="en">an area in other words</bdi>'
