@@ -104,14 +104,18 @@ def by_area(table: CountTable, on: date | str, window_days: int) -> tuple[pd.Dat
     ``first_date``, ``last_date``. ``unplaced``: events with neither a block nor a governorate.
     """
     w = window(table, on, window_days)
-    agg = {"events": ("events", "sum"), "fatalities": ("fatalities", "sum"),
-           "fatalities_reported": ("fatalities_reported", "sum"), "first_date": ("day", "min"),
-           "last_date": ("day", "max")}
     in_block = w["block_id"].notna()
     in_gov = ~in_block & w["pcode"].notna()
-    blocks = w[in_block].groupby("block_id", sort=True).agg(**agg).reset_index()
-    govs = w[in_gov].groupby("pcode", sort=True).agg(**agg).reset_index()
-    return blocks, govs, int(w.loc[~in_block & ~in_gov, "events"].sum())
+    return _per(w[in_block], "block_id"), _per(w[in_gov], "pcode"), int(w.loc[~in_block & ~in_gov, "events"].sum())
+
+
+def _per(rows: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Sums and first/last day per ``key`` (plain reductions: pandas' named aggregation costs more than the sums)."""
+    g = rows.groupby(key, sort=True)
+    out = g[["events", "fatalities", "fatalities_reported"]].sum()
+    days = g["day"]
+    out["first_date"], out["last_date"] = days.min(), days.max()
+    return out.reset_index()
 
 
 # ---------------------------------------------------------------- one table per workspace layer
