@@ -22,7 +22,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,6 +32,21 @@ sys.path.insert(0, str(ROOT))
 from pipeline.core import i18n  # noqa: E402
 from pipeline.core.i18n import N_, msg  # noqa: E402
 
+
+def _fmt(template: str, /, **params: object) -> str:
+    return template.format(**params)
+
+
+def with_plain_strings(module: Any, run: Callable[[], dict]) -> Callable[[], dict]:
+    """``run`` with ``module.msg`` replaced by plain ``str.format`` (the naive sentences) while it runs."""
+    def plain() -> dict:
+        saved = module.msg
+        module.msg = _fmt
+        try:
+            return run()
+        finally:
+            module.msg = saved
+    return plain
 
 def best(fn, repeat: int = 3) -> float:
     times = []
@@ -62,17 +79,7 @@ def main() -> None:
         def run() -> dict:
             return imports.import_file(f, as_="orders", dry_run=True)
 
-        saved = user_orders.msg
-
-        def fmt(template: str, /, **params: object) -> str:
-            return template.format(**params)
-
-        def plain_run() -> dict:
-            user_orders.msg = fmt  # type: ignore[assignment]
-            try:
-                return run()
-            finally:
-                user_orders.msg = saved
+        plain_run = with_plain_strings(user_orders, run)
 
         rep = run()
         with_msg, without = float("inf"), float("inf")
@@ -89,14 +96,7 @@ def main() -> None:
         def points_run() -> dict:
             return imports.import_file(pts, dry_run=True)
 
-        def points_plain() -> dict:
-            imports.msg = fmt  # type: ignore[assignment]
-            try:
-                return points_run()
-            finally:
-                imports.msg = saved
-
-        saved = imports.msg
+        points_plain = with_plain_strings(imports, points_run)
         prep = points_run()
         p_msg, p_plain = float("inf"), float("inf")
         for _ in range(3):
