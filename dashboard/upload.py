@@ -131,23 +131,17 @@ def _summary(rep: dict[str, Any]) -> str:
         parts.append(_("into the layer(s) {layers}").format(layers="، ".join(iso(n) for n in names)))
     return md_escape("؛ ".join(parts) + ".")
 
-# Streamlit writes its file uploader's own words (drop zone, limit, button) in English: on the Arabic page they are
-# hidden and the drop zone says it in Arabic (a pseudo-element, so the words are the stylesheet's, not the page's).
-UPLOADER_AR_CSS = """<style>
-.st-key-gdm_upload [data-testid="stFileUploaderDropzoneInstructions"] span,
-.st-key-gdm_upload [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p
-  { display: none; }
+# The page's stylesheet (``dashboard.i18n.WIDGET_WORDS_CSS``) writes every uploader's own words in the page's
+# language; this uploader's drop zone also says the size limit (a rule scoped to its key, so it wins).
+UPLOADER_LIMIT_CSS = """<style>
 .st-key-gdm_upload [data-testid="stFileUploaderDropzoneInstructions"] > div::after { content: %(drop)s; }
-.st-key-gdm_upload [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after
-  { content: %(button)s; }
 </style>"""
 
 
 def _uploader_css(max_mb: int) -> str:
-    """The uploader's own words in the page's language, as CSS strings (JSON quoting is valid CSS quoting)."""
+    """The drop zone's words with the size limit, as a CSS string (JSON quoting is valid CSS quoting)."""
     drop = _("Drag and drop the file here (up to {mb} MB)").format(mb=max_mb)
-    return UPLOADER_AR_CSS % {"drop": json.dumps(drop, ensure_ascii=False),
-                              "button": json.dumps(_("Choose a file"), ensure_ascii=False)}
+    return UPLOADER_LIMIT_CSS % {"drop": json.dumps(drop, ensure_ascii=False)}
 
 
 def _report_table(rep: dict[str, Any], *, strings: bool = True) -> pd.DataFrame:
