@@ -18,8 +18,10 @@ from typing import Any, cast
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from dashboard.html import esc, fmt_date, fmt_int, is_missing, link, rtl
+from dashboard.map_areas import area_points
 from dashboard.map_geometry import round_coords, simplify_for_display
 from pipeline.core import settings
 from pipeline.core.i18n import DEFAULT, N_, isolate, translator
@@ -360,38 +362,62 @@ def aggregate_points(events: gpd.GeoDataFrame | CountTable, *, label: str, block
     names = PCODES_AR if lang != DEFAULT else PCODES
     parts = []
     if len(by_block) and blocks is not None:
-        a = by_block.merge(blocks[["block_id", "geometry"]].astype({"block_id": "Int64"}), on="block_id", how="left")
-        a["where"] = [_("Block {id}").format(id=int(b)) for b in a["block_id"]]
-        parts.append(a)
+        word = _("Block {id}")
+        parts.append(_placed(by_block, area_points(blocks, "block_id"), by_block["block_id"].to_numpy(dtype="int64"),
+                             [word.format(id=int(b)) for b in by_block["block_id"]]))
     if len(by_gov) and governorates is not None:
-        a = by_gov.merge(governorates[["pcode", "geometry"]], on="pcode", how="left")
-        a["where"] = [_("{area} (no block)").format(area=names.get(str(p), data(p))) for p in a["pcode"]]
-        parts.append(a)
+        word = _("{area} (no block)")
+        parts.append(_placed(by_gov, area_points(governorates, "pcode"), by_gov["pcode"].astype(str).to_numpy(),
+                             [word.format(area=names.get(str(p), data(p))) for p in by_gov["pcode"]]))
+    parts = [p for p in parts if len(p)]
     if not parts:
         return gpd.GeoDataFrame({"tip": [], "radius": []}, geometry=[], crs=STORAGE_CRS), unplaced
-    agg = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
-    agg = agg[agg.geometry.notna() & ~agg.geometry.is_empty].copy()
-    agg["geometry"] = round_coords(agg.geometry.representative_point().values)
+    agg = pd.concat(parts, ignore_index=True)
+    agg = gpd.GeoDataFrame(agg.drop(columns=["x", "y"]), geometry=shapely.points(agg["x"], agg["y"]), crs=STORAGE_CRS)
     agg["radius"] = np.minimum(5 + 3 * np.sqrt(agg["events"].to_numpy(dtype=float)), 24).round(1)
     src = _("ACLED, shown aggregated") if acled else _("imported, shown aggregated")
     events_n, with_figure = esc(_("{where}: {n} event(s)")), esc(_("Reported fatalities: {n} (in {k} event(s) with a "
                                                                    "figure)"))
     none = esc(_("Reported fatalities: {n}").format(n=_("not reported")))
     source = esc(_("Imported: {name}")).format(name=esc(data(label))) + f" ({esc(src)})"  # the same on every row
-    days: dict[Any, str] = {}  # a window holds a few distinct days: each written once
+    plain = (_("{where}: {n} event(s)"), _("Reported fatalities: {n} (in {k} event(s) with a figure)"),
+             _("Reported fatalities: {n}").format(n=_("not reported")),
+             " ".join((_("Imported: {name}").format(name=data(label)) + f" ({src})").split()))
+    days: dict[int, tuple[str, str]] = {}  # a window holds a few distinct days (as ns): each written once
 
-    def day(d: Any) -> str:
+    def day(d: int) -> tuple[str, str]:
         if d not in days:
-            days[d] = esc(fmt_date(d, lang))
+            text = fmt_date(pd.Timestamp(d), lang)
+            days[d] = (esc(text), " ".join(text.split()))
         return days[d]
 
-    agg["tip"] = [
-        events_n.format(where=f"<b>{esc(r.where)}</b>", n=fmt_int(r.events)) + "<br>"
-        + (with_figure.format(n=fmt_int(r.fatalities, '0'), k=fmt_int(r.fatalities_reported, '0')) + "<br>"
-           if r.fatalities_reported else none + "<br>")
-        + f"{day(r.first_date)} – {day(r.last_date)}<br>" + source
-        for r in agg.itertuples()]
+    tips, tip_lines = [], []
+    for where, n, fat, rep, first, last in zip(agg["where"].tolist(), agg["events"].tolist(),
+                                               agg["fatalities"].tolist(), agg["fatalities_reported"].tolist(),
+                                               _ns(agg["first_date"]), _ns(agg["last_date"]), strict=True):
+        (f_html, f_text), (l_html, l_text) = day(first), day(last)
+        n_text, fat_text, rep_text = f"{n:,}", f"{fat:,}", f"{rep:,}"
+        tips.append(events_n.format(where=f"<b>{esc(where)}</b>", n=n_text) + "<br>"
+                    + (with_figure.format(n=fat_text, k=rep_text) if rep else none) + "<br>"
+                    + f"{f_html} – {l_html}<br>" + source)
+        tip_lines.append([" ".join(plain[0].format(where=where, n=n_text).split()),
+                          plain[1].format(n=fat_text, k=rep_text) if rep else plain[2],
+                          f"{f_text} – {l_text}", plain[3]])
+    agg["tip"], agg["tip_lines"] = tips, tip_lines  # tip_lines: the tip's text lines (``map_payload.lines``)
     return agg, unplaced
+
+
+def _ns(days: pd.Series) -> list[int]:
+    """Day values as integers (nanoseconds): quick to hash, unlike numpy's datetime64 scalars."""
+    return days.to_numpy(dtype="datetime64[ns]").astype("int64").tolist()
+
+
+def _placed(counts: pd.DataFrame, points: pd.DataFrame, keys: np.ndarray, where: list[str]) -> pd.DataFrame:
+    """``counts`` (one row per area) with the area's point (``x``, ``y``) and its name (``where``); areas with
+    no point (not in the layer, or no geometry) are left out."""
+    xy = points.reindex(keys)
+    out = counts.assign(where=where, x=xy["x"].to_numpy(), y=xy["y"].to_numpy())
+    return out[out["x"].notna().to_numpy()]
 
 
 def _none_for_na(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -423,8 +449,9 @@ def _aggregated(out: WorkspaceLayer, counts: CountTable, *, on: date, window: in
     if coarse and coarse["sentence"]:  # ACLED geo_precision 2/3: the block is the town's or district's point
         out.detail += _("; {coarse} of {known} {placed}, not at block precision").format(
             coarse=f"{coarse['coarse']:,}", known=f"{coarse['known']:,}", placed=_(PLACED_COARSE))
-        out.frame["tip"] = out.frame["tip"] + "<br><i>" + esc(_("Most events {placed}: not block precision").format(
-            placed=_(PLACED_COARSE))) + "</i>"
+        note = _("Most events {placed}: not block precision").format(placed=_(PLACED_COARSE))
+        out.frame["tip"] = out.frame["tip"] + "<br><i>" + esc(note) + "</i>"
+        out.frame["tip_lines"] = [[*lines, " ".join(note.split())] for lines in out.frame["tip_lines"]]
     return out
 
 

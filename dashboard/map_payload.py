@@ -32,6 +32,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from dashboard.html import fmt_date, is_missing, safe_url
 from dashboard.map_geometry import round_coords, simplify_for_display, to_geojson
@@ -66,17 +67,19 @@ ASSET_DIR = Path(__file__).resolve().parent / "map_component"
 
 _BR = re.compile(r"<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]*>")
+_INLINE = re.compile(r"</?(?:a|b|bdi|em|i|small|span|strong|sub|sup|u)\b[^>]*>", re.I)  # inside a word run
 _lock = threading.Lock()
 
 
 def lines(escaped_html: Any) -> list[str]:
-    """The text lines of HTML built by ``dashboard.html`` (data escaped, our own tags only): tags dropped,
-    entities decoded. The result is plain text, for ``textContent`` only."""
+    """The text lines of HTML built by ``dashboard.html`` (data escaped, our own tags only): inline tags dropped
+    (``<b>Block 12</b>: 3`` reads "Block 12: 3"), other tags a space, entities decoded. The result is plain text,
+    for ``textContent`` only."""
     if is_missing(escaped_html):
         return []
     out = []
     for part in _BR.split(str(escaped_html)):
-        text = " ".join(_html.unescape(_TAG.sub(" ", part)).split())
+        text = " ".join(_html.unescape(_TAG.sub(" ", _INLINE.sub("", part))).split())
         if text:
             out.append(text)
     return out
@@ -273,16 +276,19 @@ class Strings:
 
 
 def _points(gdf: Any, strings: Strings, *, label: bool = False) -> list[list[Any]]:
-    """One [lon, lat, radius, tip line ids(, label)] per point; the lines are in ``strings``."""
+    """One [lon, lat, radius, tip line ids(, label)] per point; the lines are in ``strings``. A frame with a
+    ``tip_lines`` column (the lines of each ``tip``, made with it) is not parsed again."""
     if gdf is None or gdf.empty:
         return []
-    out = []
-    for r in gdf.itertuples():
-        g = r.geometry
-        row = [round(g.x, 5), round(g.y, 5), float(getattr(r, "radius", 5) or 5), strings.ids(lines(r.tip))]
-        if label:
-            row.append(" ".join(lines(getattr(r, "label", ""))))
-        out.append(row)
+    geoms = np.asarray(gdf.geometry.values)
+    xs = [round(x, 5) for x in shapely.get_x(geoms).tolist()]
+    ys = [round(y, 5) for y in shapely.get_y(geoms).tolist()]
+    radii = [float(r or 5) for r in gdf["radius"]] if "radius" in gdf else [5.0] * len(gdf)
+    tips = gdf["tip_lines"] if "tip_lines" in gdf else (lines(t) for t in gdf["tip"])
+    out = [[x, y, r, strings.ids(t)] for x, y, r, t in zip(xs, ys, radii, tips, strict=False)]
+    if label:
+        for row, text in zip(out, gdf["label"] if "label" in gdf else [""] * len(gdf), strict=True):
+            row.append(" ".join(lines(text)))
     return out
 
 

@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from dashboard import map_payload
 from dashboard.map_layers import prepare_workspace_layer
 from pipeline.core.layers import PCODES_AR
 from pipeline.runtime import acled_views, imports, workspace
@@ -64,6 +65,11 @@ def test_a_layer_placed_mostly_at_town_or_district_level_says_so(ws):
                                     governorates=load_geolayer("governorates"))
     assert layer.aggregated and "placed at the town or district level" in layer.detail
     assert all("not block precision" in t for t in layer.frame["tip"])
+    strings = map_payload.Strings()  # and in the lines the map shows
+    shown = [[strings.items[i] for i in p[3]] for p in map_payload._workspace([layer], strings)[0]["points"]]
+    assert shown and all(lines[-1] == "Most events placed at the town or district level (ACLED geo_precision 2 or 3): "
+                         "not block precision"
+                         for lines in shown)
 
 
 def test_a_layer_placed_at_the_events_own_points_says_nothing_of_it(ws):

@@ -138,6 +138,9 @@ def test_the_count_table_matches_a_direct_filter_and_groupby(small_layer, on, wi
     assert blocks.set_index("block_id")["fatalities"].to_dict() == \
         {k: int(v) for k, v in direct["fatalities"].sum().items()}
     assert blocks.set_index("block_id")["fatalities_reported"].to_dict() == direct["fatalities"].count().to_dict()
+    day = rows["date"].dt.normalize()  # first and last calendar day of each block's events in the window
+    assert blocks.set_index("block_id")["first_date"].to_dict() == day.groupby(rows["block_id"]).min().to_dict()
+    assert blocks.set_index("block_id")["last_date"].to_dict() == day.groupby(rows["block_id"]).max().to_dict()
     no_block = rows[rows["block_id"].isna()]
     assert govs.set_index("pcode")["events"].to_dict() == no_block[no_block["pcode"].notna()].groupby("pcode").size().to_dict()
     assert unplaced == int((no_block["pcode"].isna()).sum())
@@ -190,6 +193,16 @@ def test_a_large_imported_layer_reaches_the_map_as_counts_not_points(monkeypatch
     assert "60" not in tips or "event(s)" in tips
     assert "somewhere" not in tips and "row text" not in tips  # no row's text in an aggregate
     assert asked == []  # the rows were never read
+    # each block's circle sits on the block (its representative point) and its tooltip reads as written
+    blocks = load_geolayer("blocks").head(6).set_index("block_id")
+    for p in item["points"]:
+        first = strings.items[p[3][0]]
+        bid = int(first.split(":")[0].removeprefix("Block "))
+        assert first == f"Block {bid}: 10 event(s)"  # no space before the colon
+        here = blocks.loc[bid].geometry.representative_point()
+        assert (p[0], p[1]) == (round(here.x, 5), round(here.y, 5))
+    # the lines sent are the tooltip's own lines (made with it, not parsed from it)
+    assert list(layer.frame["tip_lines"]) == [map_payload.lines(t) for t in layer.frame["tip"]]
 
 
 def test_a_small_imported_layer_is_drawn_as_points_read_for_the_window(monkeypatch):

@@ -110,12 +110,24 @@ def by_area(table: CountTable, on: date | str, window_days: int) -> tuple[pd.Dat
 
 
 def _per(rows: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Sums and first/last day per ``key`` (plain reductions: pandas' named aggregation costs more than the sums)."""
-    g = rows.groupby(key, sort=True)
-    out = g[["events", "fatalities", "fatalities_reported"]].sum()
-    days = g["day"]
-    out["first_date"], out["last_date"] = days.min(), days.max()
-    return out.reset_index()
+    """Sums and first/last day per ``key``, sorted by key. ``rows`` is a window of the table, sorted by day, so a
+    key's first and last day are those of its first and last row; numpy's grouping (``unique`` + ``bincount``)
+    gives the frame pandas' ``groupby`` would, at a fraction of its cost on a date change."""
+    keys = rows[key]
+    if keys.empty:
+        return pd.DataFrame({key: pd.array([], dtype=keys.dtype),
+                             **{c: np.array([], dtype="int64") for c in ("events", "fatalities", "fatalities_reported")},
+                             "first_date": np.array([], dtype="datetime64[ns]"),
+                             "last_date": np.array([], dtype="datetime64[ns]")})
+    values = keys.to_numpy(dtype="int64" if key == "block_id" else object)
+    uniq, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    last = len(values) - 1 - np.unique(values[::-1], return_index=True)[1]
+    day = rows["day"].to_numpy()
+    out = {key: pd.array(uniq, dtype=keys.dtype)}
+    for c in ("events", "fatalities", "fatalities_reported"):
+        out[c] = np.bincount(inverse, weights=rows[c].to_numpy(), minlength=len(uniq)).round().astype("int64")
+    out["first_date"], out["last_date"] = day[first], day[last]
+    return pd.DataFrame(out)
 
 
 # ---------------------------------------------------------------- one table per workspace layer
