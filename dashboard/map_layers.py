@@ -342,12 +342,15 @@ def _qualified(value: Any, qualifier: Any, lang: str = DEFAULT) -> str:
 
 def aggregate_points(events: gpd.GeoDataFrame | CountTable, *, label: str, blocks: gpd.GeoDataFrame | None,
                      governorates: gpd.GeoDataFrame | None, acled: bool = False,
-                     on: date | None = None, window: int | None = None, lang: str = DEFAULT
-                     ) -> tuple[gpd.GeoDataFrame, int]:
+                     on: date | None = None, window: int | None = None, lang: str = DEFAULT,
+                     note: str | None = None) -> tuple[gpd.GeoDataFrame, int]:
     """Events counted per block (else per governorate), one point per area sized by count; (frame, unplaced).
 
     ``events``: the rows to count, or a layer's count table (``pipeline.runtime.event_counts``) with the
-    window (``on``, ``window``) to count in. The tip shows counts and dates only, never a row's text.
+    window (``on``, ``window``) to count in. The tip shows counts and dates only, never a row's text; ``note``
+    (the project's own words, plain text) ends every tip, in italics. ``tip_lines`` holds each tip's text lines
+    (``map_payload.lines`` of the tip), made with it: a date change does not parse them back out of the HTML.
+    The frame is built once from plain columns (this runs on every date change of a large imported layer).
     """
     if isinstance(events, CountTable):
         if on is None or window is None:
@@ -363,18 +366,19 @@ def aggregate_points(events: gpd.GeoDataFrame | CountTable, *, label: str, block
     parts = []
     if len(by_block) and blocks is not None:
         word = _("Block {id}")
-        parts.append(_placed(by_block, area_points(blocks, "block_id"), by_block["block_id"].to_numpy(dtype="int64"),
-                             [word.format(id=int(b)) for b in by_block["block_id"]]))
+        keys = by_block["block_id"].to_numpy(dtype="int64")
+        parts.append(_placed(by_block, area_points(blocks, "block_id"), keys, [word.format(id=int(b)) for b in keys]))
     if len(by_gov) and governorates is not None:
         word = _("{area} (no block)")
-        parts.append(_placed(by_gov, area_points(governorates, "pcode"), by_gov["pcode"].astype(str).to_numpy(),
-                             [word.format(area=names.get(str(p), data(p))) for p in by_gov["pcode"]]))
-    parts = [p for p in parts if len(p)]
-    if not parts:
+        keys = by_gov["pcode"].astype(str).to_numpy()
+        parts.append(_placed(by_gov, area_points(governorates, "pcode"), keys,
+                             [word.format(area=names.get(p, data(p))) for p in keys]))
+    n_blocks = len(parts[0]["where"]) if len(by_block) and blocks is not None else 0
+    col = {c: np.concatenate([p[c] for p in parts]) if parts else np.array([])
+           for c in ("key", "events", "fatalities", "fatalities_reported", "first_date", "last_date", "x", "y")}
+    where = [w for p in parts for w in p["where"]]
+    if not where:
         return gpd.GeoDataFrame({"tip": [], "radius": []}, geometry=[], crs=STORAGE_CRS), unplaced
-    agg = pd.concat(parts, ignore_index=True)
-    agg = gpd.GeoDataFrame(agg.drop(columns=["x", "y"]), geometry=shapely.points(agg["x"], agg["y"]), crs=STORAGE_CRS)
-    agg["radius"] = np.minimum(5 + 3 * np.sqrt(agg["events"].to_numpy(dtype=float)), 24).round(1)
     src = _("ACLED, shown aggregated") if acled else _("imported, shown aggregated")
     events_n, with_figure = esc(_("{where}: {n} event(s)")), esc(_("Reported fatalities: {n} (in {k} event(s) with a "
                                                                    "figure)"))
@@ -383,6 +387,7 @@ def aggregate_points(events: gpd.GeoDataFrame | CountTable, *, label: str, block
     plain = (_("{where}: {n} event(s)"), _("Reported fatalities: {n} (in {k} event(s) with a figure)"),
              _("Reported fatalities: {n}").format(n=_("not reported")),
              " ".join((_("Imported: {name}").format(name=data(label)) + f" ({src})").split()))
+    tail_html, tail = (f"<br><i>{esc(note)}</i>", [" ".join(note.split())]) if note else ("", [])
     days: dict[int, tuple[str, str]] = {}  # a window holds a few distinct days (as ns): each written once
 
     def day(d: int) -> tuple[str, str]:
@@ -392,32 +397,44 @@ def aggregate_points(events: gpd.GeoDataFrame | CountTable, *, label: str, block
         return days[d]
 
     tips, tip_lines = [], []
-    for where, n, fat, rep, first, last in zip(agg["where"].tolist(), agg["events"].tolist(),
-                                               agg["fatalities"].tolist(), agg["fatalities_reported"].tolist(),
-                                               _ns(agg["first_date"]), _ns(agg["last_date"]), strict=True):
+    for w, n, fat, rep, first, last in zip(where, col["events"].tolist(), col["fatalities"].tolist(),
+                                           col["fatalities_reported"].tolist(), col["first_date"].tolist(),
+                                           col["last_date"].tolist(), strict=True):
         (f_html, f_text), (l_html, l_text) = day(first), day(last)
         n_text, fat_text, rep_text = f"{n:,}", f"{fat:,}", f"{rep:,}"
-        tips.append(events_n.format(where=f"<b>{esc(where)}</b>", n=n_text) + "<br>"
+        tips.append(events_n.format(where=f"<b>{esc(w)}</b>", n=n_text) + "<br>"
                     + (with_figure.format(n=fat_text, k=rep_text) if rep else none) + "<br>"
-                    + f"{f_html} – {l_html}<br>" + source)
-        tip_lines.append([" ".join(plain[0].format(where=where, n=n_text).split()),
+                    + f"{f_html} – {l_html}<br>" + source + tail_html)
+        tip_lines.append([" ".join(plain[0].format(where=w, n=n_text).split()),
                           plain[1].format(n=fat_text, k=rep_text) if rep else plain[2],
-                          f"{f_text} – {l_text}", plain[3]])
-    agg["tip"], agg["tip_lines"] = tips, tip_lines  # tip_lines: the tip's text lines (``map_payload.lines``)
+                          f"{f_text} – {l_text}", plain[3], *tail])
+    n_all = len(where)
+    block_id = pd.array(np.full(n_all, None, dtype=object), dtype="Int64")
+    block_id[:n_blocks] = col["key"][:n_blocks].astype("int64")
+    pcode = pd.array(np.full(n_all, None, dtype=object), dtype="string")
+    pcode[n_blocks:] = col["key"][n_blocks:].astype(str)
+    agg = gpd.GeoDataFrame(
+        {"block_id": block_id, "pcode": pcode, "events": col["events"], "fatalities": col["fatalities"],
+         "fatalities_reported": col["fatalities_reported"], "first_date": col["first_date"].astype("datetime64[ns]"),
+         "last_date": col["last_date"].astype("datetime64[ns]"), "where": where,
+         "radius": np.minimum(5 + 3 * np.sqrt(col["events"].astype(float)), 24).round(1),
+         "tip": tips, "tip_lines": tip_lines},
+        geometry=shapely.points(col["x"], col["y"]), crs=STORAGE_CRS)
     return agg, unplaced
 
 
-def _ns(days: pd.Series) -> list[int]:
-    """Day values as integers (nanoseconds): quick to hash, unlike numpy's datetime64 scalars."""
-    return days.to_numpy(dtype="datetime64[ns]").astype("int64").tolist()
-
-
-def _placed(counts: pd.DataFrame, points: pd.DataFrame, keys: np.ndarray, where: list[str]) -> pd.DataFrame:
-    """``counts`` (one row per area) with the area's point (``x``, ``y``) and its name (``where``); areas with
-    no point (not in the layer, or no geometry) are left out."""
-    xy = points.reindex(keys)
-    out = counts.assign(where=where, x=xy["x"].to_numpy(), y=xy["y"].to_numpy())
-    return out[out["x"].notna().to_numpy()]
+def _placed(counts: pd.DataFrame, points: pd.DataFrame, keys: np.ndarray, where: list[str]) -> dict[str, Any]:
+    """The columns of ``counts`` (one row per area, ``keys``) as arrays, with each area's point (``x``, ``y``) and
+    name (``where``); areas with no point (not in the layer, or no geometry) are left out. Days as integers (ns):
+    quick to hash, unlike numpy's datetime64 scalars."""
+    at = points.index.get_indexer(keys)
+    ok = at >= 0
+    out: dict[str, Any] = {c: counts[c].to_numpy()[ok] for c in ("events", "fatalities", "fatalities_reported")}
+    for c in ("first_date", "last_date"):
+        out[c] = counts[c].to_numpy(dtype="datetime64[ns]").astype("int64")[ok]
+    out["key"], out["where"] = keys[ok], [w for w, keep in zip(where, ok.tolist(), strict=True) if keep]
+    out["x"], out["y"] = points["x"].to_numpy()[at[ok]], points["y"].to_numpy()[at[ok]]
+    return out
 
 
 def _none_for_na(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -439,8 +456,10 @@ def _aggregated(out: WorkspaceLayer, counts: CountTable, *, on: date, window: in
     if out.count == 0:
         out.detail = _("no event in the {window} days to the date").format(window=window)
         return out
+    coarse_note = (_("Most events {placed}: not block precision").format(placed=_(PLACED_COARSE))
+                   if coarse and coarse["sentence"] else None)  # ACLED geo_precision 2/3: the town's or district's point
     out.frame, out.unplaced = aggregate_points(counts, label=out.name, blocks=blocks, governorates=governorates,
-                                               acled=out.acled, on=on, window=window, lang=lang)
+                                               acled=out.acled, on=on, window=window, lang=lang, note=coarse_note)
     out.aggregated = True
     why = (_("ACLED, aggregated by block") if out.acled and out.count <= limit else
            _("aggregated by block (over {limit} events: counts, not points)").format(limit=f"{limit:,}"))
@@ -449,9 +468,6 @@ def _aggregated(out: WorkspaceLayer, counts: CountTable, *, on: date, window: in
     if coarse and coarse["sentence"]:  # ACLED geo_precision 2/3: the block is the town's or district's point
         out.detail += _("; {coarse} of {known} {placed}, not at block precision").format(
             coarse=f"{coarse['coarse']:,}", known=f"{coarse['known']:,}", placed=_(PLACED_COARSE))
-        note = _("Most events {placed}: not block precision").format(placed=_(PLACED_COARSE))
-        out.frame["tip"] = out.frame["tip"] + "<br><i>" + esc(note) + "</i>"
-        out.frame["tip_lines"] = [[*lines, " ".join(note.split())] for lines in out.frame["tip_lines"]]
     return out
 
 
