@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.core.dates import parse_date_column
+from pipeline.core.dates import parse_date, parse_date_column, to_date
+from pipeline.core.errors import InputError
 from pipeline.runtime import imports, workspace
 from pipeline.runtime.readers.qualified import sum_qualifier
 from tests.conftest import data_page_apptest
@@ -149,6 +150,32 @@ def test_the_setting_reads_an_ambiguous_column_month_first(monkeypatch):
 def test_a_column_that_settles_the_order_is_read_that_way_without_a_warning(values, expected):
     dates, problems, warning = parse_date_column(pd.Series(values))
     assert list(dates.dt.date) == expected and not problems and warning is None
+
+
+def test_a_us_time_with_am_pm_settles_a_column_month_first():
+    dates, problems, warning = parse_date_column(pd.Series(["11/7/2024 1:35:00 PM", "11/8/2024 9:05:00 AM"]))
+    assert list(dates.dt.date) == [date(2024, 11, 7), date(2024, 11, 8)] and not problems and warning is None
+
+
+@pytest.mark.parametrize(("value", "setting", "expected"), [
+    ("13/12/2023", None, date(2023, 12, 13)),  # its own first part proves day-first (read month-first it failed)
+    ("12/13/2023", None, date(2023, 12, 13)),  # its own second part proves month-first
+    ("05/12/2023", None, date(2023, 12, 5)),  # two ways: the setting's order, day-first by default
+    ("05/12/2023", "month-first", date(2023, 5, 12)),
+    ("11/7/2024 1:35:00 PM", None, date(2024, 11, 7)),  # AM/PM: the US form
+])
+def test_a_single_slash_date_follows_its_own_parts_then_the_setting(monkeypatch, value, setting, expected):
+    if setting:
+        monkeypatch.setenv("GDM_SLASH_DATES", setting)
+    assert parse_date(value) == expected
+
+
+def test_a_date_a_person_types_that_reads_two_ways_is_refused_with_both_readings():
+    with pytest.raises(InputError) as exc:
+        to_date("05/12/2023", "on")
+    assert exc.value.reason == "on '05/12/2023' could be 2023-12-05 (day/month) or 2023-05-12 (month/day)"
+    assert exc.value.fix == "write it as YYYY-MM-DD" and exc.value.field == "on"
+    assert to_date("13/12/2023", "on") == date(2023, 12, 13) and to_date("12/12/2023", "on") == date(2023, 12, 12)
 
 
 # ------------------------------------------------------------------ orders exported and imported again

@@ -12,7 +12,9 @@ date.  A slash date is
 ambiguous when both parts are 12 or less: :func:`parse_date_column` decides
 the order from the whole column (a value with a first part over 12 proves
 ``d/m``, one with a second part over 12 ``m/d``); when nothing proves the order it reads
-the column day-first (the ``slash_dates`` setting) and its warning says so and names the setting.
+the column day-first (the ``slash_dates`` setting) and its warning says so and names the setting. A time
+with AM/PM is the US form (month first). A single value (:func:`parse_date` without a column) follows the same
+rules by its own parts; a person's date that reads two ways is refused (:func:`to_date`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ _DMY_TEXT = re.compile(r"^(\d{1,2})[\s\-/.]+([A-Za-z]{3,9})\.?[\s\-/.,]+(\d{2,4}
 _MDY_TEXT = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 _EPOCH = re.compile(r"^(\d{9,10}|\d{12,13})(?:\.0*)?$")
 LOCAL_TZ = "Asia/Gaza"
-_SLASH = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})(?:\s+[\d:]+(?:\s*[AP]M)?)?$", re.I)
+_SLASH = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})(?:\s+[\d:]+(\s*[AP]M)?)?$", re.I)
 
 
 # The dates a column can hold (pandas stores datetimes in nanoseconds: 1677-09-21 to 2262-04-11).
@@ -88,8 +90,10 @@ def epoch_dates(text: pd.Series) -> pd.Series:
     return stamps.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
 
 
-def parse_date(value: object, *, slash_order: str = "mdy") -> date:
-    """Parse one value; ``slash_order`` is ``"mdy"`` or ``"dmy"`` for slash dates.
+def parse_date(value: object, *, slash_order: str | None = None) -> date:
+    """Parse one value; ``slash_order`` is ``"mdy"`` or ``"dmy"`` for slash dates (a column's order, from
+    :func:`slash_order_of`). Without it a slash date is read the way its own parts prove (a first part over 12 is
+    a day, a second part over 12 is a day) and otherwise as the ``slash_dates`` setting says (day-first).
 
     Raises :class:`DateParseError` with the reason when the value is not a date.
     """
@@ -111,7 +115,18 @@ def parse_date(value: object, *, slash_order: str = "mdy") -> date:
     return _parse_text(text, slash_order)
 
 
-def _parse_text(text: str, slash_order: str) -> date:
+def slash_readings(text: str) -> tuple[date, date] | None:
+    """The two dates a slash date could be when neither part is over 12 (day/month and month/day), else None."""
+    m = _SLASH.match(str(text).strip())
+    if not m or int(m[1]) > 12 or int(m[2]) > 12 or int(m[1]) == int(m[2]) or m[4]:
+        return None
+    try:
+        return date(_year(m[3]), int(m[2]), int(m[1])), date(_year(m[3]), int(m[1]), int(m[2]))
+    except ValueError:  # a zero part: not a date either way (parse_date says why)
+        return None
+
+
+def _parse_text(text: str, slash_order: str | None) -> date:
     try:
         if m := _ISO.match(text):
             return date(int(m[1]), int(m[2]), int(m[3]))
@@ -125,7 +140,8 @@ def _parse_text(text: str, slash_order: str) -> date:
             return date(int(m[3]), _month(m[1]), int(m[2]))
         if m := _SLASH.match(text):
             a, b, y = int(m[1]), int(m[2]), _year(m[3])
-            month, day = (a, b) if slash_order == "mdy" else (b, a)
+            order = slash_order or ("dmy" if a > 12 else "mdy" if b > 12 or m[4] else ambiguous_order())
+            month, day = (a, b) if order == "mdy" else (b, a)
             return date(y, month, day)
     except ValueError as exc:  # day or month out of range
         raise DateParseError(msg(N_("not a calendar date: {text!r} ({exc})"), text=text,
@@ -159,17 +175,19 @@ def ambiguous_order() -> str:
 
 def slash_order_of(values: pd.Series) -> tuple[str, bool]:
     """(order, ambiguous) for a column's slash dates: ``dmy`` if any first part exceeds 12, ``mdy`` if any second
-    part does; else the ``slash_dates`` setting's order (day-first), ambiguous."""
-    first, second = [], []
+    part does or a time has AM/PM (the US form ArcGIS Hub writes, ``11/7/2024 1:35:00 PM``); else the
+    ``slash_dates`` setting's order (day-first), ambiguous."""
+    first, second, clock = [], [], False
     for v in values.dropna().astype(str):
         if m := _SLASH.match(v.strip()):
             first.append(int(m[1]))
             second.append(int(m[2]))
+            clock = clock or bool(m[4])
     if not first:
         return "mdy", False
     if any(a > 12 for a in first):
         return "dmy", False
-    if any(b > 12 for b in second):
+    if any(b > 12 for b in second) or clock:
         return "mdy", False
     return ambiguous_order(), True
 
@@ -225,7 +243,12 @@ def optional_date(value: object) -> date | None:
 
 
 def to_date(value: object, what: str = "date") -> date:
-    """A date given by a person (CLI option, URL, function argument); InputError that names ``what`` if not."""
+    """A date given by a person (CLI option, URL, function argument); InputError that names ``what`` if not.
+    A slash date that reads two ways (``05/12/2023``) is refused with both readings: one value proves no order."""
+    if isinstance(value, str) and (both := slash_readings(value)) is not None:
+        raise InputError(msg(N_("{what} {value!r} could be {first} (day/month) or {second} (month/day)"), what=what,
+                             value=value, first=both[0].isoformat(), second=both[1].isoformat()), field=what,
+                         fix=msg(N_("write it as YYYY-MM-DD")))
     try:
         return parse_date(value)
     except DateParseError as exc:

@@ -20,7 +20,7 @@ import geopandas as gpd
 from rapidfuzz import fuzz
 
 from pipeline.core import settings
-from pipeline.core.dates import optional_date, parse_date
+from pipeline.core.dates import optional_date, to_date
 from pipeline.core.errors import InputError
 from pipeline.core.names import ARABIC_LETTER, ARTICLES, normalize, tokens
 from pipeline.runtime import workspace
@@ -286,7 +286,7 @@ def save_annotations(idx: GazetteerIndex, mentions: list[dict[str, Any]], *, tit
     if not str(title or "").strip():
         raise InputError("an annotation layer needs a title", field="title", fix="type the report's title")
     if date:
-        date = parse_date(date).isoformat()
+        date = to_date(date, "date").isoformat()
     gdf = annotations_frame(idx, mentions, title=str(title).strip(), date=date, link=link)
     if gdf.empty:
         raise InputError("no mention selected: nothing to keep", fix="select at least one mention")
