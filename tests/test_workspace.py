@@ -165,3 +165,48 @@ def test_a_layer_file_left_without_its_manifest_entry_is_removed_at_the_next_sav
     b.save_layer("next", _events(1), origin="next.csv", meta={})
     assert sorted(p.name for p in (tmp_path / "ws" / "layers").glob("*.parquet")) == ["kept.parquet", "next.parquet"]
     assert len(b.load("kept")) == 3  # the named layers untouched
+
+
+def _killed_at_the_manifest(monkeypatch, step) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.runtime.workspace_files import FilesBackend
+
+    def killed(self, manifest):
+        raise KeyboardInterrupt("killed between the file and the manifest")
+
+    with monkeypatch.context() as m:
+        m.setattr(FilesBackend, "_write_manifest", killed)
+        try:
+            step()
+        except KeyboardInterrupt:
+            pass
+
+
+def test_a_rewrite_killed_before_its_manifest_leaves_the_layer_whole_and_the_next_lock_tidies(tmp_path, monkeypatch):
+    """Files backend: re-importing over a layer, removing overlaps from it, or renaming it, killed after the new
+    file is written and before the manifest names it, leaves the layer as it was (never "damaged" or "missing");
+    the unnamed file goes at the next lock, and a finished rewrite leaves one file per layer."""
+    from pipeline.runtime.workspace_files import FilesBackend
+
+    b = FilesBackend(tmp_path / "ws")
+    layers = tmp_path / "ws" / "layers"
+    b.save_layer("kept", _events(), origin="kept.csv", meta={})
+    before = b.load("kept")
+    steps = {"re-import": lambda: b.save_layer("kept", _events(5), origin="kept.csv", meta={}, overwrite=True),
+             "overlaps removed": lambda: b.drop_events("kept", {"e0"}),
+             "renamed": lambda: b.rename("kept", "renamed")}
+    for what, step in steps.items():
+        _killed_at_the_manifest(monkeypatch, step)
+        assert [e["name"] for e in b.entries()] == ["kept"], what
+        assert b.problems() == [], what
+        pd.testing.assert_frame_equal(b.load("kept"), before, check_like=True)
+        assert len(list(layers.glob("*.parquet"))) == 2, what  # the new file, unnamed
+        with b.session():  # the next lock removes it
+            pass
+        assert [p.name for p in layers.glob("*.parquet")] == ["kept.parquet"], what
+    b.save_layer("kept", _events(5), origin="kept.csv", meta={}, overwrite=True)
+    assert len(b.load("kept")) == 5 and len(list(layers.glob("*.parquet"))) == 1 and b.problems() == []
+    assert b.drop_events("kept", {"e0"}) == 1 and len(b.load("kept")) == 4
+    assert len(list(layers.glob("*.parquet"))) == 1 and b.problems() == []
+    b.rename("kept", "renamed")
+    assert [p.name for p in layers.glob("*.parquet")] == ["renamed.parquet"] and len(b.load("renamed")) == 4
+    assert b.problems() == []

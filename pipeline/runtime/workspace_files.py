@@ -8,7 +8,9 @@ that lock across several calls (an import's same-file and overlap checks and its
 within one thread. Temporary files left by a killed import (``.*.parquet.tmp``) older than
 :data:`STALE_TEMP_SECONDS` are removed when a backend is opened and at every import; a layer file that no manifest
 entry names (an import killed between swapping its file in and writing the manifest) is removed the next time the
-lock is taken.
+lock is taken. A layer that already has a file (re-imported, overlaps removed, renamed) gets a new file beside the old
+one, the manifest then names the new one, and only then is the old one removed: a kill at any step leaves the
+manifest naming a whole file (the old layer or the new), and the other file unnamed, removed at the next lock.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import contextvars
 import fcntl
 import json
 import os
+import secrets
 import tempfile
 import time
 from collections.abc import Iterator
@@ -122,12 +125,27 @@ class FilesBackend:
         text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
         atomic_write_bytes(self.root / MANIFEST, text.encode("utf-8"))
 
-    def _write_frame(self, layer: str, frame: pd.DataFrame | PointRows) -> Path:
+    def _file_for(self, layer: str, previous: dict[str, Any] | None) -> Path:
+        """Where ``layer``'s next file goes: ``layers/<layer>.parquet``, or a new name beside the file the manifest
+        names now (``previous``), which stays whole until the manifest names the new one."""
+        d = self.root / LAYERS
+        plain = d / f"{layer}.parquet"
+        if previous is None or self.root / str(previous.get("file")) != plain:
+            return plain
+        return d / f"{layer}.{secrets.token_hex(4)}.parquet"
+
+    def _retire(self, previous: dict[str, Any] | None, now: dict[str, Any] | None) -> None:
+        """Remove the file ``previous`` named once the manifest names ``now``'s (or no entry at all)."""
+        if previous is not None and (now is None or previous.get("file") != now.get("file")):
+            (self.root / str(previous["file"])).unlink(missing_ok=True)
+
+    def _write_frame(self, layer: str, frame: pd.DataFrame | PointRows, previous: dict[str, Any] | None = None
+                     ) -> Path:
         d = self.root / LAYERS
         d.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{layer}.", suffix=".parquet.tmp", dir=d)
         os.close(fd)
-        target = d / f"{layer}.parquet"
+        target = self._file_for(layer, previous)
         try:
             if isinstance(frame, PointRows):  # points made a row group at a time
                 write_point_rows(frame, Path(tmp))
@@ -146,12 +164,14 @@ class FilesBackend:
         with self.session():
             manifest = self._manifest()
             layer = free_name(slug(name), manifest["layers"], overwrite=overwrite)
+            previous = manifest["layers"].get(layer)
             frame = gdf if isinstance(gdf, PointRows) else gdf.reset_index(drop=True)
-            target = self._write_frame(layer, frame)
-            entry = {"file": f"{LAYERS}/{layer}.parquet", **make_entry(layer, frame, origin=origin, meta=meta),
+            target = self._write_frame(layer, frame, previous)
+            entry = {"file": f"{LAYERS}/{target.name}", **make_entry(layer, frame, origin=origin, meta=meta),
                      "sha256": sha256_file(target)}
             manifest["layers"][layer] = entry
             self._write_manifest(manifest)
+            self._retire(previous, entry)
         return entry
 
     def entries(self) -> list[dict[str, Any]]:
@@ -194,12 +214,15 @@ class FilesBackend:
             manifest = self._manifest()
             target = check_rename(old, new, manifest["layers"])
             e = manifest["layers"].pop(old)
-            if target != old:
-                src = self.root / e["file"]
-                e.update(name=target, file=f"{LAYERS}/{target}.parquet")
-                os.replace(src, self.root / e["file"])
+            previous = dict(e)
+            if target != old:  # a second name for the file first; the old name goes once the manifest says so
+                dst = self.root / LAYERS / f"{target}.parquet"
+                dst.unlink(missing_ok=True)  # unnamed (the name is free): left by a kill
+                os.link(self.root / e["file"], dst)
+                e.update(name=target, file=f"{LAYERS}/{dst.name}")
             manifest["layers"][target] = e
             self._write_manifest(manifest)
+            self._retire(previous, e)
         return dict(e)
 
     def drop_events(self, name: str, event_ids: set[str]) -> int:
@@ -218,10 +241,12 @@ class FilesBackend:
                 (self.root / e["file"]).unlink(missing_ok=True)
                 return int(gone.sum())
             kept = frame.loc[~gone].reset_index(drop=True)
-            path = self._write_frame(name, kept)
-            e.update(rows=int(len(kept)), bbox=bbox_of(kept), sha256=sha256_file(path),
+            previous = dict(e)
+            path = self._write_frame(name, kept, previous)
+            e.update(file=f"{LAYERS}/{path.name}", rows=int(len(kept)), bbox=bbox_of(kept), sha256=sha256_file(path),
                      removed_as_overlap=int(e.get("removed_as_overlap", 0)) + int(gone.sum()))
             self._write_manifest(manifest)
+            self._retire(previous, e)
         return int(gone.sum())
 
     def state_hashes(self) -> dict[str, str]:
