@@ -427,7 +427,7 @@ def _placed(counts: pd.DataFrame, points: pd.DataFrame, keys: np.ndarray, where:
     """The columns of ``counts`` (one row per area, ``keys``) as arrays, with each area's point (``x``, ``y``) and
     name (``where``); areas with no point (not in the layer, or no geometry) are left out. Days as integers (ns):
     quick to hash, unlike numpy's datetime64 scalars."""
-    at = points.index.get_indexer(keys)
+    at = points.index.get_indexer(pd.Index(keys))
     ok = at >= 0
     out: dict[str, Any] = {c: counts[c].to_numpy()[ok] for c in ("events", "fatalities", "fatalities_reported")}
     for c in ("first_date", "last_date"):

@@ -114,8 +114,9 @@ def _per(rows: pd.DataFrame, key: str) -> pd.DataFrame:
     key's first and last day are those of its first and last row; numpy's grouping (``unique`` + ``bincount``)
     gives the frame pandas' ``groupby`` would, at a fraction of its cost on a date change."""
     keys = rows[key]
+    dtype: Any = keys.dtype
     if keys.empty:
-        return pd.DataFrame({key: pd.array([], dtype=keys.dtype),
+        return pd.DataFrame({key: pd.array([], dtype=dtype),
                              **{c: np.array([], dtype="int64") for c in ("events", "fatalities", "fatalities_reported")},
                              "first_date": np.array([], dtype="datetime64[ns]"),
                              "last_date": np.array([], dtype="datetime64[ns]")})
@@ -123,7 +124,7 @@ def _per(rows: pd.DataFrame, key: str) -> pd.DataFrame:
     uniq, first, inverse = np.unique(values, return_index=True, return_inverse=True)
     last = len(values) - 1 - np.unique(values[::-1], return_index=True)[1]
     day = rows["day"].to_numpy()
-    out = {key: pd.array(uniq, dtype=keys.dtype)}
+    out: dict[str, Any] = {key: pd.array(uniq, dtype=dtype)}
     for c in ("events", "fatalities", "fatalities_reported"):
         out[c] = np.bincount(inverse, weights=rows[c].to_numpy(), minlength=len(uniq)).round().astype("int64")
     out["first_date"], out["last_date"] = day[first], day[last]
