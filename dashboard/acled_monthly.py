@@ -24,7 +24,7 @@ from pipeline.core import i18n
 from pipeline.core.i18n import N_
 from pipeline.core.layers import PCODES, PCODES_AR
 from pipeline.runtime import acled_views, workspace
-from pipeline.runtime.readers.acled import acled_attribution
+from pipeline.runtime.readers.acled import acled_attribution, attribution_in
 
 NO_GOV = N_("no governorate")
 # ACLED's event types and sub-event types (its codebook), each with an Arabic gloss shown beside the term.
@@ -169,5 +169,5 @@ def render_acled_monthly() -> None:
     st.caption(md(f"{caption} {tr(acled_views.DEF_MONTHLY)}"))
     if note and note["sentence"]:
         st.warning(md(_precision_sentence(note)))
-    st.caption(md(iso(acled_attribution)) + " "
+    st.caption(md(attribution_in(acled_attribution, lang())) + " "
                + _("Only these aggregates are offered for download, never ACLED's rows."))

@@ -30,7 +30,7 @@ from pipeline.core.palette import MAJOR_PLACES
 from pipeline.runtime.acled_views import PLACED_COARSE, precision_note
 from pipeline.runtime.event_counts import CountTable, by_area, count_table, totals
 from pipeline.runtime.on_date import days, latest_on_or_before, rows_in_window, valid_on
-from pipeline.runtime.readers.acled import acled_attribution
+from pipeline.runtime.readers.acled import acled_attribution, attribution_in
 
 LAYERS = {  # key -> label (the sidebar's layer toggles and the URL use the keys)
     "boundaries": N_("Strip and governorates"),
@@ -533,7 +533,7 @@ def prepare_workspace_layer(entry: dict[str, Any], frame: pd.DataFrame | None, *
     out = WorkspaceLayer(name=name, kind=kind, frame=None, slot=slot, acled=acled, total=total)
     imported = esc(_("Imported: {name}").format(name=data(name)))
     if acled:
-        out.attribution = str(entry.get("attribution") or acled_attribution)
+        out.attribution = attribution_in(str(entry.get("attribution") or acled_attribution), lang)
     if kind == "events" and counts is not None:
         out.count = totals(counts, on, window)["count"]
         if out.count == 0 or (acled and not acled_detail) or out.count > limit:

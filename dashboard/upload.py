@@ -29,7 +29,7 @@ from pipeline.core import settings
 from pipeline.core.errors import error_text
 from pipeline.core.i18n import N_, localise, number_text, translate
 from pipeline.runtime import imports, workspace
-from pipeline.runtime.readers.acled import acled_attribution
+from pipeline.runtime.readers.acled import acled_attribution, attribution_in
 from pipeline.runtime.workspace_access import Viewer, may_change, may_import
 
 FORMATS = {"auto": N_("detect from content"), "acled": N_("ACLED export (CSV/XLSX)"),
@@ -251,9 +251,9 @@ def _report_notes(rep: dict[str, Any], ar: bool) -> None:
         st.info(md_escape(_series_text(rep, s)))
     if rep.get("acled"):
         if ar:
-            _as_written(acled_attribution)
-            st.caption(_("ACLED rows are shown aggregated by block or governorate and are never offered for "
-                         "download."))
+            st.caption(md_escape(attribution_in(acled_attribution, "ar")) + " "
+                       + _("ACLED rows are shown aggregated by block or governorate and are never offered for "
+                           "download."))
         else:
             st.caption(md_escape(acled_attribution) + " ACLED rows are shown aggregated by block or governorate and "
                        "are never offered for download.")

@@ -116,3 +116,16 @@ def test_the_monthly_section_in_arabic_glosses_acleds_terms_and_keeps_the_csv_as
     assert "\u2066Battles\u2069 (معارك)" in captions and "كما تعرّفه ACLED" in captions
     assert any("البلدة أو المنطقة" in w.value for w in at.warning)
     assert [b for b in at.get("download_button") if b.proto.label == "تنزيل هذه المجاميع الشهرية (CSV)"]
+
+
+def test_the_acled_credit_stays_as_acled_writes_it_and_the_projects_note_is_translated(ws):
+    from pipeline.runtime.readers.acled import ACLED_CREDIT, acled_attribution
+
+    entry, frame = _layer()
+    shown = {lang: prepare_workspace_layer(entry, frame, on=date(2024, 2, 28), window=60, lang=lang,
+                                           blocks=load_geolayer("blocks"),
+                                           governorates=load_geolayer("governorates")).attribution
+             for lang in ("en", "ar")}
+    assert shown["en"] == acled_attribution  # English as stored
+    assert shown["ar"].startswith(f"\u2066{ACLED_CREDIT}\u2069 ")  # ACLED's credit word for word, isolated
+    assert "استورده المستخدم من تصديره الخاص من ACLED" in shown["ar"] and "Imported by" not in shown["ar"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.core.errors import InputError
-from pipeline.core.i18n import N_, msg
+from pipeline.core.i18n import DEFAULT, N_, isolate, msg, translate
 from pipeline.runtime.detect import (
     Detected,
     Parsed,
@@ -27,10 +27,17 @@ from pipeline.runtime.detect import (
 )
 from pipeline.runtime.readers.csv_points import parse_dates, parse_numbers, pcode_for_names, row_numbers, text_column
 
-acled_attribution = (
-    "Armed Conflict Location & Event Data (ACLED), www.acleddata.com. "
-    "Imported by the user from their own ACLED export; shown aggregated, not redistributed."
-)
+ACLED_CREDIT = "Armed Conflict Location & Event Data (ACLED), www.acleddata.com."  # ACLED's credit, as ACLED writes it
+ACLED_NOTE = N_("Imported by the user from their own ACLED export; shown aggregated, not redistributed.")
+acled_attribution = f"{ACLED_CREDIT} {ACLED_NOTE}"  # what an ACLED layer's manifest entry stores
+
+
+def attribution_in(stored: str, lang: str) -> str:
+    """A layer's stored attribution in ``lang``: ACLED's credit as written (isolated in right-to-left text) and the
+    project's note translated; any other attribution as written."""
+    if lang == DEFAULT or stored != acled_attribution:
+        return stored
+    return f"{isolate(ACLED_CREDIT)} {translate(ACLED_NOTE, lang)}"
 
 ACLED_COLUMNS = ("event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
                  "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
