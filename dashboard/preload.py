@@ -16,18 +16,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from dashboard import map_payload
+from dashboard import map_payload, static_cache
 
 log = logging.getLogger(__name__)
 
-VENDOR = "/app/static/vendor/leaflet/dist/"
 MAP_PATHS = ("/", "/map")  # the Map page (the default page) as a browser opens it
 
 
 def links(lang: str = "en") -> str:
     """The ``Link`` header value: the map component's files as ``loader.js`` loads them, the data in ``lang``."""
     base = f"{map_payload.BASE_ROUTE}?v={map_payload.version()}" + (f"&lang={lang}" if lang != "en" else "")
-    return ", ".join([f"<{VENDOR}leaflet.js>; rel=preload; as=script", f"<{VENDOR}leaflet.css>; rel=preload; as=style",
+    return ", ".join([f"<{static_cache.vendor_url(static_cache.LEAFLET_JS)}>; rel=preload; as=script",
+                      f"<{static_cache.vendor_url(static_cache.LEAFLET_CSS)}>; rel=preload; as=style",
                       f"<{map_payload.asset_url('map.js')}>; rel=modulepreload",
                       f"<{map_payload.asset_url('map.css')}>; rel=preload; as=style",
                       f"<{base}>; rel=preload; as=fetch; crossorigin",

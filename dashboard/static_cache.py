@@ -11,6 +11,10 @@ accepts gzip). The files served are only those found under Streamlit's static fo
 type, ``Cache-Control: public, immutable, max-age=31536000``: their names carry a content hash), plus an
 ``ETag`` answered with 304. Anything else (index.html, ranges, HEAD, other paths) goes on to Streamlit.
 :func:`warm` loads the files every page needs (those index.html names) at server start.
+
+The map's own vendored files (``static/vendor/``, Leaflet) are named by :func:`vendor_url` with their content's
+hash (``?v=...``); asked for with the current hash they are served the same way and cached as immutable, so a
+visitor coming back never revalidates them (without it Streamlit serves them with no caching header at all).
 """
 
 from __future__ import annotations
@@ -46,9 +50,9 @@ class Entry:
 class Files:
     """The hashed front-end files under Streamlit's static folder, by URL path below ``static/``, read on first use."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, folder: str = "static") -> None:
         self.root = root
-        self.names = {p.relative_to(root).as_posix() for p in (root / "static").rglob("*") if p.is_file()}
+        self.names = {p.relative_to(root).as_posix() for p in (root / folder).rglob("*") if p.is_file()}
         self._entries: dict[str, Entry] = {}
         self._lock = threading.Lock()
 
@@ -78,7 +82,11 @@ class Files:
 
 
 _files: Files | None = None
+_vendor: Files | None = None
 _files_lock = threading.Lock()
+VENDOR_DIR = Path(__file__).resolve().parent.parent / "static"  # served by Streamlit at /app/static/
+VENDOR_URL = "/app/static/"
+LEAFLET_JS, LEAFLET_CSS = "vendor/leaflet/dist/leaflet.js", "vendor/leaflet/dist/leaflet.css"
 
 
 def files() -> Files:
@@ -87,6 +95,26 @@ def files() -> Files:
         if _files is None:
             _files = Files(Path(file_util.get_static_dir()))
         return _files
+
+
+def vendor() -> Files:
+    """The repository's ``static/vendor/`` files (as ``vendor/...``)."""
+    global _vendor
+    with _files_lock:
+        if _vendor is None:
+            _vendor = Files(VENDOR_DIR, "vendor")
+        return _vendor
+
+
+def _version(entry: Entry) -> str:
+    return entry.etag.decode("latin-1").strip('"')[:12]
+
+
+def vendor_url(name: str) -> str:
+    """``/app/static/vendor/...?v=<hash>`` for ``vendor/...`` (a file the repository ships), served as immutable;
+    the plain address where the file is missing (the map then says that Leaflet did not load)."""
+    entry = vendor().get(name)
+    return f"{VENDOR_URL}{name}" + (f"?v={_version(entry)}" if entry is not None else "")
 
 
 def warm() -> None:
@@ -123,11 +151,16 @@ class StaticCache:
             self.prefix = _prefix()
         path = str(scope.get("path", ""))
         entry = files().get(path[len(self.prefix):]) if path.startswith(self.prefix + "static/") else None
+        if entry is None and path.startswith(self.prefix + "app/static/vendor/"):
+            entry = vendor().get(path[len(self.prefix + "app/static/"):])
+            query = bytes(scope.get("query_string", b"")).decode("latin-1")
+            if entry is not None and f"v={_version(entry)}" not in query.split("&"):
+                entry = None  # no hash or another one: Streamlit's answer (the file as it is now, not immutable)
         if entry is None:
             await self.app(scope, receive, send)
             return
         headers = [(b"content-type", entry.content_type), (b"cache-control", IMMUTABLE), (b"etag", entry.etag),
-                   (b"last-modified", entry.last_modified)]
+                   (b"last-modified", entry.last_modified), (b"x-content-type-options", b"nosniff")]
         if entry.gz is not None:
             headers.append((b"vary", b"Accept-Encoding"))
         if entry.etag in _header(scope, b"if-none-match"):

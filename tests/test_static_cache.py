@@ -64,3 +64,32 @@ def test_other_requests_go_on_to_streamlit() -> None:
         assert _get(path)[2] == b"passed-on", path
     assert _get("/" + MAIN_JS, method="HEAD")[2] == b"passed-on"
     assert _get("/" + MAIN_JS, {b"range": b"bytes=0-99"})[2] == b"passed-on"
+
+
+def test_leaflet_named_with_its_hash_is_served_as_immutable_and_without_it_by_streamlit() -> None:
+    from tests.conftest import ROOT
+
+    url = static_cache.vendor_url(static_cache.LEAFLET_JS)
+    path, _, query = url.partition("?")
+    assert path == "/app/static/vendor/leaflet/dist/leaflet.js" and query.startswith("v=")
+    sent: list[dict[str, Any]] = []
+
+    async def streamlit(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"passed-on"})
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    def get(q: str) -> tuple[dict[bytes, bytes], bytes]:
+        sent.clear()
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": q.encode(),
+                 "headers": [(b"accept-encoding", b"gzip")]}
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, StaticCache(streamlit)(scope, None, send)).result()
+        return dict(sent[0]["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+    headers, body = get(query)
+    assert headers[b"cache-control"] == b"public, immutable, max-age=31536000"
+    assert gzip.decompress(body) == (ROOT / "static" / static_cache.LEAFLET_JS).read_bytes()
+    assert get("")[1] == b"passed-on" and get("v=000000000000")[1] == b"passed-on"  # stale or no hash: not cached
