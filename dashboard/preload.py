@@ -7,8 +7,9 @@ the date-free data and the incidents, each round trip waiting for the one before
 milliseconds; on a slow link each round trip counts). ``PreloadMap`` (ASGI middleware, ``st.App(middleware=...)``
 in app.py) adds them to the Map page's HTML response, each requested as ``loader.js`` will request it (a
 classic script, a module, stylesheets, a same-origin ``fetch``), so the browser uses the preloaded copy.
-(Preloading Streamlit's own element modules as well was measured slower on this machine: it competes with
-Streamlit's start-up code.)
+(Preloading Streamlit's own element modules as well (``rel=modulepreload`` for the 49 chunks a Map page loads
+late) was measured twice, no faster: the browser's main thread is busy all the while running Streamlit's code,
+so fetching those chunks earlier leaves it as busy; ``bench_dashboard`` prints where a visit's time goes.)
 """
 
 from __future__ import annotations
