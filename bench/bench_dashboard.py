@@ -5,7 +5,11 @@
 Measures today's build (``--baseline main``: a clean ``git archive`` copy, the folium map) and this
 checkout in the same run, and prints both with their ratio (targets from issue 13):
 - the first visit after server start to the map drawn with all default layers (< 3 s), later visits (< 2 s),
-  each from a new browser (no cache) and from the same browser coming back (its HTTP cache);
+  each from a new browser (no cache) and from the same browser coming back (its HTTP cache); around the
+  automation's navigation and wait, and in the page (navigation start to the first frame after the map's legend
+  shows the date: without the driver's own round trips, as the date change below);
+- where a visit's time goes, in the page: Streamlit's code run, the websocket, the first element, the elements
+  whose code loads late, the map mounted, built and painted, with the map's own time and the server's CPU;
 - a date change (the "day" button) to the map restyled, median (< 0.3 s), timed in the page from the click
   event to the legend of the new date (and, beside it, around the automation's click, its own steps included);
 - the bytes received over Streamlit's websocket per date change (< 50 KB);
@@ -152,6 +156,9 @@ PHASES_INIT = """(() => { const t = window.__gdmPhases = {};
   window.WebSocket = class extends window.WebSocket { constructor(...a) { super(...a);
     this.addEventListener('open', () => at('ws_open')); this.addEventListener('message', () => at('ws_first_msg')); } };
   const mo = new MutationObserver(() => {
+    const lg = document.querySelector('.gdm-map .gdm-legend-date');
+    if (!('map_painted' in t) && !t.__legend && lg && lg.textContent && window.gdmMap && window.gdmMap.__rev) {
+      t.__legend = true; requestAnimationFrame(() => at('map_painted')); }
     if (document.querySelector('[data-testid=stHeading]')) at('first_element');
     if (document.querySelector('[data-testid=stMetric]')) at('late_elements');
     if (document.querySelector('.gdm-map')) at('map_mounted'); });
@@ -160,10 +167,11 @@ PHASES_INIT = """(() => { const t = window.__gdmPhases = {};
 PHASES = """() => { const n = performance.getEntriesByType('navigation')[0];
   const t = Object.assign({html: n ? n.responseEnd : null}, window.__gdmPhases || {}, {drawn: performance.now()});
   const m = window.gdmMap && window.gdmMap.__timing;
-  if (m) t.map_own = (m.build_ms || 0) + (m.update_ms || 0);
+  if (m) Object.assign(t, {map_build_start: m.build_at, map_updated: m.updated_at,
+                           map_own: (m.build_ms || 0) + (m.update_ms || 0)});
   return t; }"""
 PHASE_ORDER = ("html", "streamlit_code_run", "ws_open", "ws_first_msg", "first_element", "late_elements",
-               "map_mounted", "drawn", "map_own", "server_cpu")
+               "map_mounted", "map_build_start", "map_updated", "map_painted", "drawn", "map_own", "server_cpu")
 
 
 def cpu_s(pid: int) -> float:
@@ -180,7 +188,7 @@ def timed_visit(page, url: str, pid: int) -> tuple[float, dict[str, float]]:
     page.goto(url)
     wait_drawn(page, date(2023, 12, 2))
     wall = time.perf_counter() - t0
-    phases = {k: v for k, v in page.evaluate(PHASES).items() if v is not None}
+    phases = {k: v for k, v in page.evaluate(PHASES).items() if v is not None and not k.startswith("__")}
     phases["server_cpu"] = cpu_s(pid) - c0
     return wall, phases
 
@@ -227,6 +235,9 @@ def bench_app(runs: int, root: Path = ROOT, env: dict[str, str] | None = None,
             out["load_return_s"] = statistics.median(returns)
             out["load_return_all_s"] = returns
             out["phases_return"] = median_phases(return_phases)
+            for kind in ("first", "later", "return"):  # in the page: navigation start to the map's first frame
+                ms = out[f"phases_{kind}"].get("map_painted")  # type: ignore[union-attr]
+                out[f"painted_{kind}_s"] = ms / 1000 if ms is not None else float("nan")
             received: list[int] = []
             page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(
                 len(payload) if isinstance(payload, (bytes, str)) else 0)))
@@ -383,6 +394,9 @@ def main() -> int:
             ("first visit after start (s)", "load_cold_s", 3.0),
             ("later visits (a new browser), median (s)", "load_warm_s", 2.0),
             ("  a visitor back in the same browser (s)", "load_return_s", 2.0),
+            ("  in the page: to the map's first frame (s)", "painted_first_s", 3.0),
+            ("  in the page: later visits, median (s)", "painted_later_s", 2.0),
+            ("  in the page: back in the same browser (s)", "painted_return_s", 2.0),
             ("date change to map restyled, median (s)", "date_change_s", 0.3),
             ("  the same with the driver's click (s)", "date_change_wall_s", None),
             ("websocket bytes per date change (KB)", "date_change_bytes", 50.0),
@@ -390,7 +404,7 @@ def main() -> int:
     cols = list(results)
     print(f"  {'':42}" + "".join(f"{c:>10}" for c in cols) + ("   new/today" if len(cols) == 2 else "") + "  target")
     for label, k, target in rows:
-        vals = [results[c][k] / (1024 if "bytes" in k else 1) for c in cols]
+        vals = [results[c].get(k, float("nan")) / (1024 if "bytes" in k else 1) for c in cols]
         ratio = f"{vals[1] / vals[0]:12.3f}" if len(vals) == 2 and vals[0] else ""
         print(f"  {label:42}" + "".join(f"{v:10.2f}" for v in vals) + ratio + (f"  < {target:g}" if target else ""))
     for c in cols:
