@@ -19,6 +19,7 @@ visitor coming back never revalidates them (without it Streamlit serves them wit
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import mimetypes
@@ -74,6 +75,9 @@ class Files:
         with self._lock:
             self._entries.setdefault(name, entry)
         return self._entries[name]
+
+    def cached(self, name: str) -> bool:
+        return name in self._entries
 
     def page_files(self) -> list[str]:
         """The files index.html names (the main bundle and what it preloads: what every page loads first)."""
@@ -136,6 +140,14 @@ def _header(scope: dict[str, Any], name: bytes) -> bytes:
     return b""
 
 
+async def _entry(where: Files, name: str) -> Entry | None:
+    """A cached file at once; one read for the first time in a worker thread (a large chunk's compression would
+    hold up the event loop, and with it every session's websocket)."""
+    if where.cached(name) or name not in where.names:
+        return where.get(name)
+    return await asyncio.to_thread(where.get, name)
+
+
 class StaticCache:
     """ASGI middleware: ``GET {baseUrlPath}/static/...`` for a file of Streamlit's static folder, from memory."""
 
@@ -150,9 +162,9 @@ class StaticCache:
         if self.prefix is None:
             self.prefix = _prefix()
         path = str(scope.get("path", ""))
-        entry = files().get(path[len(self.prefix):]) if path.startswith(self.prefix + "static/") else None
+        entry = await _entry(files(), path[len(self.prefix):]) if path.startswith(self.prefix + "static/") else None
         if entry is None and path.startswith(self.prefix + "app/static/vendor/"):
-            entry = vendor().get(path[len(self.prefix + "app/static/"):])
+            entry = await _entry(vendor(), path[len(self.prefix + "app/static/"):])
             query = bytes(scope.get("query_string", b"")).decode("latin-1")
             if entry is not None and f"v={_version(entry)}" not in query.split("&"):
                 entry = None  # no hash or another one: Streamlit's answer (the file as it is now, not immutable)
