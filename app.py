@@ -14,14 +14,15 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-from dashboard import i18n, preload, prewarm, state
+from dashboard import i18n, preload, prewarm, state, static_cache
 from dashboard.i18n import _
 from pipeline.core import settings
 from pipeline.core.errors import BundleError, SettingError
 from pipeline.runtime import bundle
 
 if __name__ != "__main__":  # imported by `streamlit run`: the server (warm-up at start, the map's HTTP routes)
-    app = st.App("app.py", lifespan=prewarm.lifespan, routes=prewarm.routes(), middleware=[Middleware(preload.PreloadMap)])
+    app = st.App("app.py", lifespan=prewarm.lifespan, routes=prewarm.routes(), middleware=[Middleware(static_cache.StaticCache),
+                                                                                 Middleware(preload.PreloadMap)])
 
 ROOT = Path(__file__).resolve().parent
 PAGES = ROOT / "dashboard" / "pages"

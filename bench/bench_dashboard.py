@@ -5,7 +5,11 @@
 Measures today's build (``--baseline main``: a clean ``git archive`` copy, the folium map) and this
 checkout in the same run, and prints both with their ratio (targets from issue 13):
 - the first visit after server start to the map drawn with all default layers (< 3 s), later visits (< 2 s),
-  each from a new browser (no cache) and from the same browser coming back (its HTTP cache);
+  each from a new browser (no cache) and from the same browser coming back (its HTTP cache); around the
+  automation's navigation and wait, and in the page (navigation start to the first frame after the map's legend
+  shows the date: without the driver's own round trips, as the date change below);
+- where a visit's time goes, in the page: Streamlit's code run, the websocket, the first element, the elements
+  whose code loads late, the map mounted, built and painted, with the map's own time and the server's CPU;
 - a date change (the "day" button) to the map restyled, median (< 0.3 s), timed in the page from the click
   event to the legend of the new date (and, beside it, around the automation's click, its own steps included);
 - the bytes received over Streamlit's websocket per date change (< 50 KB);
@@ -143,6 +147,56 @@ CHANGE_MS = """() => (window.__gdmClick !== null && window.__gdmDone !== null)
     ? window.__gdmDone - window.__gdmClick : null"""
 
 
+# Where a visit's time goes, recorded in the page (ms since navigation start): the HTML, Streamlit's code run
+# (DOMContentLoaded), the websocket open and its first message, the first element drawn (the title), the
+# elements whose code loads later (the first KPI card), the map's element mounted, and the map drawn; with the
+# map's own build and update time (map.js) and the server's CPU seconds during the visit.
+PHASES_INIT = """(() => { const t = window.__gdmPhases = {};
+  const at = k => { if (!(k in t)) t[k] = performance.now(); };
+  window.WebSocket = class extends window.WebSocket { constructor(...a) { super(...a);
+    this.addEventListener('open', () => at('ws_open')); this.addEventListener('message', () => at('ws_first_msg')); } };
+  const mo = new MutationObserver(() => {
+    const lg = document.querySelector('.gdm-map .gdm-legend-date');
+    if (!('map_painted' in t) && !t.__legend && lg && lg.textContent && window.gdmMap && window.gdmMap.__rev) {
+      t.__legend = true; requestAnimationFrame(() => at('map_painted')); }
+    if (document.querySelector('[data-testid=stHeading]')) at('first_element');
+    if (document.querySelector('[data-testid=stMetric]')) at('late_elements');
+    if (document.querySelector('.gdm-map')) at('map_mounted'); });
+  document.addEventListener('DOMContentLoaded', () => { at('streamlit_code_run');
+    mo.observe(document.documentElement, {subtree: true, childList: true}); }); })()"""
+PHASES = """() => { const n = performance.getEntriesByType('navigation')[0];
+  const t = Object.assign({html: n ? n.responseEnd : null}, window.__gdmPhases || {}, {drawn: performance.now()});
+  const m = window.gdmMap && window.gdmMap.__timing;
+  if (m) Object.assign(t, {map_build_start: m.build_at, map_updated: m.updated_at,
+                           map_own: (m.build_ms || 0) + (m.update_ms || 0)});
+  return t; }"""
+PHASE_ORDER = ("html", "streamlit_code_run", "ws_open", "ws_first_msg", "first_element", "late_elements",
+               "map_mounted", "map_build_start", "map_updated", "map_painted", "drawn", "map_own", "server_cpu")
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its children."""
+    procs = [psutil.Process(pid)]
+    procs += procs[0].children(recursive=True)
+    return sum(p.cpu_times().user + p.cpu_times().system for p in procs)
+
+
+def timed_visit(page, url: str, pid: int) -> tuple[float, dict[str, float]]:
+    """Open the map and wait for it drawn: (seconds, the phases in ms and the server's CPU seconds)."""
+    c0 = cpu_s(pid)
+    t0 = time.perf_counter()
+    page.goto(url)
+    wait_drawn(page, date(2023, 12, 2))
+    wall = time.perf_counter() - t0
+    phases = {k: v for k, v in page.evaluate(PHASES).items() if v is not None and not k.startswith("__")}
+    phases["server_cpu"] = cpu_s(pid) - c0
+    return wall, phases
+
+
+def median_phases(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {k: statistics.median(r[k] for r in runs if k in r) for k in PHASE_ORDER if any(k in r for r in runs)}
+
+
 def bench_app(runs: int, root: Path = ROOT, env: dict[str, str] | None = None,
               fps_seconds: float = 0.0) -> dict[str, object]:
     """First visit after start, later visits, date changes (time and websocket bytes), peak RSS; and, with
@@ -156,29 +210,34 @@ def bench_app(runs: int, root: Path = ROOT, env: dict[str, str] | None = None,
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            loads = []
+            loads, load_phases = [], []
             for i in range(runs + 1):
                 ctx = browser.new_context(viewport={"width": 1440, "height": 1200})
+                ctx.add_init_script(PHASES_INIT)
                 page = ctx.new_page()
-                t0 = time.perf_counter()
-                page.goto(url)
-                wait_drawn(page, date(2023, 12, 2))
-                loads.append(time.perf_counter() - t0)
+                wall, phases = timed_visit(page, url, proc.pid)
+                loads.append(wall)
+                load_phases.append(phases)
                 if i < runs:
                     ctx.close()
             out["load_cold_s"] = loads[0]
             out["load_warm_s"] = statistics.median(loads[1:])
             out["load_all_s"] = loads
-            returns = []  # a visitor coming back: the same browser (its HTTP cache), a new tab
+            out["phases_first"] = load_phases[0]
+            out["phases_later"] = median_phases(load_phases[1:])
+            returns, return_phases = [], []  # a visitor coming back: the same browser (its HTTP cache), a new tab
             for _ in range(runs):
                 tab = ctx.new_page()
-                t0 = time.perf_counter()
-                tab.goto(url)
-                wait_drawn(tab, date(2023, 12, 2))
-                returns.append(time.perf_counter() - t0)
+                wall, phases = timed_visit(tab, url, proc.pid)
+                returns.append(wall)
+                return_phases.append(phases)
                 tab.close()
             out["load_return_s"] = statistics.median(returns)
             out["load_return_all_s"] = returns
+            out["phases_return"] = median_phases(return_phases)
+            for kind in ("first", "later", "return"):  # in the page: navigation start to the map's first frame
+                ms = out[f"phases_{kind}"].get("map_painted")  # type: ignore[union-attr]
+                out[f"painted_{kind}_s"] = ms / 1000 if ms is not None else float("nan")
             received: list[int] = []
             page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(
                 len(payload) if isinstance(payload, (bytes, str)) else 0)))
@@ -335,6 +394,9 @@ def main() -> int:
             ("first visit after start (s)", "load_cold_s", 3.0),
             ("later visits (a new browser), median (s)", "load_warm_s", 2.0),
             ("  a visitor back in the same browser (s)", "load_return_s", 2.0),
+            ("  in the page: to the map's first frame (s)", "painted_first_s", 3.0),
+            ("  in the page: later visits, median (s)", "painted_later_s", 2.0),
+            ("  in the page: back in the same browser (s)", "painted_return_s", 2.0),
             ("date change to map restyled, median (s)", "date_change_s", 0.3),
             ("  the same with the driver's click (s)", "date_change_wall_s", None),
             ("websocket bytes per date change (KB)", "date_change_bytes", 50.0),
@@ -342,7 +404,7 @@ def main() -> int:
     cols = list(results)
     print(f"  {'':42}" + "".join(f"{c:>10}" for c in cols) + ("   new/today" if len(cols) == 2 else "") + "  target")
     for label, k, target in rows:
-        vals = [results[c][k] / (1024 if "bytes" in k else 1) for c in cols]
+        vals = [results[c].get(k, float("nan")) / (1024 if "bytes" in k else 1) for c in cols]
         ratio = f"{vals[1] / vals[0]:12.3f}" if len(vals) == 2 and vals[0] else ""
         print(f"  {label:42}" + "".join(f"{v:10.2f}" for v in vals) + ratio + (f"  < {target:g}" if target else ""))
     for c in cols:
@@ -351,6 +413,13 @@ def main() -> int:
               f"{', '.join(f'{x:.2f}' for x in r['date_change_all_s'])} s (with the driver's click "
               f"{', '.join(f'{x:.2f}' for x in r['date_change_wall_all_s'])} s), "
               f"{', '.join(f'{x / 1024:.1f}' for x in r['date_change_bytes_all'])} KB")
+    print("  where a visit's time goes (ms since navigation start, medians; map_own: map.js building and "
+          "styling the map; server_cpu: CPU-s)")
+    for c in cols:
+        for kind in ("first", "later", "return"):
+            ph = results[c].get(f"phases_{kind}") or {}
+            print(f"  {c:>6} {kind:>6}: " + "  ".join(
+                f"{k} {ph[k]:.2f}" if k == "server_cpu" else f"{k} {ph[k]:.0f}" for k in PHASE_ORDER if k in ph))
     if "playback_fps" in results["new"]:
         print(f"  playback at {results['new']['playback_speed']} days/s, all 620 blocks: "
               f"{results['new']['playback_fps']:.1f} frames/s   (target >= 10)")

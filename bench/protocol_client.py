@@ -28,7 +28,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 FINISHED_EARLY_FOR_RERUN = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
-LEAFLET = ("/app/static/vendor/leaflet/dist/leaflet.js", "/app/static/vendor/leaflet/dist/leaflet.css")
+LEAFLET = ("/app/static/vendor/leaflet/dist/leaflet.js", "/app/static/vendor/leaflet/dist/leaflet.css")  # older builds
 MAP_KEY = "gdm_map"
 DATE_KEY = "date"
 
@@ -120,7 +120,8 @@ async def session(url: str, *, first: date, then: date, timeout_s: float) -> dic
             if run.map_data.get("on") != first.isoformat():
                 raise RuntimeError(f"the map opened on {run.map_data.get('on')}, not {first}")
             code = re.findall(r'"(/gdm-api/asset/[^"]+)"', run.map_js)  # map.js and map.css, as loader.js loads them
-            paths = [*code, *LEAFLET, *(str(run.map_data[k]) for k in ("base_url", "incidents_url") if run.map_data.get(k))]
+            leaflet = re.findall(r'"(/app/static/vendor/[^"]+)"', run.map_js) or list(LEAFLET)  # versioned URLs
+            paths = [*code, *leaflet, *(str(run.map_data[k]) for k in ("base_url", "incidents_url") if run.map_data.get(k))]
             got = await asyncio.gather(*(asyncio.to_thread(_get, url + p, max(1.0, deadline - time.monotonic()))
                                          for p in paths))
             out["to_map_s"] = time.perf_counter() - t0

@@ -6,7 +6,7 @@ and the map restyles in place. Back to Python: ``clicked`` (a block, trigger) an
 where playback paused, trigger). JS and CSS: ``dashboard/map_component/``. The component's own JavaScript
 (``loader.js``, 1.5 KB) loads ``map.js`` and ``map.css`` from ``map_payload.ASSET_ROUTE`` (served by app.py,
 cached by the browser under their content's hash), so the map's 24 KB of code and style are not sent again with
-every rerun.
+every rerun; Leaflet's own two files come from ``static/vendor/`` under their content's hash (``static_cache``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import map_payload
+from dashboard import map_payload, static_cache
 
 HERE = Path(__file__).resolve().parent / "map_component"
 NAME = "gdm_map"
@@ -27,7 +27,9 @@ NAME = "gdm_map"
 LOADER = "\n".join(line.strip() for line in (HERE / "loader.js").read_text(encoding="utf-8").splitlines()
                    if line.strip() and not line.strip().startswith("//")).replace(
     "__MAP_JS__", json.dumps(map_payload.asset_url("map.js"))).replace(
-    "__MAP_CSS__", json.dumps(map_payload.asset_url("map.css")))
+    "__MAP_CSS__", json.dumps(map_payload.asset_url("map.css"))).replace(
+    "__LEAFLET_JS__", json.dumps(static_cache.vendor_url(static_cache.LEAFLET_JS))).replace(
+    "__LEAFLET_CSS__", json.dumps(static_cache.vendor_url(static_cache.LEAFLET_CSS)))
 
 _component = st.components.v2.component(NAME, html="", js=LOADER, isolate_styles=False)
 

@@ -7,8 +7,9 @@ the date-free data and the incidents, each round trip waiting for the one before
 milliseconds; on a slow link each round trip counts). ``PreloadMap`` (ASGI middleware, ``st.App(middleware=...)``
 in app.py) adds them to the Map page's HTML response, each requested as ``loader.js`` will request it (a
 classic script, a module, stylesheets, a same-origin ``fetch``), so the browser uses the preloaded copy.
-(Preloading Streamlit's own element modules as well was measured slower on this machine: it competes with
-Streamlit's start-up code.)
+(Preloading Streamlit's own element modules as well (``rel=modulepreload`` for the 49 chunks a Map page loads
+late) was measured twice, no faster: the browser's main thread is busy all the while running Streamlit's code,
+so fetching those chunks earlier leaves it as busy; ``bench_dashboard`` prints where a visit's time goes.)
 """
 
 from __future__ import annotations
@@ -16,18 +17,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from dashboard import map_payload
+from dashboard import map_payload, static_cache
 
 log = logging.getLogger(__name__)
 
-VENDOR = "/app/static/vendor/leaflet/dist/"
 MAP_PATHS = ("/", "/map")  # the Map page (the default page) as a browser opens it
 
 
 def links(lang: str = "en") -> str:
     """The ``Link`` header value: the map component's files as ``loader.js`` loads them, the data in ``lang``."""
     base = f"{map_payload.BASE_ROUTE}?v={map_payload.version()}" + (f"&lang={lang}" if lang != "en" else "")
-    return ", ".join([f"<{VENDOR}leaflet.js>; rel=preload; as=script", f"<{VENDOR}leaflet.css>; rel=preload; as=style",
+    return ", ".join([f"<{static_cache.vendor_url(static_cache.LEAFLET_JS)}>; rel=preload; as=script",
+                      f"<{static_cache.vendor_url(static_cache.LEAFLET_CSS)}>; rel=preload; as=style",
                       f"<{map_payload.asset_url('map.js')}>; rel=modulepreload",
                       f"<{map_payload.asset_url('map.css')}>; rel=preload; as=style",
                       f"<{base}>; rel=preload; as=fetch; crossorigin",

@@ -36,7 +36,7 @@ from starlette.routing import Route
 
 import dashboard.map_draw  # noqa: F401  (folium compiles its templates at import: once, at server start)
 import pipeline.runtime.sitrep  # noqa: F401  (the Map page's report: matplotlib, 1.4 s to import, not in a visit)
-from dashboard import data, map_payload, state
+from dashboard import data, map_payload, state, static_cache
 from pipeline.core import settings
 from pipeline.runtime import bundle
 from pipeline.runtime.metrics_index import index
@@ -63,6 +63,10 @@ def warm() -> None:
     except Exception:  # the page shows the real error when it asks for the same data
         log.exception("warming the bundle and metrics caches failed")
     warm_streamlit()
+    try:
+        static_cache.warm()
+    except Exception:
+        log.exception("reading Streamlit's front-end files into memory failed")
     freeze()
 
 

@@ -4,7 +4,7 @@
 // call to map.js. The loads are shared through window.gdmLoad, which map.js reads (it builds once all are in).
 const MAP_JS = new URL(__MAP_JS__, window.location.origin).href;
 const MAP_CSS = __MAP_CSS__;
-const VENDOR = "/app/static/vendor/leaflet/dist/";
+const LEAFLET_JS = __LEAFLET_JS__, LEAFLET_CSS = __LEAFLET_CSS__;  // shipped in static/vendor/, versioned
 
 const load = window.gdmLoad = window.gdmLoad || (() => {
   let leaflet = null, code = null, style = null;
@@ -15,12 +15,12 @@ const load = window.gdmLoad = window.gdmLoad || (() => {
       if (!leaflet) {
         leaflet = new Promise((resolve, reject) => {
           const css = document.createElement("link");
-          css.rel = "stylesheet"; css.href = VENDOR + "leaflet.css";
+          css.rel = "stylesheet"; css.href = LEAFLET_CSS;
           document.head.appendChild(css);
           const s = document.createElement("script");
-          s.src = VENDOR + "leaflet.js";
+          s.src = LEAFLET_JS;
           s.onload = () => resolve(window.L);
-          s.onerror = () => reject(new Error("Leaflet did not load from " + VENDOR));
+          s.onerror = () => reject(new Error("Leaflet did not load from " + LEAFLET_JS));
           document.head.appendChild(s);
         });
       }

@@ -39,6 +39,7 @@ function blockStyle(status, colours) {
 }
 
 function build(st, root, base) {
+  const t0 = performance.now();
   const L = window.L;
   const mapDiv = el("div", "gdm-leaflet");
   root.appendChild(mapDiv);
@@ -167,8 +168,9 @@ function build(st, root, base) {
   playControl(st);
   if (base.strip) {
     const b = L.geoJSON(base.strip).getBounds();
-    map.fitBounds(b, { padding: [8, 8] });
+    map.fitBounds(b, { padding: [8, 8], animate: false });  // its first view at once, not a zoom animation after it
   }
+  map.__timing = { build_at: t0, build_ms: performance.now() - t0 };
 }
 
 // Major-place labels never overlap: in priority order (pipeline.core.palette.MAJOR_PLACES) each label tries the
@@ -272,7 +274,7 @@ function points(rows, opts, ws, strings) {
 function update(st, v) {
   if (st.rev === v.rev) return;
   st.rev = v.rev; st.view = v; st.day = v.on;
-  const L = window.L, map = st.map;
+  const L = window.L, map = st.map, t0 = performance.now();
   setStatus(st, v.status);
   // zone of the date
   const zg = st.groups.zone && st.groups.zone.layer;
@@ -335,6 +337,8 @@ function update(st, v) {
   if (st.play) st.play.sync(v);
   requestAnimationFrame(() => declutter(st));
   map.__rev = v.rev;
+  map.__timing.update_ms = performance.now() - t0;  // the bench reports the map's own share of a visit
+  map.__timing.updated_at = map.__timing.updated_at || performance.now();
 }
 
 // ------------------------------------------------------------------ playback (entirely in the browser)
