@@ -9,7 +9,7 @@ For each size, code tree and backend, one child process imports the file (detect
 blocks and governorates, save) into a new workspace (a fresh folder, or a fresh schema of the database, where a
 five-row import has already loaded the bundle's reference tables, as after a deployment's first import) and
 reports its wall time and its peak resident memory (the app process's own ``ru_maxrss``, never the database
-server's); then a fresh child runs the map's data queries for one date: the rows of a 7-day window
+server's; also the peak when the file had been read, and when the checks had run, before the save); then a fresh child runs the map's data queries for one date: the rows of a 7-day window
 (``workspace.load_dates``) and the per-day x block count table (``event_counts.table_for``, what the map and
 the figures use), each timed (median of three; the count table's first build and its cached reuse). Without
 GDM_DATABASE_URL a throwaway PostgreSQL server is started (``tests/pg_cluster.py``: needs
@@ -47,11 +47,17 @@ def child_import(path: str) -> dict[str, object]:
     from pipeline.runtime.imports import import_file, reference
 
     reference()  # the bundle's blocks/governorates are loaded once per process (the dashboard keeps them)
+    marks: dict[str, float] = {}
+
+    def progress(message: str) -> None:  # the peak so far as each step starts: the step before peaked below it
+        marks.setdefault(message.split()[0], _peak_mib())
+
     t0 = time.perf_counter()
-    rep = import_file(path, accept_partial=True)
+    rep = import_file(path, accept_partial=True, progress=progress)
     import pipeline
 
     return {"seconds": time.perf_counter() - t0, "peak_mib": _peak_mib(), "status": rep["status"],
+            "read_mib": marks.get("validating", float("nan")), "checked_mib": marks.get("saving", float("nan")),
             "accepted": rep["accepted"], "layer": rep["layer"], "code": str(Path(pipeline.__file__).parents[1])}
 
 
@@ -132,7 +138,10 @@ def main() -> None:
     if "postgis" in args.backends and not base:
         base, stop = start_server()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
-    print(f"{'code':6} {'backend':8} {'rows':>9}  {'import s':>8}  {'peak MiB':>8}  {'7-day rows s':>12}  "
+    print("peak MiB: the import's whole peak; read / checked: the peak when the file was read, and when the "
+          "checks were done (before the save)", flush=True)
+    print(f"{'code':6} {'backend':8} {'rows':>9}  {'import s':>8}  {'peak MiB':>8}  {'read':>5}  {'checked':>7}  "
+          f"{'7-day rows s':>12}  "
           f"{'counts 1st s':>12}  {'counts s':>8}  {'query peak':>10}", flush=True)
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -152,6 +161,7 @@ def main() -> None:
                             raise RuntimeError(f"the child ran {r['code']}, not {code}")
                         q = run_child(code, "query", str(r["layer"]), env)
                         print(f"{label:6} {kind:8} {n:>9,}  {float(r['seconds']):8.1f}  {float(r['peak_mib']):8.0f}  "
+                              f"{float(r['read_mib']):5.0f}  {float(r['checked_mib']):7.0f}  "
                               f"{float(q['window_s']):12.3f}  {float(q['counts_first_s']):12.3f}  "
                               f"{float(q['counts_s']):8.4f}  {float(q['peak_mib']):7.0f} MiB   "
                               f"({r['status']}, {r['accepted']:,} stored; window {q['rows']:,} rows; count table "
