@@ -113,16 +113,17 @@ def read_events(path: Path, det: Detected, display: str, *, rows: int | None = N
     if reader is None:
         return None
     parts: list[Parsed] = []
-    offset = 0
+    offset = held = 0
     try:
         for frame in chunks(reader, size):
             if offset and frame.empty:
                 break
-            check_count(offset + len(frame), display)
             first_row = 2 + offset  # the row as a spreadsheet shows it (header = 1)
             offset += len(frame)
             part = (read_acled(path, det, display, frame=frame, first_row=first_row) if acled
                     else read_csv_points(path, det, display, frame=frame, first_row=first_row))
+            held += len(part.frame)  # an HXL tag row is not a row: counted as the whole-file read counts
+            check_count(held, display)
             parts.append(part)
             del frame
             release_pool()
