@@ -361,3 +361,21 @@ def test_an_import_read_in_chunks_reports_and_stores_what_the_whole_file_read_do
     pd.testing.assert_frame_equal(on_files, chunked, check_dtype=False)
     assert (files_rep["accepted"], files_rep["rejected"], files_rep["rejections"]) == (
         chunked_rep["accepted"], chunked_rep["rejected"], chunked_rep["rejections"])
+
+
+def test_a_csv_the_streaming_reader_cannot_take_is_read_whole_on_postgis(pg_url, tmp_path, monkeypatch):
+    """Two columns of one name: pyarrow's reader refuses the header, so the file is read whole, as on files."""
+    from pipeline.runtime import import_stream
+
+    path = tmp_path / "twice-named.csv"
+    path.write_text("latitude,longitude,date,notes,notes\n31.52,34.45,2024-01-02,a,b\n31.41,34.38,2024-01-03,c,d\n"
+                    "31.30,34.30,2024-01-04,e,f\n", encoding="utf-8")
+    files_rep, on_files = _import_on("files", path, pg_url, tmp_path / "ws", monkeypatch)
+    streamed: list[object] = []
+    real = import_stream.read_events
+    monkeypatch.setattr(import_stream, "read_events", lambda *a, **k: streamed.append(real(*a, **k, rows=1)))
+    db_rep, in_db = _import_on("postgis", path, pg_url, tmp_path / "ws", monkeypatch)
+    assert streamed == [None]  # asked, and it declined
+    assert (db_rep["accepted"], db_rep["rejected"]) == (files_rep["accepted"], files_rep["rejected"]) == (3, 0)
+    assert db_rep["warnings"] == files_rep["warnings"]
+    pd.testing.assert_frame_equal(on_files, in_db, check_dtype=False)
