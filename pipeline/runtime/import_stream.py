@@ -8,6 +8,10 @@ together. The whole file's text is never held at once: the raw strings of one ch
 the rows put together (coordinates, domain, duplicates, dates inside the war, text caps, markup) then run
 once, as for any import (``imports.finish_events``), and the join runs in the database (``import_join``).
 
+Where a chunk can answer otherwise than the whole file: a column of dates in an unusual layout has its day/month
+order inferred per chunk (``parse_date_column``), and an ACLED export's "countries in the export" warning is
+worded per chunk (each distinct wording once). ISO dates, which ACLED writes, are read the same either way.
+
 A file the streaming reader cannot take (duplicate or empty header names, a row pyarrow refuses) is read
 whole, as before: :func:`read_events` returns None.
 """
