@@ -329,3 +329,55 @@ def test_the_bundle_blocks_are_loaded_into_the_database_once_and_reused(pg_url, 
     assert imports.import_file(DATA / "acled-edges.csv", accept_partial=True)["status"] == "written"
     with psycopg.connect(pg_url) as conn:
         assert conn.execute(query).fetchall() == first  # the same tables (same oids): not made again
+
+
+REPORTED = ["status", "rows_read", "accepted", "rejected", "rejections", "problems", "warnings", "repaired"]
+
+
+@pytest.mark.parametrize("name", ["forensic-architecture-jabalia-oct2023.tsv", "acled-faulty.csv",
+                                  "points-out-of-domain.csv", "points-wild-dates.csv"])
+def test_an_import_read_in_chunks_reports_and_stores_what_the_whole_file_read_does(pg_url, tmp_path, monkeypatch,
+                                                                                  name):
+    """Two rows a chunk: the file spans several chunks, and the report (counts, reasons with their row numbers,
+    warnings) and the stored rows are those of the file read whole, on PostGIS and (rows) on the files backend."""
+    from pipeline.runtime import import_stream
+
+    if name.endswith(".tsv"):
+        path = next(RAW_EVENTS.glob(f"**/{name}"))
+    else:
+        path = DATA / name
+    files_rep, on_files = _import_on("files", path, pg_url, tmp_path / "ws", monkeypatch)
+    read: list[int] = []
+    real = import_stream.read_events
+    monkeypatch.setattr(import_stream, "read_events", lambda *a, **k: read.append(1) or real(*a, **k, rows=2))
+    chunked_rep, chunked = _import_on("postgis", path, pg_url, tmp_path / "ws", monkeypatch)
+    chunked_all = workspace.load(chunked_rep["layer"])
+    assert read == [1] and chunked_rep["rows_read"] > 2  # the streaming reader ran, over several chunks
+    assert workspace.delete(chunked_rep["layer"])  # the next import is not "the same file imported before"
+    monkeypatch.setattr(import_stream, "streams", lambda det, in_db: False)
+    whole_rep, whole = _import_on("postgis", path, pg_url, tmp_path / "ws", monkeypatch)
+    whole_all = workspace.load(whole_rep["layer"])
+    assert {k: chunked_rep.get(k) for k in REPORTED} == {k: whole_rep.get(k) for k in REPORTED}
+    pd.testing.assert_frame_equal(chunked_all.drop(columns="geometry"), whole_all.drop(columns="geometry"))
+    assert chunked_all.geometry.equals(whole_all.geometry)
+    pd.testing.assert_frame_equal(on_files, chunked, check_dtype=False)
+    assert (files_rep["accepted"], files_rep["rejected"], files_rep["rejections"]) == (
+        chunked_rep["accepted"], chunked_rep["rejected"], chunked_rep["rejections"])
+
+
+def test_a_csv_the_streaming_reader_cannot_take_is_read_whole_on_postgis(pg_url, tmp_path, monkeypatch):
+    """Two columns of one name: pyarrow's reader refuses the header, so the file is read whole, as on files."""
+    from pipeline.runtime import import_stream
+
+    path = tmp_path / "twice-named.csv"
+    path.write_text("latitude,longitude,date,notes,notes\n31.52,34.45,2024-01-02,a,b\n31.41,34.38,2024-01-03,c,d\n"
+                    "31.30,34.30,2024-01-04,e,f\n", encoding="utf-8")
+    files_rep, on_files = _import_on("files", path, pg_url, tmp_path / "ws", monkeypatch)
+    streamed: list[object] = []
+    real = import_stream.read_events
+    monkeypatch.setattr(import_stream, "read_events", lambda *a, **k: streamed.append(real(*a, **k, rows=1)))
+    db_rep, in_db = _import_on("postgis", path, pg_url, tmp_path / "ws", monkeypatch)
+    assert streamed == [None]  # asked, and it declined
+    assert (db_rep["accepted"], db_rep["rejected"]) == (files_rep["accepted"], files_rep["rejected"]) == (3, 0)
+    assert db_rep["warnings"] == files_rep["warnings"]
+    pd.testing.assert_frame_equal(on_files, in_db, check_dtype=False)

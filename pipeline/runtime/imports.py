@@ -64,7 +64,7 @@ from pipeline.core.errors import InputError
 from pipeline.core.i18n import N_, msg
 from pipeline.core.layers import AREA_CRS, area_km2
 from pipeline.core.storage import sha256_file
-from pipeline.runtime import workspace
+from pipeline.runtime import import_stream, workspace
 from pipeline.runtime.bundle import load_geolayer, load_manifest
 from pipeline.runtime.detect import Detected, Parsed, Problem, detect, release_pool
 from pipeline.runtime.import_join import block_mismatch_warning, differs_warning, join_layer, no_block_warning
@@ -753,13 +753,15 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         det = detect(path, display=display, declared=as_)
         rep.update(format=det.fmt, container=det.container, detected_as=det.reason, sha256=sha256_file(path))
         _check_time(t0, display)
-        with tempfile.TemporaryDirectory(prefix="gdm-import-") as tmp:
-            say(msg(N_("reading it as {fmt} ({container}) ..."), fmt=det.fmt, container=det.container))
-            parsed = read_any(path, det, display, Path(tmp), unit=unit, value=value)
-        _check_time(t0, display)
-        results = []
         # on PostGIS the stored rows are joined to blocks and governorates in the database (import_join)
         in_db = not dry_run and workspace.backend(root).kind == "postgis"
+        with tempfile.TemporaryDirectory(prefix="gdm-import-") as tmp:
+            say(msg(N_("reading it as {fmt} ({container}) ..."), fmt=det.fmt, container=det.container))
+            # there an events CSV is read a chunk at a time (import_stream); None: it needs the whole file
+            parsed = (import_stream.read_events(path, det, display) if import_stream.streams(det, in_db=in_db)
+                      else None) or read_any(path, det, display, Path(tmp), unit=unit, value=value)
+        _check_time(t0, display)
+        results = []
         for p in parsed:
             label = p.name_hint if len(parsed) > 1 else None
             say(msg(N_("validating {n:,} row(s) of {layer} ..."), n=len(p.frame), layer=label) if label else
