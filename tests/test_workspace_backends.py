@@ -334,33 +334,41 @@ def test_the_bundle_blocks_are_loaded_into_the_database_once_and_reused(pg_url, 
 REPORTED = ["status", "rows_read", "accepted", "rejected", "rejections", "problems", "warnings", "repaired"]
 
 
-@pytest.mark.parametrize("name", ["forensic-architecture-jabalia-oct2023.tsv", "acled-faulty.csv",
-                                  "points-out-of-domain.csv", "points-wild-dates.csv"])
-def test_an_import_read_in_chunks_reports_and_stores_what_the_whole_file_read_does(pg_url, tmp_path, monkeypatch,
-                                                                                  name):
-    """Two rows a chunk: the file spans several chunks, and the report (counts, reasons with their row numbers,
-    warnings) and the stored rows are those of the file read whole, on PostGIS and (rows) on the files backend."""
+def _chunked_and_whole(path, pg_url, ws, monkeypatch, *, rows: int = 2) -> tuple[dict, pd.DataFrame, dict,
+                                                                               pd.DataFrame]:
+    """The file imported on PostGIS read ``rows`` rows a chunk (staged chunk by chunk), then read whole."""
     from pipeline.runtime import import_stream
 
-    if name.endswith(".tsv"):
-        path = next(RAW_EVENTS.glob(f"**/{name}"))
-    else:
-        path = DATA / name
-    files_rep, on_files = _import_on("files", path, pg_url, tmp_path / "ws", monkeypatch)
-    read: list[int] = []
-    real = import_stream.read_events
-    monkeypatch.setattr(import_stream, "read_events", lambda *a, **k: read.append(1) or real(*a, **k, rows=2))
-    chunked_rep, chunked = _import_on("postgis", path, pg_url, tmp_path / "ws", monkeypatch)
-    chunked_all = workspace.load(chunked_rep["layer"])
-    assert read == [1] and chunked_rep["rows_read"] > 2  # the streaming reader ran, over several chunks
+    staged: list[int] = []
+    real = import_stream.parts
+    monkeypatch.setattr(import_stream, "CHUNK_ROWS", rows)
+    monkeypatch.setattr(import_stream, "parts", lambda *a, **k: staged.append(1) or real(*a, **k))
+    chunked_rep, _ = _import_on("postgis", path, pg_url, ws, monkeypatch)
+    chunked = workspace.load(chunked_rep["layer"])
+    assert staged == [1] and chunked_rep["rows_read"] > 2 * rows  # the staged import ran, over several chunks
     assert workspace.delete(chunked_rep["layer"])  # the next import is not "the same file imported before"
     monkeypatch.setattr(import_stream, "streams", lambda det, in_db: False)
-    whole_rep, whole = _import_on("postgis", path, pg_url, tmp_path / "ws", monkeypatch)
-    whole_all = workspace.load(whole_rep["layer"])
+    whole_rep, _ = _import_on("postgis", path, pg_url, ws, monkeypatch)
+    whole = workspace.load(whole_rep["layer"])
+    monkeypatch.undo()
+    return chunked_rep, chunked, whole_rep, whole
+
+
+@pytest.mark.parametrize("name", ["forensic-architecture-jabalia-oct2023.tsv", "acled-faulty.csv",
+                                  "points-out-of-domain.csv", "points-wild-dates.csv", "acled-edges.csv"])
+def test_an_import_read_in_chunks_reports_and_stores_what_the_whole_file_read_does(pg_url, tmp_path, monkeypatch,
+                                                                                  name):
+    """Two rows a chunk: the file spans many chunks, each checked and COPYed to the staging table on its own; the
+    report (counts, reasons with their row numbers, warnings) and the stored rows are those of the file read
+    whole, on PostGIS and (rows) on the files backend."""
+    path = next(RAW_EVENTS.glob(f"**/{name}")) if name.endswith(".tsv") else DATA / name
+    files_rep, on_files = _import_on("files", path, pg_url, tmp_path / "ws", monkeypatch)
+    chunked_rep, chunked, whole_rep, whole = _chunked_and_whole(path, pg_url, tmp_path / "ws", monkeypatch)
     assert {k: chunked_rep.get(k) for k in REPORTED} == {k: whole_rep.get(k) for k in REPORTED}
-    pd.testing.assert_frame_equal(chunked_all.drop(columns="geometry"), whole_all.drop(columns="geometry"))
-    assert chunked_all.geometry.equals(whole_all.geometry)
-    pd.testing.assert_frame_equal(on_files, chunked, check_dtype=False)
+    pd.testing.assert_frame_equal(chunked.drop(columns="geometry"), whole.drop(columns="geometry"))
+    assert chunked.geometry.equals(whole.geometry)
+    pd.testing.assert_frame_equal(on_files, chunked[JOINED].sort_values("source_row").reset_index(drop=True),
+                                  check_dtype=False)
     assert (files_rep["accepted"], files_rep["rejected"], files_rep["rejections"]) == (
         chunked_rep["accepted"], chunked_rep["rejected"], chunked_rep["rejections"])
 

@@ -156,6 +156,7 @@ def join_layer(conn: psycopg.Connection[Any], source: str, target: str) -> list[
     if mism:
         warnings.append(block_mismatch_warning(int(mism)))
     chosen = {
+        "_gdm_row": sql.SQL("row_number() OVER (ORDER BY l._gdm_row) - 1"),  # 0..n-1 (rows rejected after staging)
         "pcode": sql.SQL("coalesce(h.pcode, l.pcode)"),
         "block_id": sql.SQL("coalesce(h.block_id, l.block_id)"),
         # a sub-block of another block than the point's is not kept

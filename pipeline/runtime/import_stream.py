@@ -108,15 +108,24 @@ def _combine(parts: list[Parsed]) -> Parsed:
                   repaired=[q for p in parts for q in p.repaired], meta=first.meta, name_hint=first.name_hint)
 
 
-def read_events(path: Path, det: Detected, display: str, *, rows: int | None = None) -> list[Parsed] | None:
-    """The events of ``path`` read a chunk of ``rows`` (default :data:`CHUNK_ROWS`) at a time; None when the
-    file needs the whole-file reader."""
-    size = rows or CHUNK_ROWS
+class Unstreamable(Exception):
+    """A row pyarrow's streaming reader refuses: the file is read whole instead (which names the row)."""
+
+
+def parts(path: Path, det: Detected, display: str, *, rows: int | None = None) -> Iterator[Parsed] | None:
+    """The events of ``path`` a chunk of ``rows`` (default :data:`CHUNK_ROWS`) at a time, each as its format's
+    reader reads it (row numbers as in the whole file); None when the header needs the whole-file reader.
+    Iterating raises :class:`Unstreamable` at a row pyarrow refuses."""
     acled = det.fmt == "acled"
     reader = _open(path, display, {c.lower() for c in USED_COLUMNS} if acled else None)
     if reader is None:
         return None
-    parts: list[Parsed] = []
+    return _parts(reader, path, det, display, rows or CHUNK_ROWS)
+
+
+def _parts(reader: pacsv.CSVStreamingReader, path: Path, det: Detected, display: str, size: int
+           ) -> Iterator[Parsed]:
+    acled = det.fmt == "acled"
     offset = held = 0
     try:
         for frame in chunks(reader, size):
@@ -128,9 +137,20 @@ def read_events(path: Path, det: Detected, display: str, *, rows: int | None = N
                     else read_csv_points(path, det, display, frame=frame, first_row=first_row))
             held += len(part.frame)  # an HXL tag row is not a row: counted as the whole-file read counts
             check_count(held, display)
-            parts.append(part)
             del frame
+            yield part
             release_pool()
-    except (pa.ArrowInvalid, UnicodeDecodeError):  # a row pyarrow refuses: the whole-file reader names it
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise Unstreamable(str(exc)) from exc
+
+
+def read_events(path: Path, det: Detected, display: str, *, rows: int | None = None) -> list[Parsed] | None:
+    """The events of ``path`` read a chunk at a time and put together (:func:`parts`); None when the file
+    needs the whole-file reader."""
+    found = parts(path, det, display, rows=rows)
+    if found is None:
         return None
-    return [_combine(parts)]
+    try:
+        return [_combine(list(found))]
+    except Unstreamable:
+        return None
