@@ -389,3 +389,83 @@ def test_a_csv_the_streaming_reader_cannot_take_is_read_whole_on_postgis(pg_url,
     assert (db_rep["accepted"], db_rep["rejected"]) == (files_rep["accepted"], files_rep["rejected"]) == (3, 0)
     assert db_rep["warnings"] == files_rep["warnings"]
     pd.testing.assert_frame_equal(on_files, in_db, check_dtype=False)
+
+
+def _dated(src, path, changes: dict[int, str]) -> None:
+    """``src`` (a TSV with a ``date`` column) with the dates of the data rows numbered in ``changes`` replaced."""
+    frame = pd.read_csv(src, sep="\t", dtype=str, keep_default_na=False)
+    for row, value in changes.items():
+        frame.loc[row - 2, "date"] = value  # row 2 is the first data row (header = 1)
+    frame.to_csv(path, sep="\t", index=False)
+
+
+@pytest.mark.parametrize("when", ["about the war", "earlier years"])
+def test_dates_before_the_war_are_judged_on_the_whole_file_when_read_in_chunks(pg_url, tmp_path, monkeypatch, when):
+    """The share of dates inside the war is the whole file's, not a chunk's: the chunk holding the old dates is
+    mostly old, but the file (Forensic Architecture's Jabalia events) is about the war, so those rows are rejected
+    with their row numbers; with most dates moved before the war, they are kept with one warning."""
+    src = next(RAW_EVENTS.glob("**/forensic-architecture-jabalia-oct2023.tsv"))
+    path = tmp_path / "jabalia-dated.tsv"
+    old = range(10, 14) if when == "about the war" else range(2, 80)
+    _dated(src, path, {r: "2019-05-0" + str(r % 9 + 1) for r in old})
+    files_rep, _ = _import_on("files", path, pg_url, tmp_path / "ws", monkeypatch)
+    chunked_rep, chunked, whole_rep, whole = _chunked_and_whole(path, pg_url, tmp_path / "ws", monkeypatch, rows=4)
+    assert {k: chunked_rep.get(k) for k in REPORTED} == {k: whole_rep.get(k) for k in REPORTED}
+    pd.testing.assert_frame_equal(chunked.drop(columns="geometry"), whole.drop(columns="geometry"))
+    if when == "about the war":
+        before = [q for q in chunked_rep["rejections"] if "is before 2023-10-07" in q["reason"]]
+        assert [q["row"] for q in before] == list(old) and chunked_rep["rejected"] == files_rep["rejected"] >= 4
+    else:
+        assert f"{len(old)} row(s) dated before 2023-10-07 kept (the file covers earlier years)" in chunked_rep[
+            "warnings"]
+    assert chunked_rep["warnings"] == files_rep["warnings"]
+
+
+def test_a_refused_import_read_in_chunks_leaves_nothing_in_the_database(pg_url, tmp_path, monkeypatch):
+    """ACLED rows with faults (a duplicate event id among them), no partial import: refused with the whole-file
+    read's report, and no table is left behind (the staging table and its rows are rolled back)."""
+    from pipeline.runtime import import_stream
+
+    monkeypatch.setenv("GDM_DATABASE_URL", pg_url)
+    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(tmp_path / "ws"))
+    monkeypatch.setattr(import_stream, "CHUNK_ROWS", 3)
+    chunked = imports.import_file(DATA / "acled-faulty.csv")
+    assert any("duplicate event: same id" in q["reason"] for q in chunked["rejections"])
+    monkeypatch.setattr(import_stream, "streams", lambda det, in_db: False)
+    whole = imports.import_file(DATA / "acled-faulty.csv")
+    assert chunked["status"] == whole["status"] == "refused" and chunked["message"] == whole["message"]
+    assert {k: chunked.get(k) for k in REPORTED} == {k: whole.get(k) for k in REPORTED}
+    with psycopg.connect(pg_url) as conn:
+        tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                                             "AND tablename LIKE 'gdm\\_%%' AND tablename NOT LIKE 'gdm\\_ref\\_%%'")]
+    assert sorted(tables) == ["gdm_layers", "gdm_schema", "gdm_state"] and workspace.list_layers() == []
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_events_already_in_an_earlier_layer_are_found_in_the_database_when_read_in_chunks(pg_url, tmp_path,
+                                                                                           monkeypatch, keep):
+    """Two ACLED weeks sharing events: the second, read a row at a time, finds the events of the first (a join
+    in the database), reports them as the whole-file read does and (newest import wins) removes them from it."""
+    from pipeline.runtime import import_stream
+
+    first, second = DATA / "acled-weeks-1.csv", DATA / "acled-weeks-2.csv"
+    outcomes = []
+    for chunked in (True, False):
+        monkeypatch.setenv("GDM_DATABASE_URL", pg_url)
+        for e in workspace.list_layers():  # an empty workspace for each way of reading
+            assert workspace.delete(e["name"])
+        monkeypatch.setattr(import_stream, "CHUNK_ROWS", 1)
+        monkeypatch.setattr(import_stream, "streams", (lambda det, in_db: in_db) if chunked else
+                            (lambda det, in_db: False))
+        a = imports.import_file(first)
+        b = imports.import_file(second, keep_duplicates=keep)
+        layers = {e["name"]: workspace.load(e["name"]).drop(columns="geometry") for e in workspace.list_layers()}
+        outcomes.append((a, b, layers))
+    (a1, b1, l1), (a2, b2, l2) = outcomes
+    assert b1["overlaps"] and b1["overlaps"][0]["events"] > 0
+    assert (b1["overlaps"], b1["warnings"], b1["accepted"]) == (b2["overlaps"], b2["warnings"], b2["accepted"])
+    assert sorted(l1) == sorted(l2)
+    for name in l1:
+        pd.testing.assert_frame_equal(l1[name], l2[name])
+    earlier = l1[a1["layer"]]
+    assert len(earlier) == a1["accepted"] - (0 if keep else b1["overlaps"][0]["events"])
