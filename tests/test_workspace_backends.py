@@ -382,8 +382,9 @@ def test_a_csv_the_streaming_reader_cannot_take_is_read_whole_on_postgis(pg_url,
                     "31.30,34.30,2024-01-04,e,f\n", encoding="utf-8")
     files_rep, on_files = _import_on("files", path, pg_url, tmp_path / "ws", monkeypatch)
     streamed: list[object] = []
-    real = import_stream.read_events
-    monkeypatch.setattr(import_stream, "read_events", lambda *a, **k: streamed.append(real(*a, **k, rows=1)))
+    real = import_stream.parts
+    monkeypatch.setattr(import_stream, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(import_stream, "parts", lambda *a, **k: streamed.append(real(*a, **k)) or streamed[-1])
     db_rep, in_db = _import_on("postgis", path, pg_url, tmp_path / "ws", monkeypatch)
     assert streamed == [None]  # asked, and it declined
     assert (db_rep["accepted"], db_rep["rejected"]) == (files_rep["accepted"], files_rep["rejected"]) == (3, 0)
@@ -469,3 +470,37 @@ def test_events_already_in_an_earlier_layer_are_found_in_the_database_when_read_
         pd.testing.assert_frame_equal(l1[name], l2[name])
     earlier = l1[a1["layer"]]
     assert len(earlier) == a1["accepted"] - (0 if keep else b1["overlaps"][0]["events"])
+
+
+@pytest.mark.parametrize("good", [2, 40_000])
+def test_a_row_the_streaming_reader_refuses_rolls_back_the_staged_chunks(pg_url, tmp_path, monkeypatch, good):
+    """A row with a field too many, in pyarrow's first block or after 40,000 good rows (four chunks staged):
+    pyarrow refuses it, what was staged is rolled back, and the file is read whole, reported as on files."""
+    from pipeline.runtime import import_stream
+
+    path = tmp_path / "ragged.csv"
+    rows = [f"31.{41 + k % 9},34.{38 + k % 7},2024-01-{k % 28 + 1:02d},n{k}" for k in range(good)]
+    path.write_text("latitude,longitude,date,notes\n" + "\n".join(rows) + "\n31.30,34.30,2024-01-04,c,extra\n"
+                    "31.31,34.31,2024-01-05,d\n", encoding="utf-8")
+    files_rep = imports.import_file(path, root=tmp_path / "ws", accept_partial=True)
+    monkeypatch.setenv("GDM_DATABASE_URL", pg_url)
+    monkeypatch.setattr(import_stream, "CHUNK_ROWS", 10_000)
+    refused: list[str] = []
+    real = import_stream._parts
+
+    def parts(*a, **k):
+        try:
+            yield from real(*a, **k)
+        except import_stream.Unstreamable as exc:
+            refused.append(str(exc))
+            raise
+
+    monkeypatch.setattr(import_stream, "_parts", parts)
+    db_rep = imports.import_file(path, accept_partial=True)
+    assert bool(refused) == (good > 2)  # refused midway, or on opening (nothing staged yet)
+    assert {k: db_rep.get(k) for k in REPORTED} == {k: files_rep.get(k) for k in REPORTED}
+    assert db_rep["status"] == files_rep["status"]
+    with psycopg.connect(pg_url) as conn:
+        (staged,) = conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'gdm\\_stage\\_%%'"
+                                 ).fetchone() or (0,)
+    assert staged == 0

@@ -3,17 +3,17 @@
 On the PostGIS workspace an ACLED export or a plain CSV of points is read with pyarrow's streaming CSV
 reader (``pyarrow.csv.open_csv``) in chunks of :data:`CHUNK_ROWS` rows; each chunk goes through the
 format's own reader (``read_acled`` / ``read_csv_points``: numbers, dates, empty ids, governorate names)
-with the absolute row number of its first row, and only the typed columns the reader keeps are put
-together. The whole file's text is never held at once: the raw strings of one chunk are. The checks on
-the rows put together (coordinates, domain, duplicates, dates inside the war, text caps, markup) then run
-once, as for any import (``imports.finish_events``), and the join runs in the database (``import_join``).
+with the absolute row number of its first row (:func:`parts`). The import then checks each chunk and COPYs
+it into the database before the next is read (``import_stage``): the whole file's text and typed rows are
+never held at once, only one chunk's.
 
 Where a chunk can answer otherwise than the whole file: a column of dates in an unusual layout has its day/month
 order inferred per chunk (``parse_date_column``), and an ACLED export's "countries in the export" warning is
 worded per chunk (each distinct wording once). ISO dates, which ACLED writes, are read the same either way.
 
 A file the streaming reader cannot take (duplicate or empty header names, a row pyarrow refuses) is read
-whole, as before: :func:`read_events` returns None.
+whole, as before: :func:`parts` returns None, or raises :class:`Unstreamable` (the import's transaction,
+holding the chunks staged so far, is rolled back first).
 """
 
 from __future__ import annotations
@@ -95,19 +95,6 @@ def chunks(reader: pacsv.CSVStreamingReader, rows: int) -> Iterator[pd.DataFrame
         yield _frame(pa.Table.from_batches(pending, schema=reader.schema))
 
 
-def _combine(parts: list[Parsed]) -> Parsed:
-    """One Parsed from the chunks' (rows in file order; problems and repairs of every chunk; each warning once)."""
-    first = parts[0]
-    columns = list(first.frame.columns)
-    attrs = dict(first.frame.attrs)
-    frame = pd.DataFrame({c: pd.concat([p.frame.pop(c) for p in parts], ignore_index=True)  # a column at a time
-                          for c in columns})
-    frame.attrs.update(attrs)
-    warnings = list(dict.fromkeys(w for p in parts for w in p.warnings))
-    return Parsed(first.kind, frame, first.fmt, problems=[q for p in parts for q in p.problems], warnings=warnings,
-                  repaired=[q for p in parts for q in p.repaired], meta=first.meta, name_hint=first.name_hint)
-
-
 class Unstreamable(Exception):
     """A row pyarrow's streaming reader refuses: the file is read whole instead (which names the row)."""
 
@@ -117,7 +104,10 @@ def parts(path: Path, det: Detected, display: str, *, rows: int | None = None) -
     reader reads it (row numbers as in the whole file); None when the header needs the whole-file reader.
     Iterating raises :class:`Unstreamable` at a row pyarrow refuses."""
     acled = det.fmt == "acled"
-    reader = _open(path, display, {c.lower() for c in USED_COLUMNS} if acled else None)
+    try:  # pyarrow reads the first block on opening: a row it refuses there is found now
+        reader = _open(path, display, {c.lower() for c in USED_COLUMNS} if acled else None)
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
     if reader is None:
         return None
     return _parts(reader, path, det, display, rows or CHUNK_ROWS)
@@ -143,14 +133,3 @@ def _parts(reader: pacsv.CSVStreamingReader, path: Path, det: Detected, display:
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise Unstreamable(str(exc)) from exc
 
-
-def read_events(path: Path, det: Detected, display: str, *, rows: int | None = None) -> list[Parsed] | None:
-    """The events of ``path`` read a chunk at a time and put together (:func:`parts`); None when the file
-    needs the whole-file reader."""
-    found = parts(path, det, display, rows=rows)
-    if found is None:
-        return None
-    try:
-        return [_combine(list(found))]
-    except Unstreamable:
-        return None
