@@ -9,7 +9,10 @@ For each size, code tree and backend, one child process imports the file (detect
 blocks and governorates, save) into a new workspace (a fresh folder, or a fresh schema of the database, where a
 five-row import has already loaded the bundle's reference tables, as after a deployment's first import) and
 reports its wall time and its peak resident memory (the app process's own ``ru_maxrss``, never the database
-server's; also the peak when the file had been read, and when the checks had run, before the save); then a fresh child runs the map's data queries for one date: the rows of a 7-day window
+server's; also the peak when the file had been read, and when the checks had run, before the save; on PostGIS
+an events CSV is read, checked and COPYed to the database a chunk at a time, so "read" there is the peak once
+every chunk was staged, and "checked" once the whole-file checks had run in SQL); then a fresh child runs the
+map's data queries for one date: the rows of a 7-day window
 (``workspace.load_dates``) and the per-day x block count table (``event_counts.table_for``, what the map and
 the figures use), each timed (median of three; the count table's first build and its cached reuse). Without
 GDM_DATABASE_URL a throwaway PostgreSQL server is started (``tests/pg_cluster.py``: needs
@@ -132,8 +135,10 @@ def main() -> None:
     if "postgis" in args.backends and not base:
         base, stop = start_server()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
-    print("peak MiB: the import's whole peak; read / checked: the peak when the file was read, and when the "
-          "checks were done (before the save)", flush=True)
+    print("peak MiB: the import's whole peak (the app process, not the database server); read / checked: the peak "
+          "when the file was read, and when the checks were done (before the save); on PostGIS an events CSV is "
+          "read, checked and COPYed a chunk at a time: read = every chunk staged, checked = the whole-file checks "
+          "done in SQL", flush=True)
     print(f"{'code':6} {'backend':8} {'rows':>9}  {'import s':>8}  {'peak MiB':>8}  {'read':>5}  {'checked':>7}  "
           f"{'7-day rows s':>12}  "
           f"{'counts 1st s':>12}  {'counts s':>8}  {'query peak':>10}", flush=True)

@@ -941,7 +941,7 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
     if rep["acled"]:
         rep["attribution"] = acled_attribution
     writes = _decide(rep, display, dry_run=dry_run, accept_partial=accept_partial)
-    if not writes:
+    if dry_run or not writes:
         _overlaps(plans, rep, root, keep_duplicates=keep_duplicates)
         rep["seconds"] = round(time.perf_counter() - t0, 3)
         return rep
@@ -966,7 +966,8 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
 
 
 def _decide(rep: dict[str, Any], display: str, *, dry_run: bool, accept_partial: bool) -> bool:
-    """Whether the import writes (its counts filled in ``rep``); when it does not, ``rep`` says why."""
+    """Whether the import would write (its counts filled in ``rep``); when it would not, ``rep`` says why; a dry
+    run says what it would do."""
     refused = rep["rejected"] > 0 and not accept_partial
     nothing = rep["accepted"] == 0
     if nothing:
@@ -1018,6 +1019,7 @@ def _import_staged(path: Path, det: Detected, display: str, rep: dict[str, Any],
         return None
     say(msg(N_("reading it as {fmt} ({container}) ..."), fmt=det.fmt, container=det.container))
     try:
+        _check_time(t0, display)  # out of time already: said so, not as a wait for another import's save
         with _saving(t0, display), store.session() as conn:
             st = import_stage.stage(conn, found, finish=lambda p, facts: finish_events(p, join=False, facts=facts),
                                     to_rows=_storage_frame, check_time=lambda: _check_time(t0, display),
