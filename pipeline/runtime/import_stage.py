@@ -5,7 +5,7 @@ On the PostGIS workspace an events CSV is read a chunk at a time (``import_strea
 into a staging table of the import's transaction (:class:`Stager`), then dropped from memory. What the checks that
 need the whole file take from a chunk is kept, small: counts (dates inside the war, markup), the few rows kept
 offshore or at the border, the rows dated before the war, the first cut texts; the rows' own ids and content
-hashes go to a temporary table (``gdm_keys``), where SQL finds duplicates (window functions) and the events
+hashes go to a temporary table (``gdm_keys``), where SQL finds duplicates (GROUP BY) and the events
 other layers already hold (a join). Rows a whole-file check rejects are deleted from the staging table before
 it is joined to blocks and written as the layer (``import_join``); a refused import rolls the transaction back.
 """
@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 from psycopg import sql
 
 from pipeline.runtime.detect import Parsed, Problem, release_pool
+from pipeline.runtime.import_stream import Unstreamable
 from pipeline.runtime.point_rows import PointRows, StagedRows
 from pipeline.runtime.workspace_pgframes import copy_rows, create_table
 
@@ -93,14 +94,19 @@ class Stager:
             sql.Identifier(BAD)))
 
     def add(self, rows: PointRows, keys: pd.DataFrame | None, bad: np.ndarray) -> None:
-        """COPY one checked chunk (its columns typed as the first chunk's), its keys and its rejected rows."""
+        """COPY one checked chunk (its columns typed as the first chunk's), its keys and its rejected rows.
+
+        A column that cannot take the first chunk's type raises :class:`Unstreamable` (the file is read whole)."""
         if self.template is None:
             create_table(self.conn, self.table, rows)
             self.template = PointRows(rows.frame.iloc[:1].copy(), rows.lon[:1], rows.lat[:1], rows.crs)
         else:
             for c, dtype in self.template.frame.dtypes.items():
                 if rows.frame[c].dtype != dtype:
-                    rows.frame[c] = rows.frame[c].astype(dtype)
+                    try:
+                        rows.frame[c] = rows.frame[c].astype(dtype)
+                    except (TypeError, ValueError) as exc:  # a column typed otherwise than in the first chunk
+                        raise Unstreamable(f"column {c}: {exc}") from exc
         self.rows += copy_rows(self.conn, self.table, rows, start=self.rows)
         if keys is not None:
             _copy_frame(self.conn, KEYS, keys)
@@ -112,10 +118,10 @@ class Stager:
     def duplicate_ids(self, most: int) -> tuple[int, list[tuple[int, str, int]]]:
         """Rows whose own id an earlier row has: (how many, the first ``most`` as (row, id, earlier row));
         all of them are marked rejected."""
-        self.conn.execute(sql.SQL(
-            "CREATE TEMP TABLE gdm_dup_ids ON COMMIT DROP AS SELECT source_row, event_id, first_row FROM ("
-            "SELECT source_row, event_id, first_value(source_row) OVER (PARTITION BY event_id ORDER BY source_row) "
-            "AS first_row FROM {k} WHERE event_id IS NOT NULL) d WHERE source_row <> first_row").format(
+        self.conn.execute(sql.SQL(  # the ids held twice or more (hashed), then their rows after the first
+            "CREATE TEMP TABLE gdm_dup_ids ON COMMIT DROP AS SELECT k.source_row, k.event_id, f.first_row FROM {k} k "
+            "JOIN (SELECT event_id, min(source_row) AS first_row FROM {k} WHERE event_id IS NOT NULL GROUP BY event_id "
+            "HAVING count(*) > 1) f ON f.event_id = k.event_id WHERE k.source_row <> f.first_row").format(
             k=sql.Identifier(KEYS)))
         self.conn.execute(sql.SQL("INSERT INTO {} SELECT source_row FROM gdm_dup_ids").format(sql.Identifier(BAD)))
         (n,) = self.conn.execute("SELECT count(*) FROM gdm_dup_ids").fetchone() or (0,)
@@ -126,11 +132,11 @@ class Stager:
 
     def identical_rows(self, most: int) -> tuple[int, list[tuple[int, int]]]:
         """Rows without an own id identical to an earlier one: (how many, the first ``most`` as (row, earlier))."""
-        q = sql.SQL("SELECT source_row, first_row FROM (SELECT source_row, first_value(source_row) OVER "
-                    "(PARTITION BY content ORDER BY source_row) AS first_row FROM {k} WHERE content IS NOT NULL) d "
-                    "WHERE source_row <> first_row").format(k=sql.Identifier(KEYS))
+        q = sql.SQL("SELECT k.source_row, f.first_row FROM {k} k JOIN (SELECT content, min(source_row) AS first_row "
+                    "FROM {k} WHERE content IS NOT NULL GROUP BY content HAVING count(*) > 1) f "
+                    "ON f.content = k.content WHERE k.source_row <> f.first_row").format(k=sql.Identifier(KEYS))
         (n,) = self.conn.execute(sql.SQL("SELECT count(*) FROM ({}) x").format(q)).fetchone() or (0,)
-        listed = self.conn.execute(q + sql.SQL(" ORDER BY source_row LIMIT {}").format(sql.Literal(most))).fetchall()
+        listed = self.conn.execute(q + sql.SQL(" ORDER BY k.source_row LIMIT {}").format(sql.Literal(most))).fetchall()
         return int(n), [(int(r), int(f)) for r, f in listed]
 
     def settle(self) -> tuple[int, int]:
