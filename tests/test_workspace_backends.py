@@ -345,11 +345,15 @@ def _chunked_and_whole(path, pg_url, ws, monkeypatch, *, rows: int = 2) -> tuple
     monkeypatch.setattr(import_stream, "parts", lambda *a, **k: staged.append(1) or real(*a, **k))
     chunked_rep, _ = _import_on("postgis", path, pg_url, ws, monkeypatch)
     chunked = workspace.load(chunked_rep["layer"])
+    chunked_entry = workspace.entry(chunked_rep["layer"])
     assert staged == [1] and chunked_rep["rows_read"] > 2 * rows  # the staged import ran, over several chunks
     assert workspace.delete(chunked_rep["layer"])  # the next import is not "the same file imported before"
     monkeypatch.setattr(import_stream, "streams", lambda det, in_db: False)
     whole_rep, _ = _import_on("postgis", path, pg_url, ws, monkeypatch)
     whole = workspace.load(whole_rep["layer"])
+    whole_entry = workspace.entry(whole_rep["layer"])
+    for key in ("rows", "bbox", "columns", "dtypes", "dataset", "rows_read", "rejected", "report"):
+        assert chunked_entry.get(key) == whole_entry.get(key), key
     monkeypatch.undo()
     return chunked_rep, chunked, whole_rep, whole
 

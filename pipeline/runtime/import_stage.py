@@ -88,6 +88,8 @@ class Stager:
         self.table = f"gdm_stage_{uuid.uuid4().hex[:16]}"  # a plain table: the join reads its columns' names
         self.rows = 0
         self.template: PointRows | None = None
+        self.box: list[float] | None = None  # the staged points' bounds (made again in SQL once rows are deleted)
+        self.deleted = False
         conn.execute(sql.SQL("CREATE TEMP TABLE {} (source_row bigint NOT NULL, event_id text, content bigint) "
                              "ON COMMIT DROP").format(sql.Identifier(KEYS)))
         conn.execute(sql.SQL("CREATE TEMP TABLE {} (source_row bigint NOT NULL) ON COMMIT DROP").format(
@@ -108,6 +110,10 @@ class Stager:
                     except (TypeError, ValueError) as exc:  # a column typed otherwise than in the first chunk
                         raise Unstreamable(f"column {c}: {exc}") from exc
         self.rows += copy_rows(self.conn, self.table, rows, start=self.rows)
+        box = rows.bbox(digits=None)
+        if box is not None:
+            self.box = box if self.box is None else [min(self.box[0], box[0]), min(self.box[1], box[1]),
+                                                     max(self.box[2], box[2]), max(self.box[3], box[3])]
         if keys is not None:
             _copy_frame(self.conn, KEYS, keys)
         self.mark_bad(bad)
@@ -143,13 +149,14 @@ class Stager:
         """Delete the rejected rows from the staging table and the keys: (rows rejected, rows accepted)."""
         t, k, b = sql.Identifier(self.table), sql.Identifier(KEYS), sql.Identifier(BAD)
         (n_bad,) = self.conn.execute(sql.SQL("SELECT count(DISTINCT source_row) FROM {}").format(b)).fetchone() or (0,)
-        if self.template is None:
-            return int(n_bad), 0
+        self.conn.execute(sql.SQL("ANALYZE {}").format(k))  # a temporary table has no statistics of its own
+        if self.template is None or not n_bad:
+            return int(n_bad), self.rows
+        self.deleted = True
         gone = self.conn.execute(sql.SQL("DELETE FROM {t} s USING (SELECT DISTINCT source_row FROM {b}) x "
                                          "WHERE s.source_row = x.source_row").format(t=t, b=b)).rowcount
         self.conn.execute(sql.SQL("DELETE FROM {k} s USING (SELECT DISTINCT source_row FROM {b}) x "
                                   "WHERE s.source_row = x.source_row").format(k=k, b=b))
-        self.conn.execute(sql.SQL("ANALYZE {}").format(k))
         return int(n_bad), self.rows - int(gone)
 
     def has_own_ids(self) -> bool:
@@ -168,13 +175,16 @@ class Stager:
         return {str(r[0]) for r in rows}
 
     def staged(self, accepted: int) -> StagedRows:
-        """The accepted rows as the layer to save (bounded in the database)."""
+        """The accepted rows as the layer to save (bounded as the chunks were staged, or in the database once rows
+        were deleted)."""
         assert self.template is not None  # a chunk was staged
+        t = self.template
+        if not self.deleted:
+            return StagedRows(t.frame, t.lon, t.lat, t.crs, staging=self.table, rows=accepted, box=self.box)
         n, *box = self.conn.execute(sql.SQL(
             "SELECT count(*), min(ST_XMin(geometry)), min(ST_YMin(geometry)), max(ST_XMax(geometry)), "
             "max(ST_YMax(geometry)) FROM {} WHERE NOT ST_IsEmpty(geometry)").format(sql.Identifier(self.table))
         ).fetchone() or (0,)
-        t = self.template
         return StagedRows(t.frame, t.lon, t.lat, t.crs, staging=self.table, rows=accepted,
                           box=[float(v) for v in box] if n and box[0] is not None else None)
 

@@ -19,7 +19,9 @@ governorate: they count there and in no block; other points inside the Strip are
 ``location_type`` ``strip``. Points are joined to blocks and
 governorates on their coordinates (``_first_hit``: the first polygon in layer order), or, on the PostGIS
 workspace, in the database after the rows are COPYed, by the same rule (``import_join``). Events keep
-their coordinates as two arrays until stored (``point_rows``). Text is stored as given (data, never
+their coordinates as two arrays until stored (``point_rows``). On PostGIS an events CSV is read, checked and
+COPYed to a staging table a chunk at a time, and the checks that need the whole file run on what the chunks
+left, partly in SQL (``import_stage``, :func:`_import_staged`): the same report as the whole-file read. Text is stored as given (data, never
 markup); the dashboard escapes it.
 
 Overlaps: a file imported again (same sha256) replaces the layer it made; events whose own id
