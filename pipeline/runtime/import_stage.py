@@ -210,11 +210,13 @@ def stage(conn: psycopg.Connection[Any], parts: Iterator[Parsed], *,
         warnings.update(dict.fromkeys(said))
         repaired += part.repaired
         bad = np.unique(np.array([q.row for q in problems if q.row is not None], dtype=np.int64))
-        stager.add(to_rows(part, gdf), facts.keys, bad)
-        facts.keys = None
-        part.frame = part.frame.iloc[:0]
+        part.frame = part.frame.iloc[:0]  # what the save needs is in gdf: the reader's frame goes first
         head = head or part
+        rows = to_rows(part, gdf)
         del gdf, problems
+        stager.add(rows, facts.keys, bad)
+        facts.keys = None
+        del rows
         release_pool()
         check_time()
     assert head is not None  # the reader yields at least one chunk (or raises)
