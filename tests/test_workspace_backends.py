@@ -329,3 +329,182 @@ def test_the_bundle_blocks_are_loaded_into_the_database_once_and_reused(pg_url, 
     assert imports.import_file(DATA / "acled-edges.csv", accept_partial=True)["status"] == "written"
     with psycopg.connect(pg_url) as conn:
         assert conn.execute(query).fetchall() == first  # the same tables (same oids): not made again
+
+
+REPORTED = ["status", "rows_read", "accepted", "rejected", "rejections", "problems", "warnings", "repaired"]
+
+
+def _chunked_and_whole(path, pg_url, ws, monkeypatch, *, rows: int = 2) -> tuple[dict, pd.DataFrame, dict,
+                                                                               pd.DataFrame]:
+    """The file imported on PostGIS read ``rows`` rows a chunk (staged chunk by chunk), then read whole."""
+    from pipeline.runtime import import_stream
+
+    staged: list[int] = []
+    real = import_stream.parts
+    monkeypatch.setattr(import_stream, "CHUNK_ROWS", rows)
+    monkeypatch.setattr(import_stream, "parts", lambda *a, **k: staged.append(1) or real(*a, **k))
+    chunked_rep, _ = _import_on("postgis", path, pg_url, ws, monkeypatch)
+    chunked = workspace.load(chunked_rep["layer"])
+    chunked_entry = workspace.entry(chunked_rep["layer"])
+    assert staged == [1] and chunked_rep["rows_read"] > 2 * rows  # the staged import ran, over several chunks
+    assert workspace.delete(chunked_rep["layer"])  # the next import is not "the same file imported before"
+    monkeypatch.setattr(import_stream, "streams", lambda det, in_db: False)
+    whole_rep, _ = _import_on("postgis", path, pg_url, ws, monkeypatch)
+    whole = workspace.load(whole_rep["layer"])
+    whole_entry = workspace.entry(whole_rep["layer"])
+    for key in ("rows", "bbox", "columns", "dtypes", "dataset", "rows_read", "rejected", "report"):
+        assert chunked_entry.get(key) == whole_entry.get(key), key
+    monkeypatch.undo()
+    return chunked_rep, chunked, whole_rep, whole
+
+
+@pytest.mark.parametrize("name", ["forensic-architecture-jabalia-oct2023.tsv", "acled-faulty.csv",
+                                  "points-out-of-domain.csv", "points-wild-dates.csv", "acled-edges.csv"])
+def test_an_import_read_in_chunks_reports_and_stores_what_the_whole_file_read_does(pg_url, tmp_path, monkeypatch,
+                                                                                  name):
+    """Two rows a chunk: the file spans many chunks, each checked and COPYed to the staging table on its own; the
+    report (counts, reasons with their row numbers, warnings) and the stored rows are those of the file read
+    whole, on PostGIS and (rows) on the files backend."""
+    path = next(RAW_EVENTS.glob(f"**/{name}")) if name.endswith(".tsv") else DATA / name
+    files_rep, on_files = _import_on("files", path, pg_url, tmp_path / "ws", monkeypatch)
+    chunked_rep, chunked, whole_rep, whole = _chunked_and_whole(path, pg_url, tmp_path / "ws", monkeypatch)
+    assert {k: chunked_rep.get(k) for k in REPORTED} == {k: whole_rep.get(k) for k in REPORTED}
+    pd.testing.assert_frame_equal(chunked.drop(columns="geometry"), whole.drop(columns="geometry"))
+    assert chunked.geometry.equals(whole.geometry)
+    pd.testing.assert_frame_equal(on_files, chunked[JOINED].sort_values("source_row").reset_index(drop=True),
+                                  check_dtype=False)
+    assert (files_rep["accepted"], files_rep["rejected"], files_rep["rejections"]) == (
+        chunked_rep["accepted"], chunked_rep["rejected"], chunked_rep["rejections"])
+
+
+def test_a_csv_the_streaming_reader_cannot_take_is_read_whole_on_postgis(pg_url, tmp_path, monkeypatch):
+    """Two columns of one name: pyarrow's reader refuses the header, so the file is read whole, as on files."""
+    from pipeline.runtime import import_stream
+
+    path = tmp_path / "twice-named.csv"
+    path.write_text("latitude,longitude,date,notes,notes\n31.52,34.45,2024-01-02,a,b\n31.41,34.38,2024-01-03,c,d\n"
+                    "31.30,34.30,2024-01-04,e,f\n", encoding="utf-8")
+    files_rep, on_files = _import_on("files", path, pg_url, tmp_path / "ws", monkeypatch)
+    streamed: list[object] = []
+    real = import_stream.parts
+    monkeypatch.setattr(import_stream, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(import_stream, "parts", lambda *a, **k: streamed.append(real(*a, **k)) or streamed[-1])
+    db_rep, in_db = _import_on("postgis", path, pg_url, tmp_path / "ws", monkeypatch)
+    assert streamed == [None]  # asked, and it declined
+    assert (db_rep["accepted"], db_rep["rejected"]) == (files_rep["accepted"], files_rep["rejected"]) == (3, 0)
+    assert db_rep["warnings"] == files_rep["warnings"]
+    pd.testing.assert_frame_equal(on_files, in_db, check_dtype=False)
+
+
+def _dated(src, path, changes: dict[int, str]) -> None:
+    """``src`` (a TSV with a ``date`` column) with the dates of the data rows numbered in ``changes`` replaced."""
+    frame = pd.read_csv(src, sep="\t", dtype=str, keep_default_na=False)
+    for row, value in changes.items():
+        frame.loc[row - 2, "date"] = value  # row 2 is the first data row (header = 1)
+    frame.to_csv(path, sep="\t", index=False)
+
+
+@pytest.mark.parametrize("when", ["about the war", "earlier years"])
+def test_dates_before_the_war_are_judged_on_the_whole_file_when_read_in_chunks(pg_url, tmp_path, monkeypatch, when):
+    """The share of dates inside the war is the whole file's, not a chunk's: the chunk holding the old dates is
+    mostly old, but the file (Forensic Architecture's Jabalia events) is about the war, so those rows are rejected
+    with their row numbers; with most dates moved before the war, they are kept with one warning."""
+    src = next(RAW_EVENTS.glob("**/forensic-architecture-jabalia-oct2023.tsv"))
+    path = tmp_path / "jabalia-dated.tsv"
+    old = range(10, 14) if when == "about the war" else range(2, 80)
+    _dated(src, path, {r: "2019-05-0" + str(r % 9 + 1) for r in old})
+    files_rep, _ = _import_on("files", path, pg_url, tmp_path / "ws", monkeypatch)
+    chunked_rep, chunked, whole_rep, whole = _chunked_and_whole(path, pg_url, tmp_path / "ws", monkeypatch, rows=4)
+    assert {k: chunked_rep.get(k) for k in REPORTED} == {k: whole_rep.get(k) for k in REPORTED}
+    pd.testing.assert_frame_equal(chunked.drop(columns="geometry"), whole.drop(columns="geometry"))
+    if when == "about the war":
+        before = [q for q in chunked_rep["rejections"] if "is before 2023-10-07" in q["reason"]]
+        assert [q["row"] for q in before] == list(old) and chunked_rep["rejected"] == files_rep["rejected"] >= 4
+    else:
+        assert f"{len(old)} row(s) dated before 2023-10-07 kept (the file covers earlier years)" in chunked_rep[
+            "warnings"]
+    assert chunked_rep["warnings"] == files_rep["warnings"]
+
+
+def test_a_refused_import_read_in_chunks_leaves_nothing_in_the_database(pg_url, tmp_path, monkeypatch):
+    """ACLED rows with faults (a duplicate event id among them), no partial import: refused with the whole-file
+    read's report, and no table is left behind (the staging table and its rows are rolled back)."""
+    from pipeline.runtime import import_stream
+
+    monkeypatch.setenv("GDM_DATABASE_URL", pg_url)
+    monkeypatch.setenv("GDM_WORKSPACE_DIR", str(tmp_path / "ws"))
+    monkeypatch.setattr(import_stream, "CHUNK_ROWS", 3)
+    chunked = imports.import_file(DATA / "acled-faulty.csv")
+    assert any("duplicate event: same id" in q["reason"] for q in chunked["rejections"])
+    monkeypatch.setattr(import_stream, "streams", lambda det, in_db: False)
+    whole = imports.import_file(DATA / "acled-faulty.csv")
+    assert chunked["status"] == whole["status"] == "refused" and chunked["message"] == whole["message"]
+    assert {k: chunked.get(k) for k in REPORTED} == {k: whole.get(k) for k in REPORTED}
+    with psycopg.connect(pg_url) as conn:
+        tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                                             "AND tablename LIKE 'gdm\\_%%' AND tablename NOT LIKE 'gdm\\_ref\\_%%'")]
+    assert sorted(tables) == ["gdm_layers", "gdm_schema", "gdm_state"] and workspace.list_layers() == []
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_events_already_in_an_earlier_layer_are_found_in_the_database_when_read_in_chunks(pg_url, tmp_path,
+                                                                                           monkeypatch, keep):
+    """Two ACLED weeks sharing events: the second, read a row at a time, finds the events of the first (a join
+    in the database), reports them as the whole-file read does and (newest import wins) removes them from it."""
+    from pipeline.runtime import import_stream
+
+    first, second = DATA / "acled-weeks-1.csv", DATA / "acled-weeks-2.csv"
+    outcomes = []
+    for chunked in (True, False):
+        monkeypatch.setenv("GDM_DATABASE_URL", pg_url)
+        for e in workspace.list_layers():  # an empty workspace for each way of reading
+            assert workspace.delete(e["name"])
+        monkeypatch.setattr(import_stream, "CHUNK_ROWS", 1)
+        monkeypatch.setattr(import_stream, "streams", (lambda det, in_db: in_db) if chunked else
+                            (lambda det, in_db: False))
+        a = imports.import_file(first)
+        b = imports.import_file(second, keep_duplicates=keep)
+        layers = {e["name"]: workspace.load(e["name"]).drop(columns="geometry") for e in workspace.list_layers()}
+        outcomes.append((a, b, layers))
+    (a1, b1, l1), (a2, b2, l2) = outcomes
+    assert b1["overlaps"] and b1["overlaps"][0]["events"] > 0
+    assert (b1["overlaps"], b1["warnings"], b1["accepted"]) == (b2["overlaps"], b2["warnings"], b2["accepted"])
+    assert sorted(l1) == sorted(l2)
+    for name in l1:
+        pd.testing.assert_frame_equal(l1[name], l2[name])
+    earlier = l1[a1["layer"]]
+    assert len(earlier) == a1["accepted"] - (0 if keep else b1["overlaps"][0]["events"])
+
+
+@pytest.mark.parametrize("good", [2, 40_000])
+def test_a_row_the_streaming_reader_refuses_rolls_back_the_staged_chunks(pg_url, tmp_path, monkeypatch, good):
+    """A row with a field too many, in pyarrow's first block or after 40,000 good rows (four chunks staged):
+    pyarrow refuses it, what was staged is rolled back, and the file is read whole, reported as on files."""
+    from pipeline.runtime import import_stream
+
+    path = tmp_path / "ragged.csv"
+    rows = [f"31.{41 + k % 9},34.{38 + k % 7},2024-01-{k % 28 + 1:02d},n{k}" for k in range(good)]
+    path.write_text("latitude,longitude,date,notes\n" + "\n".join(rows) + "\n31.30,34.30,2024-01-04,c,extra\n"
+                    "31.31,34.31,2024-01-05,d\n", encoding="utf-8")
+    files_rep = imports.import_file(path, root=tmp_path / "ws", accept_partial=True)
+    monkeypatch.setenv("GDM_DATABASE_URL", pg_url)
+    monkeypatch.setattr(import_stream, "CHUNK_ROWS", 10_000)
+    refused: list[str] = []
+    real = import_stream._parts
+
+    def parts(*a, **k):
+        try:
+            yield from real(*a, **k)
+        except import_stream.Unstreamable as exc:
+            refused.append(str(exc))
+            raise
+
+    monkeypatch.setattr(import_stream, "_parts", parts)
+    db_rep = imports.import_file(path, accept_partial=True)
+    assert bool(refused) == (good > 2)  # refused midway, or on opening (nothing staged yet)
+    assert {k: db_rep.get(k) for k in REPORTED} == {k: files_rep.get(k) for k in REPORTED}
+    assert db_rep["status"] == files_rep["status"]
+    with psycopg.connect(pg_url) as conn:
+        (staged,) = conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'gdm\\_stage\\_%%'"
+                                 ).fetchone() or (0,)
+    assert staged == 0

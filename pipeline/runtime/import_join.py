@@ -155,6 +155,7 @@ def join_layer(conn: psycopg.Connection[Any], source: str, target: str) -> list[
         "AND h.block_id IS NOT NULL AND l.block_id <> h.block_id").format(s=s)).fetchone() or (0,)
     if mism:
         warnings.append(block_mismatch_warning(int(mism)))
+    n_rows, top = conn.execute(sql.SQL("SELECT count(*), max(_gdm_row) FROM {}").format(s)).fetchone() or (0, None)
     chosen = {
         "pcode": sql.SQL("coalesce(h.pcode, l.pcode)"),
         "block_id": sql.SQL("coalesce(h.block_id, l.block_id)"),
@@ -162,6 +163,8 @@ def join_layer(conn: psycopg.Connection[Any], source: str, target: str) -> list[
         "sub_block_id": sql.SQL("CASE WHEN l.block_id IS NOT NULL AND h.block_id IS NOT NULL AND l.block_id <> "
                                 "h.block_id THEN NULL ELSE l.sub_block_id END"),
     }
+    if top is not None and top != n_rows - 1:  # rows were deleted from the staging table: numbered 0..n-1 again
+        chosen["_gdm_row"] = sql.SQL("row_number() OVER (ORDER BY l._gdm_row) - 1")
     select = [chosen.get(c, sql.SQL("l.{}").format(sql.Identifier(c))) for c in cols]
     conn.execute(sql.SQL(
         "INSERT INTO {t} ({cols}) SELECT {select} FROM {s} l LEFT JOIN gdm_hits h ON h._gdm_row = l._gdm_row "

@@ -19,7 +19,9 @@ governorate: they count there and in no block; other points inside the Strip are
 ``location_type`` ``strip``. Points are joined to blocks and
 governorates on their coordinates (``_first_hit``: the first polygon in layer order), or, on the PostGIS
 workspace, in the database after the rows are COPYed, by the same rule (``import_join``). Events keep
-their coordinates as two arrays until stored (``point_rows``). Text is stored as given (data, never
+their coordinates as two arrays until stored (``point_rows``). On PostGIS an events CSV is read, checked and
+COPYed to a staging table a chunk at a time, and the checks that need the whole file run on what the chunks
+left, partly in SQL (``import_stage``, :func:`_import_staged`): the same report as the whole-file read. Text is stored as given (data, never
 markup); the dashboard escapes it.
 
 Overlaps: a file imported again (same sha256) replaces the layer it made; events whose own id
@@ -64,11 +66,11 @@ from pipeline.core.errors import InputError
 from pipeline.core.i18n import N_, msg
 from pipeline.core.layers import AREA_CRS, area_km2
 from pipeline.core.storage import sha256_file
-from pipeline.runtime import workspace
+from pipeline.runtime import import_stage, import_stream, workspace
 from pipeline.runtime.bundle import load_geolayer, load_manifest
 from pipeline.runtime.detect import Detected, Parsed, Problem, detect, release_pool
 from pipeline.runtime.import_join import block_mismatch_warning, differs_warning, join_layer, no_block_warning
-from pipeline.runtime.point_rows import PointRows
+from pipeline.runtime.point_rows import PointRows, StagedRows
 from pipeline.runtime.readers.acled import acled_attribution, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
 from pipeline.runtime.readers.hxl import read_hxl
@@ -77,6 +79,7 @@ from pipeline.runtime.readers.qualified import sum_qualifier
 from pipeline.runtime.readers.series import read_series
 from pipeline.runtime.readers.zone_files import read_zone_files, truncation_message
 from pipeline.runtime.user_orders import finish_orders
+from pipeline.runtime.workspace_postgis import PostgisBackend
 
 WAR_START = date(2023, 10, 7)
 MAX_LISTED = 1000  # rejections listed in a report (all are counted)
@@ -186,31 +189,65 @@ def read_any(path: Path, det: Detected, display: str, tmpdir: Path, *, unit: str
 # ---------------------------------------------------------------- checks
 
 
-def _dates_check(dates: pd.Series, rows: pd.Series, field: str, claims_war: bool | None,
-                 layer: str | None) -> tuple[list[Problem], list[str]]:
-    problems: list[Problem] = []
-    warnings: list[str] = []
+def _future_dates(dates: pd.Series, rows: pd.Series, field: str, layer: str | None) -> list[Problem]:
     today = pd.Timestamp(datetime.now(timezone.utc).date())
     future = dates > today
-    problems += [Problem(int(r), field, msg(N_("date {date} is in the future"), date=d.date()), fix=msg(N_("check the year")),
-                         layer=layer)
-                 for r, d in zip(rows[future], dates[future], strict=True)]
+    return [Problem(int(r), field, msg(N_("date {date} is in the future"), date=d.date()), fix=msg(N_("check the year")),
+                    layer=layer)
+            for r, d in zip(rows[future], dates[future], strict=True)]
+
+
+def _before_war(rows: pd.Series | np.ndarray, dates: pd.Series | np.ndarray, n: int, field: str,
+                claims_war: bool | None, layer: str | None) -> tuple[list[Problem], list[str]]:
+    """The ``n`` rows dated before the war: problems when the file is about the war (for the ``rows``/``dates``
+    given: all, or the first of them), else one warning."""
+    if not n:
+        return [], []
+    if claims_war:
+        return [Problem(int(r), field, msg(N_("date {date} is before 2023-10-07, but the file is about the war "
+                                              "that began then (most of its dates are later)"), date=pd.Timestamp(d).date()),
+                        fix=msg(N_("check the year")), layer=layer)
+                for r, d in zip(rows, dates, strict=True)], []
+    return [], [msg(N_("{n} row(s) dated before 2023-10-07 kept (the file covers earlier years)"), n=n)]
+
+
+def _dates_check(dates: pd.Series, rows: pd.Series, field: str, claims_war: bool | None,
+                 layer: str | None) -> tuple[list[Problem], list[str]]:
+    problems = _future_dates(dates, rows, field, layer)
     valid = dates.notna()
     war = pd.Timestamp(WAR_START)
     before = valid & (dates < war)
     if claims_war is None and valid.any():
         share = float((dates[valid] >= war).mean())
         claims_war = share >= 0.5
+    p_before, warnings = _before_war(rows[before], dates[before], int(before.sum()), field, claims_war, layer)
+    return problems + p_before, warnings
+
+
+def _war_facts(facts: import_stage.FileFacts, dates: pd.Series, rows: pd.Series, field: str,
+               claims_war: bool | None) -> None:
+    """A chunk's share of what :func:`_dates_check` needs of the whole file (summed in ``facts``)."""
+    valid = dates.notna()
+    war = pd.Timestamp(WAR_START)
+    before = valid & (dates < war)
+    facts.claims_war, facts.date_field = claims_war, field
+    facts.valid += int(valid.sum())
+    facts.after += int((valid & (dates >= war)).sum())
     if before.any():
-        if claims_war:
-            problems += [Problem(int(r), field, msg(N_("date {date} is before 2023-10-07, but the file is about the war "
-                                                          "that began then (most of its dates are later)"), date=d.date()),
-                                 fix=msg(N_("check the year")), layer=layer)
-                         for r, d in zip(rows[before], dates[before], strict=True)]
-        else:
-            warnings.append(msg(N_("{n} row(s) dated before 2023-10-07 kept (the file covers earlier years)"),
-                                n=int(before.sum())))
-    return problems, warnings
+        facts.before_rows.append(rows[before].to_numpy(dtype=np.int64))
+        facts.before_dates.append(dates[before].to_numpy())
+
+
+def file_war_check(facts: import_stage.FileFacts, most: int) -> tuple[np.ndarray, list[Problem], list[str]]:
+    """:func:`_dates_check`'s whole-file part from the chunks' facts: (rows rejected, the first ``most`` problems,
+    warnings)."""
+    claims = facts.claims_war
+    if claims is None and facts.valid:
+        claims = facts.after / facts.valid >= 0.5
+    rows = np.concatenate(facts.before_rows) if facts.before_rows else np.empty(0, dtype=np.int64)
+    dates = np.concatenate(facts.before_dates) if facts.before_dates else np.empty(0, dtype="datetime64[ns]")
+    problems, warnings = _before_war(rows[:most], dates[:most], len(rows), facts.date_field, claims, None)
+    return (rows if claims else rows[:0]), problems, warnings
 
 
 def _rejected_outside(ref: dict[str, Any], rows: np.ndarray, lat: np.ndarray, lon: np.ndarray,
@@ -347,6 +384,12 @@ def _text_columns(frame: pd.DataFrame) -> list[str]:
 
 def _cap_text(frame: pd.DataFrame) -> list[str]:
     """Cut text values longer than ``max_text_chars`` (in place); a warning names each row and field."""
+    cut = _cap_cut(frame)
+    return _cap_words(cut, len(cut))
+
+
+def _cap_cut(frame: pd.DataFrame) -> list[str]:
+    """Cut text values longer than ``max_text_chars`` (in place); each one named (row, field, length)."""
     cap = settings.get(settings.MAX_TEXT_CHARS)
     cut: list[str] = []
     for c in _text_columns(frame):
@@ -356,11 +399,17 @@ def _cap_text(frame: pd.DataFrame) -> list[str]:
             frame.loc[long, c] = frame.loc[long, c].astype("string").str.slice(0, cap)
             where = frame.loc[long, "_row"] if "_row" in frame else pd.Series(frame.index[long] + 1)
             cut += [msg(N_("row {row} {field} ({n:,} characters)"), row=int(r), field=c, n=int(n)) for r, n in zip(where, lengths[long], strict=True)]
-    if not cut:
+    return cut
+
+
+def _cap_words(cut: list[str], n: int) -> list[str]:
+    """The warning for ``n`` texts cut, the first of them named in ``cut``."""
+    if not n:
         return []
+    cap = settings.get(settings.MAX_TEXT_CHARS)
     return [msg(N_("{n} text value(s) longer than {cap:,} characters cut to {cap:,} (max_text_chars, {env}): "
-                   "{cut}"), n=len(cut), cap=cap, env=settings.MAX_TEXT_CHARS.env,
-                cut=msg(N_("{items} ..."), items=", ".join(cut[:20])) if len(cut) > 20 else ", ".join(cut[:20]))]
+                   "{cut}"), n=n, cap=cap, env=settings.MAX_TEXT_CHARS.env,
+                cut=msg(N_("{items} ..."), items=", ".join(cut[:20])) if n > 20 else ", ".join(cut[:20]))]
 
 
 def _domain_check(gdf: pd.DataFrame, f: pd.DataFrame, found: list[Problem], layer: str | None) -> list[Problem]:
@@ -405,6 +454,10 @@ def _may_hold_markup(values: pd.Series) -> bool:
 
 
 def _markup_warning(frame: pd.DataFrame) -> list[str]:
+    return _markup_words(_markup_count(frame))
+
+
+def _markup_count(frame: pd.DataFrame) -> int:
     n = 0
     for c in _text_columns(frame):
         text = frame[c].astype("string")
@@ -415,6 +468,10 @@ def _markup_warning(frame: pd.DataFrame) -> list[str]:
                 | text.str.contains("javascript:", case=False, regex=False, na=False))
         if cand.any():
             n += int(text[cand].str.contains(_MARKUP, na=False).sum())
+    return n
+
+
+def _markup_words(n: int) -> list[str]:
     if n:
         return [msg(N_("{n} text value(s) contain HTML-like markup: stored as plain text, shown escaped"), n=n)]
     return []
@@ -452,12 +509,15 @@ def _rowhash(f: pd.DataFrame, cols: list[str]) -> pd.Series:
     return pd.util.hash_pandas_object(f[cols].astype("string"), index=False)
 
 
-def finish_events(p: Parsed, layer: str | None = None, *, join: bool = True
-                  ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+def finish_events(p: Parsed, layer: str | None = None, *, join: bool = True,
+                  facts: import_stage.FileFacts | None = None) -> tuple[pd.DataFrame, list[Problem], list[str]]:
     """Validate and join point rows; return (all rows with ``lon``/``lat`` and pcode/block_id, problems, warnings).
 
     ``join=False`` leaves the join to blocks and governorates to the database (``import_join``, PostGIS):
     ``pcode`` is then the governorate the row names and ``block_id`` the block it claims, until joined.
+    With ``facts``, ``p`` is one chunk of a file (``import_stage``): the checks that need the whole file (dates
+    before the war, duplicates) are not made and the warnings that count the whole file are not worded; what
+    they need of this chunk goes into ``facts``.
     """
     f = p.frame.copy(deep=False)  # copy-on-write (pandas 3): a column is copied only when it is changed
     ref = reference()
@@ -510,7 +570,12 @@ def finish_events(p: Parsed, layer: str | None = None, *, join: bool = True
         warnings.append(differs_warning(int(differs.sum()), rows[differs]))
     place, p_out, w_out = _outside_kept(f, place, dist_m, hint, layer)
     problems += p_out
-    warnings += w_out
+    if facts is None:
+        warnings += w_out
+    elif w_out:
+        kept = pd.Series(place).notna().to_numpy()
+        facts.near_place.append(place[kept])
+        facts.near_rows.append(rows.to_numpy(dtype=np.int64)[kept])
     gdf["pcode"] = pcode
     gdf["location_type"] = pd.Series(place, index=f.index, dtype="string").fillna("strip")
     gdf["outline_distance_m"] = dist_m
@@ -527,19 +592,56 @@ def finish_events(p: Parsed, layer: str | None = None, *, join: bool = True
         warnings.append(no_block_warning(n_noblock))
     # dates, and values outside their domain
     date_field = p.meta.get("columns", {}).get("date") or "date"
-    p3, w3 = _dates_check(gdf["date"], rows, date_field, p.meta.get("claims_war"), layer)
+    if facts is None:
+        p3, w3 = _dates_check(gdf["date"], rows, date_field, p.meta.get("claims_war"), layer)
+    else:  # the share of dates inside the war is the whole file's
+        p3, w3 = _future_dates(gdf["date"], rows, date_field, layer), []
+        _war_facts(facts, gdf["date"], rows, date_field, p.meta.get("claims_war"))
+        facts.ranks = (len(problems), len(problems) + len(p3))
     problems += p3 + _domain_check(gdf, f, problems, layer)
     warnings += w3
     # duplicates
     ids = gdf["event_id"].astype("string")
     has_id = ids.notna() & (ids != "")
+    if facts is None:
+        p_dup, w_dup = _duplicates(f, gdf, rows, ids, has_id, layer)
+        problems += p_dup
+        warnings += w_dup
+    else:  # found in the database over the whole file (import_stage)
+        facts.keys = _file_keys(f, gdf, rows, ids, has_id)
+    slug = workspace.slug(p.name_hint)
+    if not has_id.all():
+        made = pd.Series([f"{slug}-{r}" for r in rows], index=f.index, dtype="string")
+        gdf["event_id"] = ids.where(has_id, made)
+    else:
+        gdf["event_id"] = ids
+    gdf["_own_id"] = has_id.to_numpy()  # the dataset's own id (ACLED event_id_cnty ...), not a made-up one
+    warnings += _text_warnings(gdf, facts)
+    release_pool()  # the checks' temporary arrays, before the save allocates its own
+    return gdf, problems, warnings
+
+
+def _text_warnings(gdf: pd.DataFrame, facts: import_stage.FileFacts | None) -> list[str]:
+    """Texts cut and markup found: worded, or (a chunk of a file) counted in ``facts``."""
+    if facts is None:
+        return _cap_text(gdf) + _markup_warning(gdf)
+    cut = _cap_cut(gdf)
+    facts.cut, facts.cut_n = (facts.cut + cut)[:20], facts.cut_n + len(cut)
+    facts.markup += _markup_count(gdf)
+    return []
+
+
+def _duplicates(f: pd.DataFrame, gdf: pd.DataFrame, rows: pd.Series, ids: pd.Series, has_id: pd.Series,
+                layer: str | None) -> tuple[list[Problem], list[str]]:
+    """Rows repeating an earlier row's own id (problems), rows without one identical to an earlier row (a warning)."""
+    problems: list[Problem] = []
+    warnings: list[str] = []
     dup_id = has_id & ids.duplicated(keep="first")
     if dup_id.any():
         first_row = pd.Series(rows[has_id].to_numpy(), index=ids[has_id].to_numpy())
         first_row = first_row[~first_row.index.duplicated(keep="first")]
-        problems += [Problem(int(r), "event_id", msg(N_("duplicate event: same id {id!r} as row {row}"), id=i,
-                                                         row=int(first_row[i])),
-                             layer=layer) for r, i in zip(rows[dup_id], ids[dup_id], strict=True)]
+        problems += [_duplicate_problem(int(r), i, int(first_row[i]), layer)
+                     for r, i in zip(rows[dup_id], ids[dup_id], strict=True)]
     if (~has_id).any():
         if "_rowhash" in f:  # the reader hashed the whole source row
             content = f.loc[~has_id, "_rowhash"]
@@ -551,22 +653,56 @@ def finish_events(p: Parsed, layer: str | None = None, *, join: bool = True
         if dup_sub.any():
             first = pd.Series(rows.loc[content.index].to_numpy(), index=content.to_numpy())
             first = first[~first.index.duplicated(keep="first")]
-            pairs = [f"{int(r)}={int(first[h])}"
+            pairs = [(int(r), int(first[h]))
                      for r, h in zip(rows.loc[dup_sub.index[dup_sub]], content[dup_sub], strict=True)]
-            listed = ", ".join(pairs[:20])
-            warnings.append(msg(N_("{n} row(s) identical to an earlier row, kept (without an event id a repeat "
-                                   "cannot be told from two events at one place and day): row=earlier row {pairs}"),
-                                n=len(pairs), pairs=msg(N_("{items} ..."), items=listed) if len(pairs) > 20 else listed))
-    slug = workspace.slug(p.name_hint)
-    if not has_id.all():
-        made = pd.Series([f"{slug}-{r}" for r in rows], index=f.index, dtype="string")
-        gdf["event_id"] = ids.where(has_id, made)
-    else:
-        gdf["event_id"] = ids
-    gdf["_own_id"] = has_id.to_numpy()  # the dataset's own id (ACLED event_id_cnty ...), not a made-up one
-    warnings += _cap_text(gdf) + _markup_warning(gdf)
-    release_pool()  # the checks' temporary arrays, before the save allocates its own
-    return gdf, problems, warnings
+            warnings.append(_identical_warning(len(pairs), pairs))
+    return problems, warnings
+
+
+def _duplicate_problem(row: int, event_id: str, first: int, layer: str | None) -> Problem:
+    return Problem(row, "event_id", msg(N_("duplicate event: same id {id!r} as row {row}"), id=event_id, row=first),
+                   layer=layer)
+
+
+def _identical_warning(n: int, pairs: list[tuple[int, int]]) -> str:
+    """``n`` rows without an id identical to an earlier row; ``pairs``: (row, earlier row), the first 20 listed."""
+    listed = ", ".join(f"{r}={e}" for r, e in pairs[:20])
+    return msg(N_("{n} row(s) identical to an earlier row, kept (without an event id a repeat "
+                  "cannot be told from two events at one place and day): row=earlier row {pairs}"),
+               n=n, pairs=msg(N_("{items} ..."), items=listed) if n > 20 else listed)
+
+
+def _stable_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with dates and numbers written alike in every chunk of a file (a chunk's own dtype or layout
+    would otherwise change how ``astype("string")`` writes them, and so the rows' hashes)."""
+    out = {}
+    for c in frame.columns:
+        s = frame[c]
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            out[c] = s.dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        elif pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+            out[c] = s.astype("Float64")
+        else:
+            out[c] = s
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _file_keys(f: pd.DataFrame, gdf: pd.DataFrame, rows: pd.Series, ids: pd.Series, has_id: pd.Series
+               ) -> pd.DataFrame:
+    """A chunk's rows for the whole file's duplicate checks: source_row, own event id, content hash (rows without)."""
+    content = np.zeros(len(f), dtype=np.int64)
+    if (~has_id).any():
+        if "_rowhash" in f:  # the reader hashed the whole source row
+            hashed = f.loc[~has_id, "_rowhash"]
+        else:
+            key_cols = [c for c in ("date", "kind", "fatalities", "location", "notes", "source", "figure") if c in gdf]
+            both = pd.concat([gdf[key_cols], f[["lat", "lon"]]], axis=1).loc[~has_id]
+            hashed = _rowhash(_stable_text(both), key_cols + ["lat", "lon"])
+        content[(~has_id).to_numpy()] = np.asarray(hashed, dtype=np.uint64).view(np.int64)
+    own = pd.Series(has_id.to_numpy())
+    return pd.DataFrame({"source_row": rows.to_numpy(dtype=np.int64),
+                         "event_id": ids.reset_index(drop=True).where(own),
+                         "content": pd.Series(content, dtype="Int64").where(~own)})
 
 
 def finish_figures(p: Parsed, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
@@ -753,13 +889,18 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         det = detect(path, display=display, declared=as_)
         rep.update(format=det.fmt, container=det.container, detected_as=det.reason, sha256=sha256_file(path))
         _check_time(t0, display)
+        # on PostGIS the stored rows are joined to blocks and governorates in the database (import_join)
+        in_db = not dry_run and workspace.backend(root).kind == "postgis"
+        if import_stream.streams(det, in_db=in_db):  # an events CSV: a chunk at a time, staged in the database
+            done = _import_staged(path, det, display, rep, t0=t0, root=root, say=say, accept_partial=accept_partial,
+                                  keep_duplicates=keep_duplicates, name=name, owner=owner, shared=shared)
+            if done is not None:
+                return done
         with tempfile.TemporaryDirectory(prefix="gdm-import-") as tmp:
             say(msg(N_("reading it as {fmt} ({container}) ..."), fmt=det.fmt, container=det.container))
             parsed = read_any(path, det, display, Path(tmp), unit=unit, value=value)
         _check_time(t0, display)
         results = []
-        # on PostGIS the stored rows are joined to blocks and governorates in the database (import_join)
-        in_db = not dry_run and workspace.backend(root).kind == "postgis"
         for p in parsed:
             label = p.name_hint if len(parsed) > 1 else None
             say(msg(N_("validating {n:,} row(s) of {layer} ..."), n=len(p.frame), layer=label) if label else
@@ -801,22 +942,8 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
     rep["problems"] = len(all_problems)
     if rep["acled"]:
         rep["attribution"] = acled_attribution
-    refused = rep["rejected"] > 0 and not accept_partial
-    nothing = rep["accepted"] == 0
-    if nothing:
-        rep["status"] = "refused" if not dry_run else "dry-run"
-        rep["message"] = msg(N_("no row or feature of {file} can be imported ({n} rejected)"), file=display,
-                             n=rep["rejected"])
-    elif refused:
-        rep["status"] = "refused" if not dry_run else "dry-run"
-        rep["message"] = msg(N_("{n} of {total} row(s) rejected: nothing imported "
-                                "(fix the rows, or accept the partial import)"), n=rep["rejected"], total=rep["rows_read"])
-    elif dry_run:
-        rep["status"] = "dry-run"
-        rep["message"] = msg(N_("{n} of {total} row(s) would be imported (dry run, nothing written)"),
-                             n=rep["accepted"], total=rep["rows_read"])
-    rep["would_write"] = not (nothing or refused)
-    if dry_run or nothing or refused:
+    writes = _decide(rep, display, dry_run=dry_run, accept_partial=accept_partial)
+    if dry_run or not writes:
         _overlaps(plans, rep, root, keep_duplicates=keep_duplicates)
         rep["seconds"] = round(time.perf_counter() - t0, 3)
         return rep
@@ -836,6 +963,33 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
         return rep
     except InputError as exc:
         return _error_report(rep, exc, display, t0)
+    _written(rep, t0)
+    return rep
+
+
+def _decide(rep: dict[str, Any], display: str, *, dry_run: bool, accept_partial: bool) -> bool:
+    """Whether the import would write (its counts filled in ``rep``); when it would not, ``rep`` says why; a dry
+    run says what it would do."""
+    refused = rep["rejected"] > 0 and not accept_partial
+    nothing = rep["accepted"] == 0
+    if nothing:
+        rep["status"] = "refused" if not dry_run else "dry-run"
+        rep["message"] = msg(N_("no row or feature of {file} can be imported ({n} rejected)"), file=display,
+                             n=rep["rejected"])
+    elif refused:
+        rep["status"] = "refused" if not dry_run else "dry-run"
+        rep["message"] = msg(N_("{n} of {total} row(s) rejected: nothing imported "
+                                "(fix the rows, or accept the partial import)"), n=rep["rejected"], total=rep["rows_read"])
+    elif dry_run:
+        rep["status"] = "dry-run"
+        rep["message"] = msg(N_("{n} of {total} row(s) would be imported (dry run, nothing written)"),
+                             n=rep["accepted"], total=rep["rows_read"])
+    rep["would_write"] = not (nothing or refused)
+    return bool(rep["would_write"])
+
+
+def _written(rep: dict[str, Any], t0: float) -> None:
+    """``rep`` of an import that wrote its layers: status and message."""
     rep["layer"] = rep["layers"][0]["name"] if rep["layers"] else None
     rep["written"] = True
     rep["status"] = "written"
@@ -848,6 +1002,78 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
                       msg(N_("imported {n} of {total} row(s) into {layers}"), n=rep["accepted"], total=rep["rows_read"],
                           layers=layers))
     rep["seconds"] = round(time.perf_counter() - t0, 3)
+
+
+class _Unsaved(Exception):
+    """Rolls back an import read a chunk at a time that is refused (its report is complete)."""
+
+
+def _import_staged(path: Path, det: Detected, display: str, rep: dict[str, Any], *, t0: float,
+                   root: str | Path | None, say: Callable[[str], None], accept_partial: bool, keep_duplicates: bool,
+                   name: str | None, owner: str | None, shared: bool) -> dict[str, Any] | None:
+    """The PostGIS import of an events CSV a chunk at a time: each chunk is checked and COPYed to a staging table
+    in the import's transaction, then dropped from memory; the checks needing the whole file then run on what
+    the chunks left (``import_stage``: counts here, ids and row hashes in the database) and word their findings
+    as the whole-file read does. None: the file needs the whole-file reader (nothing was stored)."""
+    found = import_stream.parts(path, det, display)
+    store = workspace.backend(root)
+    if found is None or not isinstance(store, PostgisBackend):
+        return None
+    say(msg(N_("reading it as {fmt} ({container}) ..."), fmt=det.fmt, container=det.container))
+    try:
+        _check_time(t0, display)  # out of time already: said so, not as a wait for another import's save
+        with _saving(t0, display), store.session() as conn:
+            st = import_stage.stage(conn, found, finish=lambda p, facts: finish_events(p, join=False, facts=facts),
+                                    to_rows=_storage_frame, check_time=lambda: _check_time(t0, display),
+                                    most=MAX_LISTED)
+            say(msg(N_("validating {n:,} row(s) ..."), n=st.stager.rows))
+            facts, p = st.facts, st.head
+            war_rows, war_problems, war_warnings = file_war_check(facts, MAX_LISTED)
+            st.stager.mark_bad(war_rows)
+            n_dup, dups = st.stager.duplicate_ids(MAX_LISTED)
+            n_same, same = st.stager.identical_rows(20)
+            ranked = st.listed + [(int(q.row or 0), 1, st.problems + i, q) for i, q in enumerate(war_problems)]
+            ranked += [(r, 3, st.problems + len(war_problems) + i, _duplicate_problem(r, e, first, None))
+                       for i, (r, e, first) in enumerate(dups)]
+            ranked.sort(key=lambda x: x[:3])
+            warnings = list(st.warnings)
+            if facts.near_rows:
+                warnings.append(_near_warning(np.concatenate(facts.near_place),
+                                              pd.Series(np.concatenate(facts.near_rows))))
+            warnings += war_warnings + ([_identical_warning(n_same, same)] if n_same else [])
+            warnings += _cap_words(facts.cut, facts.cut_n) + _markup_words(facts.markup)
+            n_bad, accepted = st.stager.settle()
+            rep.update(rows_read=st.stager.rows, rejected=n_bad, accepted=accepted, warnings=warnings,
+                       repaired=[q.as_dict() for q in st.repaired], acled=bool(p.meta.get("acled")))
+            rep["rejections"] = [x[3].as_dict() for x in ranked[:MAX_LISTED]]
+            rep["rejections_listed"] = len(rep["rejections"])
+            rep["problems"] = st.problems + len(war_rows) + n_dup
+            if rep["acled"]:
+                rep["attribution"] = acled_attribution
+            staged = st.stager.staged(accepted) if accepted else None
+            plans: list[tuple[Parsed, Any, int, int]] = [(p, staged, st.stager.rows, n_bad)]
+            own = staged is not None and st.stager.has_own_ids()
+            shared_with = (lambda e: st.stager.shared_ids(e.get("table"))) if own else None
+            if not _decide(rep, display, dry_run=False, accept_partial=accept_partial):
+                _overlaps(plans, rep, root, keep_duplicates=keep_duplicates, shared_with=shared_with)
+                raise _Unsaved
+            say(msg(N_("saving to the workspace ...")))
+            replaces, overlaps = _overlaps(plans, rep, root, keep_duplicates=keep_duplicates, shared_with=shared_with)
+            _check_cap(len(plans) - len(replaces), root)
+            _save(plans, rep, replaces, overlaps, name=name, display=display, root=root,
+                  keep_duplicates=keep_duplicates, owner=owner, shared=shared, in_db=True)
+    except _Unsaved:
+        rep["seconds"] = round(time.perf_counter() - t0, 3)
+        return rep
+    except import_stream.Unstreamable:
+        return None
+    except workspace.WorkspaceError as exc:  # the workspace refuses (cap, damage, a taken name): a refusal
+        rep = _error_report(rep, exc, display, t0)
+        rep["status"] = "refused"
+        return rep
+    except InputError as exc:
+        return _error_report(rep, exc, display, t0)
+    _written(rep, t0)
     return rep
 
 
@@ -986,11 +1212,14 @@ def _check_cap(adding: int, root: str | Path | None) -> None:
             fix=msg(N_("delete layers you no longer need, or raise {env}"), env=settings.MAX_LAYERS.env))
 
 
-def _overlaps(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str, Any], root: str | Path | None,
-              *, keep_duplicates: bool) -> tuple[dict[int, str], list[dict[str, Any]]]:
+def _overlaps(plans: list[tuple[Parsed, Any, int, int]], rep: dict[str, Any], root: str | Path | None,
+              *, keep_duplicates: bool, shared_with: Callable[[dict[str, Any]], set[str]] | None = None
+              ) -> tuple[dict[int, str], list[dict[str, Any]]]:
     """(plan -> the layer the same file made before, which it replaces; events already in other layers).
 
-    Fills ``rep["replaces"]`` and ``rep["overlaps"]`` and adds one warning per finding.
+    Fills ``rep["replaces"]`` and ``rep["overlaps"]`` and adds one warning per finding. For rows staged in the
+    database (:class:`StagedRows`), ``shared_with(entry)`` gives their own ids that layer holds too (None: the
+    stored rows have no own id).
     """
     existing = workspace.list_layers(root)
     replaces: dict[int, str] = {}
@@ -1006,20 +1235,30 @@ def _overlaps(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str,
     rep["replaces"] = sorted(replaces.values())
     overlaps: list[dict[str, Any]] = []
     for i, (p, gdf, _, _) in enumerate(plans):
-        if p.kind != "events" or "_own_id" not in gdf or not gdf["_own_id"].any():
+        if p.kind != "events" or gdf is None:
             continue
+        if isinstance(gdf, StagedRows):
+            if shared_with is None:
+                continue
+            table = gdf.frame
+        elif "_own_id" not in gdf or not gdf["_own_id"].any():
+            continue
+        else:
+            table = gdf
         ids: set[str] | None = None  # made only when another layer of the dataset exists
-        dataset = str(gdf["dataset"].iloc[0]) if "dataset" in gdf and len(gdf) else None
+        dataset = str(table["dataset"].iloc[0]) if "dataset" in table and len(table) else None
         for e in existing:
             if e.get("kind") != "events" or e["name"] in replaces.values() or e.get("dataset") != dataset:
                 continue
-            if ids is None:
-                ids = set(gdf.loc[gdf["_own_id"].astype(bool), "event_id"].astype(str))
             try:
-                theirs = set(workspace.load(e["name"], root, columns=["event_id"])["event_id"].astype(str))
+                if shared_with is not None:  # in the database: a join of the staged ids and the layer's table
+                    shared = shared_with(e)
+                else:
+                    if ids is None:
+                        ids = set(gdf.loc[gdf["_own_id"].astype(bool), "event_id"].astype(str))
+                    shared = ids & set(workspace.load(e["name"], root, columns=["event_id"])["event_id"].astype(str))
             except (KeyError, FileNotFoundError):  # removed since it was listed (another import emptied it)
                 continue
-            shared = ids & theirs
             if not shared:
                 continue
             overlaps.append({"layer": e["name"], "events": len(shared), "_ids": shared})
@@ -1038,7 +1277,10 @@ def _overlaps(plans: list[tuple[Parsed, pd.DataFrame, int, int]], rep: dict[str,
 def _storage_frame(p: Parsed, gdf: pd.DataFrame) -> pd.DataFrame | PointRows:
     """Column order and types of a stored layer; ``source_row`` keeps the row number in the file.
 
-    Events come back as :class:`PointRows` (their points are made as they are written)."""
+    Events come back as :class:`PointRows` (their points are made as they are written); rows already staged
+    in the database (:class:`StagedRows`) as they are."""
+    if isinstance(gdf, StagedRows):
+        return gdf
     if p.kind == "series":  # no geometry: a table of days
         return series_days(gdf)
     if p.kind == "events":

@@ -9,7 +9,7 @@ is the GeoDataFrame it always was (the table's columns, then ``geometry``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -66,3 +66,25 @@ class PointRows:
 
     def to_geodataframe(self) -> gpd.GeoDataFrame:
         return self.chunk(0, len(self))
+
+
+@dataclass
+class StagedRows(PointRows):
+    """Events already COPYed into ``staging``, a table of the import's transaction (the PostGIS workspace's
+    import of a file read a chunk at a time): ``rows`` of them, bounded by ``box``. ``frame``/``lon``/``lat``
+    hold one stored row, for the columns' types and the layer's dataset; the points are in the table."""
+
+    staging: str = ""
+    rows: int = 0
+    box: list[float] | None = field(default=None)
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def bbox(self, *, digits: int | None = 6) -> list[float] | None:
+        if self.box is None:
+            return None
+        return list(self.box) if digits is None else [round(v, digits) for v in self.box]
+
+    def chunk(self, start: int, stop: int) -> gpd.GeoDataFrame:
+        raise TypeError("staged rows are in the database: read them from their table")

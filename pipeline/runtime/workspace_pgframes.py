@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 import shapely
 from psycopg import sql
 
-from pipeline.runtime.point_rows import PointRows
+from pipeline.runtime.point_rows import PointRows, StagedRows
 
 GEOMETRY = "geometry"
 ROW = "_gdm_row"
@@ -87,6 +87,44 @@ def _csv_block(part: pd.DataFrame, types: dict[str, str], start: int) -> bytes:
     return sink.getvalue()
 
 
+def create_table(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame | PointRows) -> None:
+    """Create ``table`` with ``_gdm_row`` and a column per column of ``frame`` (its types)."""
+    types = dtypes_of(frame)
+    first = frame.frame if isinstance(frame, PointRows) else frame
+    cols = [sql.SQL("{} bigint NOT NULL").format(sql.Identifier(ROW))]
+    for c, t in types.items():
+        kind = "geometry(Geometry, 4326)" if t == GEOMETRY else sql_type(first[c].dtype)
+        cols.append(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(kind)))
+    conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(table), sql.SQL(", ").join(cols)))
+
+
+def copy_rows(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame | PointRows, start: int = 0) -> int:
+    """COPY ``frame``'s rows into ``table`` (made by :func:`create_table`), ``_gdm_row`` counted from ``start``
+    (points made a slice at a time); return the number of rows written."""
+    types = dtypes_of(frame)
+    first = frame.frame if isinstance(frame, PointRows) else frame
+    names = sql.SQL(", ").join(sql.Identifier(x) for x in [ROW, *types])
+    parts = frame.chunks() if isinstance(frame, PointRows) else [frame]
+    as_csv = _typed_columns(first, types)
+    copy = sql.SQL("COPY {} ({}) FROM STDIN" + (" WITH (FORMAT csv)" if as_csv else "")).format(
+        sql.Identifier(table), names)
+    at = start
+    with conn.cursor() as cur, cur.copy(copy) as cp:
+        for part in parts:
+            if as_csv:  # typed columns: pyarrow writes the CSV of a whole slice at once
+                cp.write(_csv_block(part, types, at))
+                at += len(part)
+                continue
+            columns = [np.arange(at, at + len(part), dtype=object)]
+            at += len(part)
+            for c, t in types.items():
+                columns.append(_hex_ewkb(part[c]) if t == GEOMETRY else _column_values(part[c]))
+            for row in zip(*columns, strict=True):
+                cp.write_row(row)
+            del columns
+    return at - start
+
+
 def create_and_copy(conn: psycopg.Connection[Any], table: str, frame: pd.DataFrame | PointRows,
                     fill: Callable[[psycopg.Connection[Any], str, str], None] | None = None) -> None:
     """Create ``table`` for ``frame``, COPY its rows in (points made a slice at a time) and index its geometry.
@@ -94,35 +132,20 @@ def create_and_copy(conn: psycopg.Connection[Any], table: str, frame: pd.DataFra
     With ``fill``, the rows go to a staging table first (``<table>_in``) and
     ``fill(conn, staging, table)`` writes ``table`` from it (the import's join, one INSERT ... SELECT
     instead of an UPDATE of every row); the staging table is dropped after, the indexes made last.
+    A :class:`StagedRows` frame is already in its staging table (an import read a chunk at a time): only
+    ``fill`` runs.
     """
     types = dtypes_of(frame)
     first = frame.frame if isinstance(frame, PointRows) else frame
-    cols = [sql.SQL("{} bigint NOT NULL").format(sql.Identifier(ROW))]
-    for c, t in types.items():
-        kind = "geometry(Geometry, 4326)" if t == GEOMETRY else sql_type(first[c].dtype)
-        cols.append(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(kind)))
-    target = f"{table}_in" if fill is not None else table
-    for name in {table, target}:
-        conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(name), sql.SQL(", ").join(cols)))
-    names = sql.SQL(", ").join(sql.Identifier(x) for x in [ROW, *types])
-    parts = frame.chunks() if isinstance(frame, PointRows) else [frame]
-    as_csv = _typed_columns(first, types)
-    copy = sql.SQL("COPY {} ({}) FROM STDIN" + (" WITH (FORMAT csv)" if as_csv else "")).format(
-        sql.Identifier(target), names)
-    start = 0
-    with conn.cursor() as cur, cur.copy(copy) as cp:
-        for part in parts:
-            if as_csv:  # typed columns: pyarrow writes the CSV of a whole slice at once
-                cp.write(_csv_block(part, types, start))
-                start += len(part)
-                continue
-            columns = [np.arange(start, start + len(part), dtype=object)]
-            start += len(part)
-            for c, t in types.items():
-                columns.append(_hex_ewkb(part[c]) if t == GEOMETRY else _column_values(part[c]))
-            for row in zip(*columns, strict=True):
-                cp.write_row(row)
-            del columns
+    staged = isinstance(frame, StagedRows)
+    if staged and fill is None:
+        raise TypeError("rows already staged need fill to be written to their table")
+    target = frame.staging if isinstance(frame, StagedRows) else f"{table}_in" if fill is not None else table
+    create_table(conn, table, frame)
+    if not staged:
+        if target != table:
+            create_table(conn, target, frame)
+        copy_rows(conn, target, frame)
     geom = next((c for c, t in types.items() if t == GEOMETRY), None)
     if fill is not None:
         fill(conn, target, table)

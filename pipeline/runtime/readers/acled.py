@@ -101,12 +101,16 @@ def _take_text(frame: pd.DataFrame, col: str) -> pd.Series:
     return out
 
 
-def read_acled(path: Path, det: Detected, display: str) -> Parsed:
-    """Read an ACLED export into the events columns plus ``lat``/``lon`` (joins happen in imports)."""
-    frame = read_table(path, det.container, display, columns=USED_COLUMNS)
+def read_acled(path: Path, det: Detected, display: str, *, frame: pd.DataFrame | None = None,
+               first_row: int = 2) -> Parsed:
+    """Read an ACLED export into the events columns plus ``lat``/``lon`` (joins happen in imports).
+
+    ``frame``/``first_row``: one chunk of the file already read, and the row number of its first row."""
+    if frame is None:
+        frame = read_table(path, det.container, display, columns=USED_COLUMNS)
     frame.columns = [c.strip().lower() for c in frame.columns]
-    first = 2
-    if len(frame) and is_hashtag_row(frame.iloc[0].tolist()):  # HDX copies carry an HXL row
+    first = first_row
+    if first_row == 2 and len(frame) and is_hashtag_row(frame.iloc[0].tolist()):  # HDX copies carry an HXL row
         frame = frame.iloc[1:]
         first = 3
     check_count(len(frame), display)

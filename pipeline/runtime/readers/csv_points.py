@@ -272,9 +272,13 @@ def row_numbers(frame: pd.DataFrame, first: int) -> pd.Series:
     return pd.Series(np.arange(first, first + len(frame)), index=frame.index)
 
 
-def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | None = None) -> Parsed:
-    """Read a plain CSV/XLSX of points into the events columns (plus ``lat``/``lon``)."""
-    frame = read_table(path, det.container, display)
+def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | None = None,
+                    frame: pd.DataFrame | None = None, first_row: int = 2) -> Parsed:
+    """Read a plain CSV/XLSX of points into the events columns (plus ``lat``/``lon``).
+
+    ``frame``/``first_row``: one chunk of the file already read, and the row number of its first row."""
+    if frame is None:
+        frame = read_table(path, det.container, display)
     check_count(len(frame), display)
     if frame.empty:
         raise InputError(msg(N_("the file has a header but no data rows")), file=display,
@@ -290,7 +294,7 @@ def read_csv_points(path: Path, det: Detected, display: str, *, dataset: str | N
                                  cols=cols[:20], date_c=date_c), file=display, fix=SERIES_FIX)
         raise InputError(msg(N_("no latitude/longitude columns found (columns: {cols})"), cols=cols[:20]), file=display,
                          fix=msg(N_("name them lat/latitude/y and lon/lng/long/longitude/x, or add a block_id column")))
-    rows = row_numbers(frame, 2)
+    rows = row_numbers(frame, first_row)
     out = pd.DataFrame({"_row": rows}, index=frame.index)
     problems: list[Problem] = []
     warnings: list[str] = []
