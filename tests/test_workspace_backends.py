@@ -508,3 +508,21 @@ def test_a_row_the_streaming_reader_refuses_rolls_back_the_staged_chunks(pg_url,
         (staged,) = conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'gdm\\_stage\\_%%'"
                                  ).fetchone() or (0,)
     assert staged == 0
+
+
+def test_slash_dates_one_chunk_cannot_order_are_read_in_the_whole_files_order(pg_url, tmp_path, monkeypatch):
+    """Forensic Architecture's Jabalia events with month/day/year dates: the first rows (days 1 to 12) could be
+    either order, a later row (day 13 on) proves month-first. Read four rows a chunk, the first chunks alone would
+    be day-first (11 May instead of 5 November, before the war); the import declines the chunked read, so the dates
+    are the whole file's, as on the files backend."""
+    src = next(RAW_EVENTS.glob("**/forensic-architecture-jabalia-oct2023.tsv"))
+    path = tmp_path / "jabalia-us-dates.tsv"
+    n = len(pd.read_csv(src, sep="\t", dtype=str))
+    _dated(src, path, {r: f"11/{min(r - 1, 12) if r < 30 else 13 + r % 15:02d}/2023" for r in range(2, n + 2)})
+    files_rep, on_files = _import_on("files", path, pg_url, tmp_path / "ws", monkeypatch)
+    chunked_rep, chunked, whole_rep, whole = _chunked_and_whole(path, pg_url, tmp_path / "ws", monkeypatch, rows=4)
+    assert {k: chunked_rep.get(k) for k in REPORTED} == {k: whole_rep.get(k) for k in REPORTED}
+    pd.testing.assert_frame_equal(chunked.drop(columns="geometry"), whole.drop(columns="geometry"))
+    first = chunked.sort_values("source_row")["date"].iloc[0]
+    assert str(first.date()) == "2023-11-01" and files_rep["rejected"] == chunked_rep["rejected"] == 0
+    assert not any("slash dates could be" in w for w in chunked_rep["warnings"])

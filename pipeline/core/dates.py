@@ -19,7 +19,10 @@ rules by its own parts; a person's date that reads two ways is refused (:func:`t
 
 from __future__ import annotations
 
+import contextvars
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -173,6 +176,22 @@ def ambiguous_order() -> str:
     return SLASH_ORDERS[value]
 
 
+_orders_seen: contextvars.ContextVar[list[tuple[str, bool]] | None] = contextvars.ContextVar("gdm_slash_orders",
+                                                                                           default=None)
+
+
+@contextmanager
+def slash_orders_seen() -> Iterator[list[tuple[str, bool]]]:
+    """The (order, ambiguous) decided for each column of slash dates while the block runs. A file read a chunk at
+    a time decides per chunk; the whole file's decision is the same only if every chunk's is."""
+    seen: list[tuple[str, bool]] = []
+    token = _orders_seen.set(seen)
+    try:
+        yield seen
+    finally:
+        _orders_seen.reset(token)
+
+
 def slash_order_of(values: pd.Series) -> tuple[str, bool]:
     """(order, ambiguous) for a column's slash dates: ``dmy`` if any first part exceeds 12, ``mdy`` if any second
     part does or a time has AM/PM (the US form ArcGIS Hub writes, ``11/7/2024 1:35:00 PM``); else the
@@ -185,6 +204,13 @@ def slash_order_of(values: pd.Series) -> tuple[str, bool]:
             clock = clock or bool(m[4])
     if not first:
         return "mdy", False
+    seen = _orders_seen.get()
+    if seen is not None:  # a chunked read: the import compares the chunks' decisions (slash_orders_seen)
+        seen.append(_order_from(first, second, clock))
+    return _order_from(first, second, clock)
+
+
+def _order_from(first: list[int], second: list[int], clock: bool) -> tuple[str, bool]:
     if any(a > 12 for a in first):
         return "dmy", False
     if any(b > 12 for b in second) or clock:

@@ -7,9 +7,10 @@ with the absolute row number of its first row (:func:`parts`). The import then c
 it into the database before the next is read (``import_stage``): the whole file's text and typed rows are
 never held at once, only one chunk's.
 
-Where a chunk can answer otherwise than the whole file: a column of dates in an unusual layout has its day/month
-order inferred per chunk (``parse_date_column``), and an ACLED export's "countries in the export" warning is
-worded per chunk (each distinct wording once). ISO dates, which ACLED writes, are read the same either way.
+Where a chunk can answer otherwise than the whole file: slash dates have their day/month order inferred per chunk
+(``parse_date_column``); when two chunks decide differently (one proves month-first, another could be either) the
+import is declined and the file read whole (``dates.slash_orders_seen``), so the order is always the whole file's.
+An ACLED export's "countries in the export" warning is worded per chunk (each distinct wording once).
 
 A file the streaming reader cannot take (duplicate or empty header names, a row pyarrow refuses) is read
 whole, as before: :func:`parts` returns None, or raises :class:`Unstreamable` (the import's transaction,

@@ -62,6 +62,7 @@ import shapely
 from pyproj import Transformer
 
 from pipeline.core import settings
+from pipeline.core.dates import slash_orders_seen
 from pipeline.core.errors import InputError
 from pipeline.core.i18n import N_, msg
 from pipeline.core.layers import AREA_CRS, area_km2
@@ -1023,9 +1024,12 @@ def _import_staged(path: Path, det: Detected, display: str, rep: dict[str, Any],
     try:
         _check_time(t0, display)  # out of time already: said so, not as a wait for another import's save
         with _saving(t0, display), store.session() as conn:
-            st = import_stage.stage(conn, found, finish=lambda p, facts: finish_events(p, join=False, facts=facts),
-                                    to_rows=_storage_frame, check_time=lambda: _check_time(t0, display),
-                                    most=MAX_LISTED)
+            with slash_orders_seen() as orders:
+                st = import_stage.stage(conn, found, finish=lambda p, facts: finish_events(p, join=False, facts=facts),
+                                        to_rows=_storage_frame, check_time=lambda: _check_time(t0, display),
+                                        most=MAX_LISTED)
+            if len(set(orders)) > 1:  # chunks read slash dates in different orders: the whole file decides
+                raise import_stream.Unstreamable("slash dates decided differently in two chunks")
             say(msg(N_("validating {n:,} row(s) ..."), n=st.stager.rows))
             facts, p = st.facts, st.head
             war_rows, war_problems, war_warnings = file_war_check(facts, MAX_LISTED)
