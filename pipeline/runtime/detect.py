@@ -434,27 +434,53 @@ def _libc() -> Any:
 _LIBC = _libc()
 
 
-def _read_csv(path: Path, display: str, wanted: set[str] | None, nrows: int) -> pd.DataFrame:
+@dataclass(frozen=True)
+class CsvHead:
+    """What a CSV's first lines say: its text encoding, a leading Excel ``sep=`` line to skip, the delimiter and
+    the header's names (None: no header row)."""
+
+    encoding: str
+    skip: int
+    delimiter: str
+    header: list[str] | None
+
+    @property
+    def arrow_ready(self) -> bool:
+        """pyarrow's reader takes the header: every name given, none twice."""
+        return self.header is not None and len(set(self.header)) == len(self.header) \
+            and all(h.strip() for h in self.header)
+
+    def arrow_options(self, wanted: set[str] | None) -> dict[str, Any]:
+        """pyarrow CSV options reading every column (or those in ``wanted``, lower case) as text, empty as null."""
+        header = self.header or []
+        include = None if wanted is None else [h for h in header if h.strip().lower() in wanted]
+        return {"read_options": pacsv.ReadOptions(encoding="utf8" if self.encoding == "utf-8-sig" else self.encoding,
+                                                  skip_rows=self.skip),
+                "parse_options": pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
+                "convert_options": pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
+                                                        include_columns=include, null_values=[""],
+                                                        strings_can_be_null=True, quoted_strings_can_be_null=True)}
+
+
+def csv_head(path: Path, display: str) -> CsvHead:
     encoding = text_encoding(path, file=display, fix=_BINARY_FIX)
     lines = head_lines(path, encoding)
     skip = 1 if lines and _EXCEL_SEP.match(lines[0]) else 0
     delim = sniff_delimiter(lines)
     body = [ln for ln in lines[skip:] if ln.strip()]
-    if not body:
+    header = next(csv.reader([body[0]], delimiter=delim)) if body else None
+    return CsvHead(encoding, skip, delim, header)
+
+
+def _read_csv(path: Path, display: str, wanted: set[str] | None, nrows: int) -> pd.DataFrame:
+    head = csv_head(path, display)
+    if head.header is None:
         raise InputError(msg(N_("the file has no header row")), file=display)
-    header = next(csv.reader([body[0]], delimiter=delim))
-    include = None if wanted is None else [h for h in header if h.strip().lower() in wanted]
-    if len(set(header)) == len(header) and all(h.strip() for h in header):
+    encoding, skip, delim = head.encoding, head.skip, head.delimiter
+    if head.arrow_ready:
         try:
-            table = pacsv.read_csv(
-                path,
-                # pyarrow's default block (1 MiB): larger blocks raise the peak memory, not the speed
-                read_options=pacsv.ReadOptions(encoding="utf8" if encoding == "utf-8-sig" else encoding,
-                                               skip_rows=skip),
-                parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True),
-                convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
-                                                     include_columns=include, null_values=[""],
-                                                     strings_can_be_null=True, quoted_strings_can_be_null=True))
+            # pyarrow's default block (1 MiB): larger blocks raise the peak memory, not the speed
+            table = pacsv.read_csv(path, **head.arrow_options(wanted))
             frame: pd.DataFrame = table.slice(0, nrows).to_pandas(self_destruct=True, split_blocks=True)
             del table
             release_pool()

@@ -19,7 +19,6 @@ holding the chunks staged so far, is rolled back first).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,16 +26,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from pipeline.core.text import text_encoding
 from pipeline.runtime.detect import (
-    _BINARY_FIX,
-    _EXCEL_SEP,
     Detected,
     Parsed,
     check_count,
-    head_lines,
+    csv_head,
     release_pool,
-    sniff_delimiter,
 )
 from pipeline.runtime.readers.acled import USED_COLUMNS, read_acled
 from pipeline.runtime.readers.csv_points import read_csv_points
@@ -53,24 +48,10 @@ def streams(det: Detected, *, in_db: bool) -> bool:
 
 def _open(path: Path, display: str, wanted: set[str] | None) -> pacsv.CSVStreamingReader | None:
     """pyarrow's streaming reader over ``path`` (every column as text), or None for a header it cannot take."""
-    encoding = text_encoding(path, file=display, fix=_BINARY_FIX)
-    lines = head_lines(path, encoding)
-    skip = 1 if lines and _EXCEL_SEP.match(lines[0]) else 0
-    delim = sniff_delimiter(lines)
-    body = [ln for ln in lines[skip:] if ln.strip()]
-    if not body:
-        return None  # the whole-file reader says what is wrong
-    header = next(csv.reader([body[0]], delimiter=delim))
-    if len(set(header)) != len(header) or not all(h.strip() for h in header):
-        return None
-    include = None if wanted is None else [h for h in header if h.strip().lower() in wanted]
-    return pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(encoding="utf8" if encoding == "utf-8-sig" else encoding, skip_rows=skip),
-        parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, include_columns=include,
-                                             null_values=[""], strings_can_be_null=True,
-                                             quoted_strings_can_be_null=True))
+    head = csv_head(path, display)
+    if not head.arrow_ready:
+        return None  # the whole-file reader says what is wrong (no header row, names missing or twice)
+    return pacsv.open_csv(path, **head.arrow_options(wanted))
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:

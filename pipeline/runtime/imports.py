@@ -644,12 +644,7 @@ def _duplicates(f: pd.DataFrame, gdf: pd.DataFrame, rows: pd.Series, ids: pd.Ser
         problems += [_duplicate_problem(int(r), i, int(first_row[i]), layer)
                      for r, i in zip(rows[dup_id], ids[dup_id], strict=True)]
     if (~has_id).any():
-        if "_rowhash" in f:  # the reader hashed the whole source row
-            content = f.loc[~has_id, "_rowhash"]
-        else:
-            key_cols = [c for c in ("date", "kind", "fatalities", "location", "notes", "source", "figure") if c in gdf]
-            both = pd.concat([gdf[key_cols], f[["lat", "lon"]]], axis=1).loc[~has_id]
-            content = _rowhash(both, key_cols + ["lat", "lon"])
+        content = _content_hash(f, gdf, has_id)
         dup_sub = content.duplicated(keep="first")
         if dup_sub.any():
             first = pd.Series(rows.loc[content.index].to_numpy(), index=content.to_numpy())
@@ -658,6 +653,16 @@ def _duplicates(f: pd.DataFrame, gdf: pd.DataFrame, rows: pd.Series, ids: pd.Ser
                      for r, h in zip(rows.loc[dup_sub.index[dup_sub]], content[dup_sub], strict=True)]
             warnings.append(_identical_warning(len(pairs), pairs))
     return problems, warnings
+
+
+def _content_hash(f: pd.DataFrame, gdf: pd.DataFrame, has_id: pd.Series, *, stable: bool = False) -> pd.Series:
+    """The content hash of the rows without an id: the reader's hash of the whole source row, else a hash of the
+    key fields and the point (``stable``: dates and numbers written alike in every chunk of a file)."""
+    if "_rowhash" in f:  # the reader hashed the whole source row
+        return f.loc[~has_id, "_rowhash"]
+    key_cols = [c for c in ("date", "kind", "fatalities", "location", "notes", "source", "figure") if c in gdf]
+    both = pd.concat([gdf[key_cols], f[["lat", "lon"]]], axis=1).loc[~has_id]
+    return _rowhash(_stable_text(both) if stable else both, key_cols + ["lat", "lon"])
 
 
 def _duplicate_problem(row: int, event_id: str, first: int, layer: str | None) -> Problem:
@@ -693,12 +698,7 @@ def _file_keys(f: pd.DataFrame, gdf: pd.DataFrame, rows: pd.Series, ids: pd.Seri
     """A chunk's rows for the whole file's duplicate checks: source_row, own event id, content hash (rows without)."""
     content = np.zeros(len(f), dtype=np.int64)
     if (~has_id).any():
-        if "_rowhash" in f:  # the reader hashed the whole source row
-            hashed = f.loc[~has_id, "_rowhash"]
-        else:
-            key_cols = [c for c in ("date", "kind", "fatalities", "location", "notes", "source", "figure") if c in gdf]
-            both = pd.concat([gdf[key_cols], f[["lat", "lon"]]], axis=1).loc[~has_id]
-            hashed = _rowhash(_stable_text(both), key_cols + ["lat", "lon"])
+        hashed = _content_hash(f, gdf, has_id, stable=True)
         content[(~has_id).to_numpy()] = np.asarray(hashed, dtype=np.uint64).view(np.int64)
     own = pd.Series(has_id.to_numpy())
     return pd.DataFrame({"source_row": rows.to_numpy(dtype=np.int64),
@@ -958,12 +958,8 @@ def import_file(path: str | Path, *, as_: str | None = None, dry_run: bool = Fal
             _check_cap(len(plans) - len(replaces), root)
             _save(plans, rep, replaces, overlaps, name=name, display=display, root=root,
                   keep_duplicates=keep_duplicates, owner=owner, shared=shared, in_db=in_db)
-    except workspace.WorkspaceError as exc:  # the workspace refuses (cap, damage, a taken name): a refusal
-        rep = _error_report(rep, exc, display, t0)
-        rep["status"] = "refused"
-        return rep
-    except InputError as exc:
-        return _error_report(rep, exc, display, t0)
+    except (workspace.WorkspaceError, InputError) as exc:
+        return _failed(rep, exc, display, t0)
     _written(rep, t0)
     return rep
 
@@ -1071,14 +1067,19 @@ def _import_staged(path: Path, det: Detected, display: str, rep: dict[str, Any],
         return rep
     except import_stream.Unstreamable:
         return None
-    except workspace.WorkspaceError as exc:  # the workspace refuses (cap, damage, a taken name): a refusal
-        rep = _error_report(rep, exc, display, t0)
-        rep["status"] = "refused"
-        return rep
-    except InputError as exc:
-        return _error_report(rep, exc, display, t0)
+    except (workspace.WorkspaceError, InputError) as exc:
+        return _failed(rep, exc, display, t0)
     _written(rep, t0)
     return rep
+
+
+def _failed(rep: dict[str, Any], exc: InputError, display: str, t0: float) -> dict[str, Any]:
+    """The report of an import whose file fails (an error) or that the workspace refuses (cap, damage, a taken
+    name: a refusal)."""
+    out = _error_report(rep, exc, display, t0)
+    if isinstance(exc, workspace.WorkspaceError):
+        out["status"] = "refused"
+    return out
 
 
 def _series_report(p: Parsed, rows: pd.DataFrame) -> dict[str, Any]:
