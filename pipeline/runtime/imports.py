@@ -214,15 +214,12 @@ def _before_war(rows: pd.Series | np.ndarray, dates: pd.Series | np.ndarray, n: 
 
 def _dates_check(dates: pd.Series, rows: pd.Series, field: str, claims_war: bool | None,
                  layer: str | None) -> tuple[list[Problem], list[str]]:
-    problems = _future_dates(dates, rows, field, layer)
-    valid = dates.notna()
-    war = pd.Timestamp(WAR_START)
-    before = valid & (dates < war)
-    if claims_war is None and valid.any():
-        share = float((dates[valid] >= war).mean())
-        claims_war = share >= 0.5
-    p_before, warnings = _before_war(rows[before], dates[before], int(before.sum()), field, claims_war, layer)
-    return problems + p_before, warnings
+    """Dates in the future (problems) and before the war (problems when the file is about the war, else one
+    warning): the whole file at once, by the same rule as the chunks of a staged import."""
+    facts = import_stage.FileFacts()
+    _war_facts(facts, dates, rows, field, claims_war)
+    _, p_before, warnings = file_war_check(facts, None, layer)
+    return _future_dates(dates, rows, field, layer) + p_before, warnings
 
 
 def _war_facts(facts: import_stage.FileFacts, dates: pd.Series, rows: pd.Series, field: str,
@@ -239,15 +236,16 @@ def _war_facts(facts: import_stage.FileFacts, dates: pd.Series, rows: pd.Series,
         facts.before_dates.append(dates[before].to_numpy())
 
 
-def file_war_check(facts: import_stage.FileFacts, most: int) -> tuple[np.ndarray, list[Problem], list[str]]:
-    """:func:`_dates_check`'s whole-file part from the chunks' facts: (rows rejected, the first ``most`` problems,
-    warnings)."""
+def file_war_check(facts: import_stage.FileFacts, most: int | None, layer: str | None = None
+                   ) -> tuple[np.ndarray, list[Problem], list[str]]:
+    """The rows dated before the war, judged on the whole file from the chunks' facts: (rows rejected, the first
+    ``most`` problems (None: all), warnings)."""
     claims = facts.claims_war
     if claims is None and facts.valid:
         claims = facts.after / facts.valid >= 0.5
     rows = np.concatenate(facts.before_rows) if facts.before_rows else np.empty(0, dtype=np.int64)
     dates = np.concatenate(facts.before_dates) if facts.before_dates else np.empty(0, dtype="datetime64[ns]")
-    problems, warnings = _before_war(rows[:most], dates[:most], len(rows), facts.date_field, claims, None)
+    problems, warnings = _before_war(rows[:most], dates[:most], len(rows), facts.date_field, claims, layer)
     return (rows if claims else rows[:0]), problems, warnings
 
 
