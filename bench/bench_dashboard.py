@@ -13,6 +13,7 @@ checkout in the same run, and prints both with their ratio (targets from issue 1
 - a date change (the "day" button) to the map restyled, median (< 0.3 s), timed in the page from the click
   event to the legend of the new date (and, beside it, around the automation's click, its own steps included);
 - the bytes received over Streamlit's websocket per date change (< 50 KB);
+- a small response's round trip on a kept-alive connection (the health check: 40+ ms with Nagle's algorithm on);
 - the server's peak RSS with one visitor; playback frames per second at 20 days/s (>= 10);
 - with ``--naive``: the naive folium build (one Marker per event, full polygons) beside ours.
 Needs Debian's chromium (/usr/bin/chromium) and static/vendor (bash scripts/fetch_leaflet.sh).
@@ -95,6 +96,25 @@ def start_server(root: Path = ROOT, env: dict[str, str] | None = None) -> tuple[
             time.sleep(0.1)
     proc.kill()
     raise SystemExit("streamlit did not start")
+
+
+def small_round_trip_ms(url: str, n: int = 20) -> float:
+    """Median round trip of a small response (the health check) on one kept-alive connection, in ms: about
+    1 ms, or 40+ ms where the server's connections keep Nagle's algorithm (``dashboard.server_socket``)."""
+    import http.client
+
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    waits = []
+    try:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            conn.request("GET", "/_stcore/health")
+            conn.getresponse().read()
+            waits.append(time.perf_counter() - t0)
+    finally:
+        conn.close()
+    return statistics.median(waits[1:]) * 1000
 
 
 def day_label(d: date) -> str:
@@ -206,7 +226,7 @@ def bench_app(runs: int, root: Path = ROOT, env: dict[str, str] | None = None,
     proc, url, healthy = start_server(root, env)
     rss = PeakRSS(proc.pid)
     rss.start()
-    out: dict[str, object] = {"healthy_s": healthy}
+    out: dict[str, object] = {"healthy_s": healthy, "small_rtt_ms": small_round_trip_ms(url)}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -391,6 +411,7 @@ def main() -> int:
 
     print("Dashboard benchmark (streamlit run + headless Chromium, this machine)")
     rows = [("server start to healthy (s)", "healthy_s", None),
+            ("a small response's round trip (ms)", "small_rtt_ms", None),
             ("first visit after start (s)", "load_cold_s", 3.0),
             ("later visits (a new browser), median (s)", "load_warm_s", 2.0),
             ("  a visitor back in the same browser (s)", "load_return_s", 2.0),

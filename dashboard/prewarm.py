@@ -36,7 +36,7 @@ from starlette.routing import Route
 
 import dashboard.map_draw  # noqa: F401  (folium compiles its templates at import: once, at server start)
 import pipeline.runtime.sitrep  # noqa: F401  (the Map page's report: matplotlib, 1.4 s to import, not in a visit)
-from dashboard import data, map_payload, state, static_cache
+from dashboard import data, map_payload, server_socket, state, static_cache
 from pipeline.core import settings
 from pipeline.runtime import bundle
 from pipeline.runtime.metrics_index import index
@@ -141,6 +141,10 @@ def start() -> None:
 async def lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
     """st.App lifespan: warm before the first visitor, then the playback table in the background."""
     _started.set()
+    try:  # the listening socket is bound by now: its connections without the 40 ms delayed-ACK wait
+        server_socket.set_on_listeners()
+    except Exception:
+        log.exception("setting TCP_NODELAY on the listening socket failed")
     await asyncio.to_thread(warm)
     threading.Thread(target=warm_playback, name="gdm-prewarm-playback", daemon=True).start()
     yield {}
