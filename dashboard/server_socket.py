@@ -22,6 +22,7 @@ import contextlib
 import logging
 import os
 import socket
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,10 +38,18 @@ def _descriptors() -> Iterator[int]:
 
 
 def _listener(fd: int) -> socket.socket | None:
-    """A duplicate of ``fd`` when it is a listening TCP socket, else None."""
+    """A duplicate of ``fd`` when it is a listening TCP socket, else None (and no duplicate left open: a stray
+    copy of a pipe's descriptor would keep that pipe from ever reaching its end)."""
     try:
-        sock = socket.socket(fileno=os.dup(fd))
+        if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+            return None
+        dup = os.dup(fd)
     except OSError:
+        return None
+    try:
+        sock = socket.socket(fileno=dup)
+    except OSError:
+        os.close(dup)
         return None
     try:
         if (sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM

@@ -3,6 +3,7 @@ connections it accepts, other sockets left as they were."""
 
 from __future__ import annotations
 
+import os
 import socket
 
 from dashboard import server_socket
@@ -44,3 +45,17 @@ def test_a_port_nothing_listens_on_sets_nothing_and_says_so(caplog) -> None:
         assert server_socket.set_on_listeners(port) == 0
         assert _nodelay(s) == 0
     assert f"no listening socket on port {port}" in caplog.text
+
+
+def test_no_descriptor_is_left_open_by_the_search() -> None:
+    """A stray duplicate of a pipe's descriptor keeps the pipe open: a child reading it never sees its end."""
+    r, w = os.pipe()
+    try:
+        with _listening() as listener:
+            before = sorted(os.listdir("/proc/self/fd"))
+            server_socket.set_on_listeners(listener.getsockname()[1])
+            server_socket.set_on_listeners(1)  # nothing there: every descriptor looked at, none kept
+            assert sorted(os.listdir("/proc/self/fd")) == before
+    finally:
+        os.close(r)
+        os.close(w)
