@@ -136,20 +136,8 @@ function build(st, root, base) {
   st.control = L.control.layers(null, {}, { collapsed: true, position: "topright" }).addTo(map);
   if (st.facilities) st.control.addOverlay(st.facilities.layer, st.facilities.label);
 
-  // legend: collapsible, collapsed on narrow screens
-  const Legend = L.Control.extend({ onAdd: () => {
-    const d = el("details", "gdm-legend");
-    if (window.innerWidth > NARROW) d.open = true;
-    st.legendHead = el("summary", "", tx(st, "legend", "Legend"));
-    d.appendChild(st.legendHead);
-    st.legendBox = d;
-    st.legendBody = el("div", "gdm-legend-body");
-    d.appendChild(st.legendBody);
-    L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
-    return d;
-  } });
-  new Legend({ position: "bottomright" }).addTo(map);
-  // attribution: one short line with a link to the Data page (sources)
+  // attribution: one short line with a link to the Data page (sources), added before the legend so that it sits
+  // lowest in the corner (Leaflet stacks a bottom corner's later controls above the earlier ones)
   const Attr = L.Control.extend({ onAdd: () => {
     const d = el("div", "gdm-attribution");
     const a = el("a", "", tx(st, "sources", "sources")); a.href = "data"; a.target = "_top";
@@ -165,6 +153,19 @@ function build(st, root, base) {
     return d;
   } });
   new Attr({ position: "bottomright" }).addTo(map);
+  // legend: collapsible, collapsed on narrow screens
+  const Legend = L.Control.extend({ onAdd: () => {
+    const d = el("details", "gdm-legend");
+    if (window.innerWidth > NARROW) d.open = true;
+    st.legendHead = el("summary", "", tx(st, "legend", "Legend"));
+    d.appendChild(st.legendHead);
+    st.legendBox = d;
+    st.legendBody = el("div", "gdm-legend-body");
+    d.appendChild(st.legendBody);
+    L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
+    return d;
+  } });
+  new Legend({ position: "bottomright" }).addTo(map);
   playControl(st);
   if (base.strip) {
     const b = L.geoJSON(base.strip).getBounds();
@@ -333,6 +334,7 @@ function update(st, v) {
   if (st.tiles) st.attrExtra.appendChild(el("span", "", " · " + tx(st, "osm", "© OpenStreetMap contributors")));
   for (const a of v.attributions.concat(v.workspace.map(w => w.attribution).filter(Boolean)))
     st.attrExtra.appendChild(el("span", "", " · " + a));
+  st.attrBox.title = st.attrBox.textContent;  // the whole line on hover where the map's width cuts it short
   legend(st, v, v.counts, v.on_label);
   if (st.play) st.play.sync(v);
   requestAnimationFrame(() => declutter(st));

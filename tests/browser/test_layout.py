@@ -68,9 +68,12 @@ def meets(a: dict, b: dict) -> bool:
 
 
 def shot(page, name: str) -> None:
-    """The whole page (the map lies below the fold on a laptop), in test-artifacts/."""
+    """The page as it opens and, beside it (``-map``), scrolled to the map, which lies below the fold on a laptop
+    (Streamlit scrolls its main block itself, so a full-page screenshot shows only the first screen)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.locator(MAP_FRAME).scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"{name}-map.png"))
 
 
 def check_layout(page, size: tuple[int, int], layers: int) -> None:
@@ -93,6 +96,11 @@ def check_layout(page, size: tuple[int, int], layers: int) -> None:
     assert link["x"] + link["width"] <= attribution["x"] + attribution["width"], "the 'sources' link is cut off"
     assert not meets(attribution, box(page, f"{MAP_FRAME} .leaflet-control-scale"))
     assert not meets(attribution, box(page, f"{MAP_FRAME} .gdm-legend"))
+    assert the_map["x"] <= attribution["x"] and attribution["x"] + attribution["width"] <= the_map["x"] + the_map["width"], \
+        "the attribution runs past the map's edge"
+    lg = box(page, f"{MAP_FRAME} .gdm-legend")
+    assert attribution["y"] >= lg["y"] + lg["height"] - 1, "the attribution should sit at the map's foot, under the legend"
+    assert attribution["y"] + attribution["height"] >= the_map["y"] + the_map["height"] - 24
     # the major places' labels do not overlap one another at the default zoom, and most of them show
     try:  # the labels are placed once the map has its size: on a busy machine that can take a moment
         page.wait_for_function(f"({LABELS})().length >= 6", timeout=15_000)
