@@ -142,3 +142,27 @@ def test_the_rule_catches_an_upward_import_and_one_inside_a_function(tmp_path):
                      ("pipeline.runtime.bundle", 5, True)]
     assert layer_of("pipeline.build.run") not in ALLOWED["pipeline.runtime"]
     assert layer_of("pipeline.core.dates") in ALLOWED["pipeline.runtime"]
+
+
+def magic_lines(source: str) -> list[int]:
+    """Lines Streamlit's "magic" would have written to the page: a bare expression that is not a call, an await
+    or a docstring. With ``runner.magicEnabled = false`` (.streamlit/config.toml) such a line shows nothing."""
+    tree = ast.parse(source)
+    lines = []
+    for parent in ast.walk(tree):
+        body = getattr(parent, "body", None)
+        for i, node in enumerate(body if isinstance(body, list) else []):
+            if not isinstance(node, ast.Expr) or isinstance(node.value, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom)):
+                continue
+            docstring = i == 0 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+            if not docstring:
+                lines.append(node.lineno)
+    return lines
+
+
+def test_no_script_relies_on_magic():
+    assert "magicEnabled = false" in (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    scripts = [ROOT / "app.py", *sorted((ROOT / "dashboard" / "pages").glob("*.py"))]
+    found = {p.name: magic_lines(p.read_text(encoding="utf-8")) for p in scripts}
+    assert not {k: v for k, v in found.items() if v}, "bare expressions that would show nothing: write st.write(...)"
+    assert magic_lines('"""doc"""\nimport streamlit as st\nx = 1\nx\nst.write(x)\n"total"\n') == [4, 6]
