@@ -189,10 +189,9 @@ def show_report(rep: dict[str, Any], *, heading: str) -> None:
     ar = _ar()
     st.markdown(f"**{heading}**")
     if rep.get("status") == "error":
-        if ar:
-            st.error(_summary(rep))
-            if isinstance(rep.get("error"), dict):
-                st.error(md_escape(error_text(rep["error"], "ar")))
+        if ar:  # one alert: what happened, then its reason and fix
+            reason = md_escape(error_text(rep["error"], "ar")) if isinstance(rep.get("error"), dict) else ""
+            st.error(_summary(rep) + (f"\n\n{reason}" if reason else ""))
             _in_english(rep)
         else:
             st.error(md_escape(rep.get("message") or "the file cannot be imported"))
@@ -384,10 +383,10 @@ def render_upload_section() -> None:
     last = st.session_state.get("gdm_last_import")
     if last:
         if ar:
-            (st.success if last.get("written") else st.error)(_summary(last))
-            if isinstance(last.get("error"), dict):  # a refusal (the layer cap, a failed write): its reason and fix
-                st.error(md_escape(error_text(last["error"], "ar")))
+            if isinstance(last.get("error"), dict):  # a refusal (the layer cap, a failed write): one alert, reason and fix
+                st.error(_summary(last) + "\n\n" + md_escape(error_text(last["error"], "ar")))
             else:
+                (st.success if last.get("written") else st.error)(_summary(last))
                 _said(last.get("message"))
         elif last.get("written"):
             st.success(md_escape(last["message"]))
