@@ -131,6 +131,13 @@ def _summary(rep: dict[str, Any]) -> str:
         parts.append(_("into the layer(s) {layers}").format(layers="، ".join(iso(n) for n in names)))
     return md_escape("؛ ".join(parts) + ".")
 
+
+def _failure(rep: dict[str, Any]) -> str:
+    """A refused or failed report in Arabic, for one alert: what happened, then its reason and fix when it has one."""
+    if not isinstance(rep.get("error"), dict):
+        return _summary(rep)
+    return _summary(rep) + "\n\n" + md_escape(error_text(rep["error"], "ar"))
+
 # The page's stylesheet (``dashboard.i18n.WIDGET_WORDS_CSS``) writes every uploader's own words in the page's
 # language; this uploader's drop zone also says the size limit (a rule scoped to its key, so it wins).
 UPLOADER_LIMIT_CSS = """<style>
@@ -189,9 +196,8 @@ def show_report(rep: dict[str, Any], *, heading: str) -> None:
     ar = _ar()
     st.markdown(f"**{heading}**")
     if rep.get("status") == "error":
-        if ar:  # one alert: what happened, then its reason and fix
-            reason = md_escape(error_text(rep["error"], "ar")) if isinstance(rep.get("error"), dict) else ""
-            st.error(_summary(rep) + (f"\n\n{reason}" if reason else ""))
+        if ar:
+            st.error(_failure(rep))
             _in_english(rep)
         else:
             st.error(md_escape(rep.get("message") or "the file cannot be imported"))
@@ -383,8 +389,8 @@ def render_upload_section() -> None:
     last = st.session_state.get("gdm_last_import")
     if last:
         if ar:
-            if isinstance(last.get("error"), dict):  # a refusal (the layer cap, a failed write): one alert, reason and fix
-                st.error(_summary(last) + "\n\n" + md_escape(error_text(last["error"], "ar")))
+            if isinstance(last.get("error"), dict):  # a refusal (the layer cap, a failed write)
+                st.error(_failure(last))
             else:
                 (st.success if last.get("written") else st.error)(_summary(last))
                 _said(last.get("message"))
